@@ -1,0 +1,105 @@
+"""The ``cards`` batch: rosters → outcomes → signed cards → cards.pdf + report.xlsx.
+
+This is the edge where files, keys and the clock meet the pure stages; a library user calls
+``run_cards`` exactly as the CLI does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from passgen import fonts
+from passgen.errors import PassgenError
+from passgen.keys import SigningKey
+from passgen.layout import CardTemplate
+from passgen.models import Location, Resident, RowError
+from passgen.passes import DEFAULT_VALID_DAYS, issue
+from passgen.render import write_cards_pdf
+from passgen.report import RowOutcome, Totals, totals, write_report
+from passgen.roster import HEADER_OF, RowContext, read_rosters
+from passgen.rules import Rules, evaluate
+
+class Progress(Protocol):
+    """Receives progress of long work (the CLI shows a bar on standard error)."""
+
+    def start(self, label: str, total: int) -> None: ...
+    def advance(self, n: int) -> None: ...
+    def finish(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    outcomes: tuple[RowOutcome, ...]
+    pdfs: tuple[Path, ...]
+    report: Path
+    totals: Totals
+
+
+def _glyph_problem(resident: Resident) -> RowError | None:
+    missing = fonts.missing_glyphs(resident.name)
+    if not missing:
+        return None
+    w = resident.where
+    return RowError(Location(w.file, w.sheet, w.row, HEADER_OF["name"]), resident.name,
+                    f"姓名中的字“{missing}”无法打印（字体中没有），请核对或改用常用字并在备注中说明",
+                    f"the name has characters the card font cannot print: {missing}")
+
+
+def assess_rows(paths: Sequence[Path], ctx: RowContext, rules: Rules,
+                key: SigningKey | None, valid_days: int) -> list[RowOutcome]:
+    """Every row of every roster to an outcome; with ``key`` None no card is signed."""
+    outcomes: list[RowOutcome] = []
+    for row in read_rosters(paths, ctx):
+        if isinstance(row, RowError):
+            outcomes.append(RowOutcome(row.where, row.name, "", error=row))
+            continue
+        problem = _glyph_problem(row)
+        assessment = evaluate(row, ctx.as_of, rules) if problem is None else problem
+        if isinstance(assessment, RowError):
+            outcomes.append(RowOutcome(row.where, row.name, row.masked_id, error=assessment))
+        else:
+            card = issue(row, assessment, key, ctx.as_of, valid_days) if key else None
+            outcomes.append(RowOutcome(row.where, row.name, row.masked_id, assessment, card))
+    return outcomes
+
+
+def check_key_window(key: SigningKey, as_of: dt.date) -> None:
+    e = key.entry
+    if not e.not_before <= as_of <= e.not_after:
+        raise PassgenError(
+            f"签发日期 {as_of} 不在密钥有效期 {e.not_before} 至 {e.not_after} 内，核验时会被拒绝",
+            f"as-of date {as_of} is outside the key's window {e.not_before}..{e.not_after}")
+
+
+def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rules,
+              template: CardTemplate, as_of: dt.date, community: str = "",
+              valid_days: int = DEFAULT_VALID_DAYS,
+              progress: Progress | None = None) -> BatchResult:
+    """Read, assess, sign and print; write ``out_dir/cards.pdf`` and ``out_dir/report.xlsx``."""
+    check_key_window(key, as_of)
+    outcomes = assess_rows(paths, RowContext(as_of, community), rules, key, valid_days)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cards = [o.card for o in outcomes if o.card is not None]
+    pdf = out_dir / "cards.pdf"
+    if progress:
+        progress.start("制卡 printing cards", len(cards))
+    write_cards_pdf(pdf, cards, template, progress.advance if progress else None)
+    if progress:
+        progress.finish()
+    report = out_dir / "report.xlsx"
+    write_report(report, outcomes, rules.version_hex)
+    return BatchResult(tuple(outcomes), (pdf,), report, totals(outcomes))
+
+
+def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules, as_of: dt.date,
+                  community: str = "") -> BatchResult:
+    """Validate only: the report, no cards."""
+    outcomes = assess_rows(paths, RowContext(as_of, community), rules, None, DEFAULT_VALID_DAYS)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = out_dir / "report.xlsx"
+    write_report(report, outcomes, rules.version_hex)
+    return BatchResult(tuple(outcomes), (), report, totals(outcomes))

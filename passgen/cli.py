@@ -1,0 +1,300 @@
+"""The ``passgen`` command line: parses options, calls the library, prints results.
+
+Exit statuses: 0 done, 1 a verified code was not valid, 2 usage or fatal error.
+Messages for clerks are Chinese first, then English.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from passgen import __version__, keys
+from passgen.dates import SHANGHAI, today
+from passgen.errors import PassgenError
+
+PASSPHRASE_ENV = "PASSGEN_KEY_PASSPHRASE"
+
+
+@contextlib.contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Turn a library error into one plain message and exit status 2 (no traceback)."""
+    try:
+        yield
+    except PassgenError as exc:
+        click.echo(f"错误：{exc.zh}\nError: {exc.en}", err=True)
+        sys.exit(2)
+
+
+class _Bar:
+    """Progress on standard error through click's progress bar."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def start(self, label: str, total: int) -> None:
+        if sys.stderr.isatty():  # a log file gets the totals line, not a bar
+            self.bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            self.bar.__enter__()
+
+    def advance(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"日期格式应为 YYYY-MM-DD / expected YYYY-MM-DD: {value}") from None
+
+
+def _moment(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.datetime | None:
+    """--at: a date (noon Asia/Shanghai) or an ISO date-time (Asia/Shanghai if no offset)."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            d = dt.date.fromisoformat(value)
+            return dt.datetime(d.year, d.month, d.day, 12, tzinfo=SHANGHAI)
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"应为 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM / expected a date: {value}") \
+            from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
+def _one_year_after(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, month=3, day=1)
+
+
+def passphrase(confirm: bool = False) -> bytes:
+    """From PASSGEN_KEY_PASSPHRASE, else a hidden prompt."""
+    env = os.environ.get(PASSPHRASE_ENV)
+    if env:
+        return env.encode()
+    if not sys.stdin.isatty():
+        raise PassgenError(f"需要密钥口令：请设置环境变量 {PASSPHRASE_ENV}",
+                           f"a key passphrase is needed: set {PASSPHRASE_ENV}")
+    return str(click.prompt("密钥口令 / key passphrase", hide_input=True,
+                            confirmation_prompt=confirm)).encode()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="passgen")
+def cli() -> None:
+    """passgen: 居民出行卡 — signed QR resident travel cards for community offices.
+
+    Read roster spreadsheets, compute each resident's colour with the shared rules, sign a
+    PG1 pass and print it on ID-1 cards, 10 per A4 sheet; verify cards offline at checkpoints.
+    Start with `passgen demo --out out/`.
+    """
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("out"), show_default=True,
+              help="Folder for the demo key, trust list, sample rosters, cards.pdf and report.xlsx.")
+def demo(out_dir: Path) -> None:
+    """Run everything on the bundled sample rosters with a DEMO key (not for real cards)."""
+    from passgen.demo import DEMO_AS_OF, DEMO_PASSPHRASE, run_demo
+
+    with friendly_errors():
+        result = run_demo(out_dir, progress=_Bar())
+    t = result.batch.totals
+    valid = sum(1 for c in result.checked if c.result.valid)
+    click.echo(f"演示密钥（仅供演示，勿用于真实卡片）/ DEMO key, not for real cards: {result.key} "
+               f"(口令 passphrase: {DEMO_PASSPHRASE.decode()})")
+    click.echo(f"签发日期 as-of date: {DEMO_AS_OF}")
+    click.echo(f"读取 {t.rows} 行：制卡 {t.cards}，未制卡 {t.rejected}  /  {t.line()}")
+    click.echo(f"自检 self-check: {valid} of {len(result.checked)} codes in the PDF verify as valid")
+    click.echo(f"卡片 cards PDF:     {result.batch.pdfs[0]}")
+    click.echo(f"逐行报告 report:    {result.batch.report}")
+    click.echo(f"信任列表 trust list: {result.trust}")
+    if valid != t.cards or len(result.checked) != t.cards:
+        raise SystemExit(1)
+
+
+@cli.command()
+@click.argument("rosters", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--key", "key_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Private signing key (KEY, with KEY.pub.json beside it). "
+                   f"Passphrase from ${PASSPHRASE_ENV} or a prompt.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write cards.pdf and report.xlsx into.")
+@click.option("--as-of", "as_of", callback=_date,
+              help="Issue date YYYY-MM-DD (default: today in Asia/Shanghai). "
+                   "Cards are valid from this day; same inputs and date give identical PDFs.")
+@click.option("--issuer", help="Office code expected on the key (must match KEY.pub.json).")
+@click.option("--valid-days", type=click.IntRange(1, 60), default=7, show_default=True,
+              help="Cards are valid through the as-of date plus this many days.")
+@click.option("--community", default="",
+              help="Community name for rows whose 社区 cell is blank.")
+@click.option("--template", default=None,
+              help="Card layout: a bundled name (card) or a path to a .toml template.")
+@click.option("--rules", "rules_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Rules file (default: the shared rules shipped with passgen).")
+def cards(rosters: tuple[Path, ...], key_path: Path, out_dir: Path, as_of: dt.date | None,
+          issuer: str | None, valid_days: int, community: str, template: str | None,
+          rules_path: Path | None) -> None:
+    """Print signed cards for every good row of ROSTER files (.xlsx) and a report of all rows."""
+    from passgen.batch import run_cards
+    from passgen.layout import load_template
+    from passgen.rules import load_rules
+
+    with friendly_errors():
+        rules = load_rules(rules_path)
+        layout = load_template(template)
+        key = keys.load_signing(key_path, passphrase())
+        if issuer is not None and issuer != key.entry.issuer:
+            raise PassgenError(f"密钥属于签发机构 {key.entry.issuer}，不是 {issuer}",
+                               f"the key belongs to issuer {key.entry.issuer}, not {issuer}")
+        result = run_cards(list(rosters), key, out_dir, rules, layout, as_of or today(),
+                           community, valid_days, progress=_Bar())
+    for o in result.outcomes:
+        if o.error:
+            click.echo(f"未制卡 rejected: {o.error.message}", err=True)
+    click.echo(result.totals.line(), err=True)
+    for pdf in result.pdfs:
+        click.echo(f"卡片 cards: {pdf}")
+    click.echo(f"报告 report: {result.report}")
+
+
+@cli.group()
+def roster() -> None:
+    """Roster spreadsheets: check them before printing."""
+
+
+@roster.command("check")
+@click.argument("rosters", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("."), show_default=True, help="Folder to write report.xlsx into.")
+@click.option("--as-of", "as_of", callback=_date, help="Date to assess against (default: today).")
+@click.option("--community", default="", help="Community name for rows whose 社区 cell is blank.")
+@click.option("--rules", "rules_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Rules file (default: the shared rules shipped with passgen).")
+def roster_check(rosters: tuple[Path, ...], out_dir: Path, as_of: dt.date | None,
+                 community: str, rules_path: Path | None) -> None:
+    """Validate ROSTER files and write the report; no cards are made."""
+    from passgen.batch import check_rosters
+    from passgen.rules import load_rules
+
+    with friendly_errors():
+        result = check_rosters(list(rosters), out_dir, load_rules(rules_path),
+                               as_of or today(), community)
+    for o in result.outcomes:
+        if o.error:
+            click.echo(f"未通过 rejected: {o.error.message}", err=True)
+    click.echo(result.totals.line())
+    click.echo(f"报告 report: {result.report}")
+
+
+@cli.group("keys")
+def keys_group() -> None:
+    """Signing keys and trust lists."""
+
+
+@keys_group.command("generate")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Private key file to write (encrypted PKCS#8 PEM, mode 0600); "
+                   "its public half goes to OUT.pub.json.")
+@click.option("--issuer", required=True, help="Issuing office code, at most 16 characters.")
+@click.option("--not-before", callback=_date, help="First day the key may sign (default: today).")
+@click.option("--not-after", callback=_date,
+              help="Last day the key may sign (default: one year after --not-before).")
+@click.option("--force", is_flag=True, help="Overwrite an existing key file.")
+def keys_generate(out_path: Path, issuer: str, not_before: dt.date | None,
+                  not_after: dt.date | None, force: bool) -> None:
+    """Create a new signing key for an office."""
+    start = not_before or today()
+    end = not_after or _one_year_after(start)
+    with friendly_errors():
+        if out_path.exists() and not force:
+            raise PassgenError(f"{out_path} 已存在，如确需覆盖请加 --force",
+                               f"{out_path} exists; use --force to overwrite it")
+        key = keys.generate(issuer, start, end)
+        pub = keys.save(key, out_path, passphrase(confirm=True), force)
+    click.echo(f"私钥 private key: {out_path}")
+    click.echo(f"公钥 public key:  {pub}")
+    click.echo(f"kid {key.entry.kid.hex()}  issuer {issuer}  "
+               f"{key.entry.not_before} .. {key.entry.not_after}")
+
+
+@keys_group.command("trust")
+@click.argument("sources", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Trust list to write (passgen-trust/1 JSON).")
+def keys_trust(sources: tuple[Path, ...], out_path: Path) -> None:
+    """Build a trust list from key files, KEY.pub.json files or other trust lists."""
+    with friendly_errors():
+        entries = keys.entries_from(list(sources))
+        keys.write_trust(entries, out_path)
+    click.echo(f"信任列表 trust list: {out_path} ({len({e.kid for e in entries})} keys)")
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--trust", "trust_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Trust list of accepted keys (passgen keys trust).")
+@click.option("--at", "at", callback=_moment,
+              help="Check as of this time: YYYY-MM-DD (noon) or YYYY-MM-DDTHH:MM "
+                   "(Asia/Shanghai). Default: now.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per code found.")
+@click.option("--dpi", type=click.IntRange(72, 600), default=200, show_default=True,
+              help="Resolution for rasterising PDF pages.")
+def verify(inputs: tuple[str, ...], trust_path: Path, at: dt.datetime | None, as_json: bool,
+           dpi: int) -> None:
+    """Verify cards in INPUT files: PDFs, PNG/JPEG photos or scans, .txt files with one
+    payload per line, or - for standard input.  Exit 0 only if every code is valid."""
+    from passgen import scan
+    from passgen.checking import check_found
+
+    with friendly_errors():
+        trust = keys.read_trust(trust_path)
+        found: list[scan.Found] = []
+        for item in inputs:
+            if item == "-":
+                found.extend(scan.from_lines(sys.stdin, "stdin"))
+            else:
+                found.extend(scan.from_path(Path(item), dpi))
+        checked = check_found(found, trust, at or dt.datetime.now(SHANGHAI))
+    for c in checked:
+        if as_json:
+            click.echo(json.dumps(c.to_json(), ensure_ascii=False))
+        else:
+            d = c.to_json()
+            if d["name"]:
+                click.echo(f"{c.source}\t{d['status']}\t{d['color']}\t{d['name']}\t"
+                           f"{d['masked_id']}\tvalid until {d['valid_until']}\t{d['serial']}")
+            else:
+                click.echo(f"{c.source}\t{d['status']}\t{d['reason']}")
+    if not checked:
+        click.echo("没有找到任何二维码 / no code found", err=True)
+    sys.exit(0 if checked and all(c.result.valid for c in checked) else 1)
+
+
+def main() -> None:
+    cli(prog_name="passgen")

@@ -1,0 +1,55 @@
+"""Calendar helpers: PG1 dates are Asia/Shanghai days (UTC+8, no daylight saving since 1991)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+_DATE_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def day_start(day: dt.date) -> int:
+    """Unix seconds at 00:00 Asia/Shanghai of ``day``."""
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=SHANGHAI).timestamp())
+
+
+def day_of(unix: int) -> dt.date:
+    """The Asia/Shanghai day containing ``unix``."""
+    return dt.datetime.fromtimestamp(unix, SHANGHAI).date()
+
+
+def today() -> dt.date:
+    """Today in Asia/Shanghai (only the CLI calls this; the library takes dates as arguments)."""
+    return dt.datetime.now(SHANGHAI).date()
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A roster date: a date cell, an Excel serial number or text like 2020-03-05,
+    2020/3/5, 2020.3.5, 2020年3月5日.  None if it is none of these or not a real date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        if value != int(value) or not 1 <= value <= 2958465:
+            return None
+        return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+    if isinstance(value, str):
+        m = _DATE_RE.match(value)
+        if not m:
+            return None
+        try:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+    return None
+
+
+def parse_cli_date(text: str) -> dt.date:
+    """A date given on the command line as YYYY-MM-DD."""
+    return dt.date.fromisoformat(text)

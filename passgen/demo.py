@@ -1,0 +1,62 @@
+"""``passgen demo``: the whole pipeline on the bundled sample rosters with a demo key."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from passgen import keys
+from passgen.batch import BatchResult, Progress, run_cards
+from passgen.checking import Checked, check_paths
+from passgen.dates import SHANGHAI
+from passgen.layout import load_template
+from passgen.rules import load_rules
+
+DEMO_ISSUER = "DEMO-XIMEN"
+DEMO_PASSPHRASE = b"demo"
+# The sample rosters describe residents as of the source article's date (25 March 2020).
+DEMO_AS_OF = dt.date(2020, 3, 25)
+SAMPLES = ("elderly.xlsx", "students.xlsx")
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    key: Path
+    trust: Path
+    batch: BatchResult
+    checked: tuple[Checked, ...]
+
+
+def demo_key() -> keys.SigningKey:
+    """A fixed, public demo key: never use it for real cards."""
+    seed = hashlib.sha256(b"passgen demo key - not for real cards").digest()
+    return keys.generate(DEMO_ISSUER, dt.date(2020, 1, 1), dt.date(2020, 12, 31), seed)
+
+
+def sample_paths(out_dir: Path) -> list[Path]:
+    """Copy the bundled sample rosters next to the demo output (so a clerk can open them)."""
+    folder = out_dir / "samples"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in SAMPLES:
+        target = folder / name
+        target.write_bytes((resources.files("passgen.samples") / name).read_bytes())
+        paths.append(target)
+    return paths
+
+
+def run_demo(out_dir: Path, progress: Progress | None = None) -> DemoResult:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    key = demo_key()
+    key_path = out_dir / "demo-key.pem"
+    keys.save(key, key_path, DEMO_PASSPHRASE, force=True)
+    trust_path = out_dir / "trust.json"
+    keys.write_trust([key.entry], trust_path)
+    batch = run_cards(sample_paths(out_dir), key, out_dir, load_rules(), load_template(),
+                      DEMO_AS_OF, progress=progress)
+    at = dt.datetime(DEMO_AS_OF.year, DEMO_AS_OF.month, DEMO_AS_OF.day, 12, tzinfo=SHANGHAI)
+    checked = check_paths(list(batch.pdfs), keys.read_trust(trust_path), at)
+    return DemoResult(key_path, trust_path, batch, tuple(checked))

@@ -1,0 +1,229 @@
+"""Signing keys and trust lists (DESIGN.md §5, §8).
+
+A private key is an encrypted PKCS#8 PEM written with mode 0600 and never overwritten
+without ``force``; beside it ``KEY.pub.json`` holds its public half as a trust entry.  A trust
+list is the JSON checkpoints load: ``{"format": "passgen-trust/1", "keys": [...]}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from passgen.errors import KeyFileError
+
+TRUST_FORMAT = "passgen-trust/1"
+MAX_ISSUER = 16
+
+
+def kid_of(public_raw: bytes) -> bytes:
+    """Key id: the first 8 bytes of SHA-256 of the 32-byte raw Ed25519 public key."""
+    return hashlib.sha256(public_raw).digest()[:8]
+
+
+def public_raw(key: Ed25519PrivateKey) -> bytes:
+    return key.public_key().public_bytes(serialization.Encoding.Raw,
+                                         serialization.PublicFormat.Raw)
+
+
+@dataclass(frozen=True)
+class TrustEntry:
+    """A public key checkpoints trust, the office it belongs to and its validity window."""
+
+    kid: bytes
+    public_key: bytes
+    issuer: str
+    not_before: dt.date
+    not_after: dt.date
+
+    def to_json(self) -> dict[str, str]:
+        return {"kid": self.kid.hex(), "public_key": base64.b64encode(self.public_key).decode(),
+                "issuer": self.issuer, "not_before": self.not_before.isoformat(),
+                "not_after": self.not_after.isoformat()}
+
+    @classmethod
+    def from_json(cls, obj: object, where: str) -> TrustEntry:
+        bad = KeyFileError(f"{where}: 公钥条目格式错误", f"{where}: malformed trust entry")
+        if not isinstance(obj, dict):
+            raise bad
+        try:
+            public = base64.b64decode(obj["public_key"], validate=True)
+            entry = cls(bytes.fromhex(obj["kid"]), public, str(obj["issuer"]),
+                        dt.date.fromisoformat(obj["not_before"]),
+                        dt.date.fromisoformat(obj["not_after"]))
+        except (KeyError, ValueError, TypeError):
+            raise bad from None
+        if len(public) != 32 or entry.kid != kid_of(public):
+            raise KeyFileError(f"{where}: kid 与公钥不符", f"{where}: kid does not match the key")
+        return entry
+
+
+@dataclass(frozen=True)
+class TrustList:
+    """The keys a checkpoint accepts, looked up by kid."""
+
+    entries: tuple[TrustEntry, ...]
+
+    def find(self, kid: bytes) -> TrustEntry | None:
+        for entry in self.entries:
+            if entry.kid == kid:
+                return entry
+        return None
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """A private key with the trust entry that describes it."""
+
+    private_key: Ed25519PrivateKey
+    entry: TrustEntry
+
+
+def check_issuer(issuer: str) -> str:
+    if not issuer or len(issuer) > MAX_ISSUER:
+        raise KeyFileError(f"签发机构代码应为1到{MAX_ISSUER}个字符：{issuer!r}",
+                           f"issuer code must be 1 to {MAX_ISSUER} characters: {issuer!r}")
+    return issuer
+
+
+def generate(issuer: str, not_before: dt.date, not_after: dt.date,
+             seed: bytes | None = None) -> SigningKey:
+    """A new Ed25519 key (from a 32-byte ``seed`` for tests and the demo)."""
+    check_issuer(issuer)
+    if not_after < not_before:
+        raise KeyFileError("有效期结束早于开始", "not-after is before not-before")
+    key = (Ed25519PrivateKey.from_private_bytes(seed) if seed is not None
+           else Ed25519PrivateKey.generate())
+    raw = public_raw(key)
+    return SigningKey(key, TrustEntry(kid_of(raw), raw, issuer, not_before, not_after))
+
+
+def pub_path(key_path: Path) -> Path:
+    return key_path.with_name(key_path.name + ".pub.json")
+
+
+def _write_new(path: Path, data: bytes, mode: int, force: bool) -> None:
+    """Write ``data`` via a temporary file and rename; refuse to replace unless ``force``."""
+    if path.exists() and not force:
+        raise KeyFileError(f"{path} 已存在，如确需覆盖请加 --force",
+                           f"{path} exists; use --force to overwrite it")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def save(key: SigningKey, path: Path, passphrase: bytes, force: bool = False) -> Path:
+    """Write the encrypted private key (0600) and ``KEY.pub.json``; return the latter's path."""
+    if not passphrase:
+        raise KeyFileError("口令不能为空", "the passphrase must not be empty")
+    pem = key.private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(passphrase))
+    pub = pub_path(path)
+    if pub.exists() and not force:
+        raise KeyFileError(f"{pub} 已存在，如确需覆盖请加 --force",
+                           f"{pub} exists; use --force to overwrite it")
+    _write_new(path, pem, 0o600, force)
+    _write_new(pub, (json.dumps(key.entry.to_json(), indent=2) + "\n").encode(), 0o644, True)
+    return pub
+
+
+def load_private(path: Path, passphrase: bytes) -> Ed25519PrivateKey:
+    """Decrypt a private key file; one clear error for every way it can fail."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise KeyFileError(f"无法读取密钥文件 {path}", f"cannot read key file {path}") from None
+    try:
+        key = serialization.load_pem_private_key(data, password=passphrase or None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise KeyFileError(f"{path}: 口令错误，或不是passgen密钥文件",
+                           f"{path}: wrong passphrase, or not a passgen key file") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeyFileError(f"{path}: 不是Ed25519密钥", f"{path}: not an Ed25519 key")
+    return key
+
+
+def read_entry(path: Path) -> TrustEntry:
+    """A ``KEY.pub.json`` file."""
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise KeyFileError(f"无法读取公钥文件 {path}", f"cannot read public key file {path}") from None
+    return TrustEntry.from_json(obj, str(path))
+
+
+def load_signing(path: Path, passphrase: bytes) -> SigningKey:
+    """A private key and the trust entry beside it (``KEY.pub.json``)."""
+    key = load_private(path, passphrase)
+    pub = pub_path(path)
+    if not pub.exists():
+        raise KeyFileError(f"缺少公钥文件 {pub}", f"public half {pub} is missing")
+    entry = read_entry(pub)
+    if entry.public_key != public_raw(key):
+        raise KeyFileError(f"{pub} 与私钥不匹配", f"{pub} does not belong to {path}")
+    return SigningKey(key, entry)
+
+
+def read_trust(path: Path) -> TrustList:
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise KeyFileError(f"无法读取信任列表 {path}", f"cannot read trust list {path}") from None
+    if not isinstance(obj, dict) or obj.get("format") != TRUST_FORMAT \
+            or not isinstance(obj.get("keys"), list):
+        raise KeyFileError(f"{path} 不是passgen信任列表", f"{path} is not a {TRUST_FORMAT} file")
+    return TrustList(tuple(TrustEntry.from_json(e, str(path)) for e in obj["keys"]))
+
+
+def trust_json(entries: Iterable[TrustEntry]) -> str:
+    """The trust list text: entries de-duplicated by kid, sorted for stable output."""
+    unique: dict[bytes, TrustEntry] = {}
+    for e in entries:
+        unique.setdefault(e.kid, e)
+    keys = [unique[k].to_json() for k in sorted(unique)]
+    return json.dumps({"format": TRUST_FORMAT, "keys": keys}, indent=2, ensure_ascii=False) + "\n"
+
+
+def entries_from(paths: Sequence[Path]) -> list[TrustEntry]:
+    """Trust entries from key files (their ``.pub.json``), ``.pub.json`` files or trust lists."""
+    out: list[TrustEntry] = []
+    for path in paths:
+        if path.suffix == ".json":
+            try:
+                obj = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                raise KeyFileError(f"无法读取 {path}", f"cannot read {path}") from None
+            if isinstance(obj, dict) and obj.get("format") == TRUST_FORMAT:
+                out.extend(read_trust(path).entries)
+            else:
+                out.append(TrustEntry.from_json(obj, str(path)))
+        elif pub_path(path).exists():
+            out.append(read_entry(pub_path(path)))
+        else:
+            raise KeyFileError(f"{path}: 找不到对应的公钥文件 {pub_path(path).name}",
+                               f"{path}: its public half {pub_path(path).name} is missing")
+    return out
+
+
+def write_trust(entries: Iterable[TrustEntry], path: Path, force: bool = True) -> None:
+    _write_new(path, trust_json(entries).encode(), 0o644, force)

@@ -1,0 +1,171 @@
+"""Plain frozen values handed from one pipeline stage to the next."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class Colour(IntEnum):
+    """Health-code colour; the integer is the PG1 claim value (claim -3)."""
+
+    GREEN = 0
+    YELLOW = 1
+    RED = 2
+
+    @property
+    def word(self) -> str:
+        return ("绿码", "黄码", "红码")[self]
+
+    @property
+    def english(self) -> str:
+        return ("green", "yellow", "red")[self]
+
+    @property
+    def meaning(self) -> str:
+        """What the colour means at a checkpoint, in the words of the source."""
+        return (
+            "查验体温亮码通行",
+            "检查体温充分核验后方可通行",
+            "待转码后方可通行",
+        )[self]
+
+    @classmethod
+    def from_word(cls, text: str) -> Colour | None:
+        text = text.strip().lower()
+        for c in cls:
+            if text in (c.word, c.word[0], c.english, c.name.lower()):
+                return c
+        return None
+
+
+class Category(IntEnum):
+    """Resident category; the integer is the PG1 claim value (claim -4)."""
+
+    ELDERLY = 0
+    STUDENT = 1
+    OTHER = 2
+
+    @property
+    def word(self) -> str:
+        return ("老年人", "学生", "其他")[self]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a value came from: file, sheet, the row number as Excel shows it, column header."""
+
+    file: str
+    sheet: str
+    row: int
+    column: str = ""
+
+    def describe(self) -> str:
+        where = f"{self.file} · {self.sheet} · 第{self.row}行"
+        return f"{where} · {self.column}" if self.column else where
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A row that cannot become a card, with a message a clerk can act on."""
+
+    where: Location
+    value: str
+    zh: str
+    en: str
+    name: str = ""
+
+    @property
+    def message(self) -> str:
+        value = f"「{self.value}」" if self.value else ""
+        return f"{self.where.describe()}{value}: {self.zh} / {self.en}"
+
+
+@dataclass(frozen=True)
+class Resident:
+    """One roster row, validated and normalised (DESIGN.md §3)."""
+
+    name: str
+    id_number: str
+    category: Category
+    community: str
+    where: Location
+    address: str = ""
+    phone: str = ""
+    guardian: str = ""
+    guardian_phone: str = ""
+    travel_regions: tuple[str, ...] = ()
+    arrival_date: dt.date | None = None
+    abroad_countries: tuple[str, ...] = ()
+    entry_date: dt.date | None = None
+    symptoms: tuple[str, ...] = ()
+    case_status: str = "正常"
+    status_date: dt.date | None = None
+    severe_contact: bool = False
+    lives_with_observed: bool = False
+    certificate_until: dt.date | None = None
+    override: str = ""
+    previous_colour: Colour | None = None
+    report_days: int = 0
+
+    @property
+    def masked_id(self) -> str:
+        return mask_id(self.id_number)
+
+
+def mask_id(id_number: str) -> str:
+    """First 6 and last 4 characters kept, the rest ``*`` (PG1 claim -2)."""
+    if len(id_number) <= 10:
+        return "*" * len(id_number)
+    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
+
+
+@dataclass(frozen=True)
+class ClauseMatch:
+    """One rule clause that fired for a resident, with its source text."""
+
+    clause_id: str
+    colour: Colour
+    source: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The colour of one resident and every reason for it."""
+
+    colour: Colour
+    matched: tuple[ClauseMatch, ...]
+    rules_version: bytes
+    conversion: str = ""
+
+    @property
+    def clause_ids(self) -> tuple[str, ...]:
+        ids = tuple(m.clause_id for m in self.matched)
+        return ids + ((self.conversion,) if self.conversion else ())
+
+
+@dataclass(frozen=True)
+class Claims:
+    """The signed content of a PG1 pass (DESIGN.md §5)."""
+
+    issuer: str
+    expires: int
+    issued_at: int
+    serial: bytes
+    name: str
+    masked_id: str
+    colour: Colour
+    category: Category
+    rules_version: bytes
+
+
+@dataclass(frozen=True)
+class Card:
+    """Everything needed to print one card."""
+
+    resident: Resident
+    assessment: Assessment
+    claims: Claims
+    payload: str
+    valid_until: dt.date

@@ -1,0 +1,198 @@
+"""PG1 passes (DESIGN.md §5, fixed): claims → deterministic CBOR → COSE_Sign1 → Base45 → "PG1:".
+
+Pure functions: ``encode_claims``/``decode_claims`` for the payload, ``sign`` to build a pass
+and ``unpack`` to take one apart without judging it (``passgen.verify`` judges).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import base45
+import cbor2
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from passgen.dates import day_of, day_start
+from passgen.keys import kid_of, public_raw
+from passgen.models import Category, Claims, Colour
+
+PREFIX = "PG1:"
+ALG_EDDSA = -8
+COSE_SIGN1_TAG = 18
+# A version-9 QR at error correction M holds 262 alphanumeric characters.
+MAX_TEXT = 1024  # anything longer is refused before decoding
+
+K_ISSUER, K_EXPIRES, K_ISSUED, K_SERIAL = 1, 4, 6, 7
+K_NAME, K_MASKED_ID, K_COLOUR, K_CATEGORY, K_RULES = -1, -2, -3, -4, -5
+
+
+def dumps(obj: Any) -> bytes:
+    """Deterministic CBOR (RFC 8949 §4.2.1: shortest forms, map keys in bytewise order)."""
+    return cbor2.dumps(obj, canonical=True)
+
+
+def encode_claims(c: Claims) -> bytes:
+    return dumps({
+        K_ISSUER: c.issuer, K_EXPIRES: c.expires, K_ISSUED: c.issued_at, K_SERIAL: c.serial,
+        K_NAME: c.name, K_MASKED_ID: c.masked_id, K_COLOUR: int(c.colour),
+        K_CATEGORY: int(c.category), K_RULES: c.rules_version,
+    })
+
+
+def expires_after(last_day: dt.date) -> int:
+    """Claim 4 for a card valid through ``last_day``: 00:00 Asia/Shanghai of the next day."""
+    return day_start(last_day + dt.timedelta(days=1))
+
+
+def last_valid_day(claims: Claims) -> dt.date:
+    """The last Asia/Shanghai day a pass is valid."""
+    return day_of(claims.expires - 1)
+
+
+class FormatProblem(ValueError):
+    """A pass that does not follow the PG1 format; the message says which rule it breaks."""
+
+
+def loads_exact(data: bytes) -> Any:
+    """Decode one CBOR item that must use every byte; any decoding failure is FormatProblem."""
+    fp = io.BytesIO(data)
+    try:
+        obj = cbor2.CBORDecoder(fp).decode()
+    except Exception as exc:  # cbor2 raises several types on hostile input
+        raise FormatProblem(f"not valid CBOR ({type(exc).__name__})") from None
+    if fp.tell() != len(data):
+        raise FormatProblem("trailing bytes after the CBOR item")
+    return obj
+
+
+def _uint(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def decode_claims(payload: bytes) -> Claims:
+    """Payload bytes → Claims; unknown keys are ignored, known ones must have their type."""
+    obj = loads_exact(payload)
+    if not isinstance(obj, Mapping):
+        raise FormatProblem("payload is not a CBOR map")
+    try:
+        canonical = dumps(obj)
+    except Exception:
+        raise FormatProblem("payload holds values that cannot be re-encoded") from None
+    if canonical != payload:
+        raise FormatProblem("payload CBOR is not deterministically encoded")
+    checks = {
+        K_ISSUER: lambda v: isinstance(v, str) and 0 < len(v) <= 16,
+        K_EXPIRES: _uint, K_ISSUED: _uint,
+        K_SERIAL: lambda v: isinstance(v, bytes) and len(v) == 8,
+        K_NAME: lambda v: isinstance(v, str) and bool(v),
+        K_MASKED_ID: lambda v: isinstance(v, str) and len(v) == 18,
+        K_COLOUR: lambda v: _uint(v) and v in (0, 1, 2),
+        K_CATEGORY: lambda v: _uint(v) and v in (0, 1, 2),
+        K_RULES: lambda v: isinstance(v, bytes) and len(v) == 4,
+    }
+    for key, ok in checks.items():
+        if key not in obj:
+            raise FormatProblem(f"claim {key} is missing")
+        if not ok(obj[key]):
+            raise FormatProblem(f"claim {key} has the wrong type or value")
+    return Claims(
+        issuer=obj[K_ISSUER], expires=obj[K_EXPIRES], issued_at=obj[K_ISSUED],
+        serial=obj[K_SERIAL], name=obj[K_NAME], masked_id=obj[K_MASKED_ID],
+        colour=Colour(obj[K_COLOUR]), category=Category(obj[K_CATEGORY]),
+        rules_version=obj[K_RULES],
+    )
+
+
+def protected_header(kid: bytes) -> bytes:
+    return dumps({1: ALG_EDDSA, 4: kid})
+
+
+def sig_structure(protected: bytes, payload: bytes) -> bytes:
+    """The bytes Ed25519 signs (RFC 9052 §4.4): ["Signature1", protected, h'', payload]."""
+    return dumps(["Signature1", protected, b"", payload])
+
+
+def serial_for(key: Ed25519PrivateKey, id_number: str, context: bytes) -> bytes:
+    """An 8-byte card serial: deterministic for the same key, resident and claims, but not
+    computable without the private key (so a serial never reveals the ID number)."""
+    seed = key.private_bytes_raw()
+    mac_key = HKDF(hashes.SHA256(), 32, salt=None, info=b"passgen serial v1").derive(seed)
+    return hmac.new(mac_key, id_number.encode() + b"\0" + context, hashlib.sha256).digest()[:8]
+
+
+def sign_cose(payload: bytes, key: Ed25519PrivateKey) -> bytes:
+    protected = protected_header(kid_of(public_raw(key)))
+    signature = key.sign(sig_structure(protected, payload))
+    return dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, signature]))
+
+
+def sign(claims: Claims, key: Ed25519PrivateKey) -> str:
+    """The PG1 text of ``claims`` signed with ``key``."""
+    return PREFIX + base45.b45encode(sign_cose(encode_claims(claims), key)).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Unpacked:
+    """A structurally sound COSE_Sign1 taken out of PG1 text, not yet verified."""
+
+    cose: bytes
+    protected: bytes
+    kid: bytes
+    payload: bytes
+    signature: bytes
+
+    @property
+    def signed_bytes(self) -> bytes:
+        return sig_structure(self.protected, self.payload)
+
+
+def unbase45(text: str) -> bytes:
+    """Text after the prefix → COSE bytes (FormatProblem if not Base45 or too long)."""
+    if not text.startswith(PREFIX):
+        raise FormatProblem("does not start with PG1:")
+    if len(text) > MAX_TEXT:
+        raise FormatProblem(f"longer than {MAX_TEXT} characters")
+    try:
+        return bytes(base45.b45decode(text[len(PREFIX):]))
+    except Exception:
+        raise FormatProblem("not valid Base45") from None
+
+
+def unpack(text: str) -> Unpacked:
+    """Check prefix, Base45 and COSE_Sign1 structure; raise FormatProblem on any fault."""
+    cose = unbase45(text)
+    obj = loads_exact(cose)
+    if not isinstance(obj, cbor2.CBORTag) or obj.tag != COSE_SIGN1_TAG:
+        raise FormatProblem("not a COSE_Sign1 (CBOR tag 18)")
+    parts = obj.value
+    if not isinstance(parts, (list, tuple)) or len(parts) != 4:
+        raise FormatProblem("COSE_Sign1 is not an array of 4")
+    protected, unprotected, payload, signature = parts
+    if not (isinstance(protected, bytes) and isinstance(payload, bytes)
+            and isinstance(signature, bytes) and isinstance(unprotected, Mapping)):
+        raise FormatProblem("COSE_Sign1 members have the wrong types")
+    if len(signature) != 64:
+        raise FormatProblem("signature is not 64 bytes")
+    header = loads_exact(protected)
+    if not isinstance(header, Mapping):
+        raise FormatProblem("protected header is not a map")
+    if header.get(1) != ALG_EDDSA:
+        raise FormatProblem("protected header alg is not EdDSA (-8)")
+    kid = header.get(4)
+    if not isinstance(kid, bytes):
+        raise FormatProblem("protected header has no kid")
+    if len(kid) != 8:
+        raise FormatProblem("kid is not 8 bytes")
+    if set(header) != {1, 4} or protected != protected_header(kid):
+        raise FormatProblem("protected header is not exactly {1: -8, 4: kid}")
+    if unprotected:
+        raise FormatProblem("unprotected header is not empty")
+    return Unpacked(cose, protected, kid, payload, signature)

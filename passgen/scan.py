@@ -1,0 +1,86 @@
+"""Find PG1 texts in what a checkpoint has: photos, scans, PDFs, text files, standard input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from passgen.errors import ScanError
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp"})
+TEXT_SUFFIXES = frozenset({".txt", ".text", ".csv", ".log"})
+DEFAULT_DPI = 200
+
+
+@dataclass(frozen=True)
+class Found:
+    """One code found in an input; ``text`` is empty when an image held no readable code."""
+
+    source: str
+    text: str
+
+
+def from_lines(lines: Iterable[str], source: str) -> list[Found]:
+    """One payload per non-blank line (a USB scanner types the payload and Enter)."""
+    return [Found(f"{source}:{n}", line.strip())
+            for n, line in enumerate(lines, start=1) if line.strip()]
+
+
+def _decode_image(image: Any, source: str) -> list[Found]:
+    import zxingcpp
+
+    results = zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
+    ordered = sorted(results, key=lambda r: (r.position.top_left.y // 50, r.position.top_left.x))
+    if not ordered:
+        return [Found(source, "")]
+    return [Found(f"{source}#{i}", r.text) for i, r in enumerate(ordered, start=1)]
+
+
+def from_image(path: Path) -> list[Found]:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return _decode_image(image, path.name)
+    except (OSError, UnidentifiedImageError, ValueError):
+        raise ScanError(f"无法打开图片 {path}", f"cannot open image {path}") from None
+
+
+def from_pdf(path: Path, dpi: int = DEFAULT_DPI) -> list[Found]:
+    """Every page rasterised at ``dpi`` and searched for QR codes."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except (pdfium.PdfiumError, OSError):
+        raise ScanError(f"无法打开PDF {path}", f"cannot open PDF {path}") from None
+    found: list[Found] = []
+    try:
+        for index in range(len(pdf)):
+            page = pdf[index]
+            image = page.render(scale=dpi / 72, grayscale=True).to_pil()
+            found.extend(_decode_image(image, f"{path.name} p{index + 1}"))
+            page.close()
+    finally:
+        pdf.close()
+    return found
+
+
+def from_path(path: Path, dpi: int = DEFAULT_DPI) -> list[Found]:
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise ScanError(f"找不到文件 {path}", f"file not found: {path}")
+    if suffix == ".pdf":
+        return from_pdf(path, dpi)
+    if suffix in IMAGE_SUFFIXES:
+        return from_image(path)
+    if suffix in TEXT_SUFFIXES:
+        try:
+            return from_lines(path.read_text(encoding="utf-8-sig").splitlines(), path.name)
+        except (OSError, UnicodeDecodeError):
+            raise ScanError(f"无法读取文本文件 {path}", f"cannot read text file {path}") from None
+    raise ScanError(f"{path.name}: 不支持的文件类型（可用 PDF、图片、.txt）",
+                    f"{path.name}: unsupported file type (use PDF, an image or .txt)")
