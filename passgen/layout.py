@@ -157,9 +157,10 @@ def parse_template(data: bytes, source: str) -> CardTemplate:
             raise r.fail(key, f"pattern 只能是 {'/'.join(PATTERNS)}，shape 只能是 {'/'.join(SHAPES)}",
                          f"pattern must be one of {PATTERNS}, shape one of {SHAPES}")
         colours.append(ColourStyle(fill, style["pattern"], style["shape"]))
-    if len({(c.pattern, c.shape) for c in colours}) != 3:
-        raise r.fail("pattern", "三种颜色的图案或符号必须互不相同（黑白打印时靠它区分）",
-                     "the three colours need distinct patterns or shapes (for black-and-white print)")
+    if len({c.pattern for c in colours}) != 3 or len({c.shape for c in colours}) != 3:
+        raise r.fail("pattern", "三种颜色的图案和符号都必须互不相同（黑白打印时靠它们区分）",
+                     "the three colours need distinct patterns and shapes "
+                     "(for black-and-white print)")
     texts = []
     for item in doc.get("text", []):
         r.keys(item, "text", "[[text]]")

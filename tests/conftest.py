@@ -1,0 +1,26 @@
+"""pytest fixtures: a fixed signing key and trust list, the as-of date of the sample data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from helpers import AS_OF, fixed_key
+
+from passgen import keys
+from passgen.dates import SHANGHAI
+
+
+@pytest.fixture(scope="session")
+def signing_key() -> keys.SigningKey:
+    return fixed_key()
+
+
+@pytest.fixture(scope="session")
+def trust(signing_key: keys.SigningKey) -> keys.TrustList:
+    return keys.TrustList((signing_key.entry,))
+
+
+@pytest.fixture
+def noon() -> dt.datetime:
+    return dt.datetime(AS_OF.year, AS_OF.month, AS_OF.day, 12, tzinfo=SHANGHAI)

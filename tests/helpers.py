@@ -1,0 +1,61 @@
+"""Shared test helpers: fixed keys, roster files written by code, a default resident row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+from passgen import keys
+from passgen.roster import COLUMNS
+
+AS_OF = dt.date(2020, 3, 25)
+HEADERS = [c.headers[0] for c in COLUMNS]
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def make_id(born: dt.date, seq: int = 123, region: str = "511302") -> str:
+    """An 18-digit ID number with a correct check digit (computed independently here)."""
+    first17 = f"{region}{born:%Y%m%d}{seq % 1000:03d}"
+    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
+    return first17 + "10X98765432"[total % 11]
+
+
+def fixed_key(label: str = "office-a", issuer: str = "NC-TEST-01",
+             not_before: dt.date = dt.date(2020, 1, 1),
+             not_after: dt.date = dt.date(2020, 12, 31)) -> keys.SigningKey:
+    seed = hashlib.sha256(f"passgen test key {label}".encode()).digest()
+    return keys.generate(issuer, not_before, not_after, seed)
+
+
+def row(**fields: Any) -> dict[str, Any]:
+    """An ordinary green resident; keyword arguments (by header) override cells."""
+    base: dict[str, Any] = {
+        "姓名": "张三", "身份证号": make_id(dt.date(1950, 6, 15)), "社区": "桂花社区",
+        "人员状态": "正常", "14天内接触疫情较重地区人员": "否", "与观察人员同住": "否",
+    }
+    base.update(fields)
+    return base
+
+
+def write_roster(path: Path, rows: list[dict[str, Any]], headers: list[str] | None = None,
+                 sheet: str = "花名册") -> Path:
+    headers = HEADERS if headers is None else headers
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = sheet
+    ws.append(headers)
+    for r in rows:
+        if r is None:
+            ws.append([])
+            continue
+        ws.append([r.get(h) for h in headers])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # a clerk's text that looks like a formula
+    book.save(path)
+    return path

@@ -1,0 +1,137 @@
+"""The command line, driven through click's runner with exact exit statuses."""
+
+import json
+import os
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+from helpers import AS_OF, row, write_roster
+
+from passgen.cli import cli
+
+ENV = {"PASSGEN_KEY_PASSPHRASE": "correct horse"}
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def make_key(runner: CliRunner, folder: Path, issuer: str = "NC-XM-01") -> Path:
+    key = folder / "office.pem"
+    result = runner.invoke(cli, ["keys", "generate", "--out", str(key), "--issuer", issuer,
+                                 "--not-before", "2020-01-01", "--not-after", "2020-12-31"],
+                           env=ENV)
+    assert result.exit_code == 0, result.output
+    return key
+
+
+def test_keys_generate_and_trust(runner: CliRunner, tmp_path: Path) -> None:
+    key = make_key(runner, tmp_path)
+    assert oct(key.stat().st_mode & 0o777) == "0o600"
+    assert "PRIVATE" not in runner.invoke(cli, ["keys", "trust", str(key), "--out",
+                                                str(tmp_path / "t.json")]).output
+    doc = json.loads((tmp_path / "t.json").read_text())
+    assert doc["keys"][0]["issuer"] == "NC-XM-01"
+    again = runner.invoke(cli, ["keys", "generate", "--out", str(key), "--issuer", "X"], env=ENV)
+    assert again.exit_code == 2 and "--force" in again.output
+
+
+def test_cards_then_verify(runner: CliRunner, tmp_path: Path) -> None:
+    key = make_key(runner, tmp_path)
+    runner.invoke(cli, ["keys", "trust", str(key), "--out", str(tmp_path / "t.json")])
+    roster = write_roster(tmp_path / "r.xlsx", [row(), row(姓名="坏行", 身份证号="1")])
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["cards", str(roster), "--key", str(key), "--out", str(out),
+                                 "--as-of", AS_OF.isoformat()], env=ENV)
+    assert result.exit_code == 0, result.output
+    assert "read 2 rows: 1 cards, 1 rejected" in result.output
+    assert "第3行" in result.output and "身份证号" in result.output
+    assert (out / "cards.pdf").is_file() and (out / "report.xlsx").is_file()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+    verdict = runner.invoke(cli, ["verify", str(out / "cards.pdf"), "--trust",
+                                  str(tmp_path / "t.json"), "--at", "2020-03-26", "--json"])
+    assert verdict.exit_code == 0, verdict.output
+    [line] = verdict.output.strip().splitlines()
+    obj = json.loads(line)
+    assert {"source", "status", "color", "serial", "name", "expires"} <= set(obj)
+    assert (obj["status"], obj["color"], obj["name"]) == ("valid", "green", "张三")
+
+    late = runner.invoke(cli, ["verify", str(out / "cards.pdf"), "--trust",
+                               str(tmp_path / "t.json"), "--at", "2020-05-01"])
+    assert late.exit_code == 1 and "expired" in late.output
+
+    text = tmp_path / "codes.txt"
+    payload_ok = obj["serial"]  # not a payload: a garbage line
+    text.write_text(f"{payload_ok}\n\n")
+    garbage = runner.invoke(cli, ["verify", str(text), "--trust", str(tmp_path / "t.json")])
+    assert garbage.exit_code == 1 and "malformed" in garbage.output
+
+
+def test_verify_standard_input(runner: CliRunner, tmp_path: Path) -> None:
+    key = make_key(runner, tmp_path)
+    runner.invoke(cli, ["keys", "trust", str(key), "--out", str(tmp_path / "t.json")])
+    result = runner.invoke(cli, ["verify", "-", "--trust", str(tmp_path / "t.json")],
+                           input="PG1:NOT-REALLY\n")
+    assert result.exit_code == 1 and "stdin:1\tmalformed" in result.output
+
+
+def test_wrong_passphrase_and_issuer(runner: CliRunner, tmp_path: Path) -> None:
+    key = make_key(runner, tmp_path)
+    roster = write_roster(tmp_path / "r.xlsx", [row()])
+    args = ["cards", str(roster), "--key", str(key), "--out", str(tmp_path / "o"),
+            "--as-of", "2020-03-25"]
+    bad = runner.invoke(cli, args, env={"PASSGEN_KEY_PASSPHRASE": "nope"})
+    assert bad.exit_code == 2 and "口令错误" in bad.output and "Traceback" not in bad.output
+    other = runner.invoke(cli, args + ["--issuer", "SOMEONE"], env=ENV)
+    assert other.exit_code == 2 and "SOMEONE" in other.output
+    outside = runner.invoke(cli, args[:-1] + ["2021-06-01"], env=ENV)
+    assert outside.exit_code == 2 and "有效期" in outside.output
+
+
+def test_usage_errors_exit_2(runner: CliRunner, tmp_path: Path) -> None:
+    assert runner.invoke(cli, ["verify", "x.pdf"]).exit_code == 2
+    assert runner.invoke(cli, ["cards", "--as-of", "tomorrow"]).exit_code == 2
+    trust = tmp_path / "t.json"
+    trust.write_text('{"format": "passgen-trust/1", "keys": []}')
+    missing = runner.invoke(cli, ["verify", str(tmp_path / "nothing.pdf"), "--trust", str(trust)])
+    assert missing.exit_code == 2 and "找不到" in missing.output
+
+
+def test_roster_check_writes_report_only(runner: CliRunner, tmp_path: Path) -> None:
+    roster = write_roster(tmp_path / "r.xlsx", [row(), row(姓名="坏行", 身份证号="1")])
+    result = runner.invoke(cli, ["roster", "check", str(roster), "--out", str(tmp_path),
+                                 "--as-of", "2020-03-25"])
+    assert result.exit_code == 0
+    assert "read 2 rows: 1 cards, 1 rejected" in result.output
+    assert (tmp_path / "report.xlsx").is_file() and not (tmp_path / "cards.pdf").exists()
+
+
+def _commands(group: click.Group, prefix: str = ""):  # type: ignore[no-untyped-def]
+    for name, command in group.commands.items():
+        yield f"{prefix}{name}", command
+        if isinstance(command, click.Group):
+            yield from _commands(command, f"{prefix}{name} ")
+
+
+def test_every_command_and_option_is_explained(runner: CliRunner) -> None:
+    assert runner.invoke(cli, ["--help"]).exit_code == 0
+    for name, command in _commands(cli):
+        assert command.help, name
+        result = runner.invoke(cli, [*name.split(), "--help"])
+        assert result.exit_code == 0, name
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{name} {param.name}"
+
+
+def test_python_dash_m_runs() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "passgen", "--help"], capture_output=True,
+                            text=True, env={**os.environ}, check=False)
+    assert result.returncode == 0 and "passgen" in result.stdout

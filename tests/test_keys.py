@@ -1,0 +1,82 @@
+import datetime as dt
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from helpers import fixed_key
+
+from passgen import keys
+from passgen.errors import KeyFileError
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    key = fixed_key()
+    path = tmp_path / "office.pem"
+    pub = keys.save(key, path, b"secret")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    pem = path.read_text()
+    assert "ENCRYPTED PRIVATE KEY" in pem
+    assert json.loads(pub.read_text()) == key.entry.to_json()
+    loaded = keys.load_signing(path, b"secret")
+    assert loaded.entry == key.entry
+    assert keys.public_raw(loaded.private_key) == key.entry.public_key
+
+
+def test_no_overwrite_without_force(tmp_path: Path) -> None:
+    path = tmp_path / "office.pem"
+    keys.save(fixed_key(), path, b"secret")
+    before = path.read_bytes()
+    with pytest.raises(KeyFileError, match="--force"):
+        keys.save(fixed_key("other"), path, b"secret")
+    assert path.read_bytes() == before
+    keys.save(fixed_key("other"), path, b"secret", force=True)
+    assert path.read_bytes() != before
+
+
+def test_wrong_passphrase_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "office.pem"
+    keys.save(fixed_key(), path, b"secret")
+    with pytest.raises(KeyFileError) as info:
+        keys.load_private(path, b"wrong")
+    assert "口令" in info.value.zh and "passphrase" in info.value.en
+
+
+def test_empty_passphrase_refused(tmp_path: Path) -> None:
+    with pytest.raises(KeyFileError):
+        keys.save(fixed_key(), tmp_path / "k.pem", b"")
+
+
+def test_issuer_length_and_window() -> None:
+    with pytest.raises(KeyFileError):
+        keys.generate("X" * 17, dt.date(2020, 1, 1), dt.date(2021, 1, 1))
+    with pytest.raises(KeyFileError):
+        keys.generate("X", dt.date(2021, 1, 1), dt.date(2020, 1, 1))
+
+
+def test_trust_list_merges_and_deduplicates(tmp_path: Path) -> None:
+    a, b = fixed_key("a"), fixed_key("b", issuer="NC-TEST-02")
+    keys.save(a, tmp_path / "a.pem", b"x")
+    keys.save(b, tmp_path / "b.pem", b"x")
+    first = tmp_path / "t1.json"
+    keys.write_trust(keys.entries_from([tmp_path / "a.pem"]), first)
+    merged = keys.entries_from([first, tmp_path / "a.pem", tmp_path / "b.pem.pub.json"])
+    out = tmp_path / "t2.json"
+    keys.write_trust(merged, out)
+    doc = json.loads(out.read_text())
+    assert doc["format"] == "passgen-trust/1"
+    assert sorted(e["kid"] for e in doc["keys"]) == sorted([a.entry.kid.hex(), b.entry.kid.hex()])
+    assert set(doc["keys"][0]) == {"kid", "public_key", "issuer", "not_before", "not_after"}
+    assert keys.read_trust(out).find(b.entry.kid) == b.entry
+
+
+def test_tampered_trust_entry_refused(tmp_path: Path) -> None:
+    entry = fixed_key().entry.to_json()
+    entry["kid"] = "00" * 8
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"format": "passgen-trust/1", "keys": [entry]}))
+    with pytest.raises(KeyFileError, match="kid"):
+        keys.read_trust(path)
+    path.write_text("{not json")
+    with pytest.raises(KeyFileError):
+        keys.read_trust(path)

@@ -1,0 +1,103 @@
+import datetime as dt
+
+import base45
+import cbor2
+import pytest
+from helpers import AS_OF, fixed_key, make_id
+
+from passgen import keys, pg1
+from passgen.dates import day_start
+from passgen.models import Assessment, Category, Claims, Colour, Location, Resident
+from passgen.passes import issue
+from passgen.qr import encode
+
+RESIDENT = Resident(name="欧阳娜娜", id_number=make_id(dt.date(1950, 6, 15)),
+                    category=Category.ELDERLY, community="桂花社区",
+                    where=Location("r.xlsx", "花名册", 2))
+ASSESSMENT = Assessment(Colour.YELLOW, (), b"\x01\x02\x03\x04")
+
+
+def test_layout_is_exactly_design_section_5(signing_key: keys.SigningKey) -> None:
+    card = issue(RESIDENT, ASSESSMENT, signing_key, AS_OF)
+    assert card.payload.startswith("PG1:")
+    cose = base45.b45decode(card.payload[4:])
+    tag = cbor2.loads(cose)
+    assert tag.tag == 18 and len(tag.value) == 4
+    protected, unprotected, payload, signature = tag.value
+    assert cbor2.loads(protected) == {1: -8, 4: signing_key.entry.kid}
+    assert protected == bytes.fromhex("a2012704") + b"\x48" + signing_key.entry.kid
+    assert unprotected == {} and len(signature) == 64
+    claims = cbor2.loads(payload)
+    assert claims == {1: "NC-TEST-01", 4: day_start(AS_OF + dt.timedelta(days=8)),
+                      6: day_start(AS_OF), 7: card.claims.serial, -1: "欧阳娜娜",
+                      -2: RESIDENT.masked_id, -3: 1, -4: 0, -5: b"\x01\x02\x03\x04"}
+    assert list(claims) == [1, 4, 6, 7, -1, -2, -3, -4, -5]  # deterministic key order
+    signing_key.private_key.public_key().verify(
+        signature, cbor2.dumps(["Signature1", protected, b"", payload]))
+
+
+def test_kid_is_sha256_prefix_of_raw_public_key(signing_key: keys.SigningKey) -> None:
+    import hashlib
+
+    raw = keys.public_raw(signing_key.private_key)
+    assert signing_key.entry.kid == hashlib.sha256(raw).digest()[:8]
+
+
+def test_signing_is_deterministic(signing_key: keys.SigningKey) -> None:
+    a = issue(RESIDENT, ASSESSMENT, signing_key, AS_OF)
+    b = issue(RESIDENT, ASSESSMENT, signing_key, AS_OF)
+    assert a.payload == b.payload
+    other_day = issue(RESIDENT, ASSESSMENT, signing_key, AS_OF + dt.timedelta(days=1))
+    assert other_day.claims.serial != a.claims.serial
+    other_key = issue(RESIDENT, ASSESSMENT, fixed_key("b"), AS_OF)
+    assert other_key.claims.serial != a.claims.serial
+
+
+def test_qr_is_alphanumeric_and_within_version_9_at_m(signing_key: keys.SigningKey) -> None:
+    """Size budget: a 4-character CJK name and a 16-character issuer fit version 9-M."""
+    key = fixed_key(issuer="X" * 16)
+    card = issue(RESIDENT, ASSESSMENT, key, AS_OF)
+    assert set(card.payload) <= set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
+    assert encode(card.payload, "M").version <= 9
+
+
+def test_independent_cose_implementation_verifies(signing_key: keys.SigningKey) -> None:
+    """pycose, with cbor2 ≥ 6 tuples turned back into the list pycose 1.1 expects."""
+    from pycose.keys.curves import Ed25519
+    from pycose.keys.keyparam import KpKty, OKPKpCurve, OKPKpX
+    from pycose.keys.keytype import KtyOKP
+    from pycose.keys.okp import OKPKey
+    from pycose.messages import Sign1Message
+
+    card = issue(RESIDENT, ASSESSMENT, signing_key, AS_OF)
+    tag = cbor2.loads(base45.b45decode(card.payload[4:]))
+    protected, unprotected, payload, signature = tag.value
+    msg = Sign1Message.from_cose_obj([protected, dict(unprotected), payload, signature], True)
+    msg.key = OKPKey.from_dict({KpKty: KtyOKP, OKPKpCurve: Ed25519,
+                                OKPKpX: keys.public_raw(signing_key.private_key)})
+    assert msg.verify_signature()
+    assert cbor2.loads(msg.payload)[-1] == "欧阳娜娜"
+    msg.payload = msg.payload.replace("欧阳".encode(), "欧麦".encode())
+    assert not msg.verify_signature()
+
+
+def test_decode_claims_rejects_non_deterministic_and_mistyped() -> None:
+    claims = Claims("X", 10, 5, b"12345678", "张三", "1" * 18, Colour.GREEN, Category.OTHER,
+                    b"abcd")
+    good = pg1.encode_claims(claims)
+    assert pg1.decode_claims(good) == claims
+    shuffled = cbor2.dumps(dict(reversed(list(cbor2.loads(good).items()))))
+    with pytest.raises(pg1.FormatProblem, match="deterministic"):
+        pg1.decode_claims(shuffled)
+    for key, bad in ((-3, 7), (7, b"short"), (4, -1), (-2, "short"), (1, "")):
+        obj = dict(cbor2.loads(good))
+        obj[key] = bad
+        with pytest.raises(pg1.FormatProblem):
+            pg1.decode_claims(cbor2.dumps(obj, canonical=True))
+    obj = dict(cbor2.loads(good))
+    del obj[-1]
+    with pytest.raises(pg1.FormatProblem, match="missing"):
+        pg1.decode_claims(cbor2.dumps(obj, canonical=True))
+    obj = dict(cbor2.loads(good))
+    obj[99] = "unknown keys are ignored"
+    assert pg1.decode_claims(cbor2.dumps(obj, canonical=True)) == claims

@@ -1,0 +1,122 @@
+import dataclasses
+import datetime as dt
+
+import base45
+import cbor2
+from helpers import AS_OF, fixed_key, make_id
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from passgen import keys, pg1
+from passgen.dates import SHANGHAI
+from passgen.models import Assessment, Category, Colour, Location, Resident
+from passgen.passes import issue
+from passgen.verify import (BAD_SIGNATURE, EXPIRED, MALFORMED, NOT_YET_VALID, REVOKED,
+                            UNKNOWN_KEY, VALID, verify)
+
+RESIDENT = Resident(name="张三", id_number=make_id(dt.date(1950, 6, 15)),
+                    category=Category.ELDERLY, community="桂花社区",
+                    where=Location("r.xlsx", "花名册", 2))
+ASSESSMENT = Assessment(Colour.GREEN, (), b"\x01\x02\x03\x04")
+
+
+def at(day: dt.date, hour: int = 12) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI)
+
+
+def payload(key: keys.SigningKey) -> str:
+    return issue(RESIDENT, ASSESSMENT, key, AS_OF).payload
+
+
+def test_valid_pass(signing_key: keys.SigningKey, trust: keys.TrustList) -> None:
+    result = verify(payload(signing_key), trust, at(AS_OF))
+    assert result.status == VALID and result.valid
+    assert result.claims is not None and result.claims.name == "张三"
+    assert all((result.decoded, result.structure_ok, result.key_known, result.signature_valid,
+                result.within_key_window, result.within_validity)) and not result.revoked
+
+
+def test_validity_window_edges(signing_key: keys.SigningKey, trust: keys.TrustList) -> None:
+    text = payload(signing_key)
+    last = AS_OF + dt.timedelta(days=7)
+    assert verify(text, trust, at(AS_OF, 0)).status == VALID
+    assert verify(text, trust, at(AS_OF - dt.timedelta(days=1), 23)).status == NOT_YET_VALID
+    assert verify(text, trust, dt.datetime(last.year, last.month, last.day, 23, 59, 59,
+                                           tzinfo=SHANGHAI)).status == VALID
+    assert verify(text, trust, at(last + dt.timedelta(days=1), 0)).status == EXPIRED
+
+
+def test_unknown_key_and_wrong_issuer(signing_key: keys.SigningKey, trust: keys.TrustList) -> None:
+    other = fixed_key("intruder")
+    assert verify(payload(other), trust, at(AS_OF)).status == UNKNOWN_KEY
+    # a known key cannot vouch for another office's code
+    same_key_other_issuer = dataclasses.replace(
+        signing_key, entry=dataclasses.replace(signing_key.entry, issuer="OTHER"))
+    text = payload(same_key_other_issuer)
+    assert verify(text, trust, at(AS_OF)).status == UNKNOWN_KEY
+
+
+def test_signed_outside_key_window(trust: keys.TrustList) -> None:
+    late = fixed_key(not_before=dt.date(2020, 1, 1), not_after=dt.date(2020, 3, 1))
+    trust = keys.TrustList((late.entry,))
+    result = verify(payload(late), trust, at(AS_OF))
+    assert result.status == UNKNOWN_KEY and not result.within_key_window
+    assert result.signature_valid
+
+
+def test_revoked(signing_key: keys.SigningKey, trust: keys.TrustList) -> None:
+    card = issue(RESIDENT, ASSESSMENT, signing_key, AS_OF)
+    result = verify(card.payload, trust, at(AS_OF), frozenset({card.claims.serial}))
+    assert result.status == REVOKED and result.revoked
+
+
+def test_forged_payload(signing_key: keys.SigningKey, trust: keys.TrustList) -> None:
+    text = payload(signing_key)
+    tag = cbor2.loads(base45.b45decode(text[4:]))
+    protected, unprotected, body, signature = tag.value
+    claims = dict(cbor2.loads(body))
+    claims[-3] = 2  # green → red
+    forged = pg1.dumps(cbor2.CBORTag(18, [protected, {}, pg1.dumps(claims), signature]))
+    result = verify("PG1:" + base45.b45encode(forged).decode(), trust, at(AS_OF))
+    assert result.status == BAD_SIGNATURE and not result.signature_valid
+
+
+def test_every_single_character_change_fails(signing_key: keys.SigningKey,
+                                             trust: keys.TrustList) -> None:
+    text = payload(signing_key)
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+    for i in range(len(text)):
+        for replacement in (alphabet[(alphabet.index(text[i]) + 1) % 45] if text[i] in alphabet
+                            else "0", "a"):
+            mutated = text[:i] + replacement + text[i + 1:]
+            assert verify(mutated, trust, at(AS_OF)).status != VALID, (i, replacement)
+
+
+def test_every_single_bit_flip_of_cose_fails(signing_key: keys.SigningKey,
+                                             trust: keys.TrustList) -> None:
+    cose = bytearray(base45.b45decode(payload(signing_key)[4:]))
+    for bit in range(len(cose) * 8):
+        cose[bit // 8] ^= 1 << (bit % 8)
+        text = "PG1:" + base45.b45encode(bytes(cose)).decode()
+        assert verify(text, trust, at(AS_OF)).status != VALID, bit
+        cose[bit // 8] ^= 1 << (bit % 8)
+
+
+def test_malformed_inputs(trust: keys.TrustList) -> None:
+    for text in ("", "PG1:", "PG2:ABC", "hello", "PG1:abc", "PG1:" + "A" * 2000, "PG1:GGW",
+                 "PG1:" + base45.b45encode(b"\xa0").decode(),
+                 "PG1:" + base45.b45encode(cbor2.dumps(cbor2.CBORTag(18, [1, 2, 3]))).decode()):
+        assert verify(text, trust, at(AS_OF)).status == MALFORMED, text
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=400))
+def test_arbitrary_text_never_raises(trust: keys.TrustList, text: str) -> None:
+    assert verify(text, trust, at(AS_OF)).status != VALID
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.binary(max_size=300))
+def test_arbitrary_bytes_in_base45_never_raise(trust: keys.TrustList, data: bytes) -> None:
+    text = "PG1:" + base45.b45encode(data).decode()
+    assert verify(text, trust, at(AS_OF)).status in (MALFORMED, UNKNOWN_KEY, BAD_SIGNATURE)
