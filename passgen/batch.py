@@ -23,6 +23,7 @@ from passgen.report import RowOutcome, Totals, totals, write_report
 from passgen.roster import HEADER_OF, RowContext, read_rosters
 from passgen.rules import Rules, evaluate
 
+
 class Progress(Protocol):
     """Receives progress of long work (the CLI shows a bar on standard error)."""
 

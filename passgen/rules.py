@@ -185,7 +185,7 @@ def parse_rules(data: bytes) -> Rules:
 
 
 def default_rules_bytes() -> bytes:
-    return (resources.files("passgen") / "rules" / "default.toml").read_bytes()
+    return (resources.files("passgen.rulesets") / "default.toml").read_bytes()
 
 
 def load_rules(path: Path | None = None) -> Rules:

@@ -31,7 +31,8 @@ def from_lines(lines: Iterable[str], source: str) -> list[Found]:
 def _decode_image(image: Any, source: str) -> list[Found]:
     import zxingcpp
 
-    results = zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
+    results = zxingcpp.read_barcodes(image.convert("L"),
+                                     formats=zxingcpp.BarcodeFormat.QRCode)  # type: ignore[arg-type]
     ordered = sorted(results, key=lambda r: (r.position.top_left.y // 50, r.position.top_left.x))
     if not ordered:
         return [Found(source, "")]

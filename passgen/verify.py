@@ -7,7 +7,7 @@ Order of checks (docs/FORMAT.md): format → key known → signature → claims 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -64,32 +64,31 @@ def verify(text: str, trust: TrustList, at: dt.datetime,
         unpacked = pg1.unpack(text.strip())
     except pg1.FormatProblem as exc:
         return VerifyResult(MALFORMED, str(exc))
+    facts = VerifyResult(UNKNOWN_KEY, "", decoded=True, structure_ok=True, kid=unpacked.kid)
     entry = trust.find(unpacked.kid)
     if entry is None:
-        return VerifyResult(UNKNOWN_KEY, f"key {unpacked.kid.hex()} is not in the trust list",
-                            decoded=True, structure_ok=True, kid=unpacked.kid)
-    facts = dict(decoded=True, structure_ok=True, key_known=True, kid=unpacked.kid)
+        return replace(facts, reason=f"key {unpacked.kid.hex()} is not in the trust list")
+    facts = replace(facts, key_known=True)
     if not _ed25519_ok(entry.public_key, unpacked.signature, unpacked.signed_bytes):
-        return VerifyResult(BAD_SIGNATURE, "signature does not match", **facts)
-    facts["signature_valid"] = True
+        return replace(facts, status=BAD_SIGNATURE, reason="signature does not match")
+    facts = replace(facts, signature_valid=True)
     try:
         claims = pg1.decode_claims(unpacked.payload)
     except pg1.FormatProblem as exc:
-        return VerifyResult(MALFORMED, str(exc), **facts)
-    facts["claims"] = claims
+        return replace(facts, status=MALFORMED, reason=str(exc))
+    facts = replace(facts, claims=claims)
     if claims.issuer != entry.issuer:
-        return VerifyResult(UNKNOWN_KEY, f"key belongs to {entry.issuer}, not {claims.issuer}",
-                            **facts)
-    issued_day = day_of(claims.issued_at)
-    if not entry.not_before <= issued_day <= entry.not_after:
-        return VerifyResult(UNKNOWN_KEY, "signed outside the key's validity window", **facts)
-    facts["within_key_window"] = True
+        return replace(facts, reason=f"key belongs to {entry.issuer}, not {claims.issuer}")
+    if not entry.not_before <= day_of(claims.issued_at) <= entry.not_after:
+        return replace(facts, reason="signed outside the key's validity window")
+    facts = replace(facts, within_key_window=True)
     if claims.serial in revoked:
-        return VerifyResult(REVOKED, "card serial is on the revocation list", revoked=True,
-                            **facts)
+        return replace(facts, status=REVOKED, reason="card serial is on the revocation list",
+                       revoked=True)
     now = int(at.timestamp())
     if now < claims.issued_at:
-        return VerifyResult(NOT_YET_VALID, "issued later than the checking time", **facts)
+        return replace(facts, status=NOT_YET_VALID, reason="issued later than the checking time")
     if now >= claims.expires:
-        return VerifyResult(EXPIRED, f"expired at the end of {pg1.last_valid_day(claims)}", **facts)
-    return VerifyResult(VALID, "genuine and in date", within_validity=True, **facts)
+        return replace(facts, status=EXPIRED,
+                       reason=f"expired at the end of {pg1.last_valid_day(claims)}")
+    return replace(facts, status=VALID, reason="genuine and in date", within_validity=True)

@@ -1,0 +1,1 @@
+"""Sample rosters of a fictional community and the script that generates them."""

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from passgen.samples import make_samples
 
 from passgen.cli import cli
-from passgen.samples import make_samples
 
 
 def _plain(value: object) -> object:

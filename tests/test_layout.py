@@ -1,8 +1,13 @@
 import pytest
 
 from passgen.errors import TemplateError
-from passgen.layout import (block_size, card_origins, default_template_bytes, load_template,
-                            parse_template)
+from passgen.layout import (
+    block_size,
+    card_origins,
+    default_template_bytes,
+    load_template,
+    parse_template,
+)
 
 DEFAULT = default_template_bytes().decode()
 

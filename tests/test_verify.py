@@ -11,8 +11,16 @@ from passgen import keys, pg1
 from passgen.dates import SHANGHAI
 from passgen.models import Assessment, Category, Colour, Location, Resident
 from passgen.passes import issue
-from passgen.verify import (BAD_SIGNATURE, EXPIRED, MALFORMED, NOT_YET_VALID, REVOKED,
-                            UNKNOWN_KEY, VALID, verify)
+from passgen.verify import (
+    BAD_SIGNATURE,
+    EXPIRED,
+    MALFORMED,
+    NOT_YET_VALID,
+    REVOKED,
+    UNKNOWN_KEY,
+    VALID,
+    verify,
+)
 
 RESIDENT = Resident(name="张三", id_number=make_id(dt.date(1950, 6, 15)),
                     category=Category.ELDERLY, community="桂花社区",

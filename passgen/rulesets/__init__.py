@@ -1,0 +1,1 @@
+"""The shared colour rule sets shipped with passgen (package data)."""
