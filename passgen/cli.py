@@ -210,6 +210,49 @@ def roster_check(rosters: tuple[Path, ...], out_dir: Path, as_of: dt.date | None
     click.echo(f"报告 report: {result.report}")
 
 
+@cli.group("rules")
+def rules_group() -> None:
+    """The shared colour rules: show them, or explain one resident's colour."""
+
+
+@rules_group.command("show")
+@click.option("--rules", "rules_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Rules file (default: the shared rules shipped with passgen).")
+def rules_show(rules_path: Path | None) -> None:
+    """Print every clause with its source text, the area lists and the rules version."""
+    from passgen.explaining import show
+    from passgen.rules import load_rules
+
+    with friendly_errors():
+        click.echo(show(load_rules(rules_path)))
+
+
+@rules_group.command("explain")
+@click.argument("rosters", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--row", type=click.IntRange(2), help="Row number as Excel shows it.")
+@click.option("--id", "id_text", help="ID number, full or masked as on the card/report.")
+@click.option("--sheet", help="Only this sheet (when several sheets have the same row number).")
+@click.option("--as-of", "as_of", callback=_date, help="Date to assess against (default: today).")
+@click.option("--community", default="", help="Community name for rows whose 社区 cell is blank.")
+@click.option("--rules", "rules_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Rules file (default: the shared rules shipped with passgen).")
+def rules_explain(rosters: tuple[Path, ...], row: int | None, id_text: str | None,
+                  sheet: str | None, as_of: dt.date | None, community: str,
+                  rules_path: Path | None) -> None:
+    """Explain a resident's colour: the facts, every clause that applies with its source
+    text, the conversion, and the result."""
+    from passgen.explaining import explain_rows
+    from passgen.rules import load_rules
+
+    if row is None and id_text is None:
+        raise click.UsageError("请用 --row 或 --id 指定要解释的行 / give --row or --id")
+    with friendly_errors():
+        texts = explain_rows(list(rosters), load_rules(rules_path), as_of or today(), row,
+                             id_text, sheet, community)
+    click.echo("\n\n".join(texts))
+
+
 @cli.group("keys")
 def keys_group() -> None:
     """Signing keys and trust lists."""

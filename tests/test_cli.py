@@ -135,3 +135,29 @@ def test_python_dash_m_runs() -> None:
     result = subprocess.run([sys.executable, "-m", "passgen", "--help"], capture_output=True,
                             text=True, env={**os.environ}, check=False)
     assert result.returncode == 0 and "passgen" in result.stdout
+
+
+def test_rules_show_and_explain(runner: CliRunner, tmp_path: Path) -> None:
+    from passgen.rules import load_rules
+
+    shown = runner.invoke(cli, ["rules", "show"])
+    assert shown.exit_code == 0
+    assert load_rules().version_hex in shown.output
+    for clause in ("R1", "R10", "Y5", "G4", "T1", "T2"):
+        assert f"  {clause} " in shown.output, clause
+    roster = write_roster(tmp_path / "r.xlsx", [
+        row(**{"14天内旅居地区": "湖北省武汉市", "来南日期": "2020-03-20"}),
+        row(姓名="坏行", 身份证号="1")])
+    red = runner.invoke(cli, ["rules", "explain", str(roster), "--row", "2", "--as-of",
+                              "2020-03-25"])
+    assert red.exit_code == 0, red.output
+    assert "R1 红码" in red.output and "R5 红码" in red.output and "结果 result: 红码" in red.output
+    bad = runner.invoke(cli, ["rules", "explain", str(roster), "--row", "3"])
+    assert bad.exit_code == 0 and "rejected" in bad.output
+    none = runner.invoke(cli, ["rules", "explain", str(roster), "--row", "9"])
+    assert none.exit_code == 2
+    assert runner.invoke(cli, ["rules", "explain", str(roster)]).exit_code == 2
+    broken = tmp_path / "rules.toml"
+    broken.write_text('format = "passgen-rules/1"\nwobble = 1\n')
+    refused = runner.invoke(cli, ["rules", "show", "--rules", str(broken)])
+    assert refused.exit_code == 2 and "line 2" in refused.output

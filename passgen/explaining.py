@@ -1,0 +1,125 @@
+"""Plain-text views of the rules for officials: ``rules show`` and ``rules explain``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+from passgen.errors import PassgenError
+from passgen.models import Colour, Resident, RowError
+from passgen.roster import RowContext, read_rosters
+from passgen.rules import Explanation, Rules, explain
+
+CONDITION_WORDS = {
+    "arrived_from": "来南（{v}）", "abroad_from": "境外来南（{v}）", "statuses": "人员状态为 {v}",
+    "status_within_days": "状态日期在{v}天内", "symptoms": "有症状", "severe_contact": "接触疫情较重地区人员",
+    "lives_with_observed": "与观察人员同住", "override": "人工认定为 {v}",
+    "certificate_valid": "持有效健康证明", "no_recent_travel": "14天内无外出", "otherwise": "其他情况",
+}
+LEVEL_WORDS = {"high": "高风险地区", "medium": "中风险地区", "low": "低风险地区",
+               "severe": "疫情较重地区", "other": "非疫情较重国家"}
+
+
+def _condition(kind: str, value: object) -> str:
+    if isinstance(value, tuple):
+        value = "、".join(str(v) for v in value)
+    return CONDITION_WORDS[kind].format(v=LEVEL_WORDS.get(str(value), value))
+
+
+def show(rules: Rules) -> str:
+    """Every clause, area list and conversion, as an official reads them."""
+    lines = [f"{rules.name}", f"规则版本 rules version: {rules.version_hex}",
+             f"时间窗口 window: {rules.window_days} 天（“14天内”指 0 ≤ 签发日期 − 事件日期 < {rules.window_days}）",
+             "", "条款 clauses（红码 > 黄码 > 绿码）:"]
+    for c in rules.clauses:
+        conditions = " 且 ".join(_condition(k, v) for k, v in c.when)
+        lines.append(f"  {c.id:<4} {c.colour.word}  {c.source}")
+        lines.append(f"       条件: {conditions}")
+        if c.beats:
+            lines.append(f"       抵消: {'、'.join(c.beats)}")
+        if c.note:
+            note = c.note.splitlines()
+            lines.append(f"       说明: {note[0]}")
+            lines.extend(f"             {line}" for line in note[1:])
+    lines += ["", "地区 areas:"]
+    for a in rules.areas:
+        span = f"{a.start or '…'} 至 {a.end or '…'}"
+        lines.append(f"  {LEVEL_WORDS[a.level]}: {'、'.join(a.names)}（{span}）{a.source}")
+    for b in rules.abroad:
+        span = f"{b.start or '…'} 至 {b.end or '…'}"
+        lines.append(f"  境外疫情较重国家: {'、'.join(sorted(b.countries))}（{span}）")
+    lines += ["", "转码 conversions:"]
+    lines += [f"  {k}  {v}" for k, v in sorted(rules.conversions.items())]
+    return "\n".join(lines)
+
+
+def _facts_lines(resident: Resident, e: Explanation, rules: Rules) -> list[str]:
+    out = []
+    if resident.travel_regions:
+        places = "、".join(f"{name}（{rules.places.full_name(code)}）"
+                          for name, code in zip(resident.travel_regions, e.facts.regions,
+                                                strict=True))
+        out.append(f"  14天内旅居地区: {places}，来南日期 {resident.arrival_date}")
+    if resident.abroad_countries:
+        out.append(f"  境外旅居: {'、'.join(resident.abroad_countries)}，入境日期 {resident.entry_date}")
+    if resident.symptoms:
+        out.append(f"  症状: {'、'.join(resident.symptoms)}")
+    if resident.case_status != "正常":
+        out.append(f"  人员状态: {resident.case_status}（{resident.status_date}）")
+    for flag, word in ((resident.severe_contact, "14天内接触疫情较重地区人员"),
+                       (resident.lives_with_observed, "与观察人员同住")):
+        if flag:
+            out.append(f"  {word}: 是")
+    if resident.certificate_until:
+        out.append(f"  健康证明有效期至: {resident.certificate_until}")
+    if resident.override:
+        out.append(f"  人工认定: {resident.override}")
+    if resident.previous_colour is not None:
+        out.append(f"  上次颜色: {resident.previous_colour.word}，连续申报 {resident.report_days} 天")
+    return out or ["  （无风险情况 no risk facts）"]
+
+
+def explain_text(resident: Resident, e: Explanation, rules: Rules) -> str:
+    lines = [f"{resident.where.describe()}  {resident.name}  {resident.masked_id}", "情况 facts:"]
+    lines += _facts_lines(resident, e, rules)
+    lines.append("符合的条款 clauses that apply:")
+    for c in e.fired:
+        lines.append(f"  {c.id} {c.colour.word}: {c.source}")
+    for c in e.cancelled:
+        lines.append(f"  （{c.id} 已被抵消 cancelled: {c.source}）")
+    a = e.assessment
+    if a.conversion:
+        text = rules.conversions.get(a.conversion, "")
+        verdict = "已转码" if a.colour < (resident.previous_colour or Colour.GREEN) else "未满条件，保持"
+        lines.append(f"转码 conversion: {a.conversion} {text} → {verdict}")
+    lines.append(f"结果 result: {a.colour.word}（{a.colour.meaning}）  规则版本 {rules.version_hex}")
+    return "\n".join(lines)
+
+
+def explain_rows(paths: Sequence[Path], rules: Rules, as_of: dt.date, row: int | None = None,
+                 id_text: str | None = None, sheet: str | None = None,
+                 community: str = "") -> list[str]:
+    """Explanations of the roster rows picked by Excel row number or by ID number
+    (full or masked); a rejected row is explained by its rejection."""
+    out: list[str] = []
+    for outcome in read_rosters(paths, RowContext(as_of, community)):
+        where = outcome.where
+        if sheet is not None and where.sheet != sheet:
+            continue
+        if row is not None and where.row != row:
+            continue
+        if isinstance(outcome, RowError):
+            if id_text is None:
+                out.append(f"未通过 rejected: {outcome.message}")
+            continue
+        if id_text is not None and id_text.upper() not in (outcome.id_number, outcome.masked_id):
+            continue
+        result = explain(outcome, as_of, rules)
+        if isinstance(result, RowError):
+            out.append(f"未通过 rejected: {result.message}")
+        else:
+            out.append(explain_text(outcome, result, rules))
+    if not out:
+        raise PassgenError("没有找到指定的行", "no roster row matches --row/--id/--sheet")
+    return out
