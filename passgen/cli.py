@@ -297,6 +297,17 @@ def keys_trust(sources: tuple[Path, ...], out_path: Path) -> None:
     click.echo(f"信任列表 trust list: {out_path} ({len({e.kid for e in entries})} keys)")
 
 
+@keys_group.command("show")
+@click.argument("sources", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def keys_show(sources: tuple[Path, ...]) -> None:
+    """Print kid, issuer and validity window of keys (KEY, KEY.pub.json or a trust list).
+    Private material is never read or shown."""
+    with friendly_errors():
+        lines = keys.describe(list(sources))
+    click.echo("\n".join(lines))
+
+
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--trust", "trust_path", required=True,

@@ -16,9 +16,12 @@ def day_start(day: dt.date) -> int:
     return int(dt.datetime(day.year, day.month, day.day, tzinfo=SHANGHAI).timestamp())
 
 
+_UNIX_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
 def day_of(unix: int) -> dt.date:
-    """The Asia/Shanghai day containing ``unix``."""
-    return dt.datetime.fromtimestamp(unix, SHANGHAI).date()
+    """The Asia/Shanghai day containing ``unix`` (UTC+8: plain arithmetic, no tz database)."""
+    return dt.date.fromordinal(_UNIX_EPOCH_ORDINAL + (unix + 8 * 3600) // 86400)
 
 
 def today() -> dt.date:

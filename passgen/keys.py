@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 
 from passgen.errors import KeyFileError
 
@@ -45,6 +50,11 @@ class TrustEntry:
     issuer: str
     not_before: dt.date
     not_after: dt.date
+
+    @functools.cached_property
+    def verifier(self) -> Ed25519PublicKey:
+        """The public key object, built once per entry."""
+        return Ed25519PublicKey.from_public_bytes(self.public_key)
 
     def to_json(self) -> dict[str, str]:
         return {"kid": self.kid.hex(), "public_key": base64.b64encode(self.public_key).decode(),
@@ -74,11 +84,12 @@ class TrustList:
 
     entries: tuple[TrustEntry, ...]
 
+    @functools.cached_property
+    def _by_kid(self) -> dict[bytes, TrustEntry]:
+        return {e.kid: e for e in reversed(self.entries)}  # the first entry wins
+
     def find(self, kid: bytes) -> TrustEntry | None:
-        for entry in self.entries:
-            if entry.kid == kid:
-                return entry
-        return None
+        return self._by_kid.get(kid)
 
 
 @dataclass(frozen=True)
@@ -147,9 +158,21 @@ def save(key: SigningKey, path: Path, passphrase: bytes, force: bool = False) ->
     return pub
 
 
+def check_private_mode(path: Path) -> None:
+    """Refuse a private key that group or others may read (as ssh does)."""
+    if os.name != "posix":
+        return
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise KeyFileError(
+            f"私钥文件 {path} 的权限是 {mode:04o}，其他用户也能读取。请执行 chmod 600 {path}",
+            f"private key {path} has mode {mode:04o} and others may read it: run chmod 600 {path}")
+
+
 def load_private(path: Path, passphrase: bytes) -> Ed25519PrivateKey:
     """Decrypt a private key file; one clear error for every way it can fail."""
     try:
+        check_private_mode(path)
         data = path.read_bytes()
     except OSError:
         raise KeyFileError(f"无法读取密钥文件 {path}", f"cannot read key file {path}") from None
@@ -223,6 +246,14 @@ def entries_from(paths: Sequence[Path]) -> list[TrustEntry]:
             raise KeyFileError(f"{path}: 找不到对应的公钥文件 {pub_path(path).name}",
                                f"{path}: its public half {pub_path(path).name} is missing")
     return out
+
+
+def describe(paths: Sequence[Path]) -> list[str]:
+    """One line per key in key files, KEY.pub.json files or trust lists: kid, issuer and
+    window.  Only public halves are read, so nothing secret is ever shown."""
+    return [f"kid {e.kid.hex()}  issuer {e.issuer}  valid {e.not_before} .. {e.not_after}  "
+            f"public key {base64.b64encode(e.public_key).decode()}"
+            for e in entries_from(paths)]
 
 
 def write_trust(entries: Iterable[TrustEntry], path: Path, force: bool = True) -> None:

@@ -7,7 +7,7 @@ Order of checks (docs/FORMAT.md): format → key known → signature → claims 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -48,10 +48,10 @@ class VerifyResult:
         return self.status == VALID
 
 
-def _ed25519_ok(public_key: bytes, signature: bytes, message: bytes) -> bool:
+def _ed25519_ok(public_key: Ed25519PublicKey, signature: bytes, message: bytes) -> bool:
     """The one place Ed25519 verification runs; a failure is a value, not an exception."""
     try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+        public_key.verify(signature, message)
     except (InvalidSignature, ValueError):
         return False
     return True
@@ -63,32 +63,35 @@ def verify(text: str, trust: TrustList, at: dt.datetime,
     try:
         unpacked = pg1.unpack(text.strip())
     except pg1.FormatProblem as exc:
-        return VerifyResult(MALFORMED, str(exc))
-    facts = VerifyResult(UNKNOWN_KEY, "", decoded=True, structure_ok=True, kid=unpacked.kid)
-    entry = trust.find(unpacked.kid)
+        return VerifyResult(MALFORMED, str(exc), decoded=exc.stage == "cose")
+    kid = unpacked.kid
+    entry = trust.find(kid)
     if entry is None:
-        return replace(facts, reason=f"key {unpacked.kid.hex()} is not in the trust list")
-    facts = replace(facts, key_known=True)
-    if not _ed25519_ok(entry.public_key, unpacked.signature, unpacked.signed_bytes):
-        return replace(facts, status=BAD_SIGNATURE, reason="signature does not match")
-    facts = replace(facts, signature_valid=True)
+        return VerifyResult(UNKNOWN_KEY, f"key {kid.hex()} is not in the trust list",
+                            decoded=True, structure_ok=True, kid=kid)
+    if not _ed25519_ok(entry.verifier, unpacked.signature, unpacked.signed_bytes):
+        return VerifyResult(BAD_SIGNATURE, "signature does not match", decoded=True,
+                            structure_ok=True, key_known=True, kid=kid)
+    def signed(status: str, reason: str, claims: Claims | None = None, window: bool = False,
+               validity: bool = False, revoked: bool = False) -> VerifyResult:
+        return VerifyResult(status, reason, True, True, True, True, window, validity, revoked,
+                            claims, kid)
+
     try:
         claims = pg1.decode_claims(unpacked.payload)
     except pg1.FormatProblem as exc:
-        return replace(facts, status=MALFORMED, reason=str(exc))
-    facts = replace(facts, claims=claims)
+        return signed(MALFORMED, str(exc))
     if claims.issuer != entry.issuer:
-        return replace(facts, reason=f"key belongs to {entry.issuer}, not {claims.issuer}")
+        return signed(UNKNOWN_KEY, f"key belongs to {entry.issuer}, not {claims.issuer}", claims)
     if not entry.not_before <= day_of(claims.issued_at) <= entry.not_after:
-        return replace(facts, reason="signed outside the key's validity window")
-    facts = replace(facts, within_key_window=True)
+        return signed(UNKNOWN_KEY, "signed outside the key's validity window", claims)
     if claims.serial in revoked:
-        return replace(facts, status=REVOKED, reason="card serial is on the revocation list",
-                       revoked=True)
+        return signed(REVOKED, "card serial is on the revocation list", claims, window=True,
+                      revoked=True)
     now = int(at.timestamp())
     if now < claims.issued_at:
-        return replace(facts, status=NOT_YET_VALID, reason="issued later than the checking time")
+        return signed(NOT_YET_VALID, "issued later than the checking time", claims, window=True)
     if now >= claims.expires:
-        return replace(facts, status=EXPIRED,
-                       reason=f"expired at the end of {pg1.last_valid_day(claims)}")
-    return replace(facts, status=VALID, reason="genuine and in date", within_validity=True)
+        return signed(EXPIRED, f"expired at the end of {pg1.last_valid_day(claims)}", claims,
+                      window=True)
+    return signed(VALID, "genuine and in date", claims, window=True, validity=True)

@@ -39,6 +39,21 @@ def test_keys_generate_and_trust(runner: CliRunner, tmp_path: Path) -> None:
     assert again.exit_code == 2 and "--force" in again.output
 
 
+def test_keys_show(runner: CliRunner, tmp_path: Path) -> None:
+    key = make_key(runner, tmp_path)
+    shown = runner.invoke(cli, ["keys", "show", str(key)])
+    assert shown.exit_code == 0 and "NC-XM-01" in shown.output and "2020-01-01 .. 2020-12-31" \
+        in shown.output
+    assert "PRIVATE" not in shown.output
+
+
+def test_passphrase_needed_without_a_terminal(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["keys", "generate", "--out", str(tmp_path / "k.pem"),
+                                 "--issuer", "X"], env={"PASSGEN_KEY_PASSPHRASE": ""})
+    assert result.exit_code == 2 and "PASSGEN_KEY_PASSPHRASE" in result.output
+    assert not (tmp_path / "k.pem").exists()
+
+
 def test_cards_then_verify(runner: CliRunner, tmp_path: Path) -> None:
     key = make_key(runner, tmp_path)
     runner.invoke(cli, ["keys", "trust", str(key), "--out", str(tmp_path / "t.json")])

@@ -80,3 +80,39 @@ def test_tampered_trust_entry_refused(tmp_path: Path) -> None:
     path.write_text("{not json")
     with pytest.raises(KeyFileError):
         keys.read_trust(path)
+
+
+def test_private_key_readable_by_others_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "office.pem"
+    keys.save(fixed_key(), path, b"secret")
+    path.chmod(0o644)
+    with pytest.raises(KeyFileError) as info:
+        keys.load_private(path, b"secret")
+    assert "chmod 600" in info.value.zh and "chmod 600" in info.value.en
+    path.chmod(0o600)
+    keys.load_private(path, b"secret")
+
+
+def test_describe_shows_public_facts_only(tmp_path: Path) -> None:
+    key = fixed_key()
+    path = tmp_path / "office.pem"
+    keys.save(key, path, b"secret")
+    keys.write_trust([key.entry, fixed_key("b").entry], tmp_path / "t.json")
+    [line] = keys.describe([path])
+    assert key.entry.kid.hex() in line and "NC-TEST-01" in line and "2020-12-31" in line
+    assert len(keys.describe([tmp_path / "t.json"])) == 2
+    seed = key.private_key.private_bytes_raw()
+    assert seed.hex() not in line and "PRIVATE" not in line
+
+
+def test_load_signing_needs_matching_public_half(tmp_path: Path) -> None:
+    path = tmp_path / "office.pem"
+    keys.save(fixed_key(), path, b"secret")
+    other = tmp_path / "other.pem"
+    keys.save(fixed_key("b"), other, b"secret")
+    (tmp_path / "office.pem.pub.json").write_text((tmp_path / "other.pem.pub.json").read_text())
+    with pytest.raises(KeyFileError, match="does not belong"):
+        keys.load_signing(path, b"secret")
+    (tmp_path / "office.pem.pub.json").unlink()
+    with pytest.raises(KeyFileError, match="missing"):
+        keys.load_signing(path, b"secret")

@@ -101,3 +101,29 @@ def test_decode_claims_rejects_non_deterministic_and_mistyped() -> None:
     obj = dict(cbor2.loads(good))
     obj[99] = "unknown keys are ignored"
     assert pg1.decode_claims(cbor2.dumps(obj, canonical=True)) == claims
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+
+
+@settings(max_examples=2000)
+@given(st.one_of(st.text(max_size=60), st.text(alphabet=B45, max_size=60),
+                 st.binary(max_size=40).map(lambda b: base45.b45encode(b).decode())))
+def test_fast_base45_decoder_agrees_with_the_base45_package(text: str) -> None:
+    if text != text.strip("\n\r\t\x0b\x0c"):
+        # the package forgives surrounding line breaks; RFC 9285 (and ours) does not
+        with pytest.raises(ValueError):
+            pg1.b45decode(text)
+        return
+    try:
+        expected = bytes(base45.b45decode(text))
+    except Exception:
+        expected = None
+    try:
+        got = pg1.b45decode(text)
+    except ValueError:
+        got = None
+    assert got == expected

@@ -17,6 +17,7 @@ from passgen.verify import (
     MALFORMED,
     NOT_YET_VALID,
     REVOKED,
+    STATUSES,
     UNKNOWN_KEY,
     VALID,
     verify,
@@ -117,14 +118,73 @@ def test_malformed_inputs(trust: keys.TrustList) -> None:
         assert verify(text, trust, at(AS_OF)).status == MALFORMED, text
 
 
-@settings(max_examples=500, deadline=None)
-@given(st.text(max_size=400))
-def test_arbitrary_text_never_raises(trust: keys.TrustList, text: str) -> None:
-    assert verify(text, trust, at(AS_OF)).status != VALID
+# Fuzzing: 4,000 examples in each of three strategies, 12,000 per CI run
+# (bench/fuzz_verify.py runs far more by hand).
+FUZZ = settings(max_examples=4000, deadline=None)
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+VALID_TEXT = issue(RESIDENT, ASSESSMENT, fixed_key(), AS_OF).payload
 
 
-@settings(max_examples=500, deadline=None)
-@given(st.binary(max_size=300))
-def test_arbitrary_bytes_in_base45_never_raise(trust: keys.TrustList, data: bytes) -> None:
-    text = "PG1:" + base45.b45encode(data).decode()
+@st.composite
+def mutations(draw: st.DrawFn) -> str:
+    """A valid pass changed at the text, byte or CBOR level."""
+    kind = draw(st.sampled_from(["char", "cut", "insert", "bytes", "cbor"]))
+    text = VALID_TEXT
+    if kind == "char":
+        i = draw(st.integers(0, len(text) - 1))
+        return text[:i] + draw(st.sampled_from(ALPHABET + "a\n\x00")) + text[i + 1:]
+    if kind == "cut":
+        i = draw(st.integers(0, len(text) - 1))
+        return text[:i] + text[i + draw(st.integers(1, 20)):]
+    if kind == "insert":
+        i = draw(st.integers(0, len(text)))
+        return text[:i] + draw(st.text(alphabet=ALPHABET, min_size=1, max_size=6)) + text[i:]
+    cose = bytearray(base45.b45decode(text[4:]))
+    if kind == "bytes":
+        for _ in range(draw(st.integers(1, 4))):
+            cose[draw(st.integers(0, len(cose) - 1))] = draw(st.integers(0, 255))
+        return "PG1:" + base45.b45encode(bytes(cose)).decode()
+    tag = cbor2.loads(bytes(cose))
+    parts = list(tag.value)
+    claims = dict(cbor2.loads(parts[2]))
+    key = draw(st.sampled_from([1, 4, 6, 7, -1, -2, -3, -4, -5, 99]))
+    claims[key] = draw(st.one_of(st.integers(-2**64, 2**64), st.text(max_size=20),
+                                 st.binary(max_size=20), st.none(), st.booleans(),
+                                 st.lists(st.integers(), max_size=3)))
+    parts[draw(st.sampled_from([0, 2]))] = cbor2.dumps(claims)
+    return "PG1:" + base45.b45encode(cbor2.dumps(cbor2.CBORTag(18, parts))).decode()
+
+
+def fuzz_check(trust: keys.TrustList, text: str) -> None:
+    """No exception, and nothing but the untouched pass is ever valid."""
+    result = verify(text, trust, at(AS_OF))
+    assert result.status in STATUSES
+    assert result.status != VALID or text.strip() == VALID_TEXT
+
+
+FUZZ_STRATEGIES = {
+    "arbitrary text": st.one_of(st.text(max_size=400),
+                                st.text(alphabet=ALPHABET, max_size=400).map(lambda t: "PG1:" + t)),
+    "arbitrary bytes in PG1 + Base45": st.binary(max_size=300).map(
+        lambda b: "PG1:" + base45.b45encode(b).decode()),
+    "mutations of a valid pass": mutations(),
+}
+
+
+@FUZZ
+@given(FUZZ_STRATEGIES["arbitrary text"])
+def test_fuzz_arbitrary_text(trust: keys.TrustList, text: str) -> None:
+    fuzz_check(trust, text)
+
+
+@FUZZ
+@given(FUZZ_STRATEGIES["arbitrary bytes in PG1 + Base45"])
+def test_fuzz_arbitrary_bytes(trust: keys.TrustList, text: str) -> None:
+    fuzz_check(trust, text)
     assert verify(text, trust, at(AS_OF)).status in (MALFORMED, UNKNOWN_KEY, BAD_SIGNATURE)
+
+
+@FUZZ
+@given(FUZZ_STRATEGIES["mutations of a valid pass"])
+def test_fuzz_mutations(trust: keys.TrustList, text: str) -> None:
+    fuzz_check(trust, text)

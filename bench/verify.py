@@ -1,0 +1,60 @@
+"""Benchmark: PG1 text payloads verified per second on one core.
+
+    .venv/bin/python bench/verify.py [N]
+
+Signs N distinct passes (default 20,000), then verifies them all five times and prints the
+median rate.  Target (issue #5): ≥ 5,000 payloads/s.  Ed25519 verification alone is timed
+too, as the floor.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import statistics
+import sys
+import time
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from passgen import keys, pg1
+from passgen.dates import SHANGHAI
+from passgen.models import Assessment, Category, Colour, Location, Resident
+from passgen.passes import issue
+from passgen.verify import verify
+
+AS_OF = dt.date(2020, 3, 25)
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+    key = keys.generate("NC-XM-01", dt.date(2020, 1, 1), dt.date(2020, 12, 31),
+                        hashlib.sha256(b"bench").digest())
+    trust = keys.TrustList((key.entry,))
+    base = Resident(name="欧阳娜娜", id_number="11010519491231002X", category=Category.ELDERLY,
+                    community="桂花社区", where=Location("b.xlsx", "s", 2))
+    assessment = Assessment(Colour.GREEN, (), b"\x00\x01\x02\x03")
+    texts = [issue(dataclasses.replace(base, name=f"张{i}"), assessment, key, AS_OF).payload
+             for i in range(n)]
+    at = dt.datetime(2020, 3, 26, 12, tzinfo=SHANGHAI)
+    rates = []
+    for _ in range(5):
+        start = time.perf_counter()
+        valid = sum(verify(t, trust, at).valid for t in texts)
+        rates.append(n / (time.perf_counter() - start))
+    assert valid == n
+    unpacked = [pg1.unpack(t) for t in texts[:5000]]
+    public = Ed25519PublicKey.from_public_bytes(key.entry.public_key)
+    start = time.perf_counter()
+    for u in unpacked:
+        public.verify(u.signature, u.signed_bytes)
+    ed = (time.perf_counter() - start) / len(unpacked) * 1e6
+    print(f"payloads: {n}, all valid")
+    print(f"verify: median {statistics.median(rates):,.0f} payloads/s "
+          f"(runs: {', '.join(f'{r:,.0f}' for r in rates)})")
+    print(f"Ed25519 verify alone: {ed:.1f} µs each ({1e6 / ed:,.0f}/s)")
+
+
+if __name__ == "__main__":
+    main()
