@@ -20,8 +20,9 @@ from passgen.models import Location, Resident, RowError
 from passgen.passes import DEFAULT_VALID_DAYS, issue
 from passgen.render import write_cards_pdf
 from passgen.report import RowOutcome, Totals, totals, write_report
-from passgen.roster import HEADER_OF, RowContext, read_rosters
+from passgen.roster import HEADER_OF, RowContext, SheetNotice, read_rosters
 from passgen.rules import Rules, evaluate
+from passgen.sheets import DEFAULT_LIMITS, Limits
 
 
 class Progress(Protocol):
@@ -38,6 +39,7 @@ class BatchResult:
     pdfs: tuple[Path, ...]
     report: Path
     totals: Totals
+    notices: tuple[SheetNotice, ...] = ()
 
 
 def _glyph_problem(resident: Resident) -> RowError | None:
@@ -51,10 +53,11 @@ def _glyph_problem(resident: Resident) -> RowError | None:
 
 
 def assess_rows(paths: Sequence[Path], ctx: RowContext, rules: Rules,
-                key: SigningKey | None, valid_days: int) -> list[RowOutcome]:
+                key: SigningKey | None, valid_days: int, limits: Limits = DEFAULT_LIMITS,
+                notices: list[SheetNotice] | None = None) -> list[RowOutcome]:
     """Every row of every roster to an outcome; with ``key`` None no card is signed."""
     outcomes: list[RowOutcome] = []
-    for row in read_rosters(paths, ctx):
+    for row in read_rosters(paths, ctx, limits, notices):
         if isinstance(row, RowError):
             outcomes.append(RowOutcome(row.where, row.name, "", error=row))
             continue
@@ -78,11 +81,13 @@ def check_key_window(key: SigningKey, as_of: dt.date) -> None:
 
 def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rules,
               template: CardTemplate, as_of: dt.date, community: str = "",
-              valid_days: int = DEFAULT_VALID_DAYS,
-              progress: Progress | None = None) -> BatchResult:
+              valid_days: int = DEFAULT_VALID_DAYS, progress: Progress | None = None,
+              limits: Limits = DEFAULT_LIMITS) -> BatchResult:
     """Read, assess, sign and print; write ``out_dir/cards.pdf`` and ``out_dir/report.xlsx``."""
     check_key_window(key, as_of)
-    outcomes = assess_rows(paths, RowContext(as_of, community), rules, key, valid_days)
+    notices: list[SheetNotice] = []
+    outcomes = assess_rows(paths, RowContext(as_of, community), rules, key, valid_days, limits,
+                           notices)
     out_dir.mkdir(parents=True, exist_ok=True)
     cards = [o.card for o in outcomes if o.card is not None]
     pdf = out_dir / "cards.pdf"
@@ -92,15 +97,17 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
     if progress:
         progress.finish()
     report = out_dir / "report.xlsx"
-    write_report(report, outcomes, rules.version_hex)
-    return BatchResult(tuple(outcomes), (pdf,), report, totals(outcomes))
+    write_report(report, outcomes, rules.version_hex, notices)
+    return BatchResult(tuple(outcomes), (pdf,), report, totals(outcomes), tuple(notices))
 
 
 def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules, as_of: dt.date,
-                  community: str = "") -> BatchResult:
+                  community: str = "", limits: Limits = DEFAULT_LIMITS) -> BatchResult:
     """Validate only: the report, no cards."""
-    outcomes = assess_rows(paths, RowContext(as_of, community), rules, None, DEFAULT_VALID_DAYS)
+    notices: list[SheetNotice] = []
+    outcomes = assess_rows(paths, RowContext(as_of, community), rules, None, DEFAULT_VALID_DAYS,
+                           limits, notices)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = out_dir / "report.xlsx"
-    write_report(report, outcomes, rules.version_hex)
-    return BatchResult(tuple(outcomes), (), report, totals(outcomes))
+    write_report(report, outcomes, rules.version_hex, notices)
+    return BatchResult(tuple(outcomes), (), report, totals(outcomes), tuple(notices))

@@ -86,6 +86,28 @@ def _one_year_after(day: dt.date) -> dt.date:
         return day.replace(year=day.year + 1, month=3, day=1)
 
 
+def _limit_options(command: Any) -> Any:
+    """--max-rows and --max-mb: files larger than these are refused before reading."""
+    from passgen.sheets import DEFAULT_MAX_MB, DEFAULT_MAX_ROWS
+
+    command = click.option("--max-mb", type=click.FloatRange(min=0.001), default=DEFAULT_MAX_MB,
+                           show_default=True,
+                           help="Refuse roster files larger than this many megabytes.")(command)
+    return click.option("--max-rows", type=click.IntRange(min=1), default=DEFAULT_MAX_ROWS,
+                        show_default=True,
+                        help="Refuse roster files with more rows than this.")(command)
+
+
+def _echo_outcomes(result: Any, rejected_word: str) -> None:
+    """Rejections and unread sheets on standard error, then the totals line."""
+    for notice in result.notices:
+        click.echo(f"注意 notice: {notice.message}", err=True)
+    for o in result.outcomes:
+        if o.error:
+            click.echo(f"{rejected_word}: {o.error.message}", err=True)
+    click.echo(result.totals.line(), err=True)
+
+
 def passphrase(confirm: bool = False) -> bytes:
     """From PASSGEN_KEY_PASSPHRASE, else a hidden prompt."""
     env = os.environ.get(PASSPHRASE_ENV)
@@ -154,13 +176,16 @@ def demo(out_dir: Path) -> None:
               help="Card layout: a bundled name (card) or a path to a .toml template.")
 @click.option("--rules", "rules_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Rules file (default: the shared rules shipped with passgen).")
+@_limit_options
 def cards(rosters: tuple[Path, ...], key_path: Path, out_dir: Path, as_of: dt.date | None,
           issuer: str | None, valid_days: int, community: str, template: str | None,
-          rules_path: Path | None) -> None:
-    """Print signed cards for every good row of ROSTER files (.xlsx) and a report of all rows."""
+          rules_path: Path | None, max_rows: int, max_mb: float) -> None:
+    """Print signed cards for every good row of ROSTER files (.xlsx, .xls, .ods, .csv in
+    UTF-8 or GB18030) and write a report with one line per row."""
     from passgen.batch import run_cards
     from passgen.layout import load_template
     from passgen.rules import load_rules
+    from passgen.sheets import Limits
 
     with friendly_errors():
         rules = load_rules(rules_path)
@@ -170,11 +195,9 @@ def cards(rosters: tuple[Path, ...], key_path: Path, out_dir: Path, as_of: dt.da
             raise PassgenError(f"密钥属于签发机构 {key.entry.issuer}，不是 {issuer}",
                                f"the key belongs to issuer {key.entry.issuer}, not {issuer}")
         result = run_cards(list(rosters), key, out_dir, rules, layout, as_of or today(),
-                           community, valid_days, progress=_Bar())
-    for o in result.outcomes:
-        if o.error:
-            click.echo(f"未制卡 rejected: {o.error.message}", err=True)
-    click.echo(result.totals.line(), err=True)
+                           community, valid_days, progress=_Bar(),
+                           limits=Limits(max_mb, max_rows))
+    _echo_outcomes(result, "未制卡 rejected")
     for pdf in result.pdfs:
         click.echo(f"卡片 cards: {pdf}")
     click.echo(f"报告 report: {result.report}")
@@ -194,20 +217,35 @@ def roster() -> None:
 @click.option("--community", default="", help="Community name for rows whose 社区 cell is blank.")
 @click.option("--rules", "rules_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Rules file (default: the shared rules shipped with passgen).")
+@_limit_options
 def roster_check(rosters: tuple[Path, ...], out_dir: Path, as_of: dt.date | None,
-                 community: str, rules_path: Path | None) -> None:
+                 community: str, rules_path: Path | None, max_rows: int, max_mb: float) -> None:
     """Validate ROSTER files and write the report; no cards are made."""
     from passgen.batch import check_rosters
     from passgen.rules import load_rules
+    from passgen.sheets import Limits
 
     with friendly_errors():
         result = check_rosters(list(rosters), out_dir, load_rules(rules_path),
-                               as_of or today(), community)
-    for o in result.outcomes:
-        if o.error:
-            click.echo(f"未通过 rejected: {o.error.message}", err=True)
-    click.echo(result.totals.line())
+                               as_of or today(), community, Limits(max_mb, max_rows))
+    _echo_outcomes(result, "未通过 rejected")
     click.echo(f"报告 report: {result.report}")
+
+
+@roster.command("template")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
+def roster_template(out: Path, force: bool) -> None:
+    """Write a blank roster OUT.xlsx to fill in: the right headers, ID and phone columns kept
+    as text, drop-down lists, date checks and a sheet explaining every column."""
+    from passgen.blank import write_template
+
+    with friendly_errors():
+        if out.exists() and not force:
+            raise PassgenError(f"{out} 已存在，如确需覆盖请加 --force",
+                               f"{out} exists; use --force to overwrite it")
+        write_template(out)
+    click.echo(f"空白花名册 blank roster: {out}")
 
 
 @cli.group("rules")

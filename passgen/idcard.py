@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -10,8 +11,7 @@ _CHECK = "10X98765432"
 
 def check_digit(first17: str) -> str:
     """The MOD 11-2 check character for the first 17 digits."""
-    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK[total % 11]
+    return _CHECK[sum(map(operator.mul, map(int, first17), _WEIGHTS)) % 11]
 
 
 def birth_date(id18: str) -> dt.date | None:
@@ -33,7 +33,8 @@ def normalise(raw: str, today: dt.date) -> tuple[str | None, str, str]:
         text = first17 + check_digit(first17)
     if len(text) != 18:
         return None, f"身份证号应为18位，实际为{len(text)}位", f"ID number must have 18 characters, got {len(text)}"
-    if not (text[:17].isdigit() and (text[17].isdigit() or text[17] == "X")):
+    if not (text[:17].isascii() and text[:17].isdigit()
+            and (text[17] in "0123456789X")):
         return None, "身份证号只能是数字，最后一位可以是X", "ID number must be digits, the last may be X"
     born = birth_date(text)
     if born is None:

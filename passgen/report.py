@@ -13,6 +13,7 @@ from openpyxl.styles import Font, PatternFill
 
 from passgen.files import atomic_write
 from passgen.models import Assessment, Card, Colour, Location, RowError
+from passgen.roster import SheetNotice
 
 HEADERS = ("文件", "工作表", "行号", "姓名", "身份证号（脱敏）", "结果", "颜色", "依据条款",
            "卡片编号", "说明")
@@ -67,7 +68,8 @@ def _row(o: RowOutcome) -> list[object]:
             f"{column}{value}{e.zh} / {e.en}"]
 
 
-def write_report(path: Path, outcomes: Sequence[RowOutcome], rules_version: str) -> None:
+def write_report(path: Path, outcomes: Sequence[RowOutcome], rules_version: str,
+                 notices: Sequence[SheetNotice] = ()) -> None:
     """Write report.xlsx atomically."""
     book = Workbook()
     sheet = book.active
@@ -97,5 +99,9 @@ def write_report(path: Path, outcomes: Sequence[RowOutcome], rules_version: str)
                          ("黄码 yellow", t.by_colour[1]), ("红码 red", t.by_colour[2]),
                          ("规则版本 rules version", rules_version)):
         summary.append([label, value])
+    for notice in notices:
+        summary.append([f"未读取的工作表 sheet not read: {notice.file} · {notice.sheet}",
+                        f"{notice.zh} / {notice.en}"])
     summary.column_dimensions["A"].width = 26
+    summary.column_dimensions["B"].width = 60
     atomic_write(path, lambda tmp: book.save(tmp))

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import operator
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from passgen import idcard
 from passgen.dates import parse_date
 from passgen.errors import RosterError
 from passgen.models import Category, Colour, Location, Resident, RowError
+from passgen.sheets import DEFAULT_LIMITS, Limits, read_sheets
 
 
 @dataclass(frozen=True)
@@ -72,11 +75,12 @@ CASE_STATUSES = (
 # Statuses that only make sense with the date they began.
 DATED_STATUSES = frozenset(CASE_STATUSES) - {"正常", "确诊", "疑似"}
 CATEGORY_WORDS = {"老年人": Category.ELDERLY, "老人": Category.ELDERLY,
-                  "学生": Category.STUDENT, "其他": Category.OTHER}
+                  "学生": Category.STUDENT, "其他": Category.OTHER, "其它": Category.OTHER}
 OVERRIDES = ("高风险", "中风险")
 YES = frozenset({"是", "有", "y", "yes", "true", "1", "√"})
 NO = frozenset({"否", "无", "没有", "n", "no", "false", "0", "×", ""})
 _SPLIT = re.compile(r"[、，,;；\s]+")
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE][+]?\d+$")
 
 
 def fold(text: str) -> str:
@@ -84,7 +88,12 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().casefold()
 
 
-_HEADER_INDEX = {fold(h): c.field for c in COLUMNS for h in c.headers}
+def header_key(text: str) -> str:
+    """Headers match after folding width and case and dropping spaces and * marks."""
+    return re.sub(r"[\s*]+", "", fold(text))
+
+
+_HEADER_INDEX = {header_key(h): c.field for c in COLUMNS for h in c.headers}
 
 
 def map_header(cells: Sequence[Any]) -> dict[str, int]:
@@ -93,7 +102,7 @@ def map_header(cells: Sequence[Any]) -> dict[str, int]:
     for i, cell in enumerate(cells):
         if cell is None:
             continue
-        field = _HEADER_INDEX.get(fold(str(cell)))
+        field = _HEADER_INDEX.get(header_key(str(cell)))
         if field and field not in found:
             found[field] = i
     return found
@@ -102,9 +111,22 @@ def map_header(cells: Sequence[Any]) -> dict[str, int]:
 def _text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
+
+
+_CJK_NAME = re.compile(r"^[\u3400-\u9fff\U00020000-\U0002ffff·•\s]+$")
+
+
+def clean_name(text: str) -> str:
+    """Trim (U+3000 included); a Chinese name loses the spaces typed to align it (李　四)."""
+    text = text.strip()
+    if _CJK_NAME.match(text):
+        text = re.sub(r"\s+", "", text)
+    return text
 
 
 @dataclass(frozen=True)
@@ -115,31 +137,52 @@ class RowContext:
     community: str = ""
 
 
+FIELDS = tuple(c.field for c in COLUMNS)
+
+
+@dataclass(frozen=True)
+class Header:
+    """Where each canonical field sits in a sheet, and the header text as the file spells it."""
+
+    index: dict[str, int]
+    text: dict[str, str]
+
+    @functools.cached_property
+    def width(self) -> int:
+        return max(self.index.values()) + 1
+
+    @functools.cached_property
+    def getter(self) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+        """All fields of a row (padded to ``width`` + 1) in one call; absent fields read the
+        padding cell, which is always blank."""
+        return operator.itemgetter(*(self.index.get(f, self.width) for f in FIELDS))
+
+
 class _Row:
     """Reads the fields of one row, collecting the first problem as a RowError."""
 
-    def __init__(self, cells: Sequence[Any], header: dict[str, int], where: Location) -> None:
-        self.cells = cells
-        self.header = header
+    def __init__(self, cells: Sequence[Any], header: Header, where: Location) -> None:
+        missing = header.width + 1 - len(cells)
+        padded = [*cells, *([None] * missing)] if missing > 0 else cells
+        self.values = dict(zip(FIELDS, header.getter(padded), strict=True))
+        self.names = header.text
         self.where = where
         self.error: RowError | None = None
 
     def raw(self, field: str) -> Any:
-        i = self.header.get(field)
-        if i is None or i >= len(self.cells):
-            return None
-        return self.cells[i]
+        return self.values[field]
 
     def fail(self, field: str, value: Any, zh: str, en: str) -> None:
         if self.error is None:
-            where = Location(self.where.file, self.where.sheet, self.where.row, HEADER_OF[field])
+            where = Location(self.where.file, self.where.sheet, self.where.row,
+                             self.names.get(field, HEADER_OF[field]))
             self.error = RowError(where, _text(value), zh, en)
 
     def text(self, field: str) -> str:
         return _text(self.raw(field))
 
     def date(self, field: str) -> dt.date | None:
-        value = self.raw(field)
+        value = self.values[field]
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         parsed = parse_date(value)
@@ -149,7 +192,10 @@ class _Row:
         return parsed
 
     def yes_no(self, field: str) -> bool:
-        value = self.raw(field)
+        """是/否 and the usual spellings (有/无, Y/N, yes/no, √/×, TRUE/FALSE); blank is 否."""
+        value = self.values[field]
+        if value is None or value == "否":
+            return False
         if isinstance(value, bool):
             return value
         word = fold(_text(value))
@@ -160,29 +206,38 @@ class _Row:
         return False
 
     def items(self, field: str) -> tuple[str, ...]:
+        if self.values[field] is None:
+            return ()
         text = unicodedata.normalize("NFKC", self.text(field))
         if text in ("", "无"):
             return ()
         return tuple(p for p in _SPLIT.split(text) if p)
 
 
-def read_row(cells: Sequence[Any], header: dict[str, int], where: Location,
+def read_row(cells: Sequence[Any], header: Header, where: Location,
              ctx: RowContext) -> Resident | RowError:
     """One data row → Resident, or RowError naming the first bad cell."""
     r = _Row(cells, header, where)
-    name = r.text("name")
+    name = clean_name(r.text("name"))
     if not name:
         r.fail("name", "", "姓名为空", "name is empty")
     raw_id = r.raw("id_number")
     id18 = ""
-    if isinstance(raw_id, (int, float)) and not isinstance(raw_id, bool):
+    if isinstance(raw_id, float) and raw_id.is_integer() and raw_id < 2**53:
+        raw_id = int(raw_id)
+    if isinstance(raw_id, int) and not isinstance(raw_id, bool) and len(str(raw_id)) == 15:
+        raw_id = str(raw_id)  # an old 15-digit number fits a number cell exactly
+    if (isinstance(raw_id, (int, float)) and not isinstance(raw_id, bool)) or (
+            isinstance(raw_id, str) and _SCIENTIFIC.match(raw_id.strip())):
         r.fail("id_number", raw_id,
                "身份证号被Excel存成了数字，后几位已经丢失。请把该列设置为“文本”格式后重新输入",
                "Excel stored the ID number as a number and destroyed its last digits: "
                "format the column as Text and type the number again")
     else:
-        checked, zh, en = idcard.normalise(
-            unicodedata.normalize("NFKC", _text(raw_id)).replace(" ", ""), ctx.as_of)
+        id_text = _text(raw_id)
+        if not (id_text.isascii() and id_text.isalnum()):
+            id_text = unicodedata.normalize("NFKC", id_text).replace(" ", "")
+        checked, zh, en = idcard.normalise(id_text, ctx.as_of)
         if checked is None:
             r.fail("id_number", raw_id, zh if raw_id else "身份证号为空",
                    en if raw_id else "ID number is empty")
@@ -238,7 +293,8 @@ def read_row(cells: Sequence[Any], header: dict[str, int], where: Location,
     if prev_text and previous is None:
         r.fail("previous_colour", prev_text, "上次颜色只能是 绿码、黄码、红码",
                "previous colour must be 绿码, 黄码 or 红码")
-    days_text = unicodedata.normalize("NFKC", r.text("report_days"))
+    days_text = unicodedata.normalize("NFKC", r.text("report_days")) \
+        if r.values["report_days"] is not None else ""
     report_days = 0
     if days_text:
         if days_text.isdigit():
@@ -257,7 +313,7 @@ def read_row(cells: Sequence[Any], header: dict[str, int], where: Location,
     return Resident(
         name=name, id_number=id18, category=category, community=community, where=where,
         address=r.text("address"), phone=unicodedata.normalize("NFKC", r.text("phone")),
-        guardian=r.text("guardian"),
+        guardian=clean_name(r.text("guardian")),
         guardian_phone=unicodedata.normalize("NFKC", r.text("guardian_phone")),
         travel_regions=regions, arrival_date=arrival, abroad_countries=countries,
         entry_date=entry, symptoms=symptoms, case_status=status, status_date=status_date,
@@ -271,52 +327,90 @@ def _blank(cells: Sequence[Any]) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
-def read_sheet_rows(file: str, sheet: str, rows: Iterable[Sequence[Any]],
-                    ctx: RowContext) -> Iterator[Resident | RowError]:
-    """The header is the first row; every non-blank row after it is one outcome."""
+@dataclass(frozen=True)
+class SheetNotice:
+    """A sheet that was not read as a roster, said out loud rather than skipped in silence."""
+
+    file: str
+    sheet: str
+    rows: int
+    zh: str
+    en: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.file} · {self.sheet}: {self.zh} / {self.en}"
+
+
+HEADER_SEARCH_ROWS = 30  # title rows a header may sit below
+INSTRUCTIONS_MARK = "passgen 填写说明"
+
+
+def find_header(cells: Sequence[Any]) -> Header | None:
+    """A header row names at least the name and ID columns and one more known column."""
+    index = map_header(cells)
+    if "name" not in index or "id_number" not in index or len(index) < 3:
+        return None
+    return Header(index, {f: _text(cells[i]) for f, i in index.items()})
+
+
+def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[Any]]],
+                    ctx: RowContext, notices: list[SheetNotice] | None = None
+                    ) -> Iterator[Resident | RowError]:
+    """The header is the first row (among the first 30 non-blank ones) naming 姓名, 身份证号
+    and another known column; rows above it are titles.  Every non-blank row below it is one
+    outcome.  A sheet without such a row is reported in ``notices`` with its row count."""
     it = iter(rows)
-    header_cells = next(it, None)
-    if header_cells is None or _blank(header_cells):
+    header: Header | None = None
+    seen = 0
+    header_row = 0
+    first: list[Any] = []
+    for header_row, cells in it:  # noqa: B007 (header_row names the header row below)
+        if _blank(cells):
+            continue
+        if not first:
+            first = list(cells)
+        header = find_header(cells)
+        seen += 1
+        if header is not None or seen >= HEADER_SEARCH_ROWS:
+            break
+    if header is None:
+        if seen and notices is not None:
+            rest = sum(1 for _, cells in it if not _blank(cells))
+            if not (first and isinstance(first[0], str) and first[0].startswith(INSTRUCTIONS_MARK)):
+                notices.append(SheetNotice(
+                    file, sheet, seen + rest,
+                    f"没有找到表头（需要“姓名”“身份证号”等列名），本表 {seen + rest} 行未读取",
+                    f"no roster header found (姓名, 身份证号, ...): {seen + rest} rows not read"))
         return
-    header = map_header(header_cells)
-    missing = [c.headers[0] for c in COLUMNS if c.required and c.field not in header]
+    missing = [c.headers[0] for c in COLUMNS if c.required and c.field not in header.index]
     if missing:
-        found = "、".join(_text(c) for c in header_cells if _text(c)) or "（无）"
+        found = "、".join(_text(c) for c in cells if _text(c)) or "（无）"
         raise RosterError(
-            f"{file} · {sheet}: 第1行缺少必需的列：{'、'.join(missing)}。找到的列：{found}",
-            f"{file} · {sheet}: row 1 lacks required columns {', '.join(missing)}",
+            f"{file} · {sheet}: 第{header_row}行的表头缺少必需的列：{'、'.join(missing)}。"
+            f"找到的列：{found}",
+            f"{file} · {sheet}: the header in row {header_row} lacks required columns "
+            f"{', '.join(missing)}",
         )
-    for number, cells in enumerate(it, start=2):
+    for number, cells in it:
         if _blank(cells):
             continue
         yield read_row(cells, header, Location(file, sheet, number), ctx)
 
 
-def read_roster(path: Path, ctx: RowContext) -> Iterator[Resident | RowError]:
-    """Every sheet of an .xlsx roster, row by row."""
-    import openpyxl  # imported here: only the reading edge needs it
-
-    if path.suffix.lower() != ".xlsx":
-        raise RosterError(f"{path.name}: 暂只支持 .xlsx 文件", f"{path.name}: only .xlsx is supported")
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise RosterError(f"找不到文件 {path}", f"file not found: {path}") from None
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise RosterError(f"{path.name}: 无法作为Excel文件打开（{exc}）",
-                          f"{path.name}: cannot be opened as an Excel file") from None
-    try:
-        for ws in book.worksheets:
-            yield from read_sheet_rows(path.name, ws.title, ws.iter_rows(values_only=True), ctx)
-    finally:
-        book.close()
+def read_roster(path: Path, ctx: RowContext, limits: Limits = DEFAULT_LIMITS,
+                notices: list[SheetNotice] | None = None) -> Iterator[Resident | RowError]:
+    """Every sheet of a roster file (.xlsx, .xls, .ods, .csv), row by row."""
+    for sheet in read_sheets(path, limits):
+        yield from read_sheet_rows(path.name, sheet.name, sheet.rows, ctx, notices)
 
 
-def read_rosters(paths: Sequence[Path], ctx: RowContext) -> Iterator[Resident | RowError]:
+def read_rosters(paths: Sequence[Path], ctx: RowContext, limits: Limits = DEFAULT_LIMITS,
+                 notices: list[SheetNotice] | None = None) -> Iterator[Resident | RowError]:
     """All rows of all files; an ID number seen before is rejected, naming its first row."""
     first_seen: dict[str, Location] = {}
     for path in paths:
-        for outcome in read_roster(path, ctx):
+        for outcome in read_roster(path, ctx, limits, notices):
             if isinstance(outcome, Resident):
                 first = first_seen.get(outcome.id_number)
                 if first is not None:
@@ -325,7 +419,7 @@ def read_rosters(paths: Sequence[Path], ctx: RowContext) -> Iterator[Resident | 
                     yield RowError(where, outcome.masked_id,
                                    f"身份证号重复，首次出现在 {first.describe()}",
                                    f"duplicate ID number, first seen at {first.file} "
-                                   f"{first.sheet} row {first.row}")
+                                   f"{first.sheet} row {first.row}", outcome.name)
                     continue
                 first_seen[outcome.id_number] = outcome.where
             yield outcome

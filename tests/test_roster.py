@@ -118,7 +118,15 @@ def test_unreadable_and_unsupported_files(tmp_path: Path) -> None:
     bad.write_bytes(b"not a zip")
     with pytest.raises(RosterError):
         read(bad)
-    csv = tmp_path / "r.csv"
-    csv.write_text("姓名\n")
-    with pytest.raises(RosterError):
-        read(csv)
+    other = tmp_path / "r.docx"
+    other.write_text("姓名\n")
+    with pytest.raises(RosterError, match="unsupported"):
+        read(other)
+
+
+def test_names_are_trimmed_and_aligned_chinese_names_closed_up() -> None:
+    from passgen.roster import clean_name
+
+    assert clean_name("\u3000李\u3000四 ") == "李四"
+    assert clean_name("买买提·艾力") == "买买提·艾力"
+    assert clean_name(" Ayi  Ma ") == "Ayi  Ma"

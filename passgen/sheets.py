@@ -1,0 +1,156 @@
+"""Spreadsheet files → sheets of rows, whatever program saved them.
+
+.xlsx, .xlsm, .xls and .ods are read with python-calamine (cached values only: a formula is
+never evaluated); .csv is read as UTF-8 (with or without BOM) or GB18030, detected, never
+asked.  Every reader hands out the same thing: for each sheet, (Excel row number, cells)
+with blanks as None (numbers may arrive as float, date cells as date or datetime: the roster
+stage reads each value by what its column means); merged cells carry their value into every
+cell they cover, as a person reads them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from passgen.errors import RosterError
+
+WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
+CSV_SUFFIXES = frozenset({".csv", ".txt"})
+DEFAULT_MAX_MB = 100
+DEFAULT_MAX_ROWS = 1_000_000
+
+Row = tuple[int, list[Any]]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Files larger than these are refused before they are read."""
+
+    max_mb: float = DEFAULT_MAX_MB
+    max_rows: int = DEFAULT_MAX_ROWS
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    rows: Iterator[Row]
+
+
+def _cell(value: Any) -> Any:
+    """One reader's cell as every stage expects it: a blank is None."""
+    return None if value == "" else value
+
+
+def _refuse(path: Path, zh: str, en: str) -> RosterError:
+    return RosterError(f"{path.name}: {zh}", f"{path.name}: {en}")
+
+
+def _check_size(path: Path, limits: Limits) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise RosterError(f"找不到文件 {path}", f"file not found: {path}") from None
+    if size > limits.max_mb * 1024 * 1024:
+        raise _refuse(path, f"文件有 {size / 1048576:.0f} MB，超过上限 {limits.max_mb:g} MB"
+                            "（可用 --max-mb 调整）",
+                      f"file is {size / 1048576:.0f} MB, over the {limits.max_mb:g} MB limit "
+                      "(see --max-mb)")
+
+
+def _limited(path: Path, rows: Iterator[Row], limits: Limits) -> Iterator[Row]:
+    for count, row in enumerate(rows, start=1):
+        if count > limits.max_rows:
+            raise _refuse(path, f"超过 {limits.max_rows} 行的上限（可用 --max-rows 调整）",
+                          f"more than {limits.max_rows} rows (see --max-rows)")
+        yield row
+
+
+def _workbook_rows(sheet: Any) -> Iterator[Row]:
+    first_row, first_col = sheet.start or (0, 0)
+    merged: dict[tuple[int, int], tuple[int, int]] = {}
+    for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ():
+        for r in range(r0, r1 + 1):
+            for c in range(c0, c1 + 1):
+                if (r, c) != (r0, c0):
+                    merged[(r, c)] = (r0, c0)
+    values: dict[tuple[int, int], Any] = {}
+    wanted = set(merged.values())
+    for offset, raw in enumerate(sheet.iter_rows()):
+        r = first_row + offset
+        cells = [None if v == "" else v for v in raw]
+        if merged:
+            for c, value in enumerate(cells):
+                if (r, first_col + c) in wanted:
+                    values[(r, first_col + c)] = value
+            for c in range(len(cells)):
+                source = merged.get((r, first_col + c))
+                if source is not None and cells[c] is None:
+                    cells[c] = values.get(source)
+        if first_col:
+            cells = [None] * first_col + cells
+        yield r + 1, cells
+
+
+def read_workbook(path: Path, limits: Limits) -> Iterator[Sheet]:
+    import python_calamine as calamine
+
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(path))
+    except calamine.PasswordError:
+        raise _refuse(path, "文件设置了密码，请另存为无密码的文件",
+                      "the file is password-protected: save a copy without a password") from None
+    except Exception as exc:  # calamine raises several types for a damaged or foreign file
+        raise _refuse(path, f"无法作为电子表格打开（{type(exc).__name__}）",
+                      f"cannot be opened as a spreadsheet ({exc})") from None
+    try:
+        for name in book.sheet_names:
+            try:
+                sheet = book.get_sheet_by_name(name)
+            except Exception as exc:
+                raise _refuse(path, f"工作表“{name}”无法读取", f"sheet {name!r}: {exc}") from None
+            yield Sheet(name, _limited(path, _workbook_rows(sheet), limits))
+    finally:
+        book.close()
+
+
+def decode_csv(path: Path, data: bytes) -> tuple[str, str]:
+    """Text and encoding name: UTF-8 (BOM or not) if it decodes, else GB18030 (a superset of
+    GBK and GB2312, what Chinese Excel and WPS write)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise _refuse(path, "文件编码无法识别（应为UTF-8或GB18030/GBK）",
+                  "text encoding is neither UTF-8 nor GB18030/GBK")
+
+
+def read_csv(path: Path, limits: Limits) -> Iterator[Sheet]:
+    text, _ = decode_csv(path, path.read_bytes())
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:8192], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    rows = ((n, [_cell(v.strip()) for v in record])
+            for n, record in enumerate(csv.reader(io.StringIO(text), dialect), start=1))
+    yield Sheet("CSV", _limited(path, rows, limits))
+
+
+def read_sheets(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Sheet]:
+    """Every sheet of a roster file, lazily, row by row."""
+    suffix = path.suffix.lower()
+    _check_size(path, limits)
+    if suffix in WORKBOOK_SUFFIXES:
+        return read_workbook(path, limits)
+    if suffix in CSV_SUFFIXES:
+        return read_csv(path, limits)
+    raise _refuse(path, "不支持的文件类型（可用 .xlsx、.xls、.ods、.csv）",
+                  "unsupported file type (use .xlsx, .xls, .ods or .csv)")
