@@ -1,4 +1,4 @@
-"""The ``cards`` batch: rosters → outcomes → signed cards → cards.pdf + report.xlsx.
+"""The ``cards`` batch: rosters → outcomes → signed cards → card PDF volumes + report.xlsx.
 
 This is the edge where files, keys and the clock meet the pure stages; a library user calls
 ``run_cards`` exactly as the CLI does.
@@ -7,6 +7,7 @@ This is the edge where files, keys and the clock meet the pure stages; a library
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from passgen import fonts
 from passgen.errors import PassgenError
 from passgen.keys import SigningKey
 from passgen.layout import CardTemplate
-from passgen.models import Location, Resident, RowError
+from passgen.models import Card, Location, Resident, RowError
 from passgen.passes import DEFAULT_VALID_DAYS, issue
 from passgen.render import write_cards_pdf
 from passgen.report import RowOutcome, Totals, totals, write_report
@@ -79,26 +80,64 @@ def check_key_window(key: SigningKey, as_of: dt.date) -> None:
             f"as-of date {as_of} is outside the key's window {e.not_before}..{e.not_after}")
 
 
+@dataclass(frozen=True)
+class PrintOptions:
+    """How cards are printed: layout, backs, hotline and how many sheets go in one PDF."""
+
+    template: CardTemplate
+    duplex: bool = True  # backs too, when the template has them
+    hotline: str | None = None  # None: the template's default
+    sheets_per_volume: int = 500
+
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def volume_name(community: str, part: int) -> str:
+    """``cards-桂花社区-001.pdf``: sorts by community, then part, in any file browser."""
+    return f"cards-{_UNSAFE.sub('_', community).strip('_.') or 'community'}-{part:03d}.pdf"
+
+
+def plan_volumes(cards: Sequence[Card], cards_per_volume: int) -> list[tuple[str, list[Card]]]:
+    """One PDF per community (in order of first appearance), split every N cards."""
+    by_community: dict[str, list[Card]] = {}
+    for card in cards:
+        by_community.setdefault(card.resident.community, []).append(card)
+    plan = []
+    for community, members in by_community.items():
+        for part, start in enumerate(range(0, len(members), cards_per_volume), start=1):
+            plan.append((volume_name(community, part), members[start:start + cards_per_volume]))
+    return plan
+
+
 def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rules,
-              template: CardTemplate, as_of: dt.date, community: str = "",
+              printing: PrintOptions | CardTemplate, as_of: dt.date, community: str = "",
               valid_days: int = DEFAULT_VALID_DAYS, progress: Progress | None = None,
               limits: Limits = DEFAULT_LIMITS) -> BatchResult:
-    """Read, assess, sign and print; write ``out_dir/cards.pdf`` and ``out_dir/report.xlsx``."""
+    """Read, assess, sign and print: ``out_dir/cards-<community>-NNN.pdf`` volumes and
+    ``out_dir/report.xlsx``."""
+    if isinstance(printing, CardTemplate):
+        printing = PrintOptions(printing)
     check_key_window(key, as_of)
     notices: list[SheetNotice] = []
     outcomes = assess_rows(paths, RowContext(as_of, community), rules, key, valid_days, limits,
                            notices)
     out_dir.mkdir(parents=True, exist_ok=True)
     cards = [o.card for o in outcomes if o.card is not None]
-    pdf = out_dir / "cards.pdf"
+    per_volume = printing.sheets_per_volume * printing.template.per_page
+    pdfs = []
     if progress:
         progress.start("制卡 printing cards", len(cards))
-    write_cards_pdf(pdf, cards, template, progress.advance if progress else None)
+    for name, members in plan_volumes(cards, per_volume):
+        pdf = out_dir / name
+        write_cards_pdf(pdf, members, printing.template, progress.advance if progress else None,
+                        printing.duplex, printing.hotline)
+        pdfs.append(pdf)
     if progress:
         progress.finish()
     report = out_dir / "report.xlsx"
     write_report(report, outcomes, rules.version_hex, notices)
-    return BatchResult(tuple(outcomes), (pdf,), report, totals(outcomes), tuple(notices))
+    return BatchResult(tuple(outcomes), tuple(pdfs), report, totals(outcomes), tuple(notices))
 
 
 def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules, as_of: dt.date,

@@ -134,7 +134,7 @@ def cli() -> None:
 @cli.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("out"), show_default=True,
-              help="Folder for the demo key, trust list, sample rosters, cards.pdf and report.xlsx.")
+              help="Folder for the demo key, trust list, sample rosters, card PDFs and report.xlsx.")
 def demo(out_dir: Path) -> None:
     """Run everything on the bundled sample rosters with a DEMO key (not for real cards)."""
     from passgen.demo import DEMO_AS_OF, DEMO_PASSPHRASE, run_demo
@@ -148,7 +148,8 @@ def demo(out_dir: Path) -> None:
     click.echo(f"签发日期 as-of date: {DEMO_AS_OF}")
     click.echo(f"读取 {t.rows} 行：制卡 {t.cards}，未制卡 {t.rejected}  /  {t.line()}")
     click.echo(f"自检 self-check: {valid} of {len(result.checked)} codes in the PDF verify as valid")
-    click.echo(f"卡片 cards PDF:     {result.batch.pdfs[0]}")
+    for pdf in result.batch.pdfs:
+        click.echo(f"卡片 cards PDF:     {pdf}")
     click.echo(f"逐行报告 report:    {result.batch.report}")
     click.echo(f"信任列表 trust list: {result.trust}")
     if valid != t.cards or len(result.checked) != t.cards:
@@ -163,7 +164,7 @@ def demo(out_dir: Path) -> None:
               help="Private signing key (KEY, with KEY.pub.json beside it). "
                    f"Passphrase from ${PASSPHRASE_ENV} or a prompt.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write cards.pdf and report.xlsx into.")
+              help="Folder to write the card PDFs (cards-<community>-NNN.pdf) and report.xlsx into.")
 @click.option("--as-of", "as_of", callback=_date,
               help="Issue date YYYY-MM-DD (default: today in Asia/Shanghai). "
                    "Cards are valid from this day; same inputs and date give identical PDFs.")
@@ -176,13 +177,20 @@ def demo(out_dir: Path) -> None:
               help="Card layout: a bundled name (card) or a path to a .toml template.")
 @click.option("--rules", "rules_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Rules file (default: the shared rules shipped with passgen).")
+@click.option("--hotline", help="Hotline printed on the card backs (default: the template's).")
+@click.option("--simplex", is_flag=True,
+              help="Fronts only; by default each front page is followed by its back page, "
+                   "mirrored for long-edge duplex printing.")
+@click.option("--sheets-per-volume", type=click.IntRange(1), default=500, show_default=True,
+              help="Start a new PDF after this many sheets (one PDF series per community).")
 @_limit_options
 def cards(rosters: tuple[Path, ...], key_path: Path, out_dir: Path, as_of: dt.date | None,
           issuer: str | None, valid_days: int, community: str, template: str | None,
-          rules_path: Path | None, max_rows: int, max_mb: float) -> None:
+          rules_path: Path | None, hotline: str | None, simplex: bool, sheets_per_volume: int,
+          max_rows: int, max_mb: float) -> None:
     """Print signed cards for every good row of ROSTER files (.xlsx, .xls, .ods, .csv in
     UTF-8 or GB18030) and write a report with one line per row."""
-    from passgen.batch import run_cards
+    from passgen.batch import PrintOptions, run_cards
     from passgen.layout import load_template
     from passgen.rules import load_rules
     from passgen.sheets import Limits
@@ -194,7 +202,8 @@ def cards(rosters: tuple[Path, ...], key_path: Path, out_dir: Path, as_of: dt.da
         if issuer is not None and issuer != key.entry.issuer:
             raise PassgenError(f"密钥属于签发机构 {key.entry.issuer}，不是 {issuer}",
                                f"the key belongs to issuer {key.entry.issuer}, not {issuer}")
-        result = run_cards(list(rosters), key, out_dir, rules, layout, as_of or today(),
+        printing = PrintOptions(layout, not simplex, hotline, sheets_per_volume)
+        result = run_cards(list(rosters), key, out_dir, rules, printing, as_of or today(),
                            community, valid_days, progress=_Bar(),
                            limits=Limits(max_mb, max_rows))
     _echo_outcomes(result, "未制卡 rejected")

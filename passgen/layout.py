@@ -21,8 +21,8 @@ from passgen.errors import TemplateError
 FORMAT = "passgen-card/1"
 PAGE_SIZES_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0), "A2": (420.0, 594.0)}
 PLACEHOLDERS = frozenset({"community", "name", "masked_id", "category", "colour_word",
-                          "colour_meaning", "valid_until", "issued", "serial", "issuer",
-                          "rules_version"})
+                          "colour_meaning", "valid_until", "invalid_after", "issued", "serial",
+                          "issuer", "rules_version", "hotline"})
 PATTERNS = ("solid", "hatch", "crosshatch")
 SHAPES = ("circle", "triangle", "cross")
 QUIET_MODULES = 4
@@ -53,6 +53,17 @@ class ColourStyle:
 
 
 @dataclass(frozen=True)
+class Legend:
+    """The colour legend on the back: one row per colour with its symbol, word and meaning."""
+
+    x: float
+    y: float  # top of the first row, mm from the top edge
+    row: float  # mm between rows
+    mark: float  # symbol size, mm
+    size: float  # text size, points
+
+
+@dataclass(frozen=True)
 class CardTemplate:
     name: str
     page_mm: tuple[float, float]
@@ -69,6 +80,10 @@ class CardTemplate:
     mark: Box
     colours: tuple[ColourStyle, ColourStyle, ColourStyle]  # green, yellow, red
     texts: tuple[TextItem, ...]
+    back: bool = False
+    back_texts: tuple[TextItem, ...] = ()
+    legend: Legend | None = None
+    hotline: str = ""
 
     @property
     def per_page(self) -> int:
@@ -76,7 +91,11 @@ class CardTemplate:
 
 
 _SCHEMA: dict[str, set[str]] = {
-    "": {"format", "name", "page", "card", "qr", "band", "mark", "colours", "text"},
+    "": {"format", "name", "page", "card", "qr", "band", "mark", "colours", "text", "back",
+         "defaults"},
+    "back": {"enabled", "text", "legend"},
+    "legend": {"x_mm", "y_mm", "row_mm", "mark_mm", "size_pt"},
+    "defaults": {"hotline"},
     "page": {"size", "columns", "rows", "column_gap_mm", "row_gap_mm", "crop_marks"},
     "card": {"width_mm", "height_mm", "outline"},
     "qr": {"x_mm", "y_mm", "size_mm", "error"},
@@ -161,24 +180,20 @@ def parse_template(data: bytes, source: str) -> CardTemplate:
         raise r.fail("pattern", "三种颜色的图案和符号都必须互不相同（黑白打印时靠它们区分）",
                      "the three colours need distinct patterns and shapes "
                      "(for black-and-white print)")
-    texts = []
-    for item in doc.get("text", []):
-        r.keys(item, "text", "[[text]]")
-        body = item.get("text")
-        if not isinstance(body, str):
-            raise r.fail("text", "[[text]] 缺少 text", "[[text]] needs text")
-        try:
-            names = {f for _, f, _, _ in string.Formatter().parse(body) if f is not None}
-        except ValueError:
-            raise r.fail(body, "花括号不配对", "unbalanced braces") from None
-        unknown = names - PLACEHOLDERS
-        if unknown:
-            name = sorted(unknown)[0]
-            raise r.fail("{" + name, f"未知的占位符 {{{name}}}", f"unknown placeholder {{{name}}}")
-        texts.append(TextItem(body, r.number(item, "x_mm", "[[text]]"),
-                              r.number(item, "y_mm", "[[text]]"),
-                              r.number(item, "size_pt", "[[text]]", minimum=4.0),
-                              r.number(item, "max_width_mm", "[[text]]", minimum=1.0)))
+    texts = _texts(r, doc.get("text", []), "[[text]]")
+    back = doc.get("back", {})
+    r.keys(back, "back", "[back]")
+    legend = None
+    if "legend" in back:
+        raw = back["legend"]
+        r.keys(raw, "legend", "[back.legend]")
+        legend = Legend(r.number(raw, "x_mm", "[back.legend]"),
+                        r.number(raw, "y_mm", "[back.legend]"),
+                        r.number(raw, "row_mm", "[back.legend]", minimum=1.0),
+                        r.number(raw, "mark_mm", "[back.legend]", minimum=1.0),
+                        r.number(raw, "size_pt", "[back.legend]", minimum=4.0))
+    defaults = doc.get("defaults", {})
+    r.keys(defaults, "defaults", "[defaults]")
     if qr.get("error", "M") not in ("M", "Q", "H"):
         raise r.fail("error", "二维码纠错等级只能是 M、Q、H", "QR error level must be M, Q or H")
     template = CardTemplate(
@@ -197,10 +212,35 @@ def parse_template(data: bytes, source: str) -> CardTemplate:
         band=r.box(doc["band"], "[band]"),
         mark=r.box(doc["mark"], "[mark]", square=True),
         colours=(colours[0], colours[1], colours[2]),
-        texts=tuple(texts),
+        texts=texts,
+        back=bool(back.get("enabled", False)),
+        back_texts=_texts(r, back.get("text", []), "[[back.text]]"),
+        legend=legend,
+        hotline=str(defaults.get("hotline", "")),
     )
     _check_fits(template, r)
     return template
+
+
+def _texts(r: _Reader, items: list[Any], where: str) -> tuple[TextItem, ...]:
+    out = []
+    for item in items:
+        r.keys(item, "text", where)
+        body = item.get("text")
+        if not isinstance(body, str):
+            raise r.fail("text", f"{where} 缺少 text", f"{where} needs text")
+        try:
+            names = {f for _, f, _, _ in string.Formatter().parse(body) if f is not None}
+        except ValueError:
+            raise r.fail(body, "花括号不配对", "unbalanced braces") from None
+        unknown = names - PLACEHOLDERS
+        if unknown:
+            name = sorted(unknown)[0]
+            raise r.fail("{" + name, f"未知的占位符 {{{name}}}", f"unknown placeholder {{{name}}}")
+        out.append(TextItem(body, r.number(item, "x_mm", where), r.number(item, "y_mm", where),
+                            r.number(item, "size_pt", where, minimum=4.0),
+                            r.number(item, "max_width_mm", where, minimum=1.0)))
+    return tuple(out)
 
 
 def _check_fits(t: CardTemplate, r: _Reader) -> None:

@@ -1,14 +1,17 @@
 """Draw cards onto PDF pages (reportlab).  The only module that knows about the canvas.
 
-The static part of a card (outline, colour band, colour mark) is one Form XObject per colour,
-drawn once and reused; the QR is one vector path of merged horizontal runs; every string uses
-the embedded CJK font.  PDFs are written to a temporary name and renamed into place, and with
-reportlab's invariant mode the same cards give byte-identical files.
+The static part of a card side (outline, colour band, colour mark; the legend on the back)
+is one Form XObject, drawn once and reused; the QR is one vector path of merged horizontal
+runs; every string uses the embedded CJK font.  Each front page is followed, unless simplex,
+by its back page imposed mirrored for long-edge duplex: the back of the card in column c is
+printed in column (columns − 1 − c), so it lands behind its own front.  PDFs are written to a
+temporary name and renamed into place, and with reportlab's invariant mode the same cards give
+byte-identical files.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from reportlab.lib.colors import HexColor, black, white
@@ -17,7 +20,7 @@ from reportlab.pdfgen.canvas import Canvas
 from passgen import fonts, pg1
 from passgen.dates import day_of
 from passgen.files import atomic_write
-from passgen.layout import QUIET_MODULES, CardTemplate, ColourStyle, card_origins, pt
+from passgen.layout import QUIET_MODULES, CardTemplate, ColourStyle, TextItem, card_origins, pt
 from passgen.models import Card, Colour
 from passgen.qr import QrMatrix, encode
 
@@ -30,9 +33,10 @@ def short_serial(serial: bytes) -> str:
     return "-".join(h[i:i + 4] for i in range(0, len(h), 4))
 
 
-def card_fields(card: Card) -> dict[str, str]:
+def card_fields(card: Card, hotline: str = "") -> dict[str, str]:
     """The placeholder values of one card, as printed."""
     c = card.claims
+    last_day = pg1.last_valid_day(c).isoformat()
     return {
         "community": card.resident.community,
         "name": c.name,
@@ -40,19 +44,30 @@ def card_fields(card: Card) -> dict[str, str]:
         "category": c.category.word,
         "colour_word": c.colour.word,
         "colour_meaning": c.colour.meaning,
-        "valid_until": pg1.last_valid_day(c).isoformat(),
+        "valid_until": last_day,
+        "invalid_after": last_day,
         "issued": day_of(c.issued_at).isoformat(),
         "serial": short_serial(c.serial),
         "issuer": c.issuer,
         "rules_version": c.rules_version.hex(),
+        "hotline": hotline,
     }
 
 
-class CardSheetWriter:
-    """Lays cards out N-up on pages of one PDF."""
+def back_slot(t: CardTemplate, slot: int) -> int:
+    """Where the back of the card in ``slot`` goes on the back page (long-edge duplex)."""
+    row, column = divmod(slot, t.columns)
+    return row * t.columns + (t.columns - 1 - column)
 
-    def __init__(self, path: Path, template: CardTemplate, title: str = "居民出行卡") -> None:
+
+class CardSheetWriter:
+    """Lays cards out N-up on the pages of one PDF, fronts and (unless simplex) backs."""
+
+    def __init__(self, path: Path, template: CardTemplate, duplex: bool | None = None,
+                 hotline: str | None = None, title: str = "居民出行卡") -> None:
         self.t = template
+        self.duplex = template.back if duplex is None else duplex and template.back
+        self.hotline = template.hotline if hotline is None else hotline
         self.font = fonts.register()
         page_w, page_h = template.page_mm
         self.page_h = page_h
@@ -62,29 +77,49 @@ class CardSheetWriter:
         self.canvas.setAuthor("passgen")
         self.canvas.setCreator("passgen")
         self.origins = card_origins(template)
-        self.slot = 0
-        self.forms: set[int] = set()
+        self.pending: list[tuple[Card, QrMatrix]] = []
+        self.forms: set[str] = set()
         self.pages = 0
 
     # --- static parts -------------------------------------------------------------------
-    def _form(self, colour: Colour) -> str:
-        name = f"card-bg-{int(colour)}"
-        if colour in self.forms:
-            return name
-        c, t = self.canvas, self.t
-        w, h = t.card_mm
+    def _front_form(self, colour: Colour) -> str:
+        name = f"card-front-{int(colour)}"
+        if name not in self.forms:
+            t = self.t
+            self._begin_form(name)
+            style = t.colours[colour]
+            b = t.band
+            h = t.card_mm[1]
+            self._pattern_box(style, pt(b.x), pt(h - b.y - b.height), pt(b.width), pt(b.height))
+            self._mark(style, t.mark.x, t.mark.y, t.mark.width)
+            self.canvas.endForm()
+            self.forms.add(name)
+        return name
+
+    def _back_form(self) -> str:
+        name = "card-back"
+        if name not in self.forms:
+            self._begin_form(name)
+            legend = self.t.legend
+            if legend is not None:
+                for index, colour in enumerate(Colour):
+                    top = legend.y + index * legend.row
+                    self._mark(self.t.colours[colour], legend.x, top, legend.mark)
+                    self._text(f"{colour.word}  {colour.meaning}", legend.x + legend.mark + 2,
+                               top + legend.mark * 0.82, legend.size,
+                               self.t.card_mm[0] - legend.x - legend.mark - 4)
+            self.canvas.endForm()
+            self.forms.add(name)
+        return name
+
+    def _begin_form(self, name: str) -> None:
+        c = self.canvas
+        w, h = self.t.card_mm
         c.beginForm(name, lowerx=0, lowery=0, upperx=pt(w), uppery=pt(h))
-        style = t.colours[colour]
-        if t.outline:
+        if self.t.outline:
             c.setLineWidth(0.3)
             c.setStrokeColor(HexColor("#888888"))
             c.rect(0, 0, pt(w), pt(h), stroke=1, fill=0)
-        b = t.band
-        self._pattern_box(style, pt(b.x), pt(h - b.y - b.height), pt(b.width), pt(b.height))
-        self._mark(style, t.mark.x, t.mark.y, t.mark.width)
-        c.endForm()
-        self.forms.add(colour)
-        return name
 
     def _pattern_box(self, style: ColourStyle, x: float, y: float, w: float, h: float) -> None:
         c = self.canvas
@@ -98,9 +133,8 @@ class CardSheetWriter:
             c.setStrokeColor(black)
             c.setLineWidth(0.6)
             step = pt(1.6)
-            span = w + h
-            k = -span
-            while k < span:
+            k = -(w + h)
+            while k < w + h:
                 c.line(x + k, y, x + k + h, y + h)
                 if style.pattern == "crosshatch":
                     c.line(x + k, y + h, x + k + h, y)
@@ -152,7 +186,7 @@ class CardSheetWriter:
                 c.line(pt(x0), pt(self.page_h - y), pt(x1), pt(self.page_h - y))
         c.restoreState()
 
-    # --- one card -----------------------------------------------------------------------
+    # --- one card side ------------------------------------------------------------------
     def _qr(self, matrix: QrMatrix) -> None:
         c, t = self.canvas, self.t
         h = t.card_mm[1]
@@ -172,43 +206,64 @@ class CardSheetWriter:
         c.setFillColor(black)
         c.drawString(pt(x_mm), pt(self.t.card_mm[1] - y_mm), text)
 
-    def add(self, card: Card, matrix: QrMatrix | None = None) -> None:
-        if self.slot == 0 and self.t.crop_marks:
-            self._crop_marks()
-        c, t = self.canvas, self.t
-        x, y = self.origins[self.slot]
-        form = self._form(card.claims.colour)
-        c.saveState()
-        c.translate(pt(x), pt(self.page_h - y - t.card_mm[1]))
-        c.doForm(form)
-        fields = card_fields(card)
-        for item in t.texts:
+    def _texts(self, items: Iterable[TextItem], fields: dict[str, str]) -> None:
+        for item in items:
             self._text(item.text.format_map(fields), item.x, item.y, item.size, item.max_width)
-        self._qr(matrix if matrix is not None else encode(card.payload, t.qr_error))
-        c.restoreState()
-        self.slot += 1
-        if self.slot == t.per_page:
-            self._end_page()
 
-    def _end_page(self) -> None:
+    def _at_slot(self, slot: int, draw: Callable[[], None]) -> None:
+        x, y = self.origins[slot]
+        self.canvas.saveState()
+        self.canvas.translate(pt(x), pt(self.page_h - y - self.t.card_mm[1]))
+        draw()
+        self.canvas.restoreState()
+
+    def _front(self, card: Card, matrix: QrMatrix) -> None:
+        self.canvas.doForm(self._front_form(card.claims.colour))
+        self._texts(self.t.texts, card_fields(card, self.hotline))
+        self._qr(matrix)
+
+    def _back(self, card: Card) -> None:
+        self.canvas.doForm(self._back_form())
+        self._texts(self.t.back_texts, card_fields(card, self.hotline))
+
+    # --- pages --------------------------------------------------------------------------
+    def add(self, card: Card, matrix: QrMatrix | None = None) -> None:
+        self.pending.append((card, matrix if matrix is not None
+                             else encode(card.payload, self.t.qr_error)))
+        if len(self.pending) == self.t.per_page:
+            self._emit()
+
+    def _emit(self) -> None:
+        if self.t.crop_marks:
+            self._crop_marks()
+        for slot, (card, matrix) in enumerate(self.pending):
+            self._at_slot(slot, lambda card=card, matrix=matrix: self._front(card, matrix))
         self.canvas.showPage()
         self.pages += 1
-        self.slot = 0
+        if self.duplex:
+            if self.t.crop_marks:
+                self._crop_marks()
+            for slot, (card, _) in enumerate(self.pending):
+                self._at_slot(back_slot(self.t, slot), lambda card=card: self._back(card))
+            self.canvas.showPage()
+            self.pages += 1
+        self.pending = []
 
     def close(self) -> None:
-        if self.slot:
-            self._end_page()
+        if self.pending:
+            self._emit()
         if self.pages == 0:  # an empty batch still gives a valid (blank) PDF
             self.canvas.showPage()
         self.canvas.save()
 
 
-def write_cards_pdf(path: Path, cards: Sequence[Card] | Iterable[Card], template: CardTemplate,
-                    progress: Callable[[int], None] | None = None) -> None:
+def write_cards_pdf(path: Path, cards: Iterable[Card], template: CardTemplate,
+                    progress: Callable[[int], None] | None = None, duplex: bool | None = None,
+                    hotline: str | None = None) -> None:
     """Render ``cards`` N-up into ``path`` atomically."""
 
     def write(tmp: Path) -> None:
-        writer = CardSheetWriter(tmp, template)
+        writer = CardSheetWriter(tmp, template, duplex, hotline)
         for card in cards:
             writer.add(card)
             if progress:

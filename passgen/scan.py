@@ -51,7 +51,8 @@ def from_image(path: Path) -> list[Found]:
 
 
 def from_pdf(path: Path, dpi: int = DEFAULT_DPI) -> list[Found]:
-    """Every page rasterised at ``dpi`` and searched for QR codes."""
+    """Every page rasterised at ``dpi`` and searched for QR codes.  Pages without a code
+    (the backs of cards) are passed over; a PDF without any code is one empty Found."""
     import pypdfium2 as pdfium
 
     try:
@@ -63,11 +64,11 @@ def from_pdf(path: Path, dpi: int = DEFAULT_DPI) -> list[Found]:
         for index in range(len(pdf)):
             page = pdf[index]
             image = page.render(scale=dpi / 72, grayscale=True).to_pil()
-            found.extend(_decode_image(image, f"{path.name} p{index + 1}"))
+            found.extend(f for f in _decode_image(image, f"{path.name} p{index + 1}") if f.text)
             page.close()
     finally:
         pdf.close()
-    return found
+    return found or [Found(path.name, "")]
 
 
 def from_path(path: Path, dpi: int = DEFAULT_DPI) -> list[Found]:

@@ -64,10 +64,11 @@ def test_cards_then_verify(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "read 2 rows: 1 cards, 1 rejected" in result.output
     assert "第3行" in result.output and "身份证号" in result.output
-    assert (out / "cards.pdf").is_file() and (out / "report.xlsx").is_file()
+    pdf = out / "cards-桂花社区-001.pdf"
+    assert pdf.is_file() and (out / "report.xlsx").is_file()
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
 
-    verdict = runner.invoke(cli, ["verify", str(out / "cards.pdf"), "--trust",
+    verdict = runner.invoke(cli, ["verify", str(pdf), "--trust",
                                   str(tmp_path / "t.json"), "--at", "2020-03-26", "--json"])
     assert verdict.exit_code == 0, verdict.output
     [line] = verdict.output.strip().splitlines()
@@ -75,7 +76,7 @@ def test_cards_then_verify(runner: CliRunner, tmp_path: Path) -> None:
     assert {"source", "status", "color", "serial", "name", "expires"} <= set(obj)
     assert (obj["status"], obj["color"], obj["name"]) == ("valid", "green", "张三")
 
-    late = runner.invoke(cli, ["verify", str(out / "cards.pdf"), "--trust",
+    late = runner.invoke(cli, ["verify", str(pdf), "--trust",
                                str(tmp_path / "t.json"), "--at", "2020-05-01"])
     assert late.exit_code == 1 and "expired" in late.output
 
@@ -122,7 +123,7 @@ def test_roster_check_writes_report_only(runner: CliRunner, tmp_path: Path) -> N
                                  "--as-of", "2020-03-25"])
     assert result.exit_code == 0
     assert "read 2 rows: 1 cards, 1 rejected" in result.output
-    assert (tmp_path / "report.xlsx").is_file() and not (tmp_path / "cards.pdf").exists()
+    assert (tmp_path / "report.xlsx").is_file() and not list(tmp_path.glob("*.pdf"))
 
 
 def _commands(group: click.Group, prefix: str = ""):  # type: ignore[no-untyped-def]
@@ -143,12 +144,12 @@ def test_every_command_and_option_is_explained(runner: CliRunner) -> None:
                 assert param.help, f"{name} {param.name}"
 
 
-def test_python_dash_m_runs() -> None:
+def test_python_dash_m_runs(tmp_path: Path) -> None:
     import subprocess
     import sys
 
     result = subprocess.run([sys.executable, "-m", "passgen", "--help"], capture_output=True,
-                            text=True, env={**os.environ}, check=False)
+                            text=True, env={**os.environ}, check=False, cwd=tmp_path)
     assert result.returncode == 0 and "passgen" in result.stdout
 
 

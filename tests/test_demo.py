@@ -42,7 +42,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert "DEMO key" in result.output
     assert "read 68 rows: 63 cards, 5 rejected" in result.output
     assert "63 of 63 codes in the PDF verify as valid" in result.output
-    for name in ("cards.pdf", "report.xlsx", "trust.json", "demo-key.pem",
+    for name in ("cards-桂花社区-001.pdf", "report.xlsx", "trust.json", "demo-key.pem",
                  "demo-key.pem.pub.json"):
         assert (out / name).is_file(), name
     report = load_workbook(out / "report.xlsx")

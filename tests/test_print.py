@@ -1,0 +1,323 @@
+"""Print-ready cards, measured from the PDF itself: geometry, duplex imposition, fonts,
+black-and-white safety, photocopy robustness, determinism and atomic output."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as raw
+import pytest
+from helpers import AS_OF, make_id, row, write_roster
+from pdfcheck import decode, fonts, pages, text
+from PIL import Image, ImageFilter
+
+from passgen import keys
+from passgen.batch import PrintOptions, plan_volumes, run_cards, volume_name
+from passgen.layout import card_origins, load_template
+from passgen.models import Colour
+from passgen.rules import load_rules
+from passgen.verify import VALID, verify
+
+MM = 72 / 25.4
+TEMPLATE = load_template()
+
+ROWS = [row(姓名="王建国"),
+        row(姓名="李秀英", 身份证号=make_id(dt.date(1948, 2, 3)), 症状="发热"),
+        row(姓名="欧阳子涵", 身份证号=make_id(dt.date(2008, 9, 1)), 类别="学生",
+            **{"14天内旅居地区": "武汉", "来南日期": "2020-03-20"}),
+        row(姓名="赵一", 身份证号=make_id(dt.date(1955, 1, 1), 7), 人员状态="确诊",
+            状态日期="2020-03-20"),
+        row(姓名="钱二", 身份证号="123")]  # rejected
+ROWS += [row(姓名=f"孙{'一二三四五六七八九十'[i % 10]}{'甲乙丙丁'[i // 10]}",
+             身份证号=make_id(dt.date(1950, 1, 1) + dt.timedelta(days=37 * i), i))
+         for i in range(8)]
+EXPECTED = {"王建国": "green", "李秀英": "yellow", "欧阳子涵": "red", "赵一": "red"}
+
+
+def hundred_rows() -> list[dict[str, Any]]:
+    return [row(姓名=f"居民{'甲乙丙丁戊己庚辛壬癸'[i % 10]}{'子丑寅卯辰巳午未申酉'[i // 10]}",
+                身份证号=make_id(dt.date(1940, 1, 1) + dt.timedelta(days=101 * i), i),
+                症状="发热" if i % 7 == 0 else None) for i in range(100)]
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory, signing_key: keys.SigningKey) -> Any:
+    folder = tmp_path_factory.mktemp("batch")
+    roster = write_roster(folder / "roster.xlsx", ROWS)
+    return run_cards([roster], signing_key, folder / "out", load_rules(), TEMPLATE, AS_OF)
+
+
+def page_objects(path: Path, index: int) -> list[tuple[int, tuple[float, float, float, float]]]:
+    """(type, bounds in points) of the top-level objects of one page."""
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return [(obj.type, tuple(obj.get_bounds())) for obj in pdf[index].get_objects(max_depth=1)]
+    finally:
+        pdf.close()
+
+
+def text_in(path: Path, index: int, box: tuple[float, float, float, float]) -> str:
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return pdf[index].get_textpage().get_text_bounded(*box)
+    finally:
+        pdf.close()
+
+
+def slot_box(slot: int) -> tuple[float, float, float, float]:
+    """A card slot as (left, bottom, right, top) in PDF points."""
+    x, y = card_origins(TEMPLATE)[slot]
+    w, h = TEMPLATE.card_mm
+    page_h = TEMPLATE.page_mm[1]
+    return x * MM, (page_h - y - h) * MM, (x + w) * MM, (page_h - y) * MM
+
+
+def test_every_row_accounted_for(batch: Any) -> None:
+    t = batch.totals
+    assert (t.rows, t.cards, t.rejected) == (13, 12, 1)
+
+
+def test_round_trip_fronts_decode_backs_carry_no_code(batch: Any, trust: keys.TrustList,
+                                                      noon: dt.datetime) -> None:
+    [pdf] = batch.pdfs
+    assert pdf.name == "cards-桂花社区-001.pdf"
+    images = pages(pdf, dpi=200)
+    assert len(images) == 4  # front, back, front, back
+    fronts = [t for image in images[0::2] for t in decode(image)]
+    assert [decode(image) for image in images[1::2]] == [[], []]
+    results = [verify(t, trust, noon) for t in fronts]
+    assert len(results) == 12 and all(r.status == VALID for r in results)
+    by_name = {r.claims.name: r.claims.colour.english for r in results if r.claims}
+    for name, colour in EXPECTED.items():
+        assert by_name[name] == colour
+    assert set(fronts) == {o.card.payload for o in batch.outcomes if o.card}
+
+
+def test_fonts_embedded_and_chinese_text_present(batch: Any) -> None:
+    [pdf] = batch.pdfs
+    found = fonts(pdf)
+    assert found and all(embedded for _, embedded in found), found
+    content = text(pdf)
+    for needle in ("王建国", "绿码", "黄码", "红码", "查验体温亮码通行", "检查体温充分核验后方可通行",
+                   "待转码后方可通行", "有效期至 2020-04-01", "桂花社区", "咨询电话 12345",
+                   "2020-04-01 后作废", "使用说明"):
+        assert needle in content, needle
+
+
+def test_card_geometry_from_crop_marks(batch: Any) -> None:
+    objects = page_objects(batch.pdfs[0], 0)
+    paths = [b for kind, b in objects if kind == raw.FPDF_PAGEOBJ_PATH]
+    page_w, page_h = (v * MM for v in TEMPLATE.page_mm)
+    # crop marks are the short lines wholly outside the block of cards
+    vertical = sorted({round((b[0] + b[2]) / 2, 2) for b in paths
+                       if abs(b[2] - b[0]) < 1 and 3.5 * MM < b[3] - b[1] < 4.5 * MM})
+    horizontal = sorted({round((b[1] + b[3]) / 2, 2) for b in paths
+                         if abs(b[3] - b[1]) < 1 and 3.5 * MM < b[2] - b[0] < 4.5 * MM})
+    assert len(vertical) == 4 and len(horizontal) == 10
+    widths = {round((vertical[i + 1] - vertical[i]) / MM, 2) for i in (0, 2)}
+    heights = {round((horizontal[i + 1] - horizontal[i]) / MM, 2) for i in range(0, 10, 2)}
+    assert widths == {85.60} and heights == {53.98}
+    # the block is centred and every mark keeps at least 10 mm... minus the mark itself
+    left, right = vertical[0] / MM, (page_w - vertical[-1]) / MM
+    top, bottom = (page_h - horizontal[-1]) / MM, horizontal[0] / MM
+    assert min(left, right, top, bottom) >= 10 and abs(left - right) < 0.01
+    assert abs(top - bottom) < 0.01
+    for b in paths:  # nothing at all within 3 % of the page edge (printer scaling)
+        if b[2] - b[0] < page_w:
+            assert b[0] > 0.03 * page_w / 2 and b[2] < page_w * (1 - 0.03 / 2)
+
+
+def test_qr_module_and_quiet_zone_from_the_pdf(batch: Any) -> None:
+    from passgen.qr import encode
+
+    objects = page_objects(batch.pdfs[0], 0)
+    first = next(o.card for o in batch.outcomes if o.card)
+    modules = encode(first.payload).size
+    left, bottom, right, top = slot_box(0)
+    inside = [(k, b) for k, b in objects if b[0] >= left - 0.1 and b[2] <= right + 0.1
+              and b[1] >= bottom - 0.1 and b[3] <= top + 0.1]
+    qr = max((b for k, b in inside if k == raw.FPDF_PAGEOBJ_PATH),
+             key=lambda b: (b[2] - b[0]) * (b[3] - b[1]) if (b[2] - b[0]) < 50 * MM else 0)
+    size = qr[2] - qr[0]
+    module_mm = size / modules / MM
+    assert module_mm >= 0.6
+    quiet = 4 * module_mm * MM
+    zone = (qr[0] - quiet, qr[1] - quiet, qr[2] + quiet, qr[3] + quiet)
+    assert zone[0] >= left and zone[2] <= right and zone[1] >= bottom and zone[3] <= top
+    for kind, b in inside:
+        if b == qr or kind != raw.FPDF_PAGEOBJ_TEXT:
+            continue
+        overlaps = b[0] < zone[2] and b[2] > zone[0] and b[1] < zone[3] and b[3] > zone[1]
+        assert not overlaps, b
+
+
+def test_backs_are_mirrored_for_long_edge_duplex(batch: Any) -> None:
+    [pdf] = batch.pdfs
+    for slot in range(10):
+        front = text_in(pdf, 0, slot_box(slot))
+        serial = front.split("编号 ")[1].split(" ")[0]
+        row_, column = divmod(slot, 2)
+        mirrored = row_ * 2 + (1 - column)
+        assert serial in text_in(pdf, 1, slot_box(mirrored)), slot
+        assert serial not in text_in(pdf, 1, slot_box(slot))
+
+
+def test_simplex_prints_fronts_only(tmp_path: Path, signing_key: keys.SigningKey) -> None:
+    roster = write_roster(tmp_path / "r.xlsx", ROWS)
+    result = run_cards([roster], signing_key, tmp_path / "out", load_rules(),
+                       PrintOptions(TEMPLATE, duplex=False, hotline="0817-1234567"), AS_OF)
+    assert len(pages(result.pdfs[0], dpi=50)) == 2
+
+
+def test_volumes_per_community_and_size(tmp_path: Path, signing_key: keys.SigningKey) -> None:
+    rows = [row(姓名=f"甲{i}", 身份证号=make_id(dt.date(1950, 1, 1), i),
+                社区="西门社区" if i % 3 else "东门社区") for i in range(30)]
+    roster = write_roster(tmp_path / "r.xlsx", rows)
+    result = run_cards([roster], signing_key, tmp_path / "out", load_rules(),
+                       PrintOptions(TEMPLATE, sheets_per_volume=1), AS_OF)
+    names = [p.name for p in result.pdfs]
+    assert names == ["cards-东门社区-001.pdf", "cards-西门社区-001.pdf", "cards-西门社区-002.pdf"]
+    assert volume_name("a/b:c", 7) == "cards-a_b_c-007.pdf"
+    assert [len(m) for _, m in plan_volumes([o.card for o in result.outcomes if o.card], 10)] \
+        == [10, 10, 10]
+
+
+def test_colours_differ_by_more_than_grey_level(tmp_path: Path,
+                                                signing_key: keys.SigningKey) -> None:
+    """Render one card of each colour in greyscale, then look at the band without its grey
+    level: only the black pattern lines remain, and they differ per colour."""
+    rows = [row(姓名="绿"), row(姓名="黄", 身份证号=make_id(dt.date(1951, 1, 1)), 症状="发热"),
+            row(姓名="红", 身份证号=make_id(dt.date(1952, 1, 1)), 人员状态="确诊",
+                状态日期="2020-03-20")]
+    roster = write_roster(tmp_path / "r.xlsx", rows)
+    result = run_cards([roster], signing_key, tmp_path / "out", load_rules(),
+                       PrintOptions(TEMPLATE, duplex=False), AS_OF)
+    image = np.asarray(pages(result.pdfs[0], dpi=300)[0], dtype=float)
+    px = 300 / 25.4
+    grey: dict[Colour, float] = {}
+    lines: dict[Colour, np.ndarray] = {}
+    for slot, colour in enumerate(Colour):
+        x, y = card_origins(TEMPLATE)[slot]
+        band = TEMPLATE.band
+        crop = image[int((y + 2) * px):int((y + band.height - 2) * px),
+                     int((x + band.x + 0.5) * px):int((x + band.x + band.width - 0.5) * px)]
+        grey[colour] = float(np.median(crop))
+        lines[colour] = crop < 50  # black pattern lines only, whatever the fill's grey
+    # green and red print at almost the same grey: hue alone would not tell them apart
+    assert abs(grey[Colour.GREEN] - grey[Colour.RED]) < 15
+    density = {c: float(m.mean()) for c, m in lines.items()}
+    assert density[Colour.GREEN] < 0.01
+    assert 0.1 < density[Colour.YELLOW] < density[Colour.RED] - 0.1
+    # the yellow lines run one way, the red ones both ways
+    def diagonal_runs(mask: np.ndarray, flip: bool, k: int = 4) -> float:
+        m = mask[:, ::-1] if flip else mask
+        return float((m[k:, k:] & m[:-k, :-k]).mean())
+    assert diagonal_runs(lines[Colour.YELLOW], False) > 3 * diagonal_runs(lines[Colour.YELLOW],
+                                                                           True) or \
+        diagonal_runs(lines[Colour.YELLOW], True) > 3 * diagonal_runs(lines[Colour.YELLOW], False)
+    red_a, red_b = diagonal_runs(lines[Colour.RED], False), diagonal_runs(lines[Colour.RED], True)
+    assert 0.5 < red_a / red_b < 2
+
+
+def photocopy(image: Image.Image, seed: int) -> Image.Image:
+    """Contrast squeezed into 60..200, Gaussian noise (σ 12), a slight blur."""
+    rng = np.random.default_rng(seed)
+    a = np.asarray(image, dtype=float) * (140 / 255) + 60
+    a += rng.normal(0, 12, a.shape)
+    out = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+    return out.filter(ImageFilter.GaussianBlur(0.7))
+
+
+@pytest.mark.parametrize("dpi", [150, 200])
+def test_photocopied_batch_of_100_decodes(tmp_path_factory: pytest.TempPathFactory,
+                                          signing_key: keys.SigningKey, trust: keys.TrustList,
+                                          noon: dt.datetime, dpi: int) -> None:
+    folder = tmp_path_factory.mktemp(f"copy{dpi}")
+    roster = write_roster(folder / "r.xlsx", hundred_rows())
+    result = run_cards([roster], signing_key, folder / "out", load_rules(),
+                       PrintOptions(TEMPLATE, duplex=False), AS_OF)
+    assert result.totals.cards == 100
+    found: set[str] = set()
+    for index, image in enumerate(pages(result.pdfs[0], dpi=dpi)):
+        found.update(decode(photocopy(image, index)))
+    valid = [t for t in found if verify(t, trust, noon).status == VALID]
+    assert len(valid) >= 99, f"{len(valid)}/100 at {dpi} dpi"
+
+
+def test_same_inputs_give_identical_pdfs(batch: Any, tmp_path: Path,
+                                         signing_key: keys.SigningKey) -> None:
+    roster = write_roster(tmp_path / "roster.xlsx", ROWS)
+    again = run_cards([roster], signing_key, tmp_path / "out", load_rules(), TEMPLATE, AS_OF)
+    assert again.pdfs[0].read_bytes() == batch.pdfs[0].read_bytes()
+
+
+KILL_SCRIPT = """
+import datetime as dt, sys
+sys.path.insert(0, {tests!r})
+from helpers import fixed_key
+from pathlib import Path
+from passgen.batch import PrintOptions, run_cards
+from passgen.layout import load_template
+from passgen.rules import load_rules
+run_cards([Path({roster!r})], fixed_key(), Path({out!r}), load_rules(),
+          PrintOptions(load_template(), sheets_per_volume=2), dt.date(2020, 3, 25))
+"""
+
+
+@pytest.mark.parametrize("delay", [0.3, 1.0])
+def test_killed_batch_leaves_no_partial_pdf(tmp_path: Path, delay: float) -> None:
+    rows = [row(姓名=f"甲{i}", 身份证号=make_id(dt.date(1940, 1, 1) + dt.timedelta(days=i), i))
+            for i in range(800)]
+    roster = write_roster(tmp_path / "r.xlsx", rows)
+    out = tmp_path / "out"
+    script = KILL_SCRIPT.format(tests=str(Path(__file__).parent), roster=str(roster),
+                                out=str(out))
+    # run from tmp_path so that the installed passgen is imported, not the source folder
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path, env={**os.environ},
+                            stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (out.exists() and any(out.iterdir())):
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        time.sleep(0.02)
+    time.sleep(delay)
+    assert proc.poll() is None, "the batch ended before it was killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    finals = sorted(out.glob("cards-*.pdf"))
+    assert finals, "no volume was finished before the kill: nothing was checked"
+    for pdf in finals:
+        data = pdf.read_bytes()
+        assert data.rstrip().endswith(b"%%EOF"), pdf.name
+        document = pdfium.PdfDocument(str(pdf))
+        assert len(document) == 4, pdf.name  # 2 sheets: fronts and backs
+        document.close()
+    assert not (out / "report.xlsx").exists()  # the report comes last, after every volume
+
+
+def test_worked_example_template_prints(tmp_path: Path, signing_key: keys.SigningKey) -> None:
+    example = load_template("example-office")
+    assert example.hotline == "0817-2345678"
+    roster = write_roster(tmp_path / "r.xlsx", ROWS[:2])
+    result = run_cards([roster], signing_key, tmp_path / "out", load_rules(), example, AS_OF)
+    content = text(result.pdfs[0])
+    assert "顺庆区西城街道 桂花社区 · 居民出行卡" in content and "0817-2345678" in content
+    assert "西门社区服务中心" in content
+    assert len(decode(pages(result.pdfs[0])[0])) == 2
+
+
+def test_docs_list_every_placeholder() -> None:
+    from passgen.layout import PLACEHOLDERS
+
+    doc = (Path(__file__).parent.parent / "docs" / "templates.md").read_text(encoding="utf-8")
+    for name in PLACEHOLDERS:
+        assert "{" + name + "}" in doc, name
