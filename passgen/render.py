@@ -210,12 +210,10 @@ class CardSheetWriter:
         for item in items:
             self._text(item.text.format_map(fields), item.x, item.y, item.size, item.max_width)
 
-    def _at_slot(self, slot: int, draw: Callable[[], None]) -> None:
+    def _at_slot(self, slot: int) -> None:
+        """Move the origin to the bottom-left corner of a card slot (inside saveState)."""
         x, y = self.origins[slot]
-        self.canvas.saveState()
         self.canvas.translate(pt(x), pt(self.page_h - y - self.t.card_mm[1]))
-        draw()
-        self.canvas.restoreState()
 
     def _front(self, card: Card, matrix: QrMatrix) -> None:
         self.canvas.doForm(self._front_form(card.claims.colour))
@@ -237,14 +235,20 @@ class CardSheetWriter:
         if self.t.crop_marks:
             self._crop_marks()
         for slot, (card, matrix) in enumerate(self.pending):
-            self._at_slot(slot, lambda card=card, matrix=matrix: self._front(card, matrix))
+            self.canvas.saveState()
+            self._at_slot(slot)
+            self._front(card, matrix)
+            self.canvas.restoreState()
         self.canvas.showPage()
         self.pages += 1
         if self.duplex:
             if self.t.crop_marks:
                 self._crop_marks()
             for slot, (card, _) in enumerate(self.pending):
-                self._at_slot(back_slot(self.t, slot), lambda card=card: self._back(card))
+                self.canvas.saveState()
+                self._at_slot(back_slot(self.t, slot))
+                self._back(card)
+                self.canvas.restoreState()
             self.canvas.showPage()
             self.pages += 1
         self.pending = []
