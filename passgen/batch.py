@@ -7,7 +7,11 @@ This is the edge where files, keys and the clock meet the pure stages; a library
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import signal
+import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +19,13 @@ from typing import Protocol
 
 from passgen import fonts
 from passgen.errors import PassgenError
+from passgen.files import fsync_dir, fsync_file
 from passgen.keys import SigningKey
 from passgen.layout import CardTemplate
+from passgen.ledger import Ledger
 from passgen.models import Card, Location, Resident, RowError
 from passgen.passes import DEFAULT_VALID_DAYS, issue
-from passgen.render import write_cards_pdf
+from passgen.render import render_volume, write_cards_pdf
 from passgen.report import RowOutcome, Totals, totals, write_report
 from passgen.roster import HEADER_OF, RowContext, SheetNotice, read_rosters
 from passgen.rules import Rules, evaluate
@@ -41,6 +47,7 @@ class BatchResult:
     report: Path
     totals: Totals
     notices: tuple[SheetNotice, ...] = ()
+    superseded: tuple[bytes, ...] = ()  # serials revoked because these cards replace them
 
 
 def _glyph_problem(resident: Resident) -> RowError | None:
@@ -110,12 +117,66 @@ def plan_volumes(cards: Sequence[Card], cards_per_volume: int) -> list[tuple[str
     return plan
 
 
+CRASH_ENV = "PASSGEN_TEST_CRASH_AT"
+
+
+def _crash_point(name: str) -> None:
+    """Fault injection for the crash-consistency tests: with PASSGEN_TEST_CRASH_AT=name the
+    process kills itself (SIGKILL) here, exactly as a power cut would stop it."""
+    if os.environ.get(CRASH_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _write_volumes(plan: list[tuple[str, list[Card]]], out_dir: Path, printing: PrintOptions,
+                   progress: Progress | None, ledger_path: Path | None, key: SigningKey,
+                   now: int) -> tuple[list[Path], list[bytes]]:
+    """Write the PDFs; with a ledger, journal the batch so PDFs and rows always agree."""
+    advance = progress.advance if progress else None
+    if ledger_path is None:
+        for name, members in plan:
+            write_cards_pdf(out_dir / name, members, printing.template, advance,
+                            printing.duplex, printing.hotline)
+        return [out_dir / name for name, _ in plan], []
+
+    with Ledger(ledger_path):  # opening it finishes or undoes any interrupted batch
+        pass
+    for stale in out_dir.glob(".cards-*.part"):  # orphans of a batch killed before it was
+        stale.unlink(missing_ok=True)             # journalled: nothing of theirs was printed
+    batch_id = uuid.uuid4().hex
+    files = [(f".{name}.{batch_id}.part", name) for name, _ in plan]
+    try:
+        for (tmp, _), (_, members) in zip(files, plan, strict=True):
+            render_volume(out_dir / tmp, members, printing.template, advance, printing.duplex,
+                          printing.hotline)
+            fsync_file(out_dir / tmp)
+        _crash_point("pdfs-written")
+        with Ledger(ledger_path) as ledger:
+            cards = [card for _, members in plan for card in members]
+            superseded = ledger.begin_batch(batch_id, key.entry.issuer, key.entry.kid, cards,
+                                            files, out_dir, now)
+            _crash_point("ledger-pending")
+            for index, (tmp, final) in enumerate(files):
+                os.replace(out_dir / tmp, out_dir / final)
+                if index == 0:
+                    _crash_point("first-renamed")
+            fsync_dir(out_dir)
+            _crash_point("all-renamed")
+            ledger.complete_batch(batch_id)
+    except BaseException:
+        for tmp, _ in files:  # the ledger never committed these: nothing was printed
+            (out_dir / tmp).unlink(missing_ok=True)
+        raise
+    return [out_dir / final for _, final in files], superseded
+
+
 def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rules,
               printing: PrintOptions | CardTemplate, as_of: dt.date, community: str = "",
               valid_days: int = DEFAULT_VALID_DAYS, progress: Progress | None = None,
-              limits: Limits = DEFAULT_LIMITS) -> BatchResult:
+              limits: Limits = DEFAULT_LIMITS, ledger: Path | None = None,
+              now: int | None = None) -> BatchResult:
     """Read, assess, sign and print: ``out_dir/cards-<community>-NNN.pdf`` volumes and
-    ``out_dir/report.xlsx``."""
+    ``out_dir/report.xlsx``.  With a ``ledger`` every card is recorded, and a resident's
+    earlier unexpired card is revoked (superseded) by the new one."""
     if isinstance(printing, CardTemplate):
         printing = PrintOptions(printing)
     check_key_window(key, as_of)
@@ -125,19 +186,17 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
     out_dir.mkdir(parents=True, exist_ok=True)
     cards = [o.card for o in outcomes if o.card is not None]
     per_volume = printing.sheets_per_volume * printing.template.per_page
-    pdfs = []
     if progress:
         progress.start("制卡 printing cards", len(cards))
-    for name, members in plan_volumes(cards, per_volume):
-        pdf = out_dir / name
-        write_cards_pdf(pdf, members, printing.template, progress.advance if progress else None,
-                        printing.duplex, printing.hotline)
-        pdfs.append(pdf)
+    pdfs, superseded = _write_volumes(plan_volumes(cards, per_volume), out_dir, printing,
+                                      progress, ledger, key,
+                                      int(time.time()) if now is None else now)
     if progress:
         progress.finish()
     report = out_dir / "report.xlsx"
     write_report(report, outcomes, rules.version_hex, notices)
-    return BatchResult(tuple(outcomes), tuple(pdfs), report, totals(outcomes), tuple(notices))
+    return BatchResult(tuple(outcomes), tuple(pdfs), report, totals(outcomes), tuple(notices),
+                       tuple(superseded))
 
 
 def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules, as_of: dt.date,

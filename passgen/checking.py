@@ -11,6 +11,7 @@ from typing import Any
 from passgen import pg1, scan
 from passgen.dates import SHANGHAI
 from passgen.keys import TrustList
+from passgen.revocation import NO_REVOCATIONS, Revocations
 from passgen.verify import MALFORMED, VerifyResult, verify
 
 
@@ -39,7 +40,7 @@ class Checked:
 
 
 def check_found(found: Sequence[scan.Found], trust: TrustList, at: dt.datetime,
-                revoked: frozenset[bytes] = frozenset()) -> list[Checked]:
+                revoked: Revocations = NO_REVOCATIONS) -> list[Checked]:
     out = []
     for f in found:
         if not f.text:

@@ -20,6 +20,7 @@ import click
 from passgen import __version__, keys
 from passgen.dates import SHANGHAI, today
 from passgen.errors import PassgenError
+from passgen.ledger import DEFAULT_LEDGER
 
 PASSPHRASE_ENV = "PASSGEN_KEY_PASSPHRASE"
 
@@ -183,11 +184,15 @@ def demo(out_dir: Path) -> None:
                    "mirrored for long-edge duplex printing.")
 @click.option("--sheets-per-volume", type=click.IntRange(1), default=500, show_default=True,
               help="Start a new PDF after this many sheets (one PDF series per community).")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path(DEFAULT_LEDGER), show_default=True,
+              help="Issuance ledger (SQLite) recording every card; a resident's earlier "
+                   "unexpired card is revoked by the new one.")
 @_limit_options
 def cards(rosters: tuple[Path, ...], key_path: Path, out_dir: Path, as_of: dt.date | None,
           issuer: str | None, valid_days: int, community: str, template: str | None,
           rules_path: Path | None, hotline: str | None, simplex: bool, sheets_per_volume: int,
-          max_rows: int, max_mb: float) -> None:
+          ledger_path: Path, max_rows: int, max_mb: float) -> None:
     """Print signed cards for every good row of ROSTER files (.xlsx, .xls, .ods, .csv in
     UTF-8 or GB18030) and write a report with one line per row."""
     from passgen.batch import PrintOptions, run_cards
@@ -205,8 +210,12 @@ def cards(rosters: tuple[Path, ...], key_path: Path, out_dir: Path, as_of: dt.da
         printing = PrintOptions(layout, not simplex, hotline, sheets_per_volume)
         result = run_cards(list(rosters), key, out_dir, rules, printing, as_of or today(),
                            community, valid_days, progress=_Bar(),
-                           limits=Limits(max_mb, max_rows))
+                           limits=Limits(max_mb, max_rows), ledger=ledger_path)
     _echo_outcomes(result, "未制卡 rejected")
+    if result.superseded:
+        click.echo(f"已吊销旧卡 superseded: {len(result.superseded)} earlier cards of these "
+                   "residents are revoked; export a new revocation list "
+                   "(passgen revocations export)", err=True)
     for pdf in result.pdfs:
         click.echo(f"卡片 cards: {pdf}")
     click.echo(f"报告 report: {result.report}")
@@ -255,6 +264,139 @@ def roster_template(out: Path, force: bool) -> None:
                                f"{out} exists; use --force to overwrite it")
         write_template(out)
     click.echo(f"空白花名册 blank roster: {out}")
+
+
+def _ledger_option(command: Any) -> Any:
+    return click.option("--ledger", "ledger_path",
+                        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                        default=Path(DEFAULT_LEDGER), show_default=True,
+                        help="Issuance ledger (SQLite) written by passgen cards.")(command)
+
+
+@cli.command()
+@click.argument("serials", nargs=-1, required=True)
+@click.option("--reason", required=True, help="Why the cards are revoked (kept in the ledger).")
+@_ledger_option
+def revoke(serials: tuple[str, ...], reason: str, ledger_path: Path) -> None:
+    """Revoke cards by SERIAL (as printed, e.g. 1A2B-3C4D-5E6F-7081).  Then export a new
+    revocation list for the checkpoints."""
+    import time
+
+    from passgen.ledger import Ledger, parse_serial
+
+    with friendly_errors():
+        wanted = [parse_serial(s) for s in serials]
+        with Ledger(ledger_path) as ledger:
+            unknown = ledger.revoke(wanted, reason, int(time.time()))
+        if unknown:
+            names = ", ".join(s.hex().upper() for s in unknown)
+            raise PassgenError(f"登记册中没有这些卡片，未吊销任何卡片：{names}",
+                               f"the ledger has no card {names}; nothing was revoked")
+    click.echo(f"已吊销 revoked: {len(wanted)} cards.  下一步 next: passgen revocations export")
+
+
+@cli.group()
+def revocations() -> None:
+    """Signed revocation lists for checkpoints."""
+
+
+@revocations.command("export")
+@click.option("--key", "key_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help=f"The office's private key (passphrase from ${PASSPHRASE_ENV} or a prompt).")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Revocation list to write (JSON, signed).")
+@click.option("--at", "at", callback=_moment,
+              help="Generation time (default: now); cards expired by then are left out.")
+@_ledger_option
+def revocations_export(key_path: Path, out_path: Path, at: dt.datetime | None,
+                       ledger_path: Path) -> None:
+    """Write the signed list of this office's revoked cards that have not expired yet."""
+    from passgen import revocation
+    from passgen.files import atomic_write
+    from passgen.ledger import Ledger
+
+    with friendly_errors():
+        key = keys.load_signing(key_path, passphrase())
+        moment = int((at or dt.datetime.now(SHANGHAI)).timestamp())
+        with Ledger(ledger_path) as ledger:
+            serials = ledger.revoked_serials(key.entry.issuer, moment)
+        text = revocation.build(key, serials, moment)
+        atomic_write(out_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    click.echo(f"吊销名单 revocation list: {out_path} ({len(serials)} cards)")
+
+
+@cli.group("ledger")
+def ledger_group() -> None:
+    """The issuance ledger: which cards were issued, to which community, revoked or not."""
+
+
+def _print_cards(found: Any, as_json: bool) -> None:
+    from passgen.models import Colour
+
+    for card in found:
+        if as_json:
+            click.echo(json.dumps(card.to_json(), ensure_ascii=False))
+        else:
+            issued = dt.datetime.fromtimestamp(card.issued_at, SHANGHAI).date()
+            state = f"已吊销 revoked ({card.reason})" if card.revoked_at else ""
+            click.echo(f"{card.serial.hex().upper()}  {issued}  {Colour(card.colour).word}  "
+                       f"{card.community}  {card.source_file}·{card.source_sheet}·"
+                       f"{card.source_row}  {card.batch_id[:8]}  {state}".rstrip())
+
+
+@ledger_group.command("list")
+@click.option("--community", help="Only this community.")
+@click.option("--colour", "--color", "colour",
+              type=click.Choice(["green", "yellow", "red", "绿码", "黄码", "红码"]),
+              help="Only cards of this colour.")
+@click.option("--from", "issued_from", callback=_date, help="Issued on or after YYYY-MM-DD.")
+@click.option("--to", "issued_to", callback=_date, help="Issued on or before YYYY-MM-DD.")
+@click.option("--batch", help="Only this batch (id as shown).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per card.")
+@_ledger_option
+def ledger_list(community: str | None, colour: str | None, issued_from: dt.date | None,
+                issued_to: dt.date | None, batch: str | None, as_json: bool,
+                ledger_path: Path) -> None:
+    """List issued cards, oldest first, with filters."""
+    from passgen.dates import day_start
+    from passgen.ledger import Filters, Ledger
+    from passgen.models import Colour
+
+    chosen = Colour.from_word(colour) if colour else None
+    with friendly_errors(), Ledger(ledger_path) as ledger:
+        filters = Filters(
+            community=community,
+            colour=None if chosen is None else int(chosen),
+            issued_from=day_start(issued_from) if issued_from else None,
+            issued_before=day_start(issued_to + dt.timedelta(days=1)) if issued_to else None)
+        found = [c for c in ledger.cards(filters) if not batch or c.batch_id.startswith(batch)]
+    _print_cards(found, as_json)
+    if not as_json:
+        click.echo(f"{len(found)} cards", err=True)
+
+
+@ledger_group.command("show")
+@click.argument("serial", required=False)
+@click.option("--id", "id_number", help="A resident's full ID number: every card they hold.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per card.")
+@_ledger_option
+def ledger_show(serial: str | None, id_number: str | None, as_json: bool,
+                ledger_path: Path) -> None:
+    """Show one card by SERIAL, or every card of a resident by --id."""
+    from passgen.ledger import Filters, Ledger, parse_serial
+
+    if (serial is None) == (id_number is None):
+        raise click.UsageError("请给出卡片编号或 --id / give a SERIAL or --id")
+    with friendly_errors(), Ledger(ledger_path) as ledger:
+        if serial is not None:
+            found = ledger.cards(Filters(serial=parse_serial(serial)))
+        else:
+            assert id_number is not None
+            found = ledger.cards(Filters(pseudonym=ledger.pseudonym(id_number.strip().upper())))
+        if not found:
+            raise PassgenError("登记册中没有找到", "not found in the ledger")
+    _print_cards(found, as_json)
 
 
 @cli.group("rules")
@@ -366,22 +508,35 @@ def keys_show(sources: tuple[Path, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per code found.")
 @click.option("--dpi", type=click.IntRange(72, 600), default=200, show_default=True,
               help="Resolution for rasterising PDF pages.")
+@click.option("--revoked", "revoked_paths", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Signed revocation list (passgen revocations export); may be repeated.")
+@click.option("--revoked-max-age", type=click.FloatRange(min=0), default=48, show_default=True,
+              help="Warn when a revocation list is older than this many hours.")
 def verify(inputs: tuple[str, ...], trust_path: Path, at: dt.datetime | None, as_json: bool,
-           dpi: int) -> None:
+           dpi: int, revoked_paths: tuple[Path, ...], revoked_max_age: float) -> None:
     """Verify cards in INPUT files: PDFs, PNG/JPEG photos or scans, .txt files with one
     payload per line, or - for standard input.  Exit 0 only if every code is valid."""
-    from passgen import scan
+    from passgen import revocation, scan
     from passgen.checking import check_found
 
+    moment = at or dt.datetime.now(SHANGHAI)
     with friendly_errors():
         trust = keys.read_trust(trust_path)
+        revoked = revocation.load(list(revoked_paths), trust)
+        for stale in revoked.stale(int(moment.timestamp()), revoked_max_age):
+            made = dt.datetime.fromtimestamp(stale.generated, SHANGHAI)
+            click.echo(f"注意：{stale.issuer} 的吊销名单生成于 {made:%Y-%m-%d %H:%M}，已超过 "
+                       f"{revoked_max_age:g} 小时，可能不是最新的 / warning: the revocation list "
+                       f"of {stale.issuer} is from {made:%Y-%m-%d %H:%M}, older than "
+                       f"{revoked_max_age:g} hours", err=True)
         found: list[scan.Found] = []
         for item in inputs:
             if item == "-":
                 found.extend(scan.from_lines(sys.stdin, "stdin"))
             else:
                 found.extend(scan.from_path(Path(item), dpi))
-        checked = check_found(found, trust, at or dt.datetime.now(SHANGHAI))
+        checked = check_found(found, trust, moment, revoked)
     for c in checked:
         if as_json:
             click.echo(json.dumps(c.to_json(), ensure_ascii=False))

@@ -11,7 +11,7 @@ from pathlib import Path
 from passgen import keys
 from passgen.batch import BatchResult, Progress, run_cards
 from passgen.checking import Checked, check_paths
-from passgen.dates import SHANGHAI
+from passgen.dates import SHANGHAI, day_start
 from passgen.layout import load_template
 from passgen.rules import load_rules
 
@@ -56,7 +56,8 @@ def run_demo(out_dir: Path, progress: Progress | None = None) -> DemoResult:
     trust_path = out_dir / "trust.json"
     keys.write_trust([key.entry], trust_path)
     batch = run_cards(sample_paths(out_dir), key, out_dir, load_rules(), load_template(),
-                      DEMO_AS_OF, progress=progress)
+                      DEMO_AS_OF, progress=progress, ledger=out_dir / "ledger.sqlite",
+                      now=day_start(DEMO_AS_OF) + 9 * 3600)
     at = dt.datetime(DEMO_AS_OF.year, DEMO_AS_OF.month, DEMO_AS_OF.day, 12, tzinfo=SHANGHAI)
     checked = check_paths(list(batch.pdfs), keys.read_trust(trust_path), at)
     return DemoResult(key_path, trust_path, batch, tuple(checked))

@@ -203,7 +203,11 @@ def unbase45(text: str) -> bytes:
 
 def unpack(text: str) -> Unpacked:
     """Check prefix, Base45 and COSE_Sign1 structure; raise FormatProblem on any fault."""
-    cose = unbase45(text)
+    return unpack_cose(unbase45(text))
+
+
+def unpack_cose(cose: bytes) -> Unpacked:
+    """Check the COSE_Sign1 structure of DESIGN.md §5 (also used by revocation lists)."""
     obj = loads_exact(cose)
     if not isinstance(obj, cbor2.CBORTag) or obj.tag != COSE_SIGN1_TAG:
         raise FormatProblem("cose", "not a COSE_Sign1 (CBOR tag 18)")

@@ -261,17 +261,22 @@ class CardSheetWriter:
         self.canvas.save()
 
 
+def render_volume(path: Path, cards: Iterable[Card], template: CardTemplate,
+                  progress: Callable[[int], None] | None = None, duplex: bool | None = None,
+                  hotline: str | None = None) -> None:
+    """Render ``cards`` N-up into ``path`` (the caller names, syncs and renames it:
+    ``write_cards_pdf`` atomically, the ledger's journal in its own order)."""
+    writer = CardSheetWriter(path, template, duplex, hotline)
+    for card in cards:
+        writer.add(card)
+        if progress:
+            progress(1)
+    writer.close()
+
+
 def write_cards_pdf(path: Path, cards: Iterable[Card], template: CardTemplate,
                     progress: Callable[[int], None] | None = None, duplex: bool | None = None,
                     hotline: str | None = None) -> None:
     """Render ``cards`` N-up into ``path`` atomically."""
-
-    def write(tmp: Path) -> None:
-        writer = CardSheetWriter(tmp, template, duplex, hotline)
-        for card in cards:
-            writer.add(card)
-            if progress:
-                progress(1)
-        writer.close()
-
-    atomic_write(path, write)
+    atomic_write(path, lambda tmp: render_volume(tmp, cards, template, progress, duplex,
+                                                 hotline))

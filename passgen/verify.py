@@ -16,6 +16,7 @@ from passgen import pg1
 from passgen.dates import day_of
 from passgen.keys import TrustList
 from passgen.models import Claims
+from passgen.revocation import NO_REVOCATIONS, Revocations
 
 VALID = "valid"
 EXPIRED = "expired"
@@ -58,7 +59,7 @@ def _ed25519_ok(public_key: Ed25519PublicKey, signature: bytes, message: bytes) 
 
 
 def verify(text: str, trust: TrustList, at: dt.datetime,
-           revoked: frozenset[bytes] = frozenset()) -> VerifyResult:
+           revoked: Revocations = NO_REVOCATIONS) -> VerifyResult:
     """Judge one PG1 text.  ``at`` must be timezone-aware."""
     try:
         unpacked = pg1.unpack(text.strip())
@@ -85,7 +86,7 @@ def verify(text: str, trust: TrustList, at: dt.datetime,
         return signed(UNKNOWN_KEY, f"key belongs to {entry.issuer}, not {claims.issuer}", claims)
     if not entry.not_before <= day_of(claims.issued_at) <= entry.not_after:
         return signed(UNKNOWN_KEY, "signed outside the key's validity window", claims)
-    if claims.serial in revoked:
+    if revoked.covers(claims):
         return signed(REVOKED, "card serial is on the revocation list", claims, window=True,
                       revoked=True)
     now = int(at.timestamp())

@@ -60,7 +60,8 @@ def test_cards_then_verify(runner: CliRunner, tmp_path: Path) -> None:
     roster = write_roster(tmp_path / "r.xlsx", [row(), row(姓名="坏行", 身份证号="1")])
     out = tmp_path / "out"
     result = runner.invoke(cli, ["cards", str(roster), "--key", str(key), "--out", str(out),
-                                 "--as-of", AS_OF.isoformat()], env=ENV)
+                                 "--as-of", AS_OF.isoformat(), "--ledger",
+                                 str(tmp_path / "ledger.sqlite")], env=ENV)
     assert result.exit_code == 0, result.output
     assert "read 2 rows: 1 cards, 1 rejected" in result.output
     assert "第3行" in result.output and "身份证号" in result.output
@@ -99,7 +100,7 @@ def test_wrong_passphrase_and_issuer(runner: CliRunner, tmp_path: Path) -> None:
     key = make_key(runner, tmp_path)
     roster = write_roster(tmp_path / "r.xlsx", [row()])
     args = ["cards", str(roster), "--key", str(key), "--out", str(tmp_path / "o"),
-            "--as-of", "2020-03-25"]
+            "--ledger", str(tmp_path / "l.sqlite"), "--as-of", "2020-03-25"]
     bad = runner.invoke(cli, args, env={"PASSGEN_KEY_PASSPHRASE": "nope"})
     assert bad.exit_code == 2 and "口令错误" in bad.output and "Traceback" not in bad.output
     other = runner.invoke(cli, args + ["--issuer", "SOMEONE"], env=ENV)

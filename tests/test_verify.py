@@ -11,6 +11,7 @@ from passgen import keys, pg1
 from passgen.dates import SHANGHAI
 from passgen.models import Assessment, Category, Colour, Location, Resident
 from passgen.passes import issue
+from passgen.revocation import RevocationList, Revocations
 from passgen.verify import (
     BAD_SIGNATURE,
     EXPIRED,
@@ -75,8 +76,12 @@ def test_signed_outside_key_window(trust: keys.TrustList) -> None:
 
 def test_revoked(signing_key: keys.SigningKey, trust: keys.TrustList) -> None:
     card = issue(RESIDENT, ASSESSMENT, signing_key, AS_OF)
-    result = verify(card.payload, trust, at(AS_OF), frozenset({card.claims.serial}))
+    lists = Revocations((RevocationList(card.claims.issuer, 0, frozenset({card.claims.serial})),))
+    result = verify(card.payload, trust, at(AS_OF), lists)
     assert result.status == REVOKED and result.revoked
+    other_issuer = Revocations((RevocationList("SOMEONE-ELSE", 0,
+                                               frozenset({card.claims.serial})),))
+    assert verify(card.payload, trust, at(AS_OF), other_issuer).status == VALID
 
 
 def test_forged_payload(signing_key: keys.SigningKey, trust: keys.TrustList) -> None:

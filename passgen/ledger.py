@@ -1,0 +1,315 @@
+"""The issuance ledger (SQLite): every card issued, re-issue, revocation, crash recovery.
+
+The ledger never holds an ID number or a name: a resident is a pseudonym, the HMAC-SHA-256 of
+the ID number under a secret made with the ledger.  A batch is journalled: its PDFs are
+written under temporary names, its cards committed as *pending* with the list of files, the
+files renamed into place, and the batch marked complete.  Whoever opens the ledger next
+finishes or undoes a batch that was interrupted, so printed PDFs and ledger rows always agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from passgen.errors import PassgenError
+from passgen.files import fsync_dir
+from passgen.models import Card
+
+SCHEMA_VERSION = 2
+DEFAULT_LEDGER = "passgen-ledger.sqlite"
+BUSY_TIMEOUT_MS = 30_000
+
+# Each entry upgrades the schema by one version; a ledger made by an older passgen is
+# migrated when it is opened.  Version 1 was the first release: cards without their source
+# row, batches without a journal, no revocations.
+MIGRATIONS: dict[int, Sequence[str]] = {
+    1: (
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)",
+        """CREATE TABLE batches (id TEXT PRIMARY KEY, started_at INTEGER NOT NULL,
+           issuer TEXT NOT NULL, kid BLOB NOT NULL, card_count INTEGER NOT NULL)""",
+        """CREATE TABLE cards (serial BLOB PRIMARY KEY, issuer TEXT NOT NULL, kid BLOB NOT NULL,
+           pseudonym BLOB NOT NULL, community TEXT NOT NULL, colour INTEGER NOT NULL,
+           clauses TEXT NOT NULL, rules_version BLOB NOT NULL, issued_at INTEGER NOT NULL,
+           expires INTEGER NOT NULL, batch_id TEXT NOT NULL REFERENCES batches(id))""",
+    ),
+    2: (
+        "ALTER TABLE cards ADD COLUMN source_file TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE cards ADD COLUMN source_sheet TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE cards ADD COLUMN source_row INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE batches ADD COLUMN status TEXT NOT NULL DEFAULT 'complete'",
+        "ALTER TABLE batches ADD COLUMN out_dir TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE batches ADD COLUMN files TEXT NOT NULL DEFAULT '[]'",
+        """CREATE TABLE revocations (serial BLOB PRIMARY KEY REFERENCES cards(serial),
+           revoked_at INTEGER NOT NULL, reason TEXT NOT NULL, superseded_by BLOB)""",
+        "CREATE INDEX cards_pseudonym ON cards(pseudonym)",
+        "CREATE INDEX cards_batch ON cards(batch_id)",
+        "CREATE INDEX cards_community ON cards(community, issued_at)",
+    ),
+}
+
+
+class LedgerError(PassgenError):
+    "The ledger cannot be opened or written."
+
+
+@dataclass(frozen=True)
+class LedgerCard:
+    """One card as the ledger knows it (no name, no ID number)."""
+
+    serial: bytes
+    issuer: str
+    kid: bytes
+    community: str
+    colour: int
+    clauses: str
+    rules_version: bytes
+    issued_at: int
+    expires: int
+    batch_id: str
+    source_file: str
+    source_sheet: str
+    source_row: int
+    revoked_at: int | None
+    reason: str | None
+
+    def to_json(self) -> dict[str, object]:
+        from passgen.dates import SHANGHAI
+        from passgen.models import Colour
+
+        def when(unix: int | None) -> str | None:
+            return None if unix is None else dt.datetime.fromtimestamp(unix, SHANGHAI).isoformat()
+
+        return {"serial": self.serial.hex().upper(), "issuer": self.issuer,
+                "kid": self.kid.hex(), "community": self.community,
+                "color": Colour(self.colour).english, "clauses": self.clauses,
+                "rules_version": self.rules_version.hex(), "issued_at": when(self.issued_at),
+                "expires": when(self.expires), "batch": self.batch_id,
+                "source": {"file": self.source_file, "sheet": self.source_sheet,
+                           "row": self.source_row},
+                "revoked_at": when(self.revoked_at), "revocation_reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Filters:
+    community: str | None = None
+    colour: int | None = None
+    issued_from: int | None = None  # unix seconds, inclusive
+    issued_before: int | None = None  # unix seconds, exclusive
+    batch: str | None = None
+    serial: bytes | None = None
+    pseudonym: bytes | None = None
+
+
+def parse_serial(text: str) -> bytes:
+    """A serial as printed (1A2B-3C4D-…) or as hex."""
+    clean = text.replace("-", "").replace(" ", "").strip()
+    try:
+        serial = bytes.fromhex(clean)
+    except ValueError:
+        serial = b""
+    if len(serial) != 8:
+        raise LedgerError(f"卡片编号格式错误：{text}（应为16位十六进制，如 1A2B-3C4D-5E6F-7081）",
+                          f"not a card serial: {text} (16 hex digits, like 1A2B-3C4D-5E6F-7081)")
+    return serial
+
+
+class Ledger:
+    """An open ledger.  Use as a context manager; every write is one short transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000,
+                                      isolation_level=None)
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = FULL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+            self.secret = self._secret()
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(f"无法打开登记册 {path}（{exc}）",
+                              f"cannot open ledger {path}: {exc}") from None
+        self.recover()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- schema -------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise LedgerError(f"登记册 {self.path} 由更新版本的passgen创建（版本{version}）",
+                                  f"ledger {self.path} is from a newer passgen "
+                                  f"(schema {version}); upgrade passgen")
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[target]:
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {target}")
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def _secret(self) -> bytes:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()
+        if row is not None:
+            return bytes(row[0])
+        secret = secrets.token_bytes(32)
+        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('secret', ?)", (secret,))
+        return bytes(self.db.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()[0])
+
+    def pseudonym(self, id_number: str) -> bytes:
+        """The resident's stand-in: HMAC-SHA-256(ledger secret, ID number)."""
+        return hmac.new(self.secret, id_number.encode(), hashlib.sha256).digest()
+
+    # --- batches ------------------------------------------------------------------------
+    def begin_batch(self, batch_id: str, issuer: str, kid: bytes, cards: Sequence[Card],
+                    files: Sequence[tuple[str, str]], out_dir: Path, now: int) -> list[bytes]:
+        """Record a batch whose PDFs are written under temporary names (``files`` holds
+        (temporary, final) names in ``out_dir``): its cards, and the revocation of every
+        unexpired card of the same residents that they supersede.  Returns the serials
+        superseded.  The batch stays *pending* until ``complete_batch``."""
+        superseded: list[bytes] = []
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute(
+                "INSERT INTO batches (id, started_at, issuer, kid, card_count, status, out_dir,"
+                " files) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+                (batch_id, now, issuer, kid, len(cards), str(out_dir.resolve()),
+                 json.dumps(files, ensure_ascii=False)))
+            for card in cards:
+                c, r = card.claims, card.resident
+                pseudonym = self.pseudonym(r.id_number)
+                older = self.db.execute(
+                    "SELECT serial FROM cards WHERE pseudonym = ? AND serial != ? AND expires > ?"
+                    " AND serial NOT IN (SELECT serial FROM revocations)",
+                    (pseudonym, c.serial, c.issued_at)).fetchall()
+                self.db.execute(
+                    "INSERT OR IGNORE INTO cards (serial, issuer, kid, pseudonym, community,"
+                    " colour, clauses, rules_version, issued_at, expires, batch_id, source_file,"
+                    " source_sheet, source_row) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (c.serial, c.issuer, kid, pseudonym, r.community, int(c.colour),
+                     "、".join(card.assessment.clause_ids), c.rules_version, c.issued_at,
+                     c.expires, batch_id, r.where.file, r.where.sheet, r.where.row))
+                for (serial,) in older:
+                    self.db.execute(
+                        "INSERT OR IGNORE INTO revocations VALUES (?, ?, ?, ?)",
+                        (serial, now, f"superseded by {c.serial.hex().upper()}", c.serial))
+                    superseded.append(bytes(serial))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return superseded
+
+    def complete_batch(self, batch_id: str) -> None:
+        self.db.execute("UPDATE batches SET status = 'complete' WHERE id = ?", (batch_id,))
+
+    def abandon_batch(self, batch_id: str) -> None:
+        """Undo a batch whose PDFs did not all reach their final names."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("DELETE FROM revocations WHERE superseded_by IN "
+                            "(SELECT serial FROM cards WHERE batch_id = ?)", (batch_id,))
+            self.db.execute("DELETE FROM revocations WHERE serial IN "
+                            "(SELECT serial FROM cards WHERE batch_id = ?)", (batch_id,))
+            self.db.execute("DELETE FROM cards WHERE batch_id = ?", (batch_id,))
+            self.db.execute("UPDATE batches SET status = 'abandoned' WHERE id = ?", (batch_id,))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def recover(self) -> list[str]:
+        """Finish or undo batches an earlier run left pending; return their ids."""
+        pending = self.db.execute(
+            "SELECT id, out_dir, files FROM batches WHERE status = 'pending'").fetchall()
+        done = []
+        for batch_id, out_dir, files in pending:
+            folder = Path(out_dir)
+            pairs = [tuple(p) for p in json.loads(files)]
+            for tmp, final in pairs:
+                if (folder / tmp).exists():
+                    os.replace(folder / tmp, folder / final)
+            if all((folder / final).exists() for _, final in pairs):
+                if pairs:
+                    fsync_dir(folder)
+                self.complete_batch(batch_id)
+            else:  # a temporary file was removed by hand: nothing of this batch stands
+                for _, final in pairs:
+                    (folder / final).unlink(missing_ok=True)
+                self.abandon_batch(batch_id)
+            done.append(batch_id)
+        return done
+
+    # --- revocation ---------------------------------------------------------------------
+    def revoke(self, serials: Iterable[bytes], reason: str, now: int) -> list[bytes]:
+        """Revoke cards by serial; returns serials the ledger does not know (nothing is
+        revoked then)."""
+        wanted = list(dict.fromkeys(serials))
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            unknown = [s for s in wanted if self.db.execute(
+                "SELECT 1 FROM cards WHERE serial = ?", (s,)).fetchone() is None]
+            if not unknown:
+                for serial in wanted:
+                    self.db.execute("INSERT OR IGNORE INTO revocations VALUES (?, ?, ?, NULL)",
+                                    (serial, now, reason))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return unknown
+
+    def revoked_serials(self, issuer: str, now: int) -> list[bytes]:
+        """Serials of this issuer's revoked cards that have not expired yet, sorted."""
+        rows = self.db.execute(
+            "SELECT r.serial FROM revocations r JOIN cards c ON c.serial = r.serial"
+            " WHERE c.issuer = ? AND c.expires > ? ORDER BY r.serial", (issuer, now))
+        return [bytes(s) for (s,) in rows]
+
+    # --- queries ------------------------------------------------------------------------
+    def cards(self, f: Filters = Filters(), limit: int | None = None) -> list[LedgerCard]:
+        where, args = [], []
+        for clause, value in (("c.community = ?", f.community), ("c.colour = ?", f.colour),
+                              ("c.issued_at >= ?", f.issued_from),
+                              ("c.issued_at < ?", f.issued_before),
+                              ("c.batch_id = ?", f.batch), ("c.serial = ?", f.serial),
+                              ("c.pseudonym = ?", f.pseudonym)):
+            if value is not None:
+                where.append(clause)
+                args.append(value)
+        sql = ("SELECT c.serial, c.issuer, c.kid, c.community, c.colour, c.clauses,"
+               " c.rules_version, c.issued_at, c.expires, c.batch_id, c.source_file,"
+               " c.source_sheet, c.source_row, r.revoked_at, r.reason FROM cards c"
+               " LEFT JOIN revocations r ON r.serial = c.serial")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY c.issued_at, c.batch_id, c.source_file, c.source_sheet, c.source_row"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [LedgerCard(bytes(r[0]), r[1], bytes(r[2]), r[3], r[4], r[5], bytes(r[6]), r[7],
+                           r[8], r[9], r[10], r[11], r[12], r[13], r[14])
+                for r in self.db.execute(sql, args)]
+
+
+def open_ledger(path: Path) -> Ledger:
+    return Ledger(path)

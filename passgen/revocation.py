@@ -1,0 +1,123 @@
+"""Signed revocation lists: which unexpired cards an office has revoked (docs/FORMAT.md §11).
+
+The list is JSON for people, with the signed content in a COSE_Sign1 (the same Ed25519
+office key and header as a pass).  Checkpoints trust only the signed content, and refuse a
+list whose readable fields disagree with it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+
+from passgen import pg1
+from passgen.dates import SHANGHAI, day_of
+from passgen.errors import KeyFileError
+from passgen.keys import SigningKey, TrustList
+from passgen.models import Claims
+
+FORMAT = "passgen-revocations/1"
+
+
+@dataclass(frozen=True)
+class RevocationList:
+    """One office's signed list."""
+
+    issuer: str
+    generated: int  # unix seconds
+    serials: frozenset[bytes]
+
+
+@dataclass(frozen=True)
+class Revocations:
+    """Every list a checkpoint loaded; a serial counts only against its own issuer."""
+
+    lists: tuple[RevocationList, ...] = ()
+
+    def covers(self, claims: Claims) -> bool:
+        return any(r.issuer == claims.issuer and claims.serial in r.serials for r in self.lists)
+
+    def stale(self, now: int, max_age_hours: float) -> list[RevocationList]:
+        return [r for r in self.lists if now - r.generated > max_age_hours * 3600]
+
+
+NO_REVOCATIONS = Revocations()
+
+
+def _payload(issuer: str, generated: int, serials: Sequence[bytes]) -> bytes:
+    return pg1.dumps({1: issuer, 2: generated, 3: sorted(serials)})
+
+
+def build(key: SigningKey, serials: Iterable[bytes], generated: int) -> str:
+    """The JSON text of a signed list."""
+    ordered = sorted(set(serials))
+    cose = pg1.sign_cose(_payload(key.entry.issuer, generated, ordered), key.private_key)
+    doc = {
+        "format": FORMAT,
+        "issuer": key.entry.issuer,
+        "kid": key.entry.kid.hex(),
+        "generated": dt.datetime.fromtimestamp(generated, SHANGHAI).isoformat(),
+        "count": len(ordered),
+        "serials": [s.hex().upper() for s in ordered],
+        "cose": base64.b64encode(cose).decode(),
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+
+
+def _refuse(path: str, zh: str, en: str) -> KeyFileError:
+    return KeyFileError(f"吊销名单 {path}：{zh}", f"revocation list {path}: {en}")
+
+
+def parse(text: str, trust: TrustList, origin: str = "revocations") -> RevocationList:
+    """Check a list's signature against the trust list; any fault raises KeyFileError."""
+    try:
+        doc = json.loads(text)
+        cose = base64.b64decode(doc["cose"], validate=True)
+        unpacked = pg1.unpack_cose(cose)
+    except (ValueError, KeyError, TypeError, binascii.Error, pg1.FormatProblem):
+        raise _refuse(origin, "格式错误", "malformed") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise _refuse(origin, "不是passgen吊销名单", f"not a {FORMAT} document")
+    entry = trust.find(unpacked.kid)
+    if entry is None:
+        raise _refuse(origin, "签名密钥不在信任列表中", "signed by a key that is not trusted")
+    try:
+        entry.verifier.verify(unpacked.signature, unpacked.signed_bytes)
+    except InvalidSignature:
+        raise _refuse(origin, "签名无效（名单被改动过）", "bad signature: the list was altered") \
+            from None
+    try:
+        signed = pg1.loads_exact(unpacked.payload, "claims")
+        issuer, generated, serials = signed[1], signed[2], list(signed[3])
+        if pg1.dumps(signed) != unpacked.payload or set(signed) != {1, 2, 3}:
+            raise ValueError
+        if not all(isinstance(s, bytes) and len(s) == 8 for s in serials):
+            raise ValueError
+    except (pg1.FormatProblem, KeyError, TypeError, ValueError):
+        raise _refuse(origin, "签名内容格式错误", "signed content is malformed") from None
+    if issuer != entry.issuer or not entry.not_before <= day_of(generated) <= entry.not_after:
+        raise _refuse(origin, "密钥不属于该机构或不在有效期内",
+                      "the key does not belong to this issuer or was not valid then")
+    readable = (doc.get("issuer"), doc.get("serials"), doc.get("count"))
+    if readable != (issuer, [s.hex().upper() for s in serials], len(serials)):
+        raise _refuse(origin, "可读部分与签名内容不一致", "the readable fields disagree with the "
+                      "signed content")
+    return RevocationList(issuer, generated, frozenset(serials))
+
+
+def load(paths: Sequence[Path], trust: TrustList) -> Revocations:
+    lists = []
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise _refuse(str(path), "无法读取", "cannot be read") from None
+        lists.append(parse(text, trust, str(path)))
+    return Revocations(tuple(lists))

@@ -1,0 +1,269 @@
+"""The issuance ledger: re-issue, revocation lists, concurrency, crashes, migration, privacy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pypdfium2 as pdfium
+import pytest
+from click.testing import CliRunner
+from helpers import AS_OF, fixed_key, make_id, row, write_roster
+
+from passgen import keys, revocation
+from passgen.batch import run_cards
+from passgen.cli import cli
+from passgen.dates import SHANGHAI, day_start
+from passgen.errors import KeyFileError
+from passgen.layout import load_template
+from passgen.ledger import MIGRATIONS, SCHEMA_VERSION, Filters, Ledger
+from passgen.rules import load_rules
+from passgen.verify import REVOKED, VALID, verify
+
+TEMPLATE = load_template()
+NOW = day_start(AS_OF) + 10 * 3600
+ROWS = [row(姓名="王建国"), row(姓名="李秀英", 身份证号=make_id(dt.date(1948, 2, 3))),
+        row(姓名="赵一", 身份证号=make_id(dt.date(1955, 1, 1), 7))]
+
+
+def batch(tmp: Path, rows: list[dict[str, Any]], ledger: Path, as_of: dt.date = AS_OF,
+          out: str = "out", key: keys.SigningKey | None = None) -> Any:
+    roster = write_roster(tmp / f"{out}.xlsx", rows)
+    return run_cards([roster], key or fixed_key(), tmp / out, load_rules(), TEMPLATE, as_of,
+                     ledger=ledger, now=day_start(as_of) + 10 * 3600)
+
+
+def at(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, 12, tzinfo=SHANGHAI)
+
+
+def serials_printed(folder: Path) -> set[bytes]:
+    """Serials read back from the text of every final PDF in ``folder``."""
+    found: set[bytes] = set()
+    for pdf in folder.glob("cards-*.pdf"):
+        document = pdfium.PdfDocument(str(pdf))
+        for index in range(0, len(document), 2):  # fronts
+            text = document[index].get_textpage().get_text_range()
+            found |= {bytes.fromhex(m.replace("-", ""))
+                      for m in re.findall(r"编号 ([0-9A-F]{4}(?:-[0-9A-F]{4}){3})", text)}
+        document.close()
+    return found
+
+
+def test_cards_are_recorded(tmp_path: Path) -> None:
+    result = batch(tmp_path, ROWS, tmp_path / "l.sqlite")
+    with Ledger(tmp_path / "l.sqlite") as ledger:
+        cards = ledger.cards()
+        assert {c.serial for c in cards} == {o.card.claims.serial for o in result.outcomes}
+        first = cards[0]
+        assert first.community == "桂花社区" and first.source_file == "out.xlsx"
+        assert first.kid == fixed_key().entry.kid and first.rules_version == load_rules().version
+        assert len(ledger.cards(Filters(pseudonym=ledger.pseudonym(make_id(
+            dt.date(1948, 2, 3)))))) == 1
+
+
+def test_reprint_is_not_a_reissue(tmp_path: Path) -> None:
+    batch(tmp_path, ROWS, tmp_path / "l.sqlite")
+    again = batch(tmp_path, ROWS, tmp_path / "l.sqlite", out="again")
+    assert again.superseded == ()
+    with Ledger(tmp_path / "l.sqlite") as ledger:
+        assert len(ledger.cards()) == 3
+
+
+def test_reissue_revokes_the_old_card(tmp_path: Path, trust: keys.TrustList) -> None:
+    first = batch(tmp_path, ROWS, tmp_path / "l.sqlite")
+    later = AS_OF + dt.timedelta(days=2)
+    changed = [row(姓名="王建国", 症状="发热")]  # now yellow: a new card
+    second = batch(tmp_path, changed, tmp_path / "l.sqlite", as_of=later, out="second")
+    old = next(o.card for o in first.outcomes if o.name == "王建国")
+    new = second.outcomes[0].card
+    assert second.superseded == (old.claims.serial,)
+    with Ledger(tmp_path / "l.sqlite") as ledger:
+        [record] = ledger.cards(Filters(serial=old.claims.serial))
+        assert record.revoked_at is not None and new.claims.serial.hex().upper() in record.reason
+        listed = ledger.revoked_serials("NC-TEST-01", day_start(later))
+    assert listed == [old.claims.serial]
+    text = revocation.build(fixed_key(), listed, day_start(later))
+    lists = revocation.Revocations((revocation.parse(text, trust),))
+    assert verify(old.payload, trust, at(later), lists).status == REVOKED
+    assert verify(new.payload, trust, at(later), lists).status == VALID
+
+
+def test_revocation_list_is_signed_and_checked(tmp_path: Path, trust: keys.TrustList) -> None:
+    serials = [bytes.fromhex("0102030405060708"), bytes.fromhex("1112131415161718")]
+    text = revocation.build(fixed_key(), serials, NOW)
+    parsed = revocation.parse(text, trust)
+    assert parsed.serials == frozenset(serials) and parsed.issuer == "NC-TEST-01"
+    doc = json.loads(text)
+    assert doc["count"] == 2 and doc["format"] == "passgen-revocations/1"
+    tampered = dict(doc, serials=doc["serials"][:1], count=1)
+    with pytest.raises(KeyFileError, match="disagree"):
+        revocation.parse(json.dumps(tampered), trust)
+    cose = bytearray(__import__("base64").b64decode(doc["cose"]))
+    cose[-70] ^= 1  # inside the payload
+    forged = dict(doc, cose=__import__("base64").b64encode(bytes(cose)).decode())
+    with pytest.raises(KeyFileError):
+        revocation.parse(json.dumps(forged), trust)
+    stranger = revocation.build(fixed_key("stranger"), serials, NOW)
+    with pytest.raises(KeyFileError, match="not trusted"):
+        revocation.parse(stranger, trust)
+    with pytest.raises(KeyFileError, match="malformed"):
+        revocation.parse("{}", trust)
+    lists = revocation.Revocations((parsed,))
+    assert lists.stale(NOW + 49 * 3600, 48) == [parsed] and lists.stale(NOW + 3600, 48) == []
+
+
+def test_cli_revoke_export_and_verify(tmp_path: Path) -> None:
+    runner = CliRunner()
+    env = {"PASSGEN_KEY_PASSPHRASE": "pw"}
+    key = tmp_path / "office.pem"
+    assert runner.invoke(cli, ["keys", "generate", "--out", str(key), "--issuer", "NC-XM-01",
+                               "--not-before", "2020-01-01"], env=env).exit_code == 0
+    runner.invoke(cli, ["keys", "trust", str(key), "--out", str(tmp_path / "trust.json")])
+    roster = write_roster(tmp_path / "r.xlsx", ROWS)
+    ledger = str(tmp_path / "l.sqlite")
+    out = tmp_path / "out"
+    made = runner.invoke(cli, ["cards", str(roster), "--key", str(key), "--out", str(out),
+                               "--as-of", "2020-03-25", "--ledger", ledger], env=env)
+    assert made.exit_code == 0, made.output
+    listed = runner.invoke(cli, ["ledger", "list", "--ledger", ledger, "--json"])
+    cards = [json.loads(line) for line in listed.output.strip().splitlines()]
+    assert len(cards) == 3 and {c["color"] for c in cards} == {"green"}
+    serial = cards[0]["serial"]
+    printed = "-".join(serial[i:i + 4] for i in range(0, 16, 4))
+    missing = runner.invoke(cli, ["revoke", printed, "FFFF-FFFF-FFFF-FFFF", "--reason", "x",
+                                  "--ledger", ledger])
+    assert missing.exit_code == 2 and "FFFFFFFFFFFFFFFF" in missing.output
+    done = runner.invoke(cli, ["revoke", printed, "--reason", "卡片遗失 lost", "--ledger", ledger])
+    assert done.exit_code == 0, done.output
+    shown = runner.invoke(cli, ["ledger", "show", printed, "--ledger", ledger])
+    assert "已吊销" in shown.output and "卡片遗失" in shown.output
+    exported = runner.invoke(cli, ["revocations", "export", "--key", str(key), "--out",
+                                   str(tmp_path / "revoked.json"), "--ledger", ledger,
+                                   "--at", "2020-03-26"], env=env)
+    assert exported.exit_code == 0, exported.output
+    assert json.loads((tmp_path / "revoked.json").read_text())["serials"] == [serial]
+    pdf = next(out.glob("cards-*.pdf"))
+    checked = runner.invoke(cli, ["verify", str(pdf), "--trust", str(tmp_path / "trust.json"),
+                                  "--revoked", str(tmp_path / "revoked.json"), "--at",
+                                  "2020-03-26", "--json"])
+    statuses = sorted(json.loads(line)["status"] for line in checked.output.strip().splitlines())
+    assert statuses == ["revoked", "valid", "valid"] and checked.exit_code == 1
+    stale = runner.invoke(cli, ["verify", str(pdf), "--trust", str(tmp_path / "trust.json"),
+                                "--revoked", str(tmp_path / "revoked.json"), "--at", "2020-03-30"])
+    assert "older than 48 hours" in stale.output
+    filtered = runner.invoke(cli, ["ledger", "list", "--ledger", ledger, "--colour", "红码"])
+    assert filtered.exit_code == 0 and "0 cards" in filtered.output
+    by_id = runner.invoke(cli, ["ledger", "show", "--id", make_id(dt.date(1948, 2, 3)),
+                                "--ledger", ledger])
+    assert by_id.exit_code == 0 and "桂花社区" in by_id.output
+
+
+def test_ledger_never_holds_names_or_id_numbers(tmp_path: Path) -> None:
+    result = batch(tmp_path, ROWS, tmp_path / "l.sqlite")
+    blob = b"".join(p.read_bytes() for p in tmp_path.glob("l.sqlite*"))
+    for o in result.outcomes:
+        r = o.card.resident
+        for secret in (r.name, r.id_number, r.masked_id, r.id_number[6:14]):
+            for encoding in ("utf-8", "utf-16-le", "gb18030"):
+                assert secret.encode(encoding) not in blob, (secret, encoding)
+
+
+def test_schema_v1_ledger_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    for statement in MIGRATIONS[1]:
+        db.execute(statement)
+    db.execute("PRAGMA user_version = 1")
+    db.execute("INSERT INTO meta VALUES ('secret', ?)", (b"s" * 32,))
+    db.execute("INSERT INTO batches VALUES ('b1', 1, 'NC-TEST-01', x'00', 1)")
+    db.execute("INSERT INTO cards VALUES (x'0102030405060708', 'NC-TEST-01', x'00', x'00', "
+               "'桂花社区', 0, 'G1', x'01020304', 1, 2000000000, 'b1')")
+    db.commit()
+    db.close()
+    with Ledger(path) as ledger:
+        [card] = ledger.cards()
+        assert card.community == "桂花社区" and card.source_row == 0 and card.revoked_at is None
+        assert ledger.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert ledger.revoke([card.serial], "lost", 5) == []
+    newer = tmp_path / "newer.sqlite"
+    db = sqlite3.connect(newer)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(Exception, match="newer passgen"):
+        Ledger(newer)
+
+
+BATCH_SCRIPT = """
+import datetime as dt, sys
+sys.path.insert(0, {tests!r})
+from helpers import fixed_key
+from pathlib import Path
+from passgen.batch import PrintOptions, run_cards
+from passgen.layout import load_template
+from passgen.rules import load_rules
+run_cards([Path({roster!r})], fixed_key(), Path({out!r}), load_rules(),
+          PrintOptions(load_template(), sheets_per_volume=1), dt.date(2020, 3, 25),
+          ledger=Path({ledger!r}))
+"""
+
+
+def start_batch(tmp: Path, name: str, rows: list[dict[str, Any]], ledger: Path,
+                crash_at: str = "") -> subprocess.Popen[bytes]:
+    roster = write_roster(tmp / f"{name}.xlsx", rows)
+    script = BATCH_SCRIPT.format(tests=str(Path(__file__).parent), roster=str(roster),
+                                 out=str(tmp / name), ledger=str(ledger))
+    env = {**os.environ}
+    if crash_at:
+        env["PASSGEN_TEST_CRASH_AT"] = crash_at
+    return subprocess.Popen([sys.executable, "-c", script], cwd=tmp, env=env,
+                            stderr=subprocess.PIPE)
+
+
+def people(prefix: str, count: int, offset: int) -> list[dict[str, Any]]:
+    return [row(姓名=f"{prefix}{i}", 身份证号=make_id(dt.date(1940, 1, 1) +
+                                                 dt.timedelta(days=offset + i), i))
+            for i in range(count)]
+
+
+def test_two_batches_at_once(tmp_path: Path) -> None:
+    ledger = tmp_path / "l.sqlite"
+    one = start_batch(tmp_path, "one", people("甲", 60, 0), ledger)
+    two = start_batch(tmp_path, "two", people("乙", 60, 1000), ledger)
+    for proc in (one, two):
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+    with Ledger(ledger) as opened:
+        assert len(opened.cards()) == 120
+        assert opened.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        batches = opened.db.execute("SELECT status FROM batches").fetchall()
+    assert batches == [("complete",), ("complete",)]
+    assert serials_printed(tmp_path / "one") | serials_printed(tmp_path / "two") == \
+        {c.serial for c in Ledger(ledger).cards()}
+
+
+@pytest.mark.parametrize("point", ["pdfs-written", "ledger-pending", "first-renamed",
+                                   "all-renamed"])
+def test_killed_batch_leaves_ledger_and_pdfs_consistent(tmp_path: Path, point: str) -> None:
+    ledger = tmp_path / "l.sqlite"
+    batch(tmp_path, people("丙", 5, 3000), ledger, out="earlier")  # an earlier, finished batch
+    proc = start_batch(tmp_path, "crash", people("丁", 25, 0), ledger, crash_at=point)
+    proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    with Ledger(ledger) as opened:  # opening the ledger finishes or undoes the batch
+        recorded = {c.serial for c in opened.cards()}
+        statuses = {s for (s,) in opened.db.execute("SELECT status FROM batches")}
+    printed = serials_printed(tmp_path / "crash") | serials_printed(tmp_path / "earlier")
+    assert printed == recorded
+    assert statuses == {"complete"}
+    expected_new = 0 if point == "pdfs-written" else 25
+    assert len(recorded) == 5 + expected_new
+    assert not list((tmp_path / "crash").glob(".*.part")) or point == "pdfs-written"
