@@ -524,12 +524,7 @@ def verify(inputs: tuple[str, ...], trust_path: Path, at: dt.datetime | None, as
     with friendly_errors():
         trust = keys.read_trust(trust_path)
         revoked = revocation.load(list(revoked_paths), trust)
-        for stale in revoked.stale(int(moment.timestamp()), revoked_max_age):
-            made = dt.datetime.fromtimestamp(stale.generated, SHANGHAI)
-            click.echo(f"注意：{stale.issuer} 的吊销名单生成于 {made:%Y-%m-%d %H:%M}，已超过 "
-                       f"{revoked_max_age:g} 小时，可能不是最新的 / warning: the revocation list "
-                       f"of {stale.issuer} is from {made:%Y-%m-%d %H:%M}, older than "
-                       f"{revoked_max_age:g} hours", err=True)
+        _warn_stale(trust, revoked, moment, revoked_max_age)
         found: list[scan.Found] = []
         for item in inputs:
             if item == "-":
@@ -550,6 +545,52 @@ def verify(inputs: tuple[str, ...], trust_path: Path, at: dt.datetime | None, as
     if not checked:
         click.echo("没有找到任何二维码 / no code found", err=True)
     sys.exit(0 if checked and all(c.result.valid for c in checked) else 1)
+
+
+@cli.command()
+@click.option("--trust", "trust_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Trust list of accepted keys (passgen keys trust).")
+@click.option("--revoked", "revoked_paths", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Signed revocation list (passgen revocations export); may be repeated.")
+@click.option("--revoked-max-age", type=click.FloatRange(min=0), default=48, show_default=True,
+              help="Warn when a revocation list is older than this many hours.")
+@click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Append every scan to this CSV: time, serial, verdict, colour "
+                   "(never the name or ID number).")
+@click.option("--at", "at", callback=_moment,
+              help="Judge every scan as if at this time (YYYY-MM-DD or YYYY-MM-DDTHH:MM); "
+                   "default: the clock at each scan.")
+def checkpoint(trust_path: Path, revoked_paths: tuple[Path, ...], revoked_max_age: float,
+               log_path: Path | None, at: dt.datetime | None) -> None:
+    """Scanner loop for a gate: reads one payload per line from standard input (a USB
+    scanner in keyboard mode types the payload and Enter) and shows a large verdict for
+    each.  Stop with Ctrl-C or end of input."""
+    from passgen import checkpoint as gate
+    from passgen import revocation
+
+    with friendly_errors():
+        trust = keys.read_trust(trust_path)
+        revoked = revocation.load(list(revoked_paths), trust)
+    _warn_stale(trust, revoked, at or dt.datetime.now(SHANGHAI), revoked_max_age)
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR") \
+        and os.environ.get("TERM", "") != "dumb"
+    gate.run(sys.stdin, sys.stdout, trust, lambda: at or dt.datetime.now(SHANGHAI), revoked,
+             log_path, colour)
+
+
+def _warn_stale(trust: keys.TrustList, revoked: Any, now: dt.datetime, max_age: float) -> None:
+    """Warnings, never a refusal: an old list still protects more than none."""
+    for stale in revoked.stale(int(now.timestamp()), max_age):
+        made = dt.datetime.fromtimestamp(stale.generated, SHANGHAI)
+        click.echo(f"注意：{stale.issuer} 的吊销名单生成于 {made:%Y-%m-%d %H:%M}，已超过 "
+                   f"{max_age:g} 小时，可能不是最新的 / warning: the revocation list "
+                   f"of {stale.issuer} is from {made:%Y-%m-%d %H:%M}, older than "
+                   f"{max_age:g} hours", err=True)
+    if trust.entries and all(e.not_after < now.date() for e in trust.entries):
+        click.echo("注意：信任列表中的密钥都已过期，请向市里索取最新的信任列表 / warning: every key "
+                   "in the trust list has expired; ask for the current trust list", err=True)
 
 
 def main() -> None:

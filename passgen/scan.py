@@ -28,7 +28,8 @@ def from_lines(lines: Iterable[str], source: str) -> list[Found]:
             for n, line in enumerate(lines, start=1) if line.strip()]
 
 
-def _decode_image(image: Any, source: str) -> list[Found]:
+def decode_image(image: Any, source: str) -> list[Found]:
+    """Every QR code in a PIL image, in reading order; one empty Found if there is none."""
     import zxingcpp
 
     results = zxingcpp.read_barcodes(image.convert("L"),
@@ -45,7 +46,7 @@ def from_image(path: Path) -> list[Found]:
     try:
         with Image.open(path) as image:
             image.load()
-            return _decode_image(image, path.name)
+            return decode_image(image, path.name)
     except (OSError, UnidentifiedImageError, ValueError):
         raise ScanError(f"无法打开图片 {path}", f"cannot open image {path}") from None
 
@@ -64,7 +65,7 @@ def from_pdf(path: Path, dpi: int = DEFAULT_DPI) -> list[Found]:
         for index in range(len(pdf)):
             page = pdf[index]
             image = page.render(scale=dpi / 72, grayscale=True).to_pil()
-            found.extend(f for f in _decode_image(image, f"{path.name} p{index + 1}") if f.text)
+            found.extend(f for f in decode_image(image, f"{path.name} p{index + 1}") if f.text)
             page.close()
     finally:
         pdf.close()

@@ -1,0 +1,123 @@
+"""``passgen checkpoint``: the scanner loop at a gate.
+
+A USB handheld scanner in keyboard mode types each QR payload followed by Enter.  For every
+line the guard sees one large verdict: the colour word with what to do (测温通行 /
+核验后通行 / 不得通行) or 无效 INVALID with the reason, then the name and masked ID number to
+compare with the card and the person.  Colours help where the terminal has them (and NO_COLOR
+is not set); the words alone say everything on a monochrome screen.  The log keeps time,
+serial, verdict and colour, never a name or an ID number.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from passgen import pg1
+from passgen.keys import TrustList
+from passgen.models import Colour
+from passgen.render import short_serial
+from passgen.revocation import NO_REVOCATIONS, Revocations
+from passgen.verify import VALID, VerifyResult, verify
+
+ACTIONS = {Colour.GREEN: "测温通行", Colour.YELLOW: "核验后通行", Colour.RED: "不得通行"}
+ACTIONS_EN = {Colour.GREEN: "take temperature, let through",
+              Colour.YELLOW: "check carefully before letting through",
+              Colour.RED: "do not let through"}
+REASONS = {
+    "expired": ("已过期", "expired"),
+    "not-yet-valid": ("尚未生效", "not yet valid"),
+    "revoked": ("已吊销（已补办新卡或挂失）", "revoked (re-issued or reported lost)"),
+    "bad-signature": ("签名无效：伪造或被改动", "bad signature: forged or altered"),
+    "unknown-key": ("不是受信任的机构签发", "not issued by a trusted office"),
+    "malformed": ("无法识别的二维码", "not a passgen card"),
+}
+# ANSI: white text on a coloured background, bold
+STYLE = {Colour.GREEN: "\033[1;97;42m", Colour.YELLOW: "\033[1;30;43m", Colour.RED: "\033[1;97;41m"}
+INVALID_STYLE = "\033[1;97;45m"
+RESET = "\033[0m"
+LOG_HEADER = ("time", "serial", "verdict", "colour")
+
+
+def verdict_lines(result: VerifyResult, colour: bool, width: int = 60) -> list[str]:
+    """What the guard sees for one scan: a banner, then the facts to compare."""
+    c = result.claims
+    if result.status == VALID and c is not None:
+        word = f"  {c.colour.word} {c.colour.english.upper()}  ·  {ACTIONS[c.colour]}  "
+        style = STYLE[c.colour]
+    else:
+        zh, en = REASONS.get(result.status, ("无效", result.status))
+        action = "不得通行" if result.status != VALID else ""
+        word = f"  ✗ 无效 INVALID  ·  {action}  "
+        style = INVALID_STYLE
+    banner = word.center(width, "█" if not colour else " ")
+    lines = ["", (style + banner + RESET) if colour else banner]
+    if result.status == VALID and c is not None:
+        lines.append(f"  {ACTIONS_EN[c.colour]}")
+    else:
+        lines.append(f"  原因 reason: {zh} / {en}")
+    if c is not None:
+        lines.append(f"  姓名 name: {c.name}    证件 ID: {c.masked_id}")
+        lines.append(f"  有效期至 valid until: {pg1.last_valid_day(c)}    "
+                     f"编号 serial: {short_serial(c.serial)}    {c.issuer}")
+        if result.status == VALID:
+            lines.append("  请核对卡上姓名与本人 / compare the name with the card and the person")
+    return lines
+
+
+@dataclass(frozen=True)
+class Summary:
+    scans: int
+    by_verdict: dict[str, int]
+
+    def line(self) -> str:
+        parts = "  ".join(f"{k} {v}" for k, v in sorted(self.by_verdict.items()))
+        return f"共扫描 {self.scans} 次 scans: {self.scans}  {parts}".rstrip()
+
+
+def run(lines: Iterable[str], out: TextIO, trust: TrustList, clock: Callable[[], dt.datetime],
+        revoked: Revocations = NO_REVOCATIONS, log: Path | None = None,
+        colour: bool = False) -> Summary:
+    """Verify every non-blank line; a bad scan never stops the loop."""
+    counts: Counter[str] = Counter()
+    log_file = None
+    writer = None
+    if log is not None:
+        new = not log.exists() or log.stat().st_size == 0
+        log_file = log.open("a", encoding="utf-8", newline="")
+        writer = csv.writer(log_file)
+        if new:
+            writer.writerow(LOG_HEADER)
+            log_file.flush()
+    try:
+        out.write("等待扫码… / waiting for scans (Ctrl-C to stop)\n")
+        out.flush()
+        for raw in lines:
+            text = raw.strip()
+            if not text:
+                continue
+            now = clock()
+            result = verify(text, trust, now, revoked)
+            counts[result.status] += 1
+            out.write("\n".join(verdict_lines(result, colour)) + "\n")
+            out.flush()
+            if writer is not None and log_file is not None:
+                c = result.claims
+                writer.writerow((now.isoformat(timespec="seconds"),
+                                 c.serial.hex().upper() if c else "", result.status,
+                                 c.colour.english if c else ""))
+                log_file.flush()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if log_file is not None:
+            log_file.close()
+    summary = Summary(sum(counts.values()), dict(counts))
+    out.write("\n" + summary.line() + "\n")
+    out.flush()
+    return summary

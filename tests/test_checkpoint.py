@@ -1,0 +1,160 @@
+"""The gate: `passgen checkpoint` in a real pseudo-terminal, and photo-like scans."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import base45
+import numpy as np
+import pexpect
+import pytest
+from helpers import AS_OF, fixed_key, make_id, row, write_roster
+from pdfcheck import pages
+from PIL import Image, ImageOps
+
+from passgen import keys, revocation, scan
+from passgen.batch import PrintOptions, run_cards
+from passgen.checking import check_found
+from passgen.dates import day_start
+from passgen.layout import load_template
+from passgen.models import Assessment, Category, Colour, Location, Resident
+from passgen.passes import issue
+from passgen.rules import load_rules
+from passgen.verify import VALID
+
+# the console script installed beside this interpreter (the venv need not be on PATH)
+PASSGEN = str(Path(sys.executable).with_name("passgen")) if \
+    Path(sys.executable).with_name("passgen").exists() else shutil.which("passgen")
+RESIDENT = Resident(name="张三", id_number=make_id(dt.date(1950, 6, 15)),
+                    category=Category.ELDERLY, community="桂花社区",
+                    where=Location("r.xlsx", "花名册", 2))
+
+
+@pytest.fixture
+def gate(tmp_path: Path) -> dict[str, object]:
+    key = fixed_key()
+    trust = tmp_path / "trust.json"
+    keys.write_trust([key.entry], trust)
+    green = issue(RESIDENT, Assessment(Colour.GREEN, (), b"1234"), key, AS_OF)
+    red = issue(dataclasses.replace(RESIDENT, name="李四", id_number=make_id(dt.date(1951, 1, 1))),
+                Assessment(Colour.RED, (), b"1234"), key, AS_OF)
+    old = issue(dataclasses.replace(RESIDENT, name="王五", id_number=make_id(dt.date(1952, 1, 1))),
+                Assessment(Colour.GREEN, (), b"1234"), key, AS_OF - dt.timedelta(days=20))
+    lost = issue(dataclasses.replace(RESIDENT, name="赵六", id_number=make_id(dt.date(1953, 1, 1))),
+                 Assessment(Colour.YELLOW, (), b"1234"), key, AS_OF)
+    listing = tmp_path / "revoked.json"
+    listing.write_text(revocation.build(key, [lost.claims.serial], day_start(AS_OF)))
+    cose = bytearray(base45.b45decode(green.payload[4:]))
+    cose[-1] ^= 1
+    forged = "PG1:" + base45.b45encode(bytes(cose)).decode()
+    return {"trust": trust, "revoked": listing, "green": green.payload, "red": red.payload,
+            "expired": old.payload, "revoked_card": lost.payload, "forged": forged}
+
+
+def spawn(tmp_path: Path, gate: dict[str, object], log: Path, no_colour: bool) -> pexpect.spawn:
+    assert PASSGEN, "passgen is not installed on PATH"
+    env = {**os.environ, "TERM": "xterm", "LANG": "C.UTF-8"}
+    env.pop("NO_COLOR", None)
+    if no_colour:
+        env["NO_COLOR"] = "1"
+    child = pexpect.spawn(PASSGEN, ["checkpoint", "--trust", str(gate["trust"]), "--revoked",
+                                    str(gate["revoked"]), "--log", str(log), "--at",
+                                    "2020-03-26T09:30"],
+                          cwd=str(tmp_path), env=env, encoding="utf-8", timeout=20)
+    child.expect("waiting for scans")
+    return child
+
+
+@pytest.mark.parametrize("no_colour", [False, True])
+def test_checkpoint_in_a_terminal(tmp_path: Path, gate: dict[str, object],
+                                  no_colour: bool) -> None:
+    log = tmp_path / "scans.csv"
+    child = spawn(tmp_path, gate, log, no_colour)
+    screen = []
+    for line, expected in ((gate["green"], "测温通行"), (gate["red"], "不得通行"),
+                           (gate["forged"], "签名无效"), (gate["expired"], "已过期"),
+                           (gate["revoked_card"], "已吊销"), ("hello scanner", "无法识别"),
+                           ("", None)):
+        child.sendline(str(line))
+        if expected:
+            child.expect(expected)
+            screen.append(child.before + child.after)
+    child.sendeof()
+    child.expect("scans: 6")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    text = "".join(screen)
+    assert "绿码 GREEN" in text and "红码 RED" in text and "INVALID" in text
+    assert "张三" in text and "511302********" in text and "valid until: 2020-04-01" in text
+    assert ("\x1b[" in text) is (not no_colour)
+    with log.open(encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["time", "serial", "verdict", "colour"]
+    assert [r[2] for r in rows[1:]] == ["valid", "valid", "bad-signature", "expired", "revoked",
+                                        "malformed"]
+    assert [r[3] for r in rows[1:3]] == ["green", "red"]
+    content = log.read_text(encoding="utf-8")
+    for secret in ("张三", "李四", RESIDENT.id_number, RESIDENT.masked_id):
+        assert secret not in content
+
+
+def test_checkpoint_stops_cleanly_on_ctrl_c(tmp_path: Path, gate: dict[str, object]) -> None:
+    child = spawn(tmp_path, gate, tmp_path / "log.csv", no_colour=True)
+    child.sendline(str(gate["green"]))
+    child.expect("测温通行")
+    child.sendintr()
+    child.expect("scans: 1")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def photo_of_sheet(tmp_path: Path, signing_key: keys.SigningKey) -> Image.Image:
+    rows = [row(姓名=f"居民{i}", 身份证号=make_id(dt.date(1950, 1, 1), i)) for i in range(10)]
+    roster = write_roster(tmp_path / "r.xlsx", rows)
+    result = run_cards([roster], signing_key, tmp_path / "out", load_rules(),
+                       PrintOptions(load_template(), duplex=False), AS_OF)
+    return pages(result.pdfs[0], dpi=200)[0]
+
+
+def perspective(image: Image.Image) -> Image.Image:
+    """A phone held a little tilted: the top of the sheet further away than the bottom."""
+    pad = ImageOps.expand(image, border=200, fill=255)
+    w, h = pad.size
+    dst = [(0, 0), (w, 0), (w, h), (0, h)]
+    src = [(int(w * 0.08), int(h * 0.03)), (int(w * 0.92), 0), (w, h), (0, int(h * 0.98))]
+    matrix = []
+    for (x, y), (u, v) in zip(dst, src, strict=True):
+        matrix.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        matrix.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+    coeffs = np.linalg.solve(np.array(matrix, float), np.array(src, float).reshape(8))
+    return pad.transform((w, h), Image.Transform.PERSPECTIVE, tuple(coeffs),
+                         Image.Resampling.BILINEAR, fillcolor=255)
+
+
+@pytest.mark.parametrize("distort", ["rotated-scaled-jpeg", "perspective-jpeg"])
+def test_photo_of_a_whole_sheet(tmp_path: Path, signing_key: keys.SigningKey,
+                                trust: keys.TrustList, noon: dt.datetime, distort: str) -> None:
+    sheet = photo_of_sheet(tmp_path, signing_key)
+    if distort == "rotated-scaled-jpeg":
+        photo = sheet.rotate(7, expand=True, fillcolor=255, resample=Image.Resampling.BILINEAR)
+        photo = photo.resize((int(photo.width * 0.8), int(photo.height * 0.8)))
+    else:
+        photo = perspective(sheet)
+    buffer = io.BytesIO()
+    photo.convert("RGB").save(buffer, "JPEG", quality=70)
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(buffer.getvalue())
+    checked = check_found(scan.from_path(path), trust, noon)
+    assert len(checked) == 10
+    assert all(c.result.status == VALID for c in checked)
+    assert {c.result.claims.name for c in checked if c.result.claims} == \
+        {f"居民{i}" for i in range(10)}
