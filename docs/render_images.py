@@ -1,20 +1,38 @@
-"""Render the README pictures from the demo output: python docs/render_images.py out/"""
+"""Render the README pictures: python docs/render_images.py out/   (after `make demo`)
+
+docs/demo-sheet.png and demo-sheet-back.png come from the demo's card PDF; the two poster
+pictures are made here with the bundled poster layouts.
+"""
 
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 
 import pypdfium2 as pdfium
 
+from passgen.posters import load_poster_template, run_posters, single_venue
+
+
+def save(pdf_path: Path, index: int, dpi: int, name: str) -> None:
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    image = pdf[index].render(scale=dpi / 72).to_pil().convert("P", palette=1, colors=64)
+    target = Path(__file__).parent / name
+    image.save(target, optimize=True)
+    pdf.close()
+    print(target)
+
 
 def main(out_dir: Path) -> None:
-    docs = Path(__file__).parent
-    pdf = pdfium.PdfDocument(str(sorted(out_dir.glob("cards-*.pdf"))[0]))
-    for index, name in ((0, "demo-sheet.png"), (1, "demo-sheet-back.png")):
-        image = pdf[index].render(scale=110 / 72).to_pil().convert("P", palette=1, colors=64)
-        image.save(docs / name, optimize=True)
-        print(docs / name)
+    cards = sorted(out_dir.glob("cards-*.pdf"))[0]
+    save(cards, 0, 110, "demo-sheet.png")
+    save(cards, 1, 110, "demo-sheet-back.png")
+    folder = Path(tempfile.mkdtemp())
+    for kind in ("campaign", "checkpoint"):
+        venue = single_venue("骏达市场", "西门社区", "0817-2345678")
+        result = run_posters([venue], folder / kind, load_poster_template(kind))
+        save(result.pdfs[0], 0, 60, f"poster-{kind}.png")
 
 
 if __name__ == "__main__":

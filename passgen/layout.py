@@ -107,7 +107,7 @@ _SCHEMA: dict[str, set[str]] = {
 }
 
 
-class _Reader:
+class TemplateReader:
     def __init__(self, source: str, text: str) -> None:
         self.source = source
         self.lines = text.splitlines()
@@ -145,7 +145,7 @@ class _Reader:
 def parse_template(data: bytes, source: str) -> CardTemplate:
     """Validate template bytes into a CardTemplate; every fault names the template line."""
     text = data.decode("utf-8", errors="replace")
-    r = _Reader(source, text)
+    r = TemplateReader(source, text)
     try:
         doc = tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -222,7 +222,7 @@ def parse_template(data: bytes, source: str) -> CardTemplate:
     return template
 
 
-def _texts(r: _Reader, items: list[Any], where: str) -> tuple[TextItem, ...]:
+def _texts(r: TemplateReader, items: list[Any], where: str) -> tuple[TextItem, ...]:
     out = []
     for item in items:
         r.keys(item, "text", where)
@@ -243,7 +243,7 @@ def _texts(r: _Reader, items: list[Any], where: str) -> tuple[TextItem, ...]:
     return tuple(out)
 
 
-def _check_fits(t: CardTemplate, r: _Reader) -> None:
+def _check_fits(t: CardTemplate, r: TemplateReader) -> None:
     w, h = t.card_mm
     for name, b in (("qr", t.qr), ("band", t.band), ("mark", t.mark)):
         if b.x + b.width > w + 1e-6 or b.y + b.height > h + 1e-6:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from reportlab import rl_config
 from reportlab.lib.colors import HexColor, black, white
 from reportlab.pdfgen.canvas import Canvas
 
@@ -54,6 +55,78 @@ def card_fields(card: Card, hotline: str = "") -> dict[str, str]:
     }
 
 
+def new_canvas(path: Path, size_mm: tuple[float, float], title: str) -> Canvas:
+    """A reportlab canvas as passgen writes every PDF: invariant (same input, same bytes),
+    compressed binary streams (no ASCII85: a third smaller and faster), every string in the
+    embedded CJK font (so not even Helvetica is referenced)."""
+    rl_config.useA85 = 0  # read by reportlab when it writes streams
+    font = fonts.register()
+    c = Canvas(str(path), pagesize=(pt(size_mm[0]), pt(size_mm[1])), invariant=1,
+               initialFontName=font, pageCompression=1)
+    c.setTitle(title)
+    c.setAuthor("passgen")
+    c.setCreator("passgen")
+    return c
+
+
+def draw_pattern_box(c: Canvas, style: ColourStyle, x: float, y: float, w: float,
+                     h: float) -> None:
+    """A box in the colour's fill with its black pattern (none, hatched, cross-hatched):
+    the pattern, not the hue, tells the colours apart on a black-and-white print."""
+    c.saveState()
+    c.setFillColor(HexColor(style.fill))
+    c.rect(x, y, w, h, stroke=0, fill=1)
+    if style.pattern != "solid":
+        path = c.beginPath()
+        path.rect(x, y, w, h)
+        c.clipPath(path, stroke=0, fill=0)
+        c.setStrokeColor(black)
+        c.setLineWidth(0.6)
+        step = pt(1.6)
+        k = -(w + h)
+        while k < w + h:
+            c.line(x + k, y, x + k + h, y + h)
+            if style.pattern == "crosshatch":
+                c.line(x + k, y + h, x + k + h, y)
+            k += step
+    c.restoreState()
+
+
+def draw_mark(c: Canvas, style: ColourStyle, x: float, y: float, s: float) -> None:
+    """The colour's symbol (● ▲ ✕) in a square of side ``s`` with bottom-left (x, y), points."""
+    c.saveState()
+    c.setFillColor(HexColor(style.fill))
+    c.setStrokeColor(black)
+    c.setLineWidth(max(0.8, s / 20))
+    if style.shape == "circle":
+        c.circle(x + s / 2, y + s / 2, s / 2, stroke=1, fill=1)
+    elif style.shape == "triangle":
+        p = c.beginPath()
+        p.moveTo(x, y)
+        p.lineTo(x + s, y)
+        p.lineTo(x + s / 2, y + s)
+        p.close()
+        c.drawPath(p, stroke=1, fill=1)
+    else:
+        c.rect(x, y, s, s, stroke=1, fill=1)
+        c.setStrokeColor(white)
+        c.setLineWidth(max(1.6, s / 9))
+        inset = s * 0.22
+        c.line(x + inset, y + inset, x + s - inset, y + s - inset)
+        c.line(x + inset, y + s - inset, x + s - inset, y + inset)
+    c.restoreState()
+
+
+def draw_qr(c: Canvas, matrix: QrMatrix, x: float, top: float, module: float) -> None:
+    """One vector path of merged horizontal runs; (x, top) is the symbol's top-left corner
+    in points, without the quiet zone (the caller keeps it white)."""
+    path = c.beginPath()
+    for row, col, length in matrix.runs():
+        path.rect(x + col * module, top - (row + 1) * module, length * module, module)
+    c.setFillColor(black)
+    c.drawPath(path, stroke=0, fill=1)
+
+
 def back_slot(t: CardTemplate, slot: int) -> int:
     """Where the back of the card in ``slot`` goes on the back page (long-edge duplex)."""
     row, column = divmod(slot, t.columns)
@@ -69,13 +142,8 @@ class CardSheetWriter:
         self.duplex = template.back if duplex is None else duplex and template.back
         self.hotline = template.hotline if hotline is None else hotline
         self.font = fonts.register()
-        page_w, page_h = template.page_mm
-        self.page_h = page_h
-        self.canvas = Canvas(str(path), pagesize=(pt(page_w), pt(page_h)), invariant=1,
-                             initialFontName=self.font, pageCompression=1)
-        self.canvas.setTitle(title)
-        self.canvas.setAuthor("passgen")
-        self.canvas.setCreator("passgen")
+        self.page_h = template.page_mm[1]
+        self.canvas = new_canvas(path, template.page_mm, title)
         self.origins = card_origins(template)
         self.pending: list[tuple[Card, QrMatrix]] = []
         self.forms: set[str] = set()
@@ -122,50 +190,11 @@ class CardSheetWriter:
             c.rect(0, 0, pt(w), pt(h), stroke=1, fill=0)
 
     def _pattern_box(self, style: ColourStyle, x: float, y: float, w: float, h: float) -> None:
-        c = self.canvas
-        c.saveState()
-        c.setFillColor(HexColor(style.fill))
-        c.rect(x, y, w, h, stroke=0, fill=1)
-        if style.pattern != "solid":
-            path = c.beginPath()
-            path.rect(x, y, w, h)
-            c.clipPath(path, stroke=0, fill=0)
-            c.setStrokeColor(black)
-            c.setLineWidth(0.6)
-            step = pt(1.6)
-            k = -(w + h)
-            while k < w + h:
-                c.line(x + k, y, x + k + h, y + h)
-                if style.pattern == "crosshatch":
-                    c.line(x + k, y + h, x + k + h, y)
-                k += step
-        c.restoreState()
+        draw_pattern_box(self.canvas, style, x, y, w, h)
 
     def _mark(self, style: ColourStyle, x_mm: float, y_mm: float, size_mm: float) -> None:
-        c = self.canvas
         h = self.t.card_mm[1]
-        x, y, s = pt(x_mm), pt(h - y_mm - size_mm), pt(size_mm)
-        c.saveState()
-        c.setFillColor(HexColor(style.fill))
-        c.setStrokeColor(black)
-        c.setLineWidth(0.8)
-        if style.shape == "circle":
-            c.circle(x + s / 2, y + s / 2, s / 2, stroke=1, fill=1)
-        elif style.shape == "triangle":
-            p = c.beginPath()
-            p.moveTo(x, y)
-            p.lineTo(x + s, y)
-            p.lineTo(x + s / 2, y + s)
-            p.close()
-            c.drawPath(p, stroke=1, fill=1)
-        else:
-            c.rect(x, y, s, s, stroke=1, fill=1)
-            c.setStrokeColor(white)
-            c.setLineWidth(1.6)
-            inset = s * 0.22
-            c.line(x + inset, y + inset, x + s - inset, y + s - inset)
-            c.line(x + inset, y + s - inset, x + s - inset, y + inset)
-        c.restoreState()
+        draw_mark(self.canvas, style, pt(x_mm), pt(h - y_mm - size_mm), pt(size_mm))
 
     def _crop_marks(self) -> None:
         c, t = self.canvas, self.t
@@ -188,16 +217,10 @@ class CardSheetWriter:
 
     # --- one card side ------------------------------------------------------------------
     def _qr(self, matrix: QrMatrix) -> None:
-        c, t = self.canvas, self.t
-        h = t.card_mm[1]
+        t = self.t
         m = t.qr.width / (matrix.size + 2 * QUIET_MODULES)
-        x0 = t.qr.x + QUIET_MODULES * m
-        top = t.qr.y + QUIET_MODULES * m
-        path = c.beginPath()
-        for row, col, length in matrix.runs():
-            path.rect(pt(x0 + col * m), pt(h - top - (row + 1) * m), pt(length * m), pt(m))
-        c.setFillColor(black)
-        c.drawPath(path, stroke=0, fill=1)
+        draw_qr(self.canvas, matrix, pt(t.qr.x + QUIET_MODULES * m),
+                pt(t.card_mm[1] - t.qr.y - QUIET_MODULES * m), pt(m))
 
     def _text(self, text: str, x_mm: float, y_mm: float, size: float, max_w: float) -> None:
         c = self.canvas

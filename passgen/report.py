@@ -68,40 +68,50 @@ def _row(o: RowOutcome) -> list[object]:
             f"{column}{value}{e.zh} / {e.en}"]
 
 
-def write_report(path: Path, outcomes: Sequence[RowOutcome], rules_version: str,
-                 notices: Sequence[SheetNotice] = ()) -> None:
-    """Write report.xlsx atomically."""
+def write_table(path: Path, headers: Sequence[str], widths: Sequence[int],
+                rows: Sequence[tuple[list[object], bool]],
+                summary: Sequence[tuple[str, object]]) -> None:
+    """An outcome report: one line per input row (filled green or, if ``bad``, red), a frozen
+    header and autofilter, and a summary sheet.  Written atomically; no cell is ever a
+    formula, whatever text the input held."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = "逐行结果"
-    sheet.append(list(HEADERS))
+    sheet.append(list(headers))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for o in outcomes:
-        sheet.append(_row(o))
-        fill = PatternFill("solid", fgColor=FILLS["rejected" if o.error else "card"])
+    fills = {bad: PatternFill("solid", fgColor=FILLS["rejected" if bad else "card"])
+             for bad in (False, True)}
+    for values, bad in rows:
+        sheet.append(values)
         for cell in sheet[sheet.max_row]:
             if isinstance(cell, Cell):
-                cell.fill = fill
+                cell.fill = fills[bad]
                 if isinstance(cell.value, str):
                     # a value like "=HYPERLINK(...)" from a roster stays text, never a formula
                     cell.data_type = "s"
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
-    for letter, width in zip("ABCDEFGHIJ", (22, 12, 6, 10, 22, 8, 8, 16, 20, 70), strict=True):
-        sheet.column_dimensions[letter].width = width
-
-    t = totals(outcomes)
-    summary = book.create_sheet("汇总")
-    for label, value in (("读取行数 rows read", t.rows), ("制卡 cards", t.cards),
-                         ("未制卡 rejected", t.rejected), ("绿码 green", t.by_colour[0]),
-                         ("黄码 yellow", t.by_colour[1]), ("红码 red", t.by_colour[2]),
-                         ("规则版本 rules version", rules_version)):
-        summary.append([label, value])
-    for notice in notices:
-        summary.append([f"未读取的工作表 sheet not read: {notice.file} · {notice.sheet}",
-                        f"{notice.zh} / {notice.en}"])
-    summary.column_dimensions["A"].width = 26
-    summary.column_dimensions["B"].width = 60
+    for index, width in enumerate(widths):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    sheet2 = book.create_sheet("汇总")
+    for label, value in summary:
+        sheet2.append([label, value])
+    sheet2.column_dimensions["A"].width = 26
+    sheet2.column_dimensions["B"].width = 60
     atomic_write(path, lambda tmp: book.save(tmp))
+
+
+def write_report(path: Path, outcomes: Sequence[RowOutcome], rules_version: str,
+                 notices: Sequence[SheetNotice] = ()) -> None:
+    """Write report.xlsx atomically."""
+    t = totals(outcomes)
+    summary: list[tuple[str, object]] = [
+        ("读取行数 rows read", t.rows), ("制卡 cards", t.cards), ("未制卡 rejected", t.rejected),
+        ("绿码 green", t.by_colour[0]), ("黄码 yellow", t.by_colour[1]),
+        ("红码 red", t.by_colour[2]), ("规则版本 rules version", rules_version)]
+    summary += [(f"未读取的工作表 sheet not read: {n.file} · {n.sheet}", f"{n.zh} / {n.en}")
+                for n in notices]
+    write_table(path, HEADERS, (22, 12, 6, 10, 22, 8, 8, 16, 20, 70),
+                [(_row(o), o.error is not None) for o in outcomes], summary)

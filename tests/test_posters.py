@@ -1,0 +1,135 @@
+"""Posters: venue rows to PDFs, QR round trips at 100 dpi, sizes, fonts, rejections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as raw
+import pytest
+from click.testing import CliRunner
+from openpyxl import Workbook
+from pdfcheck import decode, fonts, pages, text
+
+from passgen.cli import cli
+from passgen.errors import TemplateError
+from passgen.posters import load_poster_template, parse_poster_template, read_venues, run_posters
+from passgen.qr import encode
+
+MM = 72 / 25.4
+HEADERS = ["名称", "社区", "地址", "类型", "咨询电话", "二维码内容"]
+
+
+def venues_file(path: Path, rows: list[list[Any]]) -> Path:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["西门社区海报点位表"])
+    sheet.append(HEADERS)
+    for r in rows:
+        sheet.append(r)
+    book.save(path)
+    return path
+
+
+ROWS = [
+    ["骏达市场", "西门社区", "顺庆区骏达路1号", "市场", "0817-2345678", ""],
+    ["桂花小区东门", "西门社区", "桂花路12号", "小区", "", "https://example.gov.cn/a?b=1"],
+    ["", "西门社区", "无名", "小区", "", ""],
+    ["长链接小区", "东门社区", "", "小区", "", "https://example.gov.cn/" + "x" * 600],
+    ["电话错误", "东门社区", "", "小区", "请打我", ""],
+    ["城南超市", "东门社区", "", "超市", "12345", ""],
+]
+
+
+@pytest.fixture(scope="module")
+def campaign(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    folder = tmp_path_factory.mktemp("posters")
+    path = venues_file(folder / "venues.xlsx", ROWS)
+    return run_posters(read_venues([path]), folder / "out",
+                       load_poster_template("campaign"))
+
+
+def test_every_row_is_accounted_for(campaign: Any) -> None:
+    assert campaign.line() == "read 6 rows: 3 posters, 3 rejected"
+    errors = {o.error.where.column for o in campaign.outcomes if o.error}
+    assert errors == {"名称", "二维码内容", "咨询电话"}
+    assert [p.name for p in campaign.pdfs] == ["posters-campaign-西门社区-001.pdf",
+                                              "posters-campaign-东门社区-001.pdf"]
+    assert campaign.report.is_file()
+
+
+def test_qr_decodes_to_each_rows_content_at_100_dpi(campaign: Any) -> None:
+    template = load_poster_template("campaign")
+    contents = [decode(image)[0] for pdf in campaign.pdfs for image in pages(pdf, dpi=100)]
+    assert contents == [template.qr_content, "https://example.gov.cn/a?b=1", template.qr_content]
+
+
+def test_qr_module_measured_from_the_pdf(campaign: Any) -> None:
+    template = load_poster_template("campaign")
+    pdf = pdfium.PdfDocument(str(campaign.pdfs[0]))
+    paths = [tuple(o.get_bounds()) for o in pdf[0].get_objects(max_depth=3)
+             if o.type == raw.FPDF_PAGEOBJ_PATH]
+    pdf.close()
+    # the QR path is the square one that is not the page frame
+    squares = [b for b in paths if abs((b[2] - b[0]) - (b[3] - b[1])) < 1 and b[2] - b[0] < 150 * MM]
+    qr = max(squares, key=lambda b: b[2] - b[0])
+    modules = encode(template.qr_content).size
+    assert (qr[2] - qr[0]) / modules / MM >= 1.5
+
+
+def test_fonts_embedded_and_text_present(campaign: Any) -> None:
+    for pdf in campaign.pdfs:
+        found = fonts(pdf)
+        assert found and all(embedded for _, embedded in found)
+    content = text(campaign.pdfs[0])
+    for needle in ("扫码申领健康码", "第一步", "第二步", "第三步", "绿码", "查验体温亮码通行",
+                   "居民出行卡", "西门社区", "咨询电话 0817-2345678", "咨询电话 12345"):
+        assert needle in content, needle
+
+
+def test_checkpoint_posters_in_every_size(tmp_path: Path) -> None:
+    path = venues_file(tmp_path / "v.xlsx", ROWS[:2])
+    expected = {"A4": (210, 297), "A3": (297, 420), "A2": (420, 594)}
+    for size, (w, h) in expected.items():
+        result = run_posters(read_venues([path]), tmp_path / size,
+                             load_poster_template("checkpoint"), size)
+        pdf = pdfium.PdfDocument(str(result.pdfs[0]))
+        assert len(pdf) == 2
+        pw, ph = pdf[0].get_size()
+        assert (round(pw / MM), round(ph / MM)) == (w, h)
+        pdf.close()
+        content = text(result.pdfs[0])
+        assert "骏达市场" in content and "本点位查验健康码和居民出行卡" in content
+        assert "待转码后方可通行" in content
+        assert decode(pages(result.pdfs[0], dpi=50)[0]) == []  # a sign carries no QR
+
+
+def test_same_venues_give_identical_pdfs(tmp_path: Path, campaign: Any) -> None:
+    path = venues_file(tmp_path / "venues.xlsx", ROWS)
+    again = run_posters(read_venues([path]), tmp_path / "out", load_poster_template("campaign"))
+    assert [p.read_bytes() for p in again.pdfs] == [p.read_bytes() for p in campaign.pdfs]
+
+
+def test_template_errors() -> None:
+    data = (Path(__file__).parent.parent / "templates" / "poster-campaign.toml").read_text(
+        encoding="utf-8")
+    with pytest.raises(TemplateError, match="unknown placeholder"):
+        parse_poster_template(data.replace("· {community}", "· {communty}", 1).encode(), "p.toml")
+    with pytest.raises(TemplateError, match="line"):
+        parse_poster_template(data.replace('kind = "campaign"', 'kind = "banner"').encode(),
+                              "p.toml")
+    with pytest.raises(TemplateError, match="checkpoint poster"):
+        load_poster_template("campaign", "poster-checkpoint")
+
+
+def test_cli_single_venue_and_usage(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["posters", "--venue", "骏达市场", "--community", "西门社区",
+                             "--hotline", "0817-2345678", "--kind", "checkpoint", "--out",
+                             str(tmp_path / "one")])
+    assert ok.exit_code == 0, ok.output
+    assert "read 1 rows: 1 posters, 0 rejected" in ok.output
+    assert runner.invoke(cli, ["posters", "--out", str(tmp_path)]).exit_code == 2
+    assert runner.invoke(cli, ["posters", "--venue", "x", "--out", str(tmp_path)]).exit_code == 2
