@@ -1,0 +1,43 @@
+"""The fast QR encoder must give exactly the qrcode package's matrix (automatic mask)."""
+
+import random
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from qrcode import util
+
+from passgen.qr import encode, encode_reference, qrcode_penalty
+
+ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+
+
+def test_penalty_equals_qrcode_lost_point() -> None:
+    rng = np.random.default_rng(7)
+    for size in (21, 25, 45, 53, 57):
+        for density in (0.1, 0.5, 0.9):
+            m = rng.random((size, size)) < density
+            assert qrcode_penalty(m) == util.lost_point(m.tolist())
+
+
+def test_same_matrix_as_qrcode_for_many_passes() -> None:
+    rnd = random.Random(2020)
+    for _ in range(400):
+        text = "PG1:" + "".join(rnd.choice(ALNUM) for _ in range(rnd.randint(1, 258)))
+        assert encode(text) == encode_reference(text), text
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(st.text(alphabet=ALNUM, min_size=1, max_size=300),
+                 st.text(min_size=1, max_size=60),
+                 st.from_regex(r"PG1:[0-9]{20,40}[A-Z]{5}", fullmatch=True)),
+       st.sampled_from(["M", "Q", "H"]))
+def test_same_matrix_for_any_text_and_level(text: str, level: str) -> None:
+    assert encode(text, level) == encode_reference(text, level)
+
+
+def test_runs_merge_horizontal_modules() -> None:
+    matrix = encode("PG1:HELLO")
+    covered = {(row, col + i) for row, col, length in matrix.runs() for i in range(length)}
+    assert covered == {(r, c) for r, line in enumerate(matrix.rows) for c, v in enumerate(line)
+                       if v}
