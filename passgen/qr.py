@@ -132,8 +132,8 @@ def _layout(version: int) -> _Layout:
     for cell in vertical + horizontal + ((n - 8, 8),):
         blank[cell] = True
     if version >= 7:
-        for i in range(18):
-            blank[i // 3, i % 3 + n - 11] = blank[i % 3 + n - 11, i // 3] = True
+        for bit in range(18):
+            blank[bit // 3, bit % 3 + n - 11] = blank[bit % 3 + n - 11, bit // 3] = True
     function |= blank
     i, j = np.indices((n, n))
     formulas = ((i + j) % 2 == 0, i % 2 == 0, j % 3 == 0, (i + j) % 3 == 0,
