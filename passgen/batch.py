@@ -95,6 +95,7 @@ class PrintOptions:
     duplex: bool = True  # backs too, when the template has them
     hotline: str | None = None  # None: the template's default
     sheets_per_volume: int = 500
+    jobs: int = 1  # worker processes encoding QR codes while the main process draws
 
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
@@ -135,7 +136,7 @@ def _write_volumes(plan: list[tuple[str, list[Card]]], out_dir: Path, printing: 
     if ledger_path is None:
         for name, members in plan:
             write_cards_pdf(out_dir / name, members, printing.template, advance,
-                            printing.duplex, printing.hotline)
+                            printing.duplex, printing.hotline, printing.jobs)
         return [out_dir / name for name, _ in plan], []
 
     with Ledger(ledger_path):  # opening it finishes or undoes any interrupted batch
@@ -147,7 +148,7 @@ def _write_volumes(plan: list[tuple[str, list[Card]]], out_dir: Path, printing: 
     try:
         for (tmp, _), (_, members) in zip(files, plan, strict=True):
             render_volume(out_dir / tmp, members, printing.template, advance, printing.duplex,
-                          printing.hotline)
+                          printing.hotline, printing.jobs)
             fsync_file(out_dir / tmp)
         _crash_point("pdfs-written")
         with Ledger(ledger_path) as ledger:

@@ -188,11 +188,15 @@ def demo(out_dir: Path) -> None:
               default=Path(DEFAULT_LEDGER), show_default=True,
               help="Issuance ledger (SQLite) recording every card; a resident's earlier "
                    "unexpired card is revoked by the new one.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1,
+              show_default="the number of cores",
+              help="Processes encoding QR codes while the cards are drawn; the PDFs are the "
+                   "same for any number.")
 @_limit_options
 def cards(rosters: tuple[Path, ...], key_path: Path, out_dir: Path, as_of: dt.date | None,
           issuer: str | None, valid_days: int, community: str, template: str | None,
           rules_path: Path | None, hotline: str | None, simplex: bool, sheets_per_volume: int,
-          ledger_path: Path, max_rows: int, max_mb: float) -> None:
+          ledger_path: Path, jobs: int, max_rows: int, max_mb: float) -> None:
     """Print signed cards for every good row of ROSTER files (.xlsx, .xls, .ods, .csv in
     UTF-8 or GB18030) and write a report with one line per row."""
     from passgen.batch import PrintOptions, run_cards
@@ -207,7 +211,7 @@ def cards(rosters: tuple[Path, ...], key_path: Path, out_dir: Path, as_of: dt.da
         if issuer is not None and issuer != key.entry.issuer:
             raise PassgenError(f"密钥属于签发机构 {key.entry.issuer}，不是 {issuer}",
                                f"the key belongs to issuer {key.entry.issuer}, not {issuer}")
-        printing = PrintOptions(layout, not simplex, hotline, sheets_per_volume)
+        printing = PrintOptions(layout, not simplex, hotline, sheets_per_volume, jobs)
         result = run_cards(list(rosters), key, out_dir, rules, printing, as_of or today(),
                            community, valid_days, progress=_Bar(),
                            limits=Limits(max_mb, max_rows), ledger=ledger_path)

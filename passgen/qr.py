@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +33,21 @@ class QrMatrix:
     @property
     def size(self) -> int:
         return len(self.rows)
+
+    @functools.cached_property
+    def array(self) -> np.ndarray:
+        return np.array(self.rows, dtype=bool)
+
+    def path_operators(self) -> str:
+        """PDF path operators filling every dark module, one ``re`` per horizontal run, in
+        module units with y growing downwards (the caller sets the matrix); ``f`` fills."""
+        padded = np.zeros((self.size, self.size + 2), dtype=np.int8)
+        padded[:, 1:-1] = self.array
+        change = np.diff(padded, axis=1)
+        rows, starts = np.nonzero(change == 1)
+        _, ends = np.nonzero(change == -1)
+        numbers = np.column_stack((starts, rows, ends - starts)).ravel().tolist()
+        return ("{} {} {} 1 re " * len(starts)).format(*numbers) + "f"
 
     def runs(self) -> list[tuple[int, int, int]]:
         """Horizontal runs of dark modules as (row, first column, length)."""
@@ -163,3 +179,46 @@ def encode(text: str, error: str = "M") -> QrMatrix:
             final[cell] = (bits >> i) & 1 == 1
     final[final.shape[0] - 8, 8] = True  # the dark module
     return QrMatrix(version, tuple(tuple(row) for row in final.tolist()))
+
+
+@dataclass(frozen=True)
+class QrPath:
+    """A symbol ready to draw: modules per side and its path operators."""
+
+    size: int
+    operators: str
+
+
+def _encode_chunk(args: tuple[list[str], str]) -> list[QrPath]:
+    texts, error = args
+    return [path_of(t, error) for t in texts]
+
+
+def path_of(text: str, error: str = "M") -> QrPath:
+    matrix = encode(text, error)
+    return QrPath(matrix.size, matrix.path_operators())
+
+
+def paths_many(texts: Iterable[str], error: str = "M", jobs: int = 1,
+               chunk: int = 64) -> Iterator[QrPath]:
+    """The QR paths of ``texts``, in order, made by ``jobs`` worker processes while the
+    caller draws.  The output never depends on ``jobs``."""
+    if jobs <= 1:
+        for text in texts:
+            yield path_of(text, error)
+        return
+    import multiprocessing
+
+    def chunks() -> Iterator[tuple[list[str], str]]:
+        batch: list[str] = []
+        for text in texts:
+            batch.append(text)
+            if len(batch) == chunk:
+                yield batch, error
+                batch = []
+        if batch:
+            yield batch, error
+
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        for operators in pool.imap(_encode_chunk, chunks()):
+            yield from operators

@@ -23,7 +23,7 @@ from passgen.dates import day_of
 from passgen.files import atomic_write
 from passgen.layout import QUIET_MODULES, CardTemplate, ColourStyle, TextItem, card_origins, pt
 from passgen.models import Card, Colour
-from passgen.qr import QrMatrix, encode
+from passgen.qr import QrMatrix, QrPath, encode, paths_many
 
 CROP_OFFSET_MM = 1.0
 CROP_LENGTH_MM = 4.0
@@ -117,14 +117,17 @@ def draw_mark(c: Canvas, style: ColourStyle, x: float, y: float, s: float) -> No
     c.restoreState()
 
 
-def draw_qr(c: Canvas, matrix: QrMatrix, x: float, top: float, module: float) -> None:
+def draw_qr(c: Canvas, matrix: QrMatrix | QrPath, x: float, top: float, module: float) -> None:
     """One vector path of merged horizontal runs; (x, top) is the symbol's top-left corner
-    in points, without the quiet zone (the caller keeps it white)."""
-    path = c.beginPath()
-    for row, col, length in matrix.runs():
-        path.rect(x + col * module, top - (row + 1) * module, length * module, module)
+    in points, without the quiet zone (the caller keeps it white).  The path is written in
+    module units under one matrix: small integers, so it is fast to make and small in the
+    PDF (one rectangle per module tripled the file size).  ``matrix`` may be a QrPath, its
+    operators made already (in a worker process)."""
+    c.saveState()
     c.setFillColor(black)
-    c.drawPath(path, stroke=0, fill=1)
+    c.addLiteral(f"1 0 0 1 {x:.3f} {top:.3f} cm {module:.4f} 0 0 {-module:.4f} 0 0 cm")
+    c.addLiteral(matrix.operators if isinstance(matrix, QrPath) else matrix.path_operators())
+    c.restoreState()
 
 
 def back_slot(t: CardTemplate, slot: int) -> int:
@@ -145,7 +148,7 @@ class CardSheetWriter:
         self.page_h = template.page_mm[1]
         self.canvas = new_canvas(path, template.page_mm, title)
         self.origins = card_origins(template)
-        self.pending: list[tuple[Card, QrMatrix]] = []
+        self.pending: list[tuple[Card, QrMatrix | QrPath]] = []
         self.forms: set[str] = set()
         self.pages = 0
 
@@ -216,7 +219,7 @@ class CardSheetWriter:
         c.restoreState()
 
     # --- one card side ------------------------------------------------------------------
-    def _qr(self, matrix: QrMatrix) -> None:
+    def _qr(self, matrix: QrMatrix | QrPath) -> None:
         t = self.t
         m = t.qr.width / (matrix.size + 2 * QUIET_MODULES)
         draw_qr(self.canvas, matrix, pt(t.qr.x + QUIET_MODULES * m),
@@ -238,7 +241,7 @@ class CardSheetWriter:
         x, y = self.origins[slot]
         self.canvas.translate(pt(x), pt(self.page_h - y - self.t.card_mm[1]))
 
-    def _front(self, card: Card, matrix: QrMatrix) -> None:
+    def _front(self, card: Card, matrix: QrMatrix | QrPath) -> None:
         self.canvas.doForm(self._front_form(card.claims.colour))
         self._texts(self.t.texts, card_fields(card, self.hotline))
         self._qr(matrix)
@@ -248,7 +251,7 @@ class CardSheetWriter:
         self._texts(self.t.back_texts, card_fields(card, self.hotline))
 
     # --- pages --------------------------------------------------------------------------
-    def add(self, card: Card, matrix: QrMatrix | None = None) -> None:
+    def add(self, card: Card, matrix: QrMatrix | QrPath | None = None) -> None:
         self.pending.append((card, matrix if matrix is not None
                              else encode(card.payload, self.t.qr_error)))
         if len(self.pending) == self.t.per_page:
@@ -286,12 +289,14 @@ class CardSheetWriter:
 
 def render_volume(path: Path, cards: Iterable[Card], template: CardTemplate,
                   progress: Callable[[int], None] | None = None, duplex: bool | None = None,
-                  hotline: str | None = None) -> None:
+                  hotline: str | None = None, jobs: int = 1) -> None:
     """Render ``cards`` N-up into ``path`` (the caller names, syncs and renames it:
     ``write_cards_pdf`` atomically, the ledger's journal in its own order)."""
     writer = CardSheetWriter(path, template, duplex, hotline)
-    for card in cards:
-        writer.add(card)
+    members = list(cards)
+    codes = paths_many((c.payload for c in members), template.qr_error, jobs)
+    for card, code in zip(members, codes, strict=True):
+        writer.add(card, code)
         if progress:
             progress(1)
     writer.close()
@@ -299,7 +304,7 @@ def render_volume(path: Path, cards: Iterable[Card], template: CardTemplate,
 
 def write_cards_pdf(path: Path, cards: Iterable[Card], template: CardTemplate,
                     progress: Callable[[int], None] | None = None, duplex: bool | None = None,
-                    hotline: str | None = None) -> None:
+                    hotline: str | None = None, jobs: int = 1) -> None:
     """Render ``cards`` N-up into ``path`` atomically."""
     atomic_write(path, lambda tmp: render_volume(tmp, cards, template, progress, duplex,
-                                                 hotline))
+                                                 hotline, jobs))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
 from passgen.files import atomic_write
@@ -74,27 +74,31 @@ def write_table(path: Path, headers: Sequence[str], widths: Sequence[int],
     """An outcome report: one line per input row (filled green or, if ``bad``, red), a frozen
     header and autofilter, and a summary sheet.  Written atomically; no cell is ever a
     formula, whatever text the input held."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "逐行结果"
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    fills = {bad: PatternFill("solid", fgColor=FILLS["rejected" if bad else "card"])
-             for bad in (False, True)}
-    for values, bad in rows:
-        sheet.append(values)
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell, Cell):
-                cell.fill = fills[bad]
-                if isinstance(cell.value, str):
-                    # a value like "=HYPERLINK(...)" from a roster stays text, never a formula
-                    cell.data_type = "s"
+    book = Workbook(write_only=True)  # streams rows: fast and small for 100,000 lines
+    sheet = book.create_sheet("逐行结果")
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
     for index, width in enumerate(widths):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
+    bold = Font(bold=True)
+    fills = {bad: PatternFill("solid", fgColor=FILLS["rejected" if bad else "card"])
+             for bad in (False, True)}
+
+    def cell(value: object, fill: PatternFill | None = None) -> WriteOnlyCell:
+        c = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            # a value like "=HYPERLINK(...)" from a roster stays text, never a formula
+            c.data_type = "s"
+        if fill is None:
+            c.font = bold
+        else:
+            c.fill = fill
+        return c
+
+    sheet.append([cell(h) for h in headers])
+    for values, bad in rows:
+        sheet.append([cell(v, fills[bad]) for v in values])
+    last = chr(ord("A") + len(headers) - 1)
+    sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
     sheet2 = book.create_sheet("汇总")
     for label, value in summary:
         sheet2.append([label, value])

@@ -321,3 +321,12 @@ def test_docs_list_every_placeholder() -> None:
     doc = (Path(__file__).parent.parent / "docs" / "templates.md").read_text(encoding="utf-8")
     for name in PLACEHOLDERS:
         assert "{" + name + "}" in doc, name
+
+
+def test_jobs_do_not_change_the_output(tmp_path: Path, signing_key: keys.SigningKey) -> None:
+    roster = write_roster(tmp_path / "r.xlsx", hundred_rows()[:40])
+    one = run_cards([roster], signing_key, tmp_path / "one", load_rules(),
+                    PrintOptions(TEMPLATE, jobs=1), AS_OF)
+    two = run_cards([roster], signing_key, tmp_path / "two", load_rules(),
+                    PrintOptions(TEMPLATE, jobs=2), AS_OF)
+    assert [p.read_bytes() for p in one.pdfs] == [p.read_bytes() for p in two.pdfs]
