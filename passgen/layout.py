@@ -119,9 +119,11 @@ class TemplateReader:
                                      f"{self.source} line {number}: {en}")
         return TemplateError(f"{self.source}：{zh}", f"{self.source}: {en}")
 
-    def keys(self, table: dict[str, Any], schema: str, where: str) -> None:
+    def keys(self, table: dict[str, Any], schema: str, where: str,
+             schemas: dict[str, set[str]] | None = None) -> None:
+        allowed = (schemas or _SCHEMA)[schema]
         for key in table:
-            if key not in _SCHEMA[schema]:
+            if key not in allowed:
                 raise self.fail(key, f"{where}中未知的项“{key}”", f"unknown key {key!r} in {where}")
 
     def number(self, table: dict[str, Any], key: str, where: str, default: float | None = None,
@@ -142,15 +144,19 @@ class TemplateReader:
                    self.number(table, "height_mm", where))
 
 
-def parse_template(data: bytes, source: str) -> CardTemplate:
-    """Validate template bytes into a CardTemplate; every fault names the template line."""
-    text = data.decode("utf-8", errors="replace")
-    r = TemplateReader(source, text)
+def read_toml(data: bytes, source: str) -> tuple[TemplateReader, dict[str, Any]]:
+    """A layout file's TOML and a reader that names its lines in errors."""
+    r = TemplateReader(source, data.decode("utf-8", errors="replace"))
     try:
-        doc = tomllib.loads(data.decode("utf-8"))
+        return r, tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise TemplateError(f"{source}：不是有效的TOML（{exc}）",
                             f"{source}: not valid TOML ({exc})") from None
+
+
+def parse_template(data: bytes, source: str) -> CardTemplate:
+    """Validate template bytes into a CardTemplate; every fault names the template line."""
+    r, doc = read_toml(data, source)
     r.keys(doc, "", "模板")
     if doc.get("format") != FORMAT:
         raise r.fail("format", f"format 必须是 {FORMAT}", f"format must be {FORMAT}")

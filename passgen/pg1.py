@@ -36,8 +36,43 @@ K_NAME, K_MASKED_ID, K_COLOUR, K_CATEGORY, K_RULES = -1, -2, -3, -4, -5
 
 
 def dumps(obj: Any) -> bytes:
-    """Deterministic CBOR (RFC 8949 §4.2.1: shortest forms, map keys in bytewise order)."""
-    return cbor2.dumps(obj, canonical=True)
+    """Deterministic CBOR (RFC 8949 §4.2.1): shortest forms, definite lengths, map keys in
+    the bytewise order of their encodings.  (cbor2's own canonical mode sorts keys length
+    first, the older RFC 7049 rule: the same for PG1's one-byte claim keys, not in general.)
+    Floats, which PG1 never uses, go through cbor2's canonical mode for their shortest form."""
+    if _has_float(obj):
+        return cbor2.dumps(obj, canonical=True)
+    return cbor2.dumps(_ordered(obj))
+
+
+def _key_bytes(key: Any) -> bytes:
+    return cbor2.dumps(_ordered(key))
+
+
+def _ordered(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        if all(type(k) is int for k in obj):  # the usual case, without encoding each key
+            keys = sorted(obj, key=lambda k: (0, k) if k >= 0 else (1, -1 - k))
+        else:
+            keys = sorted(obj, key=_key_bytes)
+        return {k: _ordered(obj[k]) for k in keys}
+    if isinstance(obj, (list, tuple)):
+        return [_ordered(v) for v in obj]
+    if isinstance(obj, cbor2.CBORTag):
+        return cbor2.CBORTag(obj.tag, _ordered(obj.value))
+    return obj
+
+
+def _has_float(obj: Any) -> bool:
+    if isinstance(obj, float):
+        return True
+    if isinstance(obj, Mapping):
+        return any(_has_float(k) or _has_float(v) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return any(_has_float(v) for v in obj)
+    if isinstance(obj, cbor2.CBORTag):
+        return _has_float(obj.value)
+    return False
 
 
 def encode_claims(c: Claims) -> bytes:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import re
 import string
-import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from reportlab.lib.colors import black
 from passgen import fonts
 from passgen.errors import RosterError, TemplateError
 from passgen.files import atomic_write
-from passgen.layout import PAGE_SIZES_MM, QUIET_MODULES, TemplateReader, load_template, pt
+from passgen.layout import PAGE_SIZES_MM, QUIET_MODULES, load_template, pt, read_toml
 from passgen.models import Colour, Location, RowError
 from passgen.qr import QrMatrix, encode
 from passgen.render import draw_mark, draw_qr, new_canvas
@@ -91,18 +90,11 @@ _SCHEMA = {
 
 
 def parse_poster_template(data: bytes, source: str) -> PosterTemplate:
-    text = data.decode("utf-8", errors="replace")
-    r = TemplateReader(source, text)
-    try:
-        doc = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise TemplateError(f"{source}：不是有效的TOML（{exc}）",
-                            f"{source}: not valid TOML ({exc})") from None
+    """Validate poster layout bytes; every fault names the template line."""
+    r, doc = read_toml(data, source)
 
     def keys(table: dict[str, Any], schema: str, where: str) -> None:
-        for key in table:
-            if key not in _SCHEMA[schema]:
-                raise r.fail(key, f"{where}中未知的项“{key}”", f"unknown key {key!r} in {where}")
+        r.keys(table, schema, where, _SCHEMA)
 
     keys(doc, "", "模板")
     if doc.get("format") != FORMAT:

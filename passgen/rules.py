@@ -116,6 +116,10 @@ class Clause:
         return ClauseMatch(self.id, self.colour, self.source)
 
 
+def _in_effect(start: dt.date | None, end: dt.date | None, day: dt.date) -> bool:
+    return (start is None or day >= start) and (end is None or day <= end)
+
+
 @dataclass(frozen=True)
 class Area:
     """A list of places at a risk level, effective from/until dates (inclusive)."""
@@ -128,7 +132,7 @@ class Area:
     source: str = ""
 
     def active(self, day: dt.date) -> bool:
-        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+        return _in_effect(self.start, self.end, day)
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,7 @@ class AbroadList:
     source: str = ""
 
     def active(self, day: dt.date) -> bool:
-        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+        return _in_effect(self.start, self.end, day)
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,11 @@ def test_decode_claims_rejects_non_deterministic_and_mistyped() -> None:
         pg1.decode_claims(cbor2.dumps(obj, canonical=True))
     obj = dict(cbor2.loads(good))
     obj[99] = "unknown keys are ignored"
-    assert pg1.decode_claims(cbor2.dumps(obj, canonical=True)) == claims
+    assert pg1.decode_claims(pg1.dumps(obj)) == claims
+    # RFC 8949 orders keys by their bytes (99 = 18 63 before -1 = 20), not length first as
+    # cbor2's canonical mode (RFC 7049) does: that order is refused
+    with pytest.raises(pg1.FormatProblem, match="deterministic"):
+        pg1.decode_claims(cbor2.dumps(obj, canonical=True))
 
 
 from hypothesis import given, settings  # noqa: E402
@@ -127,3 +131,16 @@ def test_fast_base45_decoder_agrees_with_the_base45_package(text: str) -> None:
     except ValueError:
         got = None
     assert got == expected
+
+
+@settings(max_examples=500)
+@given(st.dictionaries(st.one_of(st.integers(-2**40, 2**40), st.text(max_size=4)),
+                       st.one_of(st.integers(-2**64 + 1, 2**64 - 1), st.text(max_size=10),
+                                 st.binary(max_size=10), st.booleans(), st.none()),
+                       max_size=12))
+def test_dumps_orders_map_keys_bytewise(claims: dict[object, object]) -> None:
+    """RFC 8949 §4.2.1: keys sorted by their encoded bytes; decoding gives the same map."""
+    encoded = pg1.dumps(claims)
+    assert cbor2.loads(encoded) == claims
+    keys = [cbor2.dumps(k) for k in cbor2.loads(encoded)]
+    assert keys == sorted(keys)
