@@ -31,6 +31,7 @@ COSE_SIGN1_TAG = 18
 # A version-9 QR at error correction M holds 262 alphanumeric characters.
 MAX_TEXT = 1024  # anything longer is refused before decoding
 
+_PROTECTED_PREFIX = b"\xa2\x01\x27\x04\x48"  # map(2) 1: -8, 4: bstr(8)
 K_ISSUER, K_EXPIRES, K_ISSUED, K_SERIAL = 1, 4, 6, 7
 K_NAME, K_MASKED_ID, K_COLOUR, K_CATEGORY, K_RULES = -1, -2, -3, -4, -5
 
@@ -132,7 +133,10 @@ _CLAIM_CHECKS: dict[int, Callable[[Any], bool]] = {
 
 def decode_claims(payload: bytes) -> Claims:
     """Payload bytes → Claims; unknown keys are ignored, known ones must have their type."""
-    obj = loads_exact(payload, "claims")
+    try:
+        obj = cbor2.loads(payload)  # trailing bytes are caught by the re-encoding below
+    except Exception:
+        raise FormatProblem("claims", "payload is not valid CBOR") from None
     if not isinstance(obj, Mapping):
         raise FormatProblem("claims", "payload is not a CBOR map")
     try:
@@ -255,6 +259,11 @@ def unpack_cose(cose: bytes) -> Unpacked:
         raise FormatProblem("cose", "COSE_Sign1 members have the wrong types")
     if len(signature) != 64:
         raise FormatProblem("cose", "signature is not 64 bytes")
+    if len(protected) == 13 and protected.startswith(_PROTECTED_PREFIX):
+        kid = protected[5:]  # exactly {1: -8, 4: 8-byte kid}: the only form PG1 allows
+        if unprotected:
+            raise FormatProblem("cose", "unprotected header is not empty")
+        return Unpacked(cose, protected, kid, payload, signature)
     header = loads_exact(protected, "cose")
     if not isinstance(header, Mapping):
         raise FormatProblem("cose", "protected header is not a map")
@@ -265,7 +274,7 @@ def unpack_cose(cose: bytes) -> Unpacked:
         raise FormatProblem("cose", "protected header has no kid")
     if len(kid) != 8:
         raise FormatProblem("cose", "kid is not 8 bytes")
-    if set(header) != {1, 4} or protected != b"\xa2\x01\x27\x04\x48" + kid:
+    if set(header) != {1, 4} or protected != _PROTECTED_PREFIX + kid:
         raise FormatProblem("cose", "protected header is not exactly {1: -8, 4: kid}")
     if unprotected:
         raise FormatProblem("cose", "unprotected header is not empty")
