@@ -269,13 +269,10 @@ def unpack_cose(cose: bytes) -> Unpacked:
         raise FormatProblem("cose", "protected header is not a map")
     if header.get(1) != ALG_EDDSA:
         raise FormatProblem("cose", "protected header alg is not EdDSA (-8)")
-    kid = header.get(4)
-    if not isinstance(kid, bytes):
+    found = header.get(4)
+    if not isinstance(found, bytes):
         raise FormatProblem("cose", "protected header has no kid")
-    if len(kid) != 8:
+    if len(found) != 8:
         raise FormatProblem("cose", "kid is not 8 bytes")
-    if set(header) != {1, 4} or protected != _PROTECTED_PREFIX + kid:
-        raise FormatProblem("cose", "protected header is not exactly {1: -8, 4: kid}")
-    if unprotected:
-        raise FormatProblem("cose", "unprotected header is not empty")
-    return Unpacked(cose, protected, kid, payload, signature)
+    # any other header that decodes is not exactly {1: -8, 4: kid} in deterministic form
+    raise FormatProblem("cose", "protected header is not exactly {1: -8, 4: kid}")
