@@ -29,7 +29,7 @@ from passgen.models import Colour, Location, RowError
 from passgen.qr import QrMatrix, encode
 from passgen.render import draw_mark, draw_qr, new_canvas
 from passgen.report import write_table
-from passgen.roster import header_key
+from passgen.roster import cell_text, header_key
 from passgen.sheets import DEFAULT_LIMITS, Limits, read_sheets
 
 FORMAT = "passgen-poster/1"
@@ -187,14 +187,6 @@ class Venue:
     where: Location
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def read_venues(paths: Sequence[Path], limits: Limits = DEFAULT_LIMITS
                 ) -> Iterator[Venue | RowError]:
     """Every non-blank venue row as a Venue or a RowError (blank name or community)."""
@@ -214,7 +206,8 @@ def read_venues(paths: Sequence[Path], limits: Limits = DEFAULT_LIMITS
                                           f"{path.name} · {sheet.name}: no header with 名称 "
                                           "and 社区 in the first 30 rows")
                     continue
-                values = {f: _text(cells[i]) if i < len(cells) else "" for f, i in header.items()}
+                values = {f: cell_text(cells[i]) if i < len(cells) else ""
+                          for f, i in header.items()}
                 where = Location(path.name, sheet.name, number)
                 venue = Venue(values.get("venue", ""), values.get("community", ""),
                               values.get("address", ""), values.get("type", ""),

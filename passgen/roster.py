@@ -108,7 +108,8 @@ def map_header(cells: Sequence[Any]) -> dict[str, int]:
     return found
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A cell as trimmed text; a whole number that arrived as a float loses its ".0"."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -176,10 +177,10 @@ class _Row:
         if self.error is None:
             where = Location(self.where.file, self.where.sheet, self.where.row,
                              self.names.get(field, HEADER_OF[field]))
-            self.error = RowError(where, _text(value), zh, en)
+            self.error = RowError(where, cell_text(value), zh, en)
 
     def text(self, field: str) -> str:
-        return _text(self.raw(field))
+        return cell_text(self.raw(field))
 
     def date(self, field: str) -> dt.date | None:
         value = self.values[field]
@@ -198,7 +199,7 @@ class _Row:
             return False
         if isinstance(value, bool):
             return value
-        word = fold(_text(value))
+        word = fold(cell_text(value))
         if word in YES:
             return True
         if word not in NO:
@@ -234,7 +235,7 @@ def read_row(cells: Sequence[Any], header: Header, where: Location,
                "Excel stored the ID number as a number and destroyed its last digits: "
                "format the column as Text and type the number again")
     else:
-        id_text = _text(raw_id)
+        id_text = cell_text(raw_id)
         if not (id_text.isascii() and id_text.isalnum()):
             id_text = unicodedata.normalize("NFKC", id_text).replace(" ", "")
         checked, zh, en = idcard.normalise(id_text, ctx.as_of)
@@ -351,7 +352,7 @@ def find_header(cells: Sequence[Any]) -> Header | None:
     index = map_header(cells)
     if "name" not in index or "id_number" not in index or len(index) < 3:
         return None
-    return Header(index, {f: _text(cells[i]) for f, i in index.items()})
+    return Header(index, {f: cell_text(cells[i]) for f, i in index.items()})
 
 
 def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[Any]]],
@@ -385,7 +386,7 @@ def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[An
         return
     missing = [c.headers[0] for c in COLUMNS if c.required and c.field not in header.index]
     if missing:
-        found = "、".join(_text(c) for c in cells if _text(c)) or "（无）"
+        found = "、".join(cell_text(c) for c in cells if cell_text(c)) or "（无）"
         raise RosterError(
             f"{file} · {sheet}: 第{header_row}行的表头缺少必需的列：{'、'.join(missing)}。"
             f"找到的列：{found}",

@@ -116,35 +116,32 @@ class Clause:
         return ClauseMatch(self.id, self.colour, self.source)
 
 
-def _in_effect(start: dt.date | None, end: dt.date | None, day: dt.date) -> bool:
-    return (start is None or day >= start) and (end is None or day <= end)
+@dataclass(frozen=True)
+class Dated:
+    """A list in the rules file that applies from/until dates (both inclusive, both optional)."""
+
+    level: str
+    start: dt.date | None
+    end: dt.date | None
+    source: str
+
+    def active(self, day: dt.date) -> bool:
+        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
 
 
 @dataclass(frozen=True)
-class Area:
-    """A list of places at a risk level, effective from/until dates (inclusive)."""
+class Area(Dated):
+    """Places at a risk level (high, medium, severe)."""
 
-    level: str
-    codes: tuple[str, ...]
-    names: tuple[str, ...]
-    start: dt.date | None
-    end: dt.date | None
-    source: str = ""
-
-    def active(self, day: dt.date) -> bool:
-        return _in_effect(self.start, self.end, day)
+    codes: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
-class AbroadList:
-    level: str
-    countries: frozenset[str]
-    start: dt.date | None
-    end: dt.date | None
-    source: str = ""
+class AbroadList(Dated):
+    """Countries abroad counted as 疫情较重 (severe)."""
 
-    def active(self, day: dt.date) -> bool:
-        return _in_effect(self.start, self.end, day)
+    countries: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -280,9 +277,9 @@ def parse_rules(data: bytes, origin: str = "default.toml", base: Path | None = N
                 raise src.fail(f'"{name}"', f"地区“{name}”无法唯一识别（{found.problem}）",
                                f"area place {name!r} is {found.problem}", at)
             codes.append(found.code)
-        areas.append(Area(level, tuple(codes), tuple(raw.get("places", [])),
-                          _date(src, raw.get("from"), "from", at),
-                          _date(src, raw.get("until"), "until", at), str(raw.get("source", ""))))
+        areas.append(Area(level, _date(src, raw.get("from"), "from", at),
+                          _date(src, raw.get("until"), "until", at), str(raw.get("source", "")),
+                          tuple(codes), tuple(raw.get("places", []))))
     abroad: list[AbroadList] = []
     for index, raw in enumerate(doc.get("abroad", [])):
         at = src.table_start("abroad", index)
@@ -294,10 +291,10 @@ def parse_rules(data: bytes, origin: str = "default.toml", base: Path | None = N
             if name not in countries:
                 raise src.fail(f'"{name}"', f"“{name}”不在 [vocabulary] countries 中",
                                f"country {name!r} is not in [vocabulary] countries", at)
-        abroad.append(AbroadList(raw["level"], frozenset(raw.get("countries", [])),
-                                 _date(src, raw.get("from"), "from", at),
+        abroad.append(AbroadList(raw["level"], _date(src, raw.get("from"), "from", at),
                                  _date(src, raw.get("until"), "until", at),
-                                 str(raw.get("source", ""))))
+                                 str(raw.get("source", "")),
+                                 frozenset(raw.get("countries", []))))
 
     clauses: list[Clause] = []
     for index, raw in enumerate(doc.get("clause", [])):
