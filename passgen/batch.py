@@ -145,6 +145,7 @@ def _write_volumes(plan: list[tuple[str, list[Card]]], out_dir: Path, printing: 
         stale.unlink(missing_ok=True)             # journalled: nothing of theirs was printed
     batch_id = uuid.uuid4().hex
     files = [(f".{name}.{batch_id}.part", name) for name, _ in plan]
+    journalled = False
     try:
         for (tmp, _), (_, members) in zip(files, plan, strict=True):
             render_volume(out_dir / tmp, members, printing.template, advance, printing.duplex,
@@ -155,6 +156,7 @@ def _write_volumes(plan: list[tuple[str, list[Card]]], out_dir: Path, printing: 
             cards = [card for _, members in plan for card in members]
             superseded = ledger.begin_batch(batch_id, key.entry.issuer, key.entry.kid, cards,
                                             files, out_dir, now)
+            journalled = True
             _crash_point("ledger-pending")
             for index, (tmp, final) in enumerate(files):
                 os.replace(out_dir / tmp, out_dir / final)
@@ -164,8 +166,10 @@ def _write_volumes(plan: list[tuple[str, list[Card]]], out_dir: Path, printing: 
             _crash_point("all-renamed")
             ledger.complete_batch(batch_id)
     except BaseException:
-        for tmp, _ in files:  # the ledger never committed these: nothing was printed
-            (out_dir / tmp).unlink(missing_ok=True)
+        if not journalled:  # the ledger never knew these files: nothing was printed
+            for tmp, _ in files:
+                (out_dir / tmp).unlink(missing_ok=True)
+        # else the journal lets the next opening of the ledger finish the renames
         raise
     return [out_dir / final for _, final in files], superseded
 
