@@ -553,34 +553,54 @@ def keys_show(sources: tuple[Path, ...]) -> None:
     click.echo("\n".join(lines))
 
 
+def _checking_options(command: Any) -> Any:
+    """--trust, --revoked and --revoked-max-age, shared by verify and checkpoint."""
+    for option in reversed((
+        click.option("--trust", "trust_path", required=True,
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Trust list of accepted keys (passgen keys trust)."),
+        click.option("--revoked", "revoked_paths", multiple=True,
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Signed revocation list (passgen revocations export); may be "
+                          "repeated."),
+        click.option("--revoked-max-age", type=click.FloatRange(min=0), default=48,
+                     show_default=True,
+                     help="Warn when a revocation list is older than this many hours."),
+    )):
+        command = option(command)
+    return command
+
+
+def _load_checking(trust_path: Path, revoked_paths: tuple[Path, ...], moment: dt.datetime,
+                   max_age: float) -> tuple[keys.TrustList, Any]:
+    """The trust list and the revocation lists, with warnings when they look stale."""
+    from passgen import revocation
+
+    trust = keys.read_trust(trust_path)
+    revoked = revocation.load(list(revoked_paths), trust)
+    _warn_stale(trust, revoked, moment, max_age)
+    return trust, revoked
+
+
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--trust", "trust_path", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Trust list of accepted keys (passgen keys trust).")
+@_checking_options
 @click.option("--at", "at", callback=_moment,
               help="Check as of this time: YYYY-MM-DD (noon) or YYYY-MM-DDTHH:MM "
                    "(Asia/Shanghai). Default: now.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per code found.")
 @click.option("--dpi", type=click.IntRange(72, 600), default=200, show_default=True,
               help="Resolution for rasterising PDF pages.")
-@click.option("--revoked", "revoked_paths", multiple=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Signed revocation list (passgen revocations export); may be repeated.")
-@click.option("--revoked-max-age", type=click.FloatRange(min=0), default=48, show_default=True,
-              help="Warn when a revocation list is older than this many hours.")
 def verify(inputs: tuple[str, ...], trust_path: Path, at: dt.datetime | None, as_json: bool,
            dpi: int, revoked_paths: tuple[Path, ...], revoked_max_age: float) -> None:
     """Verify cards in INPUT files: PDFs, PNG/JPEG photos or scans, .txt files with one
     payload per line, or - for standard input.  Exit 0 only if every code is valid."""
-    from passgen import revocation, scan
+    from passgen import scan
     from passgen.checking import check_found
 
     moment = at or dt.datetime.now(SHANGHAI)
     with friendly_errors():
-        trust = keys.read_trust(trust_path)
-        revoked = revocation.load(list(revoked_paths), trust)
-        _warn_stale(trust, revoked, moment, revoked_max_age)
+        trust, revoked = _load_checking(trust_path, revoked_paths, moment, revoked_max_age)
         found: list[scan.Found] = []
         for item in inputs:
             if item == "-":
@@ -604,14 +624,7 @@ def verify(inputs: tuple[str, ...], trust_path: Path, at: dt.datetime | None, as
 
 
 @cli.command()
-@click.option("--trust", "trust_path", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Trust list of accepted keys (passgen keys trust).")
-@click.option("--revoked", "revoked_paths", multiple=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Signed revocation list (passgen revocations export); may be repeated.")
-@click.option("--revoked-max-age", type=click.FloatRange(min=0), default=48, show_default=True,
-              help="Warn when a revocation list is older than this many hours.")
+@_checking_options
 @click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Append every scan to this CSV: time, serial, verdict, colour "
                    "(never the name or ID number).")
@@ -624,12 +637,10 @@ def checkpoint(trust_path: Path, revoked_paths: tuple[Path, ...], revoked_max_ag
     scanner in keyboard mode types the payload and Enter) and shows a large verdict for
     each.  Stop with Ctrl-C or end of input."""
     from passgen import checkpoint as gate
-    from passgen import revocation
 
     with friendly_errors():
-        trust = keys.read_trust(trust_path)
-        revoked = revocation.load(list(revoked_paths), trust)
-    _warn_stale(trust, revoked, at or dt.datetime.now(SHANGHAI), revoked_max_age)
+        trust, revoked = _load_checking(trust_path, revoked_paths,
+                                        at or dt.datetime.now(SHANGHAI), revoked_max_age)
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR") \
         and os.environ.get("TERM", "") != "dumb"
     gate.run(sys.stdin, sys.stdout, trust, lambda: at or dt.datetime.now(SHANGHAI), revoked,
