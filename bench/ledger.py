@@ -45,8 +45,7 @@ def main() -> None:
                 who = dataclasses.replace(resident, id_number=f"{i:018d}",
                                           where=Location("bench.xlsx", "Sheet1", i + 2))
                 cards.append(Card(who, assessment,
-                                  dataclasses.replace(claims, serial=i.to_bytes(8, "big")), "",
-                                  AS_OF))
+                                  dataclasses.replace(claims, serial=i.to_bytes(8, "big")), ""))
             ledger.begin_batch(f"batch-{b}", "NC-XM-01", key.entry.kid, cards, [], folder,
                                day_start(AS_OF))
             ledger.complete_batch(f"batch-{b}")

@@ -51,8 +51,3 @@ def parse_date(value: object) -> dt.date | None:
         except ValueError:
             return None
     return None
-
-
-def parse_cli_date(text: str) -> dt.date:
-    """A date given on the command line as YYYY-MM-DD."""
-    return dt.date.fromisoformat(text)

@@ -13,7 +13,6 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 FONT = "WQYMicroHei"
-FONT_CREDIT = "WenQuanYi Micro Hei (文泉驿微米黑), Apache-2.0 / GPLv3 with font exception"
 
 
 def font_file() -> str:

@@ -310,6 +310,3 @@ class Ledger:
                            r[8], r[9], r[10], r[11], r[12], r[13], r[14])
                 for r in self.db.execute(sql, args)]
 
-
-def open_ledger(path: Path) -> Ledger:
-    return Ledger(path)

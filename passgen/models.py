@@ -168,4 +168,3 @@ class Card:
     assessment: Assessment
     claims: Claims
     payload: str
-    valid_until: dt.date

@@ -49,21 +49,6 @@ class QrMatrix:
         numbers = np.column_stack((starts, rows, ends - starts)).ravel().tolist()
         return ("{} {} {} 1 re " * len(starts)).format(*numbers) + "f"
 
-    def runs(self) -> list[tuple[int, int, int]]:
-        """Horizontal runs of dark modules as (row, first column, length)."""
-        out: list[tuple[int, int, int]] = []
-        for y, row in enumerate(self.rows):
-            x = 0
-            n = len(row)
-            while x < n:
-                if row[x]:
-                    start = x
-                    while x < n and row[x]:
-                        x += 1
-                    out.append((y, start, x - start))
-                else:
-                    x += 1
-        return out
 
 
 LEVELS = {"L": qrcode.constants.ERROR_CORRECT_L, "M": qrcode.constants.ERROR_CORRECT_M,
@@ -119,11 +104,9 @@ def qrcode_penalty(m: np.ndarray) -> int:
 
 @dataclass(frozen=True)
 class _Layout:
-    """Per version: data modules, the 8 mask patterns over them, and qrcode's format cells."""
+    """Per version: the 8 mask patterns over the data modules, and qrcode's format cells."""
 
-    data: np.ndarray
-    masks: tuple[np.ndarray, ...]
-    mask_stack: np.ndarray  # (8, n, n)
+    mask_stack: np.ndarray  # (8, n, n): where each mask flips a data module
     format_cells: tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]
     blank: np.ndarray  # left light while qrcode scores masks (format, dark module, version)
 
@@ -156,8 +139,7 @@ def _layout(version: int) -> _Layout:
                 (i // 2 + j // 3) % 2 == 0, (i * j) % 2 + (i * j) % 3 == 0,
                 ((i * j) % 2 + (i * j) % 3) % 2 == 0, ((i + j) % 2 + (i * j) % 3) % 2 == 0)
     data = ~function
-    masks = tuple(f & data for f in formulas)
-    return _Layout(data, masks, np.stack(masks), (vertical, horizontal), blank)
+    return _Layout(np.stack([f & data for f in formulas]), (vertical, horizontal), blank)
 
 
 def encode(text: str, error: str = "M") -> QrMatrix:
@@ -169,7 +151,7 @@ def encode(text: str, error: str = "M") -> QrMatrix:
     masked0 = np.asarray(code.to_image(add_quiet_zones=False)) < 128
     version = (masked0.shape[0] - 17) // 4
     layout = _layout(version)
-    plain = masked0 ^ layout.masks[0]
+    plain = masked0 ^ layout.mask_stack[0]
     candidates = plain[np.newaxis] ^ layout.mask_stack
     best_k = int(np.argmin(qrcode_penalties(candidates & ~layout.blank)))  # first minimum
     bits = qrcode.util.BCH_type_info((LEVELS[error] << 3) | best_k)

@@ -36,8 +36,11 @@ def test_same_matrix_for_any_text_and_level(text: str, level: str) -> None:
     assert encode(text, level) == encode_reference(text, level)
 
 
-def test_runs_merge_horizontal_modules() -> None:
+def test_path_operators_cover_exactly_the_dark_modules() -> None:
     matrix = encode("PG1:HELLO")
-    covered = {(row, col + i) for row, col, length in matrix.runs() for i in range(length)}
+    ops = matrix.path_operators().split()
+    assert ops[-1] == "f"
+    runs = [tuple(map(int, ops[i:i + 3])) for i in range(0, len(ops) - 1, 5)]
+    covered = {(row, col + i) for col, row, length in runs for i in range(length)}
     assert covered == {(r, c) for r, line in enumerate(matrix.rows) for c, v in enumerate(line)
                        if v}
