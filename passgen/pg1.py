@@ -10,13 +10,13 @@ import datetime as dt
 import hashlib
 import hmac
 import io
-import struct
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import base45
 import cbor2
+import numpy as np
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -41,9 +41,27 @@ def dumps(obj: Any) -> bytes:
     the bytewise order of their encodings.  (cbor2's own canonical mode sorts keys length
     first, the older RFC 7049 rule: the same for PG1's one-byte claim keys, not in general.)
     Floats, which PG1 never uses, go through cbor2's canonical mode for their shortest form."""
+    if type(obj) is dict and all(type(k) is int for k in obj) and _plain(obj.values()):
+        # a flat map with integer keys, such as PG1 claims: the common case, made quick
+        return cbor2.dumps({k: obj[k] for k in sorted(obj, key=_int_order)})
+    if type(obj) is list and _plain(obj):
+        return cbor2.dumps(obj)
     if _has_float(obj):
         return cbor2.dumps(obj, canonical=True)
     return cbor2.dumps(_ordered(obj))
+
+
+_PLAIN = frozenset((str, bytes, int))  # exact types: bool, float and containers are not
+
+
+def _plain(values: Iterable[Any]) -> bool:
+    return all(type(v) in _PLAIN for v in values)
+
+
+def _int_order(key: int) -> tuple[int, int]:
+    """Integers in the bytewise order of their CBOR encodings: unsigned ones (major type 0)
+    by value, then negative ones (major type 1) by magnitude."""
+    return (0, key) if key >= 0 else (1, -1 - key)
 
 
 def _key_bytes(key: Any) -> bytes:
@@ -53,7 +71,7 @@ def _key_bytes(key: Any) -> bytes:
 def _ordered(obj: Any) -> Any:
     if isinstance(obj, Mapping):
         if all(type(k) is int for k in obj):  # the usual case, without encoding each key
-            keys = sorted(obj, key=lambda k: (0, k) if k >= 0 else (1, -1 - k))
+            keys = sorted(obj, key=_int_order)
         else:
             keys = sorted(obj, key=_key_bytes)
         return {k: _ordered(obj[k]) for k in keys}
@@ -153,9 +171,13 @@ def decode_claims(payload: bytes) -> Claims:
     return Claims(
         issuer=obj[K_ISSUER], expires=obj[K_EXPIRES], issued_at=obj[K_ISSUED],
         serial=obj[K_SERIAL], name=obj[K_NAME], masked_id=obj[K_MASKED_ID],
-        colour=Colour(obj[K_COLOUR]), category=Category(obj[K_CATEGORY]),
+        colour=_COLOURS[obj[K_COLOUR]], category=_CATEGORIES[obj[K_CATEGORY]],
         rules_version=obj[K_RULES],
     )
+
+
+_COLOURS = {int(c): c for c in Colour}  # claim value → member, quicker than calling the enum
+_CATEGORIES = {int(c): c for c in Category}
 
 
 def protected_header(kid: bytes) -> bytes:
@@ -198,7 +220,22 @@ class Unpacked:
 
     @property
     def signed_bytes(self) -> bytes:
-        return sig_structure(self.protected, self.payload)
+        return _SIG1_HEAD + _bstr_head(len(self.protected)) + self.protected + b"\x40" \
+            + _bstr_head(len(self.payload)) + self.payload
+
+
+_SIG1_HEAD = b"\x84\x6aSignature1"  # array(4), text(10) (tests compare with sig_structure)
+
+
+def _bstr_head(size: int) -> bytes:
+    """The CBOR head of a byte string of ``size`` bytes, in its shortest form."""
+    if size < 24:
+        return bytes((0x40 + size,))
+    if size < 0x100:
+        return bytes((0x58, size))
+    if size < 0x10000:
+        return b"\x59" + size.to_bytes(2, "big")
+    return b"\x5a" + size.to_bytes(4, "big")
 
 
 B45_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
@@ -209,18 +246,20 @@ _B45_VALUES = bytes(B45_ALPHABET.index(chr(i)) if chr(i) in B45_ALPHABET else 25
 def b45decode(text: str) -> bytes:
     """Strict RFC 9285 decoding.  The ``base45`` package does the same in pure Python at
     about 100 µs per pass, two thirds of a checkpoint's budget beside Ed25519; this one
-    translates the whole text at once (tests compare both on arbitrary input)."""
+    translates the whole text at once and combines the triples with numpy (tests compare
+    both on arbitrary input)."""
     if not text.isascii():
         raise ValueError("not Base45")
     values = text.encode("ascii").translate(_B45_VALUES)
     if 255 in values or len(values) % 3 == 1:
         raise ValueError("not Base45")
-    words = [c + 45 * d + 2025 * e for c, d, e in zip(values[0::3], values[1::3],
-                                                        values[2::3], strict=False)]
-    if words and max(words) > 0xFFFF:
+    whole = len(values) - len(values) % 3
+    triples = np.frombuffer(values, np.uint8, whole).reshape(-1, 3).astype(np.uint32)
+    words = triples[:, 0] + 45 * triples[:, 1] + 2025 * triples[:, 2]
+    if words.size and int(words.max()) > 0xFFFF:
         raise ValueError("not Base45")
-    out = struct.pack(f">{len(words)}H", *words)
-    if len(values) % 3 == 2:
+    out = words.astype(">u2").tobytes()
+    if whole < len(values):
         last = values[-2] + 45 * values[-1]
         if last > 0xFF:
             raise ValueError("not Base45")
@@ -245,8 +284,36 @@ def unpack(text: str) -> Unpacked:
     return unpack_cose(unbase45(text))
 
 
+_USUAL_HEAD = b"\xd2\x84\x4d" + _PROTECTED_PREFIX  # tag 18, array(4), bstr(13) header
+
+
+def _unpack_usual(cose: bytes) -> Unpacked | None:
+    """The layout every pass passgen signs has, read by slicing: tag 18, [bstr(13)
+    {1: -8, 4: kid}, {}, bstr payload (shortest length form), bstr(64) signature].  Anything
+    else returns None and takes the general path, which decides exactly as before."""
+    if not cose.startswith(_USUAL_HEAD) or len(cose) < 84 or cose[16] != 0xA0:
+        return None
+    head = cose[17]
+    if 0x40 <= head < 0x58:
+        start, size = 18, head - 0x40
+    elif head == 0x58 and cose[18] >= 24:
+        start, size = 19, cose[18]
+    elif head == 0x59 and cose[18] > 0:
+        start, size = 20, int.from_bytes(cose[18:20], "big")
+    else:
+        return None
+    end = start + size
+    if len(cose) != end + 66 or cose[end:end + 2] != b"\x58\x40":
+        return None
+    return Unpacked(cose, cose[3:16], cose[8:16], cose[start:end], cose[end + 2:])
+
+
 def unpack_cose(cose: bytes) -> Unpacked:
     """Check the COSE_Sign1 structure of DESIGN.md §5 (also used by revocation lists)."""
+    return _unpack_usual(cose) or _unpack_general(cose)
+
+
+def _unpack_general(cose: bytes) -> Unpacked:
     obj = loads_exact(cose)
     if not isinstance(obj, cbor2.CBORTag) or obj.tag != COSE_SIGN1_TAG:
         raise FormatProblem("cose", "not a COSE_Sign1 (CBOR tag 18)")

@@ -129,3 +129,30 @@ def test_format_document_example_is_current() -> None:
     start = doc.index("<!-- example:start")
     end = doc.index("<!-- example:end -->") + len("<!-- example:end -->")
     assert doc[start:end] == make_vectors.example_markdown()
+
+
+def test_libsodium_and_openssl_agree_on_every_vector_signature() -> None:
+    """passgen verifies with libsodium; OpenSSL (via cryptography) must reach the same verdict
+    on every vector whose structure and key are sound, good signatures and bad alike."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    checked = {True: 0, False: 0}
+    for path in FILES:
+        vec = load(path)
+        try:
+            unpacked = pg1.unpack(vec["text"])
+        except pg1.FormatProblem:
+            continue
+        entry = trust_of(vec).find(unpacked.kid)
+        if entry is None:
+            continue
+        try:
+            Ed25519PublicKey.from_public_bytes(entry.public_key).verify(
+                unpacked.signature, unpacked.signed_bytes)
+            openssl = True
+        except InvalidSignature:
+            openssl = False
+        assert entry.signature_ok(unpacked.signature, unpacked.signed_bytes) is openssl, path
+        checked[openssl] += 1
+    assert checked[True] >= 5 and checked[False] >= 2, checked

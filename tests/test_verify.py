@@ -193,3 +193,68 @@ def test_fuzz_arbitrary_bytes(trust: keys.TrustList, text: str) -> None:
 @given(FUZZ_STRATEGIES["mutations of a valid pass"])
 def test_fuzz_mutations(trust: keys.TrustList, text: str) -> None:
     fuzz_check(trust, text)
+
+
+# The quick paths verification takes must decide exactly as the general ones.
+
+def _general_or_none(cose: bytes) -> pg1.Unpacked | None:
+    try:
+        return pg1._unpack_general(cose)
+    except pg1.FormatProblem:
+        return None
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(mutations(), st.binary(max_size=200).map(
+    lambda b: "PG1:" + base45.b45encode(b"\xd2\x84\x4d\xa2\x01\x27\x04\x48" + b).decode())))
+def test_quick_cose_layout_agrees_with_the_general_decoder(text: str) -> None:
+    try:
+        cose = pg1.unbase45(text)
+    except pg1.FormatProblem:
+        return
+    quick = pg1._unpack_usual(cose)
+    if quick is not None:  # when the quick path answers, the general one says the same
+        assert quick == _general_or_none(cose)
+
+
+def test_payload_lengths_in_long_forms_take_the_general_path(signing_key: keys.SigningKey) -> None:
+    cose = pg1.unbase45(payload(signing_key))
+    usual = pg1.unpack_cose(cose)
+    body = usual.payload
+    head = cose[:17]
+    for size_head in (b"\x59" + len(body).to_bytes(2, "big"), b"\x5a" + len(body).to_bytes(4, "big")):
+        longer = head + size_head + body + b"\x58\x40" + usual.signature
+        assert pg1._unpack_usual(longer) is None
+        assert pg1.unpack_cose(longer).payload == body  # cbor2 reads it; the signature decides
+
+
+def test_signed_bytes_are_the_sig_structure() -> None:
+    for size in (0, 1, 23, 24, 255, 256, 65535, 65536):
+        unpacked = pg1.Unpacked(b"", b"\xa2\x01\x27\x04\x48" + bytes(8), bytes(8),
+                                bytes(size), bytes(64))
+        assert unpacked.signed_bytes == pg1.sig_structure(unpacked.protected, unpacked.payload)
+
+
+def test_libsodium_and_openssl_agree_on_every_single_bit_flip(signing_key: keys.SigningKey) -> None:
+    """passgen verifies with libsodium; OpenSSL (cryptography), which signs, must agree."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    entry = signing_key.entry
+    public = Ed25519PublicKey.from_public_bytes(entry.public_key)
+    unpacked = pg1.unpack(payload(signing_key))
+    message = bytearray(unpacked.signature + unpacked.signed_bytes)
+    verdicts = []
+    for bit in range(len(message) * 8):
+        message[bit // 8] ^= 1 << (bit % 8)
+        signature, signed = bytes(message[:64]), bytes(message[64:])
+        try:
+            public.verify(signature, signed)
+            openssl = True
+        except InvalidSignature:
+            openssl = False
+        verdicts.append(openssl)
+        assert entry.signature_ok(signature, signed) is openssl, bit
+        message[bit // 8] ^= 1 << (bit % 8)
+    assert not any(verdicts)
+    assert entry.signature_ok(unpacked.signature, unpacked.signed_bytes)
