@@ -7,17 +7,37 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from qrcode import util
 
-from passgen.qr import encode, encode_reference, qrcode_penalty
+from passgen.qr import (
+    _penalties_arrays,
+    _penalties_packed,
+    encode,
+    encode_reference,
+    path_of,
+    qrcode_penalty,
+)
 
 ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 
 
 def test_penalty_equals_qrcode_lost_point() -> None:
+    """Both implementations (64-bit words up to 61 modules, boolean arrays beyond)."""
     rng = np.random.default_rng(7)
-    for size in (21, 25, 45, 53, 57):
-        for density in (0.1, 0.5, 0.9):
+    for size in (21, 25, 45, 53, 57, 61, 65, 77):
+        for density in (0.1, 0.3, 0.5, 0.7, 0.9):
             m = rng.random((size, size)) < density
-            assert qrcode_penalty(m) == util.lost_point(m.tolist())
+            assert qrcode_penalty(m) == util.lost_point(m.tolist()), (size, density)
+    finder_like = np.zeros((29, 29), dtype=bool)  # 1:1:3:1:1 with light space, both ways
+    finder_like[3, 2:9] = finder_like[3, 4] = True
+    finder_like[3, 3] = finder_like[3, 7] = False
+    finder_like[10:17, 20] = [True, False, True, True, True, False, True]
+    assert qrcode_penalty(finder_like) == util.lost_point(finder_like.tolist())
+
+
+def test_packed_and_array_penalties_agree() -> None:
+    rng = np.random.default_rng(11)
+    for size in range(21, 62, 4):
+        stack = rng.random((8, size, size)) < rng.random((8, 1, 1))
+        assert (_penalties_packed(stack) == _penalties_arrays(stack)).all(), size
 
 
 def test_same_matrix_as_qrcode_for_many_passes() -> None:
@@ -44,3 +64,9 @@ def test_path_operators_cover_exactly_the_dark_modules() -> None:
     covered = {(row, col + i) for col, row, length in runs for i in range(length)}
     assert covered == {(r, c) for r, line in enumerate(matrix.rows) for c, v in enumerate(line)
                        if v}
+
+
+def test_quick_path_operators_match_the_matrix() -> None:
+    for text in ("PG1:HELLO", "PG1:" + "A1" * 120, "hello, world"):  # the last: reference
+        code, matrix = path_of(text), encode(text)
+        assert code.size == matrix.size and code.operators == matrix.path_operators()
