@@ -34,6 +34,7 @@ def test_layout_is_exactly_design_section_5(signing_key: keys.SigningKey) -> Non
     assert list(claims) == [1, 4, 6, 7, -1, -2, -3, -4, -5]  # deterministic key order
     signing_key.private_key.public_key().verify(
         signature, cbor2.dumps(["Signature1", protected, b"", payload]))
+    assert cose == pg1.dumps(tag)  # deterministic CBOR, byte for byte
 
 
 def test_kid_is_sha256_prefix_of_raw_public_key(signing_key: keys.SigningKey) -> None:
@@ -131,6 +132,14 @@ def test_fast_base45_decoder_agrees_with_the_base45_package(text: str) -> None:
     except ValueError:
         got = None
     assert got == expected
+
+
+@settings(max_examples=2000)
+@given(st.binary(max_size=300))
+def test_fast_base45_encoder_agrees_with_the_base45_package(data: bytes) -> None:
+    text = pg1.b45encode(data)
+    assert text == base45.b45encode(data).decode("ascii")
+    assert pg1.b45decode(text) == data
 
 
 @settings(max_examples=500)
