@@ -83,9 +83,10 @@ def main() -> None:
     key = keys.generate("NC-XM-01", dt.date(2020, 1, 1), dt.date(2020, 12, 31),
                         hashlib.sha256(b"bench").digest())
     trust = keys.TrustList((key.entry,))
+    expected: set[str] = set()
     result = run_cards([roster(folder / "r.xlsx", n)], key, folder / "out", load_rules(),
-                       PrintOptions(load_template(), duplex=False), AS_OF)
-    expected = {o.card.payload for o in result.outcomes if o.card}
+                       PrintOptions(load_template(), duplex=False), AS_OF,
+                       on_outcome=lambda o: expected.add(o.card.payload) if o.card else None)
     at = dt.datetime(2020, 3, 26, 12, tzinfo=SHANGHAI)
     pdf = pdfium.PdfDocument(str(result.pdfs[0]))
     print(f"cards: {len(expected)} on {len(pdf)} sheets")

@@ -12,21 +12,24 @@ import re
 import signal
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
+from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import Protocol
 
 from passgen import fonts
 from passgen.errors import PassgenError
-from passgen.files import fsync_dir, fsync_file
+from passgen.files import atomic_write, fsync_dir, fsync_file
 from passgen.keys import SigningKey
 from passgen.layout import CardTemplate
-from passgen.ledger import Ledger
+from passgen.ledger import CardRecord, Ledger
 from passgen.models import Card, Location, Resident, RowError
 from passgen.passes import DEFAULT_VALID_DAYS, issue
-from passgen.render import render_volume, write_cards_pdf
-from passgen.report import RowOutcome, Totals, totals, write_report
+from passgen.qr import QrForm, forms_of
+from passgen.render import render_volume
+from passgen.report import ReportWriter, RowOutcome, Totals
 from passgen.roster import HEADER_OF, RowContext, SheetNotice, read_rosters
 from passgen.rules import Rules, evaluate
 from passgen.sheets import DEFAULT_LIMITS, Limits
@@ -35,17 +38,20 @@ from passgen.sheets import DEFAULT_LIMITS, Limits
 class Progress(Protocol):
     """Receives progress of long work (the CLI shows a bar on standard error)."""
 
-    def start(self, label: str, total: int) -> None: ...
+    def start(self, label: str, total: int | None) -> None: ...  # None: not known ahead
     def advance(self, n: int) -> None: ...
     def finish(self) -> None: ...
 
 
 @dataclass(frozen=True)
 class BatchResult:
-    outcomes: tuple[RowOutcome, ...]
+    """What a batch did.  Only the rejected rows are kept (a city's batch has too many
+    rows to hold); pass ``on_outcome`` to see every row as it is decided."""
+
     pdfs: tuple[Path, ...]
     report: Path
     totals: Totals
+    rejected: tuple[RowOutcome, ...] = ()
     notices: tuple[SheetNotice, ...] = ()
     superseded: tuple[bytes, ...] = ()  # serials revoked because these cards replace them
 
@@ -62,21 +68,20 @@ def _glyph_problem(resident: Resident) -> RowError | None:
 
 def assess_rows(paths: Sequence[Path], ctx: RowContext, rules: Rules,
                 key: SigningKey | None, valid_days: int, limits: Limits = DEFAULT_LIMITS,
-                notices: list[SheetNotice] | None = None) -> list[RowOutcome]:
-    """Every row of every roster to an outcome; with ``key`` None no card is signed."""
-    outcomes: list[RowOutcome] = []
+                notices: list[SheetNotice] | None = None) -> Iterator[RowOutcome]:
+    """Every row of every roster to an outcome, one at a time; with ``key`` None no card is
+    signed."""
     for row in read_rosters(paths, ctx, limits, notices):
         if isinstance(row, RowError):
-            outcomes.append(RowOutcome(row.where, row.name, "", error=row))
+            yield RowOutcome(row.where, row.name, "", error=row)
             continue
         problem = _glyph_problem(row)
         assessment = evaluate(row, ctx.as_of, rules) if problem is None else problem
         if isinstance(assessment, RowError):
-            outcomes.append(RowOutcome(row.where, row.name, row.masked_id, error=assessment))
+            yield RowOutcome(row.where, row.name, row.masked_id, error=assessment)
         else:
             card = issue(row, assessment, key, ctx.as_of, valid_days) if key else None
-            outcomes.append(RowOutcome(row.where, row.name, row.masked_id, assessment, card))
-    return outcomes
+            yield RowOutcome(row.where, row.name, row.masked_id, assessment, card)
 
 
 def check_key_window(key: SigningKey, as_of: dt.date) -> None:
@@ -107,7 +112,8 @@ def volume_name(community: str, part: int) -> str:
 
 
 def plan_volumes(cards: Sequence[Card], cards_per_volume: int) -> list[tuple[str, list[Card]]]:
-    """One PDF per community (in order of first appearance), split every N cards."""
+    """One PDF per community (in order of first appearance), split every N cards: the
+    volumes ``run_cards`` writes for these cards, as a list (for tests and planning)."""
     by_community: dict[str, list[Card]] = {}
     for card in cards:
         by_community.setdefault(card.resident.community, []).append(card)
@@ -128,89 +134,197 @@ def _crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _write_volumes(plan: list[tuple[str, list[Card]]], out_dir: Path, printing: PrintOptions,
-                   progress: Progress | None, ledger_path: Path | None, key: SigningKey,
-                   now: int) -> tuple[list[Path], list[bytes]]:
-    """Write the PDFs; with a ledger, journal the batch so PDFs and rows always agree."""
-    advance = progress.advance if progress else None
-    if ledger_path is None:
-        for name, members in plan:
-            write_cards_pdf(out_dir / name, members, printing.template, advance,
-                            printing.duplex, printing.hotline, printing.jobs)
-        return [out_dir / name for name, _ in plan], []
+QR_CHUNK = 64  # payloads per task sent to a worker process
 
-    with Ledger(ledger_path):  # opening it finishes or undoes any interrupted batch
-        pass
-    for stale in out_dir.glob(".cards-*.part"):  # orphans of a batch killed before it was
-        stale.unlink(missing_ok=True)             # journalled: nothing of theirs was printed
-    batch_id = uuid.uuid4().hex
-    files = [(f".{name}.{batch_id}.part", name) for name, _ in plan]
-    journalled = False
-    try:
-        for (tmp, _), (_, members) in zip(files, plan, strict=True):
-            render_volume(out_dir / tmp, members, printing.template, advance, printing.duplex,
-                          printing.hotline, printing.jobs)
-            fsync_file(out_dir / tmp)
-        _crash_point("pdfs-written")
-        with Ledger(ledger_path) as ledger:
-            cards = [card for _, members in plan for card in members]
-            superseded = ledger.begin_batch(batch_id, key.entry.issuer, key.entry.kid, cards,
-                                            files, out_dir, now)
-            journalled = True
-            _crash_point("ledger-pending")
-            for index, (tmp, final) in enumerate(files):
-                os.replace(out_dir / tmp, out_dir / final)
-                if index == 0:
-                    _crash_point("first-renamed")
-            fsync_dir(out_dir)
-            _crash_point("all-renamed")
-            ledger.complete_batch(batch_id)
-    except BaseException:
-        if not journalled:  # the ledger never knew these files: nothing was printed
-            for tmp, _ in files:
-                (out_dir / tmp).unlink(missing_ok=True)
-        # else the journal lets the next opening of the ledger finish the renames
-        raise
-    return [out_dir / final for _, final in files], superseded
+
+class _Volumes:
+    """Cards collect per community and a volume is rendered as soon as it is full, so
+    memory follows the volume size, not the roster.  With ``jobs`` > 1, worker processes
+    make each card's QR form (encoding and compression, most of the work) from the moment
+    it is signed, while the main process goes on reading and signing; the main process
+    lays out the pages.  Any ``jobs`` gives the same bytes."""
+
+    def __init__(self, out_dir: Path, printing: PrintOptions, suffix: str | None,
+                 pool: Pool | None) -> None:
+        self.out_dir = out_dir
+        self.printing = printing
+        self.per_volume = printing.sheets_per_volume * printing.template.per_page
+        self.suffix = suffix  # None: write each volume atomically under its final name
+        self.pool = pool
+        self.cards: dict[str, list[Card]] = {}
+        self.codes: dict[str, list[AsyncResult[list[QrForm]]]] = {}
+        self.unsent: dict[str, list[str]] = {}
+        self.parts: dict[str, int] = {}
+        self.files: list[tuple[str, str]] = []  # (file written, final name), as written
+        self.order: dict[str, int] = {}  # communities in order of first appearance
+        self.ranked: list[tuple[tuple[int, int], str]] = []  # ((community, part), final)
+
+    def add(self, card: Card) -> None:
+        community = card.resident.community
+        self.order.setdefault(community, len(self.order))
+        members = self.cards.setdefault(community, [])
+        members.append(card)
+        if self.pool is not None:
+            unsent = self.unsent.setdefault(community, [])
+            unsent.append(card.payload)
+            if len(unsent) == QR_CHUNK:
+                self._send(community)
+        if len(members) == self.per_volume:
+            self._render(community)
+
+    def _send(self, community: str) -> None:
+        assert self.pool is not None
+        texts, self.unsent[community] = self.unsent[community], []
+        self.codes.setdefault(community, []).append(
+            self.pool.apply_async(forms_of, (texts, self.printing.template.qr_error)))
+
+    def _render(self, community: str) -> None:
+        members = self.cards.pop(community)
+        codes: list[QrForm] | None = None
+        if self.pool is not None:
+            if self.unsent.get(community):
+                self._send(community)
+            codes = [form for task in self.codes.pop(community) for form in task.get()]
+        part = self.parts[community] = self.parts.get(community, 0) + 1
+        final = volume_name(community, part)
+        self.ranked.append(((self.order[community], part), final))
+        p = self.printing
+        if self.suffix is None:
+            atomic_write(self.out_dir / final, lambda tmp: render_volume(
+                tmp, members, p.template, None, p.duplex, p.hotline, codes))
+            self.files.append((final, final))
+            return
+        temporary = f".{final}.{self.suffix}.part"
+        render_volume(self.out_dir / temporary, members, p.template, None, p.duplex,
+                      p.hotline, codes)
+        fsync_file(self.out_dir / temporary)
+        self.files.append((temporary, final))
+
+    def finish(self) -> None:
+        for community in list(self.cards):
+            self._render(community)
+
+    def finals(self) -> list[Path]:
+        """The volumes by community (in order of first appearance), then part."""
+        return [self.out_dir / final for _, final in sorted(self.ranked)]
+
+    def discard(self) -> None:
+        """Remove temporary volumes (a batch that failed before its journal entry)."""
+        if self.suffix is not None:
+            for temporary, _ in self.files:
+                (self.out_dir / temporary).unlink(missing_ok=True)
+
+
+def _pool(jobs: int) -> Pool | None:
+    if jobs <= 1:
+        return None
+    import multiprocessing
+
+    return multiprocessing.get_context("fork").Pool(jobs)
 
 
 def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rules,
               printing: PrintOptions | CardTemplate, as_of: dt.date, community: str = "",
               valid_days: int = DEFAULT_VALID_DAYS, progress: Progress | None = None,
               limits: Limits = DEFAULT_LIMITS, ledger: Path | None = None,
-              now: int | None = None) -> BatchResult:
+              now: int | None = None,
+              on_outcome: Callable[[RowOutcome], None] | None = None) -> BatchResult:
     """Read, assess, sign and print: ``out_dir/cards-<community>-NNN.pdf`` volumes and
     ``out_dir/report.xlsx``.  With a ``ledger`` every card is recorded, and a resident's
-    earlier unexpired card is revoked (superseded) by the new one."""
+    earlier unexpired card is revoked (superseded) by the new one.
+
+    Rows stream through: each is decided, reported and, if it is a card, queued for its
+    community's volume, which is written when full.  With a ledger, volumes are written
+    under temporary names and the batch is journalled so PDFs and ledger always agree."""
     if isinstance(printing, CardTemplate):
         printing = PrintOptions(printing)
     check_key_window(key, as_of)
-    notices: list[SheetNotice] = []
-    outcomes = assess_rows(paths, RowContext(as_of, community), rules, key, valid_days, limits,
-                           notices)
     out_dir.mkdir(parents=True, exist_ok=True)
-    cards = [o.card for o in outcomes if o.card is not None]
-    per_volume = printing.sheets_per_volume * printing.template.per_page
-    if progress:
-        progress.start("制卡 printing cards", len(cards))
-    pdfs, superseded = _write_volumes(plan_volumes(cards, per_volume), out_dir, printing,
-                                      progress, ledger, key,
-                                      int(time.time()) if now is None else now)
-    if progress:
-        progress.finish()
-    report = out_dir / "report.xlsx"
-    write_report(report, outcomes, rules.version_hex, notices)
-    return BatchResult(tuple(outcomes), tuple(pdfs), report, totals(outcomes), tuple(notices),
+    notices: list[SheetNotice] = []
+    report = ReportWriter()
+    rejected: list[RowOutcome] = []
+    records: list[CardRecord] = []
+    batch_id = uuid.uuid4().hex
+    if ledger is not None:
+        with Ledger(ledger):  # opening it finishes or undoes any interrupted batch
+            pass
+        for stale in out_dir.glob(".cards-*.part"):  # orphans of a batch killed before it
+            stale.unlink(missing_ok=True)             # was journalled: nothing was printed
+    journalled = False
+    volumes = _Volumes(out_dir, printing, batch_id if ledger else None, None)
+    try:
+        with ExitStack() as stack:
+            pool = _pool(printing.jobs)
+            if pool is not None:
+                volumes.pool = stack.enter_context(pool)
+            if progress:
+                progress.start("读取、签发、印制 reading, signing, printing rows", None)
+            for outcome in assess_rows(paths, RowContext(as_of, community), rules, key,
+                                       valid_days, limits, notices):
+                report.add(outcome)
+                if outcome.card is not None:
+                    volumes.add(outcome.card)
+                    if ledger is not None:
+                        records.append(CardRecord.of(outcome.card))
+                else:
+                    rejected.append(outcome)
+                if on_outcome:
+                    on_outcome(outcome)
+                if progress:
+                    progress.advance(1)
+            volumes.finish()
+            if progress:
+                progress.finish()
+        superseded: list[bytes] = []
+        if ledger is not None:
+            _crash_point("pdfs-written")
+            journalled = True  # from here the journal decides what happens to the files
+            superseded = _journal(ledger, batch_id, key, records, volumes.files, out_dir,
+                                  int(time.time()) if now is None else now)
+    except BaseException:
+        if not journalled:  # the ledger never knew these files: nothing was printed
+            volumes.discard()
+        raise
+    report_path = out_dir / "report.xlsx"
+    report.save(report_path, rules.version_hex, notices)
+    return BatchResult(tuple(volumes.finals()), report_path,
+                       report.tally.totals(), tuple(rejected), tuple(notices),
                        tuple(superseded))
 
 
+def _journal(ledger_path: Path, batch_id: str, key: SigningKey, records: list[CardRecord],
+             files: list[tuple[str, str]], out_dir: Path, now: int) -> list[bytes]:
+    """Record the batch as pending, rename its volumes into place, mark it complete; a
+    crash at any point is finished or undone by the next opening of the ledger."""
+    with Ledger(ledger_path) as ledger:
+        superseded = ledger.begin_batch(batch_id, key.entry.issuer, key.entry.kid, records,
+                                        files, out_dir, now)
+        _crash_point("ledger-pending")
+        for index, (tmp, final) in enumerate(files):
+            os.replace(out_dir / tmp, out_dir / final)
+            if index == 0:
+                _crash_point("first-renamed")
+        fsync_dir(out_dir)
+        _crash_point("all-renamed")
+        ledger.complete_batch(batch_id)
+    return superseded
+
+
 def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules, as_of: dt.date,
-                  community: str = "", limits: Limits = DEFAULT_LIMITS) -> BatchResult:
+                  community: str = "", limits: Limits = DEFAULT_LIMITS,
+                  on_outcome: Callable[[RowOutcome], None] | None = None) -> BatchResult:
     """Validate only: the report, no cards."""
     notices: list[SheetNotice] = []
-    outcomes = assess_rows(paths, RowContext(as_of, community), rules, None, DEFAULT_VALID_DAYS,
-                           limits, notices)
+    report = ReportWriter()
+    rejected: list[RowOutcome] = []
+    for outcome in assess_rows(paths, RowContext(as_of, community), rules, None,
+                               DEFAULT_VALID_DAYS, limits, notices):
+        report.add(outcome)
+        if outcome.error is not None:
+            rejected.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = out_dir / "report.xlsx"
-    write_report(report, outcomes, rules.version_hex, notices)
-    return BatchResult(tuple(outcomes), (), report, totals(outcomes), tuple(notices))
+    report_path = out_dir / "report.xlsx"
+    report.save(report_path, rules.version_hex, notices)
+    return BatchResult((), report_path, report.tally.totals(), tuple(rejected), tuple(notices))

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,24 +37,40 @@ def friendly_errors() -> Iterator[None]:
 
 
 class _Bar:
-    """Progress on standard error through click's progress bar."""
+    """Progress on standard error: click's progress bar when the total is known, a running
+    count when it is not (rows stream in before anyone knows how many there are)."""
 
     def __init__(self) -> None:
         self.bar: Any = None
+        self.label = ""
+        self.count = 0
+        self.shown = 0.0
 
-    def start(self, label: str, total: int) -> None:
-        if sys.stderr.isatty():  # a log file gets the totals line, not a bar
+    def start(self, label: str, total: int | None) -> None:
+        if not sys.stderr.isatty():  # a log file gets the totals line, not a bar
+            return
+        if total is None:
+            self.label, self.count, self.shown = label, 0, 0.0
+            self.bar = "count"
+        else:
             self.bar = click.progressbar(length=total, label=label, file=sys.stderr)
             self.bar.__enter__()
 
     def advance(self, n: int) -> None:
-        if self.bar is not None:
+        if self.bar == "count":
+            self.count += n
+            if time.monotonic() - self.shown > 0.2:
+                self.shown = time.monotonic()
+                click.echo(f"\r{self.label}: {self.count:,}", nl=False, err=True)
+        elif self.bar is not None:
             self.bar.update(n)
 
     def finish(self) -> None:
-        if self.bar is not None:
+        if self.bar == "count":
+            click.echo(f"\r{self.label}: {self.count:,}", err=True)
+        elif self.bar is not None:
             self.bar.__exit__(None, None, None)
-            self.bar = None
+        self.bar = None
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -103,7 +120,7 @@ def _echo_outcomes(result: Any, rejected_word: str) -> None:
     """Rejections and unread sheets on standard error, then the totals line."""
     for notice in result.notices:
         click.echo(f"注意 notice: {notice.message}", err=True)
-    for o in result.outcomes:
+    for o in result.rejected:
         if o.error:
             click.echo(f"{rejected_word}: {o.error.message}", err=True)
     click.echo(result.totals.line(), err=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from passgen.errors import PassgenError
 from passgen.files import fsync_dir
-from passgen.models import Card
+from passgen.models import Card, Claims, Location
 
 SCHEMA_VERSION = 2
 DEFAULT_LEDGER = "passgen-ledger.sqlite"
@@ -55,6 +55,23 @@ MIGRATIONS: dict[int, Sequence[str]] = {
         "CREATE INDEX cards_community ON cards(community, issued_at)",
     ),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class CardRecord:
+    """What a batch hands the ledger of one card: small, so 100,000 of them stay small."""
+
+    claims: Claims
+    id_number: str
+    community: str
+    clauses: str
+    where: Location
+
+    @classmethod
+    def of(cls, card: Card) -> CardRecord:
+        r = card.resident
+        return cls(card.claims, r.id_number, r.community, "、".join(card.assessment.clause_ids),
+                   r.where)
 
 
 class LedgerError(PassgenError):
@@ -181,7 +198,7 @@ class Ledger:
         return hmac.new(self.secret, id_number.encode(), hashlib.sha256).digest()
 
     # --- batches ------------------------------------------------------------------------
-    def begin_batch(self, batch_id: str, issuer: str, kid: bytes, cards: Sequence[Card],
+    def begin_batch(self, batch_id: str, issuer: str, kid: bytes, cards: Sequence[CardRecord],
                     files: Sequence[tuple[str, str]], out_dir: Path, now: int) -> list[bytes]:
         """Record a batch whose PDFs are written under temporary names (``files`` holds
         (temporary, final) names in ``out_dir``): its cards, and the revocation of every
@@ -196,8 +213,8 @@ class Ledger:
                 (batch_id, now, issuer, kid, len(cards), str(out_dir.resolve()),
                  json.dumps(files, ensure_ascii=False)))
             for card in cards:
-                c, r = card.claims, card.resident
-                pseudonym = self.pseudonym(r.id_number)
+                c, w = card.claims, card.where
+                pseudonym = self.pseudonym(card.id_number)
                 older = self.db.execute(
                     "SELECT serial FROM cards WHERE pseudonym = ? AND serial != ? AND expires > ?"
                     " AND serial NOT IN (SELECT serial FROM revocations)",
@@ -206,9 +223,9 @@ class Ledger:
                     "INSERT OR IGNORE INTO cards (serial, issuer, kid, pseudonym, community,"
                     " colour, clauses, rules_version, issued_at, expires, batch_id, source_file,"
                     " source_sheet, source_row) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (c.serial, c.issuer, kid, pseudonym, r.community, int(c.colour),
-                     "、".join(card.assessment.clause_ids), c.rules_version, c.issued_at,
-                     c.expires, batch_id, r.where.file, r.where.sheet, r.where.row))
+                    (c.serial, c.issuer, kid, pseudonym, card.community, int(c.colour),
+                     card.clauses, c.rules_version, c.issued_at, c.expires, batch_id, w.file,
+                     w.sheet, w.row))
                 for (serial,) in older:
                     self.db.execute(
                         "INSERT OR IGNORE INTO revocations VALUES (?, ?, ?, ?)",

@@ -408,16 +408,16 @@ def run_posters(venues: Iterable[Venue | RowError], out_dir: Path, template: Pos
             atomic_write(path, write)
             pdfs.append(path)
     report = out_dir / "report.xlsx"
-    rows = [([o.where.file, o.where.sheet, o.where.row, o.venue, o.community,
-              "未印制" if o.error else "已印制",
-              f"【{o.error.where.column}】{o.error.zh} / {o.error.en}" if o.error else ""],
-             o.error is not None) for o in outcomes]
+    rows = [[o.where.file, o.where.sheet, o.where.row, o.venue, o.community,
+             "未印制" if o.error else "已印制",
+             f"【{o.error.where.column}】{o.error.zh} / {o.error.en}" if o.error else ""]
+            for o in outcomes]
     printed = sum(1 for o in outcomes if o.error is None)
     write_table(report, ("文件", "工作表", "行号", "名称", "社区", "结果", "说明"),
                 (22, 12, 6, 24, 14, 8, 70), rows,
                 [("读取行数 rows read", len(outcomes)), ("海报 posters", printed),
                  ("未印制 rejected", len(outcomes) - printed), ("模板 template", template.name),
-                 ("纸张 size", size)])
+                 ("纸张 size", size)], 5, "未印制")
     return PosterResult(tuple(outcomes), tuple(pdfs), report)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -251,46 +251,27 @@ def _modules(text: str, error: str) -> tuple[int, np.ndarray]:
 
 
 @dataclass(frozen=True)
-class QrPath:
-    """A symbol ready to draw: modules per side and its path operators."""
+class QrForm:
+    """A symbol ready to place as a PDF Form XObject: modules per side and its content
+    stream (fill black, then one ``re`` per run in module units), already Flate-compressed.
+    Worker processes make these, so compression, the largest cost of writing a card PDF,
+    is spread over the cores too."""
 
     size: int
-    operators: str
+    stream: bytes
 
 
-def _encode_chunk(args: tuple[list[str], str]) -> list[QrPath]:
-    texts, error = args
-    return [path_of(t, error) for t in texts]
-
-
-def path_of(text: str, error: str = "M") -> QrPath:
+def form_of(text: str, error: str = "M") -> QrForm:
+    """The QR form of ``text``: the same symbol as ``encode`` (tests compare them)."""
     if not _FAST_TEXT.match(text) or _LONG_DIGITS.search(text):
         matrix = encode_reference(text, error)
-        return QrPath(matrix.size, matrix.path_operators())
-    _, modules = _modules(text, error)
-    return QrPath(modules.shape[0], run_operators(modules))
+        size, operators = matrix.size, matrix.path_operators()
+    else:
+        _, modules = _modules(text, error)
+        size, operators = modules.shape[0], run_operators(modules)
+    return QrForm(size, zlib.compress(b"0 g " + operators.encode("ascii")))
 
 
-def paths_many(texts: Iterable[str], error: str = "M", jobs: int = 1,
-               chunk: int = 64) -> Iterator[QrPath]:
-    """The QR paths of ``texts``, in order, made by ``jobs`` worker processes while the
-    caller draws.  The output never depends on ``jobs``."""
-    if jobs <= 1:
-        for text in texts:
-            yield path_of(text, error)
-        return
-    import multiprocessing
-
-    def chunks() -> Iterator[tuple[list[str], str]]:
-        batch: list[str] = []
-        for text in texts:
-            batch.append(text)
-            if len(batch) == chunk:
-                yield batch, error
-                batch = []
-        if batch:
-            yield batch, error
-
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        for operators in pool.imap(_encode_chunk, chunks()):
-            yield from operators
+def forms_of(texts: list[str], error: str = "M") -> list[QrForm]:
+    """QR forms of several texts (what one worker process does per task)."""
+    return [form_of(t, error) for t in texts]

@@ -17,7 +17,7 @@ from pathlib import Path
 from reportlab import rl_config
 from reportlab.lib.colors import HexColor, black, white
 from reportlab.lib.rl_accel import escapePDF, fp_str
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
@@ -26,7 +26,7 @@ from passgen.dates import day_of
 from passgen.files import atomic_write
 from passgen.layout import QUIET_MODULES, CardTemplate, ColourStyle, TextItem, card_origins, pt
 from passgen.models import Card, Colour
-from passgen.qr import QrMatrix, QrPath, encode, paths_many
+from passgen.qr import QrForm, QrMatrix, form_of
 
 CROP_OFFSET_MM = 1.0
 CROP_LENGTH_MM = 4.0
@@ -120,20 +120,31 @@ def draw_mark(c: Canvas, style: ColourStyle, x: float, y: float, s: float) -> No
     c.restoreState()
 
 
-def draw_qr(c: Canvas, matrix: QrMatrix | QrPath, x: float, top: float, module: float) -> None:
+def draw_qr(c: Canvas, matrix: QrMatrix, x: float, top: float, module: float) -> None:
     """One vector path of merged horizontal runs; (x, top) is the symbol's top-left corner
     in points, without the quiet zone (the caller keeps it white)."""
     c.addLiteral(qr_operators(matrix, x, top, module))
 
 
-def qr_operators(matrix: QrMatrix | QrPath, x: float, top: float, module: float) -> str:
+def qr_operators(matrix: QrMatrix, x: float, top: float, module: float) -> str:
     """The operators of ``draw_qr``: the path is written in module units under one matrix,
     small integers, so it is fast to make and small in the PDF (one rectangle per module
-    tripled the file size).  ``matrix`` may be a QrPath, its operators made already (in a
-    worker process)."""
-    path = matrix.operators if isinstance(matrix, QrPath) else matrix.path_operators()
+    tripled the file size)."""
     return (f"q 0 g 1 0 0 1 {x:.3f} {top:.3f} cm {module:.4f} 0 0 {-module:.4f} 0 0 cm "
-            f"{path} Q")
+            f"{matrix.path_operators()} Q")
+
+
+def add_qr_form(c: Canvas, name: str, form: QrForm, x: float, top: float,
+                module: float) -> None:
+    """Register ``form`` as Form XObject ``name``: its stream is used as compressed already,
+    and the form's matrix places module (0, 0) at (x, top) points, ``module`` points a
+    module, y downwards.  Draw it with ``c.doForm(name)``."""
+    xobject = pdfdoc.PDFFormXObject(0, 0, form.size, form.size)
+    xobject.Matrix = pdfdoc.PDFArray([module, 0, 0, -module, x, top])
+    stream = pdfdoc.PDFStream(content=form.stream)
+    stream.dictionary["Filter"] = pdfdoc.PDFName("FlateDecode")  # reportlab adds no other
+    xobject.Contents = stream
+    c._doc.addForm(name, xobject)
 
 
 class TextOperators:
@@ -188,12 +199,13 @@ class CardSheetWriter:
         self.page_h = template.page_mm[1]
         self.canvas = new_canvas(path, template.page_mm, title)
         self.origins = card_origins(template)
-        self.pending: list[tuple[Card, QrMatrix | QrPath]] = []
+        self.pending: list[tuple[Card, QrForm]] = []
         self.text_ops = TextOperators(self.canvas, self.font)
         self.front_texts = self._placed(template.texts)
         self.back_texts = self._placed(template.back_texts)
         self.forms: set[str] = set()
         self.pages = 0
+        self.codes = 0
 
     # --- static parts -------------------------------------------------------------------
     def _front_form(self, colour: Colour) -> str:
@@ -262,11 +274,15 @@ class CardSheetWriter:
         c.restoreState()
 
     # --- one card side ------------------------------------------------------------------
-    def _qr(self, matrix: QrMatrix | QrPath) -> str:
+    def _qr(self, form: QrForm) -> str:
+        """Register the card's QR form (named by its place in the document); its name."""
         t = self.t
-        m = t.qr.width / (matrix.size + 2 * QUIET_MODULES)
-        return qr_operators(matrix, pt(t.qr.x + QUIET_MODULES * m),
-                            pt(t.card_mm[1] - t.qr.y - QUIET_MODULES * m), pt(m))
+        m = t.qr.width / (form.size + 2 * QUIET_MODULES)
+        name = f"qr{self.codes}"
+        self.codes += 1
+        add_qr_form(self.canvas, name, form, pt(t.qr.x + QUIET_MODULES * m),
+                    pt(t.card_mm[1] - t.qr.y - QUIET_MODULES * m), pt(m))
+        return name
 
     def _placed(self, items: Iterable[TextItem]) -> tuple[tuple[str, float, float, float,
                                                                    float], ...]:
@@ -280,22 +296,24 @@ class CardSheetWriter:
 
     def _side(self, slot: int, form: str, texts: tuple[tuple[str, float, float, float, float],
                                                        ...],
-              fields: dict[str, str], matrix: QrMatrix | QrPath | None = None) -> None:
-        """One card side in its slot: the static form, the texts and the QR, as literals."""
+              fields: dict[str, str], code: QrForm | None = None) -> None:
+        """One card side in its slot: the static form, the texts and the QR form."""
         x, y = self.origins[slot]
         c = self.canvas
         c.addLiteral(f"q 1 0 0 1 {fp_str(pt(x))} "
                      f"{fp_str(pt(self.page_h - y - self.t.card_mm[1]))} cm")
         c.doForm(form)
-        ops = [self.text_ops(text.format_map(fields), *where) for text, *where in texts]
-        if matrix is not None:
-            ops.append(self._qr(matrix))
-        c.addLiteral("0 g " + " ".join(ops) + " Q")
+        c.addLiteral("0 g " + " ".join(self.text_ops(text.format_map(fields), *where)
+                                       for text, *where in texts))
+        if code is not None:
+            c.doForm(self._qr(code))
+        c.addLiteral("Q")
 
     # --- pages --------------------------------------------------------------------------
-    def add(self, card: Card, matrix: QrMatrix | QrPath | None = None) -> None:
-        self.pending.append((card, matrix if matrix is not None
-                             else encode(card.payload, self.t.qr_error)))
+    def add(self, card: Card, code: QrForm | None = None) -> None:
+        """Add a card; ``code`` is its QR form when made elsewhere (a worker process)."""
+        self.pending.append((card, code if code is not None
+                             else form_of(card.payload, self.t.qr_error)))
         if len(self.pending) == self.t.per_page:
             self._emit()
 
@@ -328,14 +346,14 @@ class CardSheetWriter:
 
 def render_volume(path: Path, cards: Iterable[Card], template: CardTemplate,
                   progress: Callable[[int], None] | None = None, duplex: bool | None = None,
-                  hotline: str | None = None, jobs: int = 1) -> None:
+                  hotline: str | None = None, codes: Iterable[QrForm] | None = None) -> None:
     """Render ``cards`` N-up into ``path`` (the caller names, syncs and renames it:
-    ``write_cards_pdf`` atomically, the ledger's journal in its own order)."""
+    ``write_cards_pdf`` atomically, the ledger's journal in its own order).  ``codes``, when
+    given, are the cards' QR forms in the same order (made by worker processes)."""
     writer = CardSheetWriter(path, template, duplex, hotline)
-    members = list(cards)
-    codes = paths_many((c.payload for c in members), template.qr_error, jobs)
-    for card, code in zip(members, codes, strict=True):
-        writer.add(card, code)
+    forms = iter(codes) if codes is not None else None
+    for card in cards:
+        writer.add(card, next(forms) if forms is not None else None)
         if progress:
             progress(1)
     writer.close()
@@ -343,7 +361,7 @@ def render_volume(path: Path, cards: Iterable[Card], template: CardTemplate,
 
 def write_cards_pdf(path: Path, cards: Iterable[Card], template: CardTemplate,
                     progress: Callable[[int], None] | None = None, duplex: bool | None = None,
-                    hotline: str | None = None, jobs: int = 1) -> None:
+                    hotline: str | None = None) -> None:
     """Render ``cards`` N-up into ``path`` atomically."""
     atomic_write(path, lambda tmp: render_volume(tmp, cards, template, progress, duplex,
-                                                 hotline, jobs))
+                                                 hotline))

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from passgen.files import atomic_write
 from passgen.models import Assessment, Card, Colour, Location, RowError
@@ -18,6 +20,7 @@ from passgen.roster import SheetNotice
 HEADERS = ("文件", "工作表", "行号", "姓名", "身份证号（脱敏）", "结果", "颜色", "依据条款",
            "卡片编号", "说明")
 FILLS = {"card": "E2F0D9", "rejected": "F8CBAD"}
+REJECTED = "未制卡"
 
 
 @dataclass(frozen=True)
@@ -46,13 +49,6 @@ class Totals:
                 f"(绿码 {g}, 黄码 {y}, 红码 {r})")
 
 
-def totals(outcomes: Sequence[RowOutcome]) -> Totals:
-    colours = Counter(o.assessment.colour for o in outcomes if o.assessment)
-    rejected = sum(1 for o in outcomes if o.error)
-    return Totals(len(outcomes), len(outcomes) - rejected, rejected,
-                  (colours[Colour.GREEN], colours[Colour.YELLOW], colours[Colour.RED]))
-
-
 def _row(o: RowOutcome) -> list[object]:
     w = o.where
     if o.assessment is not None:
@@ -64,58 +60,130 @@ def _row(o: RowOutcome) -> list[object]:
     e = o.error
     column = f"【{e.where.column}】" if e.where.column else ""
     value = f"「{e.value}」" if e.value else ""
-    return [w.file, w.sheet, w.row, o.name, o.masked_id, "未制卡", "", "", "",
+    return [w.file, w.sheet, w.row, o.name, o.masked_id, REJECTED, "", "", "",
             f"{column}{value}{e.zh} / {e.en}"]
 
 
-def write_table(path: Path, headers: Sequence[str], widths: Sequence[int],
-                rows: Sequence[tuple[list[object], bool]],
-                summary: Sequence[tuple[str, object]]) -> None:
-    """An outcome report: one line per input row (filled green or, if ``bad``, red), a frozen
-    header and autofilter, and a summary sheet.  Written atomically; no cell is ever a
-    formula, whatever text the input held."""
-    book = Workbook(write_only=True)  # streams rows: fast and small for 100,000 lines
-    sheet = book.create_sheet("逐行结果")
-    sheet.freeze_panes = "A2"
-    for index, width in enumerate(widths):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    bold = Font(bold=True)
-    fills = {bad: PatternFill("solid", fgColor=FILLS["rejected" if bad else "card"])
-             for bad in (False, True)}
+class TableWriter:
+    """An outcome report written as rows arrive: one line per input row, filled red where
+    the ``outcome_column`` says ``bad_word`` and green elsewhere, a frozen header and
+    autofilter, and a summary sheet.  openpyxl's write-only mode keeps the rows in a
+    temporary file, not in memory; ``save`` writes the workbook atomically.  No cell is ever
+    a formula, whatever text the input held.
 
-    def cell(value: object, fill: PatternFill | None = None) -> WriteOnlyCell:
-        c = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str):
-            # a value like "=HYPERLINK(...)" from a roster stays text, never a formula
-            c.data_type = "s"
-        if fill is None:
+    The fills are two conditional-formatting rules, not a style on every cell: openpyxl
+    spends more on hashing per-cell styles than on writing the cells themselves."""
+
+    def __init__(self, headers: Sequence[str], widths: Sequence[int], outcome_column: int,
+                 bad_word: str) -> None:
+        self.book = Workbook(write_only=True)
+        self.sheet = sheet = self.book.create_sheet("逐行结果")
+        sheet.freeze_panes = "A2"
+        for index, width in enumerate(widths):
+            sheet.column_dimensions[get_column_letter(index + 1)].width = width
+        bold = Font(bold=True)
+        cells = []
+        for h in headers:
+            c = WriteOnlyCell(sheet, value=h)
             c.font = bold
-        else:
-            c.fill = fill
+            cells.append(c)
+        sheet.append(cells)
+        self.columns = len(headers)
+        self.outcome_column = outcome_column
+        self.bad_word = bad_word
+        self.rows = 0
+
+    def _text(self, value: str) -> WriteOnlyCell:
+        c = WriteOnlyCell(self.sheet, value=value)
+        c.data_type = "s"  # "=HYPERLINK(...)" from a roster stays text, never a formula
         return c
 
-    sheet.append([cell(h) for h in headers])
-    for values, bad in rows:
-        sheet.append([cell(v, fills[bad]) for v in values])
-    last = chr(ord("A") + len(headers) - 1)
-    sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
-    sheet2 = book.create_sheet("汇总")
-    for label, value in summary:
-        sheet2.append([label, value])
-    sheet2.column_dimensions["A"].width = 26
-    sheet2.column_dimensions["B"].width = 60
-    atomic_write(path, lambda tmp: book.save(tmp))
+    def append(self, values: Sequence[object]) -> None:
+        self.sheet.append([self._text(v) if isinstance(v, str) and v.startswith(_NOT_PLAIN)
+                           else v for v in values])
+        self.rows += 1
+
+    def save(self, path: Path, summary: Sequence[tuple[str, object]]) -> None:
+        last = get_column_letter(self.columns)
+        self.sheet.auto_filter.ref = f"A1:{last}{self.rows + 1}"
+        if self.rows:
+            cells = f"A2:{last}{self.rows + 1}"
+            column = get_column_letter(self.outcome_column + 1)
+            for formula, colour in ((f'${column}2="{self.bad_word}"', FILLS["rejected"]),
+                                    (f'${column}2<>"{self.bad_word}"', FILLS["card"])):
+                self.sheet.conditional_formatting.add(cells, FormulaRule(
+                    formula=[formula], fill=PatternFill("solid", bgColor=colour)))
+        sheet2 = self.book.create_sheet("汇总")
+        for label, value in summary:
+            sheet2.append([label, value])
+        sheet2.column_dimensions["A"].width = 26
+        sheet2.column_dimensions["B"].width = 60
+        atomic_write(path, lambda tmp: self.book.save(tmp))
 
 
-def write_report(path: Path, outcomes: Sequence[RowOutcome], rules_version: str,
+def write_table(path: Path, headers: Sequence[str], widths: Sequence[int],
+                rows: Iterable[Sequence[object]], summary: Sequence[tuple[str, object]],
+                outcome_column: int, bad_word: str) -> int:
+    """A whole outcome report at once (see ``TableWriter``); returns the rows written."""
+    table = TableWriter(headers, widths, outcome_column, bad_word)
+    for values in rows:
+        table.append(values)
+    table.save(path, summary)
+    return table.rows
+
+
+# openpyxl reads a string starting with "=" as a formula and "#N/A" and the like as errors
+_NOT_PLAIN = ("=", "#")
+
+
+class Tally:
+    """Totals kept as outcomes stream past (nothing else of them is kept)."""
+
+    def __init__(self) -> None:
+        self.rows = self.rejected = 0
+        self.colours: Counter[Colour] = Counter()
+
+    def add(self, o: RowOutcome) -> None:
+        self.rows += 1
+        if o.error is not None:
+            self.rejected += 1
+        elif o.assessment is not None:
+            self.colours[o.assessment.colour] += 1
+
+    def totals(self) -> Totals:
+        c = self.colours
+        return Totals(self.rows, self.rows - self.rejected, self.rejected,
+                      (c[Colour.GREEN], c[Colour.YELLOW], c[Colour.RED]))
+
+
+class ReportWriter:
+    """report.xlsx for a cards batch or a roster check, written as outcomes stream past."""
+
+    def __init__(self) -> None:
+        self.table = TableWriter(HEADERS, (22, 12, 6, 10, 22, 8, 8, 16, 20, 70),
+                                 HEADERS.index("结果"), REJECTED)
+        self.tally = Tally()
+
+    def add(self, o: RowOutcome) -> None:
+        self.tally.add(o)
+        self.table.append(_row(o))
+
+    def save(self, path: Path, rules_version: str, notices: Sequence[SheetNotice] = ()) -> None:
+        t = self.tally.totals()
+        summary: list[tuple[str, object]] = [
+            ("读取行数 rows read", t.rows), ("制卡 cards", t.cards),
+            ("未制卡 rejected", t.rejected), ("绿码 green", t.by_colour[0]),
+            ("黄码 yellow", t.by_colour[1]), ("红码 red", t.by_colour[2]),
+            ("规则版本 rules version", rules_version)]
+        summary += [(f"未读取的工作表 sheet not read: {n.file} · {n.sheet}", f"{n.zh} / {n.en}")
+                    for n in notices]
+        self.table.save(path, summary)
+
+
+def write_report(path: Path, outcomes: Iterable[RowOutcome], rules_version: str,
                  notices: Sequence[SheetNotice] = ()) -> None:
-    """Write report.xlsx atomically."""
-    t = totals(outcomes)
-    summary: list[tuple[str, object]] = [
-        ("读取行数 rows read", t.rows), ("制卡 cards", t.cards), ("未制卡 rejected", t.rejected),
-        ("绿码 green", t.by_colour[0]), ("黄码 yellow", t.by_colour[1]),
-        ("红码 red", t.by_colour[2]), ("规则版本 rules version", rules_version)]
-    summary += [(f"未读取的工作表 sheet not read: {n.file} · {n.sheet}", f"{n.zh} / {n.en}")
-                for n in notices]
-    write_table(path, HEADERS, (22, 12, 6, 10, 22, 8, 8, 16, 20, 70),
-                [(_row(o), o.error is not None) for o in outcomes], summary)
+    """Write report.xlsx atomically from outcomes already at hand."""
+    report = ReportWriter()
+    for o in outcomes:
+        report.add(o)
+    report.save(path, rules_version, notices)

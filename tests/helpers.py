@@ -59,3 +59,22 @@ def write_roster(path: Path, rows: list[dict[str, Any]], headers: list[str] | No
                 cell.data_type = "s"  # a clerk's text that looks like a formula
     book.save(path)
     return path
+
+
+class Collected:
+    """A batch result together with every outcome it streamed past (tests want them all)."""
+
+    def __init__(self, result: Any, outcomes: list[Any]) -> None:
+        self.result = result
+        self.outcomes = outcomes
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.result, name)
+
+
+def run_collecting(*args: Any, **kwargs: Any) -> Collected:
+    """``run_cards`` keeping every row's outcome through its ``on_outcome`` hook."""
+    from passgen.batch import run_cards
+
+    outcomes: list[Any] = []
+    return Collected(run_cards(*args, on_outcome=outcomes.append, **kwargs), outcomes)

@@ -16,10 +16,9 @@ from typing import Any
 import pypdfium2 as pdfium
 import pytest
 from click.testing import CliRunner
-from helpers import AS_OF, fixed_key, make_id, row, write_roster
+from helpers import AS_OF, fixed_key, make_id, row, run_collecting, write_roster
 
 from passgen import keys, revocation
-from passgen.batch import run_cards
 from passgen.cli import cli
 from passgen.dates import SHANGHAI, day_start
 from passgen.errors import KeyFileError
@@ -37,8 +36,8 @@ ROWS = [row(姓名="王建国"), row(姓名="李秀英", 身份证号=make_id(dt
 def batch(tmp: Path, rows: list[dict[str, Any]], ledger: Path, as_of: dt.date = AS_OF,
           out: str = "out", key: keys.SigningKey | None = None) -> Any:
     roster = write_roster(tmp / f"{out}.xlsx", rows)
-    return run_cards([roster], key or fixed_key(), tmp / out, load_rules(), TEMPLATE, as_of,
-                     ledger=ledger, now=day_start(as_of) + 10 * 3600)
+    return run_collecting([roster], key or fixed_key(), tmp / out, load_rules(), TEMPLATE,
+                          as_of, ledger=ledger, now=day_start(as_of) + 10 * 3600)
 
 
 def at(day: dt.date) -> dt.datetime:

@@ -12,7 +12,7 @@ from passgen.qr import (
     _penalties_packed,
     encode,
     encode_reference,
-    path_of,
+    form_of,
     qrcode_penalty,
 )
 
@@ -66,7 +66,10 @@ def test_path_operators_cover_exactly_the_dark_modules() -> None:
                        if v}
 
 
-def test_quick_path_operators_match_the_matrix() -> None:
+def test_qr_forms_hold_exactly_the_matrix() -> None:
+    import zlib
+
     for text in ("PG1:HELLO", "PG1:" + "A1" * 120, "hello, world"):  # the last: reference
-        code, matrix = path_of(text), encode(text)
-        assert code.size == matrix.size and code.operators == matrix.path_operators()
+        form, matrix = form_of(text), encode(text)
+        assert form.size == matrix.size
+        assert zlib.decompress(form.stream).decode() == "0 g " + matrix.path_operators()

@@ -5,6 +5,7 @@ from helpers import AS_OF, make_id, row, write_roster
 from openpyxl import load_workbook
 
 from passgen.batch import check_rosters
+from passgen.report import write_table
 from passgen.rules import load_rules
 
 
@@ -21,17 +22,32 @@ def test_report_has_one_line_per_row_and_never_a_formula(tmp_path: Path) -> None
     assert len(rows) == 3
     for cells in rows:
         for cell in cells:
-            assert cell.data_type != "f"
+            assert cell.data_type not in ("f", "e")
     assert rows[1][3].value == "=HYPERLINK(\"http://x\")"
     assert rows[2][5].value == "未制卡" and "身份证号" in rows[2][9].value
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:J4"
+    # every line is filled by its outcome: red where 结果 (column F) says 未制卡, else green
+    [fills] = list(sheet.conditional_formatting)
+    assert str(fills.sqref) == "A2:J4"
+    rules = {r.formula[0]: r.dxf.fill.bgColor.rgb[-6:] for r in fills.rules}
+    assert rules == {'$F2="未制卡"': "F8CBAD", '$F2<>"未制卡"': "E2F0D9"}
     summary = dict(book["汇总"].iter_rows(values_only=True))
     assert summary["读取行数 rows read"] == 3 and summary["未制卡 rejected"] == 1
+
+
+def test_text_that_looks_like_a_formula_or_an_error_stays_text(tmp_path: Path) -> None:
+    values = ["=1+1", "#N/A", "#REF!", "+1", "-1", "@A1", "plain", 7]
+    count = write_table(tmp_path / "t.xlsx", ["a"] * len(values), [8] * len(values), [values],
+                        [], 0, "x")
+    assert count == 1
+    [cells] = load_workbook(tmp_path / "t.xlsx")["逐行结果"].iter_rows(min_row=2)
+    assert [c.value for c in cells] == values
+    assert [c.data_type for c in cells] == ["s"] * 7 + ["n"]
 
 
 def test_name_the_font_cannot_print_is_rejected(tmp_path: Path) -> None:
     roster = write_roster(tmp_path / "r.xlsx", [row(姓名="张\U00020000")])
     result = check_rosters([roster], tmp_path, load_rules(), AS_OF)
-    [outcome] = result.outcomes
+    [outcome] = result.rejected
     assert outcome.error is not None and outcome.error.where.column == "姓名"
     assert "\U00020000" in outcome.error.zh
