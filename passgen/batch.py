@@ -27,8 +27,7 @@ from passgen.layout import CardTemplate
 from passgen.ledger import CardRecord, Ledger
 from passgen.models import Card, Location, Resident, RowError
 from passgen.passes import DEFAULT_VALID_DAYS, issue
-from passgen.qr import QrForm, forms_of
-from passgen.render import render_volume
+from passgen.render import qr_pages, render_volume
 from passgen.report import ReportWriter, RowOutcome, Totals
 from passgen.roster import HEADER_OF, RowContext, SheetNotice, read_rosters
 from passgen.rules import Rules, evaluate
@@ -134,7 +133,7 @@ def _crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-QR_CHUNK = 64  # payloads per task sent to a worker process
+QR_PAGES = 6  # pages of QR codes per task sent to a worker process
 
 
 class _Volumes:
@@ -149,10 +148,11 @@ class _Volumes:
         self.out_dir = out_dir
         self.printing = printing
         self.per_volume = printing.sheets_per_volume * printing.template.per_page
+        self.chunk = QR_PAGES * printing.template.per_page  # whole pages, from a volume start
         self.suffix = suffix  # None: write each volume atomically under its final name
         self.pool = pool
         self.cards: dict[str, list[Card]] = {}
-        self.codes: dict[str, list[AsyncResult[list[QrForm]]]] = {}
+        self.codes: dict[str, list[AsyncResult[list[bytes]]]] = {}
         self.unsent: dict[str, list[str]] = {}
         self.parts: dict[str, int] = {}
         self.files: list[tuple[str, str]] = []  # (file written, final name), as written
@@ -167,7 +167,7 @@ class _Volumes:
         if self.pool is not None:
             unsent = self.unsent.setdefault(community, [])
             unsent.append(card.payload)
-            if len(unsent) == QR_CHUNK:
+            if len(unsent) == self.chunk:
                 self._send(community)
         if len(members) == self.per_volume:
             self._render(community)
@@ -176,15 +176,15 @@ class _Volumes:
         assert self.pool is not None
         texts, self.unsent[community] = self.unsent[community], []
         self.codes.setdefault(community, []).append(
-            self.pool.apply_async(forms_of, (texts, self.printing.template.qr_error)))
+            self.pool.apply_async(qr_pages, (texts, self.printing.template)))
 
     def _render(self, community: str) -> None:
         members = self.cards.pop(community)
-        codes: list[QrForm] | None = None
+        codes: list[bytes] | None = None
         if self.pool is not None:
             if self.unsent.get(community):
                 self._send(community)
-            codes = [form for task in self.codes.pop(community) for form in task.get()]
+            codes = [page for task in self.codes.pop(community) for page in task.get()]
         part = self.parts[community] = self.parts.get(community, 0) + 1
         final = volume_name(community, part)
         self.ranked.append(((self.order[community], part), final))

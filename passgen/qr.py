@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import re
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -250,28 +249,10 @@ def _modules(text: str, error: str) -> tuple[int, np.ndarray]:
     return version, final
 
 
-@dataclass(frozen=True)
-class QrForm:
-    """A symbol ready to place as a PDF Form XObject: modules per side and its content
-    stream (fill black, then one ``re`` per run in module units), already Flate-compressed.
-    Worker processes make these, so compression, the largest cost of writing a card PDF,
-    is spread over the cores too."""
-
-    size: int
-    stream: bytes
-
-
-def form_of(text: str, error: str = "M") -> QrForm:
-    """The QR form of ``text``: the same symbol as ``encode`` (tests compare them)."""
+def run_path(text: str, error: str = "M") -> tuple[int, str]:
+    """Modules per side and ``run_operators`` of the symbol ``encode`` makes for ``text``."""
     if not _FAST_TEXT.match(text) or _LONG_DIGITS.search(text):
         matrix = encode_reference(text, error)
-        size, operators = matrix.size, matrix.path_operators()
-    else:
-        _, modules = _modules(text, error)
-        size, operators = modules.shape[0], run_operators(modules)
-    return QrForm(size, zlib.compress(b"0 g " + operators.encode("ascii")))
-
-
-def forms_of(texts: list[str], error: str = "M") -> list[QrForm]:
-    """QR forms of several texts (what one worker process does per task)."""
-    return [form_of(t, error) for t in texts]
+        return matrix.size, matrix.path_operators()
+    _, modules = _modules(text, error)
+    return modules.shape[0], run_operators(modules)

@@ -11,7 +11,8 @@ byte-identical files.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import zlib
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from reportlab import rl_config
@@ -26,7 +27,7 @@ from passgen.dates import day_of
 from passgen.files import atomic_write
 from passgen.layout import QUIET_MODULES, CardTemplate, ColourStyle, TextItem, card_origins, pt
 from passgen.models import Card, Colour
-from passgen.qr import QrForm, QrMatrix, form_of
+from passgen.qr import QrMatrix, run_path
 
 CROP_OFFSET_MM = 1.0
 CROP_LENGTH_MM = 4.0
@@ -134,16 +135,38 @@ def qr_operators(matrix: QrMatrix, x: float, top: float, module: float) -> str:
             f"{matrix.path_operators()} Q")
 
 
-def add_qr_form(c: Canvas, name: str, form: QrForm, x: float, top: float,
-                module: float) -> None:
-    """Register ``form`` as Form XObject ``name``: its stream is used as compressed already,
-    and the form's matrix places module (0, 0) at (x, top) points, ``module`` points a
-    module, y downwards.  Draw it with ``c.doForm(name)``."""
-    xobject = pdfdoc.PDFFormXObject(0, 0, form.size, form.size)
-    xobject.Matrix = pdfdoc.PDFArray([module, 0, 0, -module, x, top])
-    stream = pdfdoc.PDFStream(content=form.stream)
-    stream.dictionary["Filter"] = pdfdoc.PDFName("FlateDecode")  # reportlab adds no other
-    xobject.Contents = stream
+def qr_page(payloads: list[str], template: CardTemplate) -> bytes:
+    """The QR codes of one page of cards (card ``i`` in slot ``i``) as one content stream
+    in page coordinates, Flate-compressed: each code a path of runs in module units under
+    its own matrix, integers only.  Worker processes make these, so encoding and
+    compression, most of the work of a card PDF, are spread over the cores; compressing
+    a page's codes together keeps the file small."""
+    t = template
+    page_h = t.page_mm[1]
+    parts = ["0 g"]
+    for (x, y), text in zip(card_origins(t), payloads, strict=False):
+        size, path = run_path(text, t.qr_error)
+        m = t.qr.width / (size + 2 * QUIET_MODULES)
+        left, top = pt(x + t.qr.x + QUIET_MODULES * m), pt(page_h - y - t.qr.y - QUIET_MODULES * m)
+        parts.append(f"q 1 0 0 1 {left:.3f} {top:.3f} cm {pt(m):.4f} 0 0 {-pt(m):.4f} 0 0 cm "
+                     f"{path} Q")
+    return zlib.compress(" ".join(parts).encode("ascii"))
+
+
+def qr_pages(payloads: list[str], template: CardTemplate) -> list[bytes]:
+    """``qr_page`` for consecutive pages of ``payloads`` (one worker task)."""
+    n = template.per_page
+    return [qr_page(payloads[i:i + n], template) for i in range(0, len(payloads), n)]
+
+
+def add_page_form(c: Canvas, name: str, stream: bytes, size: tuple[float, float]) -> None:
+    """Register a compressed page-sized content ``stream`` as Form XObject ``name`` (used as
+    compressed already: reportlab adds no other filter).  Draw it with ``c.doForm(name)``."""
+    xobject = pdfdoc.PDFFormXObject(0, 0, *size)
+    xobject.Resources = pdfdoc.PDFDictionary({})  # paths only: no fonts, no images
+    content = pdfdoc.PDFStream(content=stream)
+    content.dictionary["Filter"] = pdfdoc.PDFName("FlateDecode")
+    xobject.Contents = content
     c._doc.addForm(name, xobject)
 
 
@@ -199,13 +222,12 @@ class CardSheetWriter:
         self.page_h = template.page_mm[1]
         self.canvas = new_canvas(path, template.page_mm, title)
         self.origins = card_origins(template)
-        self.pending: list[tuple[Card, QrForm]] = []
+        self.pending: list[Card] = []
         self.text_ops = TextOperators(self.canvas, self.font)
         self.front_texts = self._placed(template.texts)
         self.back_texts = self._placed(template.back_texts)
         self.forms: set[str] = set()
         self.pages = 0
-        self.codes = 0
 
     # --- static parts -------------------------------------------------------------------
     def _front_form(self, colour: Colour) -> str:
@@ -274,16 +296,6 @@ class CardSheetWriter:
         c.restoreState()
 
     # --- one card side ------------------------------------------------------------------
-    def _qr(self, form: QrForm) -> str:
-        """Register the card's QR form (named by its place in the document); its name."""
-        t = self.t
-        m = t.qr.width / (form.size + 2 * QUIET_MODULES)
-        name = f"qr{self.codes}"
-        self.codes += 1
-        add_qr_form(self.canvas, name, form, pt(t.qr.x + QUIET_MODULES * m),
-                    pt(t.card_mm[1] - t.qr.y - QUIET_MODULES * m), pt(m))
-        return name
-
     def _placed(self, items: Iterable[TextItem]) -> tuple[tuple[str, float, float, float,
                                                                    float], ...]:
         """Template texts with their positions and widths in points on the card."""
@@ -296,8 +308,8 @@ class CardSheetWriter:
 
     def _side(self, slot: int, form: str, texts: tuple[tuple[str, float, float, float, float],
                                                        ...],
-              fields: dict[str, str], code: QrForm | None = None) -> None:
-        """One card side in its slot: the static form, the texts and the QR form."""
+              fields: dict[str, str]) -> None:
+        """One card side in its slot: the static form and the texts."""
         x, y = self.origins[slot]
         c = self.canvas
         c.addLiteral(f"q 1 0 0 1 {fp_str(pt(x))} "
@@ -305,25 +317,30 @@ class CardSheetWriter:
         c.doForm(form)
         c.addLiteral("0 g " + " ".join(self.text_ops(text.format_map(fields), *where)
                                        for text, *where in texts))
-        if code is not None:
-            c.doForm(self._qr(code))
         c.addLiteral("Q")
 
     # --- pages --------------------------------------------------------------------------
-    def add(self, card: Card, code: QrForm | None = None) -> None:
-        """Add a card; ``code`` is its QR form when made elsewhere (a worker process)."""
-        self.pending.append((card, code if code is not None
-                             else form_of(card.payload, self.t.qr_error)))
+    def add(self, card: Card) -> None:
+        self.pending.append(card)
         if len(self.pending) == self.t.per_page:
-            self._emit()
+            self.emit()
 
-    def _emit(self) -> None:
+    def emit(self, codes: bytes | None = None) -> None:
+        """Lay out the pending cards on a front page (and its back); ``codes`` is their
+        ``qr_page`` when made elsewhere (a worker process)."""
+        if not self.pending:
+            return
+        if codes is None:
+            codes = qr_page([card.payload for card in self.pending], self.t)
         if self.t.crop_marks:
             self._crop_marks()
-        fields = [card_fields(card, self.hotline) for card, _ in self.pending]
-        for slot, (card, matrix) in enumerate(self.pending):
+        fields = [card_fields(card, self.hotline) for card in self.pending]
+        for slot, card in enumerate(self.pending):
             self._side(slot, self._front_form(card.claims.colour), self.front_texts,
-                       fields[slot], matrix)
+                       fields[slot])
+        name = f"qr{self.pages}"
+        add_page_form(self.canvas, name, codes, (pt(self.t.page_mm[0]), pt(self.page_h)))
+        self.canvas.doForm(name)
         self.canvas.showPage()
         self.pages += 1
         if self.duplex:
@@ -337,29 +354,32 @@ class CardSheetWriter:
         self.pending = []
 
     def close(self) -> None:
-        if self.pending:
-            self._emit()
+        self.emit()
         if self.pages == 0:  # an empty batch still gives a valid (blank) PDF
             self.canvas.showPage()
         self.canvas.save()
 
 
-def render_volume(path: Path, cards: Iterable[Card], template: CardTemplate,
+def render_volume(path: Path, cards: Sequence[Card], template: CardTemplate,
                   progress: Callable[[int], None] | None = None, duplex: bool | None = None,
-                  hotline: str | None = None, codes: Iterable[QrForm] | None = None) -> None:
+                  hotline: str | None = None, codes: Iterable[bytes] | None = None) -> None:
     """Render ``cards`` N-up into ``path`` (the caller names, syncs and renames it:
     ``write_cards_pdf`` atomically, the ledger's journal in its own order).  ``codes``, when
-    given, are the cards' QR forms in the same order (made by worker processes)."""
+    given, are the ``qr_page`` streams of the cards' pages in order (from worker
+    processes); the bytes written are the same either way."""
     writer = CardSheetWriter(path, template, duplex, hotline)
-    forms = iter(codes) if codes is not None else None
-    for card in cards:
-        writer.add(card, next(forms) if forms is not None else None)
+    pages = iter(codes) if codes is not None else None
+    n = template.per_page
+    for start in range(0, len(cards), n):
+        page = cards[start:start + n]
+        writer.pending.extend(page)
+        writer.emit(next(pages) if pages is not None else None)
         if progress:
-            progress(1)
+            progress(len(page))
     writer.close()
 
 
-def write_cards_pdf(path: Path, cards: Iterable[Card], template: CardTemplate,
+def write_cards_pdf(path: Path, cards: Sequence[Card], template: CardTemplate,
                     progress: Callable[[int], None] | None = None, duplex: bool | None = None,
                     hotline: str | None = None) -> None:
     """Render ``cards`` N-up into ``path`` atomically."""
