@@ -44,16 +44,17 @@ class QrMatrix:
 
 @functools.cache
 def _number_fields(width: int) -> np.ndarray:
-    """Row v: the ASCII of v right-aligned in ``width`` characters, then a space."""
-    text = "".join(f"{v:>{width}} " for v in range(10 ** width))
+    """Row v: the ASCII of v right-aligned in ``width`` bytes padded with NUL, then a space
+    (``run_operators`` drops the NULs)."""
+    text = "".join(f"{v:\0>{width}} " for v in range(10 ** width))
     return np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(10 ** width, width + 1)
 
 
 def run_operators(dark: np.ndarray) -> str:
     """PDF path operators filling every dark module of a square bool matrix: one
     ``x y w 1 re`` per horizontal run, in module units with y growing downwards (the caller
-    sets the matrix), then ``f``.  The numbers are right-aligned in fixed-width fields (a PDF
-    reader skips the extra spaces) so the whole string is assembled by numpy at once."""
+    sets the matrix), then ``f``.  The records are assembled by numpy at once in fixed-width
+    fields, then the padding is dropped."""
     n = dark.shape[0]
     padded = np.zeros((n, n + 2), dtype=np.int8)
     padded[:, 1:-1] = dark
@@ -65,7 +66,8 @@ def run_operators(dark: np.ndarray) -> str:
     record = np.empty((len(numbers), fields.shape[1] * fields.shape[2] + 5), dtype=np.uint8)
     record[:, :-5] = fields.reshape(len(numbers), -1)
     record[:, -5:] = np.frombuffer(b"1 re ", dtype=np.uint8)
-    return record.tobytes().decode("ascii") + "f"
+    flat = record.ravel()
+    return flat[flat != 0].tobytes().decode("ascii") + "f"
 
 
 LEVELS = {"L": qrcode.constants.ERROR_CORRECT_L, "M": qrcode.constants.ERROR_CORRECT_M,
