@@ -325,10 +325,62 @@ def test_docs_list_every_placeholder() -> None:
         assert "{" + name + "}" in doc, name
 
 
+def many_rows(n: int) -> list[dict[str, Any]]:
+    """Rows of two communities, interleaved, each with a distinct resident."""
+    return [row(姓名=f"甲{i}", 身份证号=make_id(dt.date(1950, 1, 1) + dt.timedelta(days=i), i),
+                社区="西门社区" if i % 3 else "东门社区") for i in range(n)]
+
+
 def test_jobs_do_not_change_the_output(tmp_path: Path, signing_key: keys.SigningKey) -> None:
-    roster = write_roster(tmp_path / "r.xlsx", hundred_rows()[:40])
-    one = run_cards([roster], signing_key, tmp_path / "one", load_rules(),
-                    PrintOptions(TEMPLATE, jobs=1), AS_OF)
-    two = run_cards([roster], signing_key, tmp_path / "two", load_rules(),
-                    PrintOptions(TEMPLATE, jobs=2), AS_OF)
-    assert [p.read_bytes() for p in one.pdfs] == [p.read_bytes() for p in two.pdfs]
+    # volumes of 70 cards: 西门 fills one mid-roster and ends with 17, 东门 has 43; the
+    # workers get 60 codes a task, so both whole and partial tasks are exercised
+    roster = write_roster(tmp_path / "r.xlsx", many_rows(130))
+    runs = [run_cards([roster], signing_key, tmp_path / f"jobs{jobs}", load_rules(),
+                      PrintOptions(TEMPLATE, sheets_per_volume=7, jobs=jobs), AS_OF)
+            for jobs in (1, 2, 3)]
+    names = [[p.name for p in r.pdfs] for r in runs]
+    assert names[0] == ["cards-东门社区-001.pdf", "cards-西门社区-001.pdf",
+                        "cards-西门社区-002.pdf"] and names[1] == names[2] == names[0]
+    first = [p.read_bytes() for p in runs[0].pdfs]
+    assert all([p.read_bytes() for p in r.pdfs] == first for r in runs[1:])
+    assert len(decode(pages(runs[0].pdfs[1], dpi=150)[0])) == 10
+
+
+def test_a_full_volume_is_written_before_the_roster_ends(tmp_path: Path,
+                                                         signing_key: keys.SigningKey) -> None:
+    """Volumes are written as they fill: memory follows the volume size, not the roster."""
+    roster = write_roster(tmp_path / "r.xlsx", many_rows(40))
+    out = tmp_path / "out"
+    seen: list[tuple[int, bool]] = []
+
+    def look(outcome: Any) -> None:  # called as each row is decided, in roster order
+        seen.append((outcome.where.row, (out / "cards-西门社区-001.pdf").exists()))
+
+    result = run_cards([roster], signing_key, out, load_rules(),
+                       PrintOptions(TEMPLATE, sheets_per_volume=1, jobs=2), AS_OF,
+                       on_outcome=look)
+    # 西门 has rows i % 3 != 0; its 10th card is row index 14 (Excel row 16)
+    assert [r for r, exists in seen if exists][0] == 16
+    assert len(seen) == 40 and result.totals.cards == 40
+    assert len(result.pdfs) == 5  # 西门 27 cards: 3 volumes; 东门 13: 2
+
+
+def test_progress_counts_every_row(tmp_path: Path, signing_key: keys.SigningKey) -> None:
+    roster = write_roster(tmp_path / "r.xlsx", many_rows(12) + [row(身份证号="bad")])
+    calls: list[tuple[str, object]] = []
+
+    class Recorder:
+        def start(self, label: str, total: int | None) -> None:
+            calls.append(("start", total))
+
+        def advance(self, n: int) -> None:
+            calls.append(("advance", n))
+
+        def finish(self) -> None:
+            calls.append(("finish", None))
+
+    result = run_cards([roster], signing_key, tmp_path / "out", load_rules(), TEMPLATE, AS_OF,
+                       progress=Recorder())
+    assert calls[0] == ("start", None) and calls[-1] == ("finish", None)
+    assert sum(n for kind, n in calls if kind == "advance") == 13  # type: ignore[misc]
+    assert result.totals.rows == 13 and [o.where.row for o in result.rejected] == [14]
