@@ -1,6 +1,6 @@
 """Benchmark: the real `cards` pipeline against the naive one, in the same run.
 
-    .venv/bin/python bench/cards.py [N] [--jobs J]
+    .venv/bin/python bench/cards.py [N] [--jobs J] [--no-naive] [--no-one]
 
 Generates a roster of N synthetic residents (default 10,000), then in child processes:
   * passgen:  run_cards end to end (read, rules, sign, QR, draw, report), --jobs 1 and J
@@ -124,6 +124,7 @@ def child(kind: str, roster: str, out: str, jobs: int) -> None:
     os.makedirs(out, exist_ok=True)
     result = run_naive(roster, out) if kind == "naive" else run_passgen(roster, out, jobs)
     result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["workers_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps(result))
 
 
@@ -144,16 +145,19 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp())
     roster = folder / "roster.xlsx"
     generate(roster, n)
-    one = measure("passgen", roster, folder, 1)
     many = measure("passgen", roster, folder, jobs)
+    one = measure("passgen", roster, folder, 1) if "--no-one" not in sys.argv else many
     naive = measure("naive", roster, folder) if "--no-naive" not in sys.argv else None
     rate = {k: r["cards"] / r["seconds"] for k, r in (("one", one), ("many", many))}
     print(f"residents: {n:,}; cards: {int(one['cards']):,} in {int(one['pdfs'])} PDFs")
-    print(f"passgen --jobs 1: {rate['one']:,.0f} cards/s ({one['seconds']:.1f} s), "
-          f"peak RSS {one['rss_mb']:.0f} MB, {one['bytes'] / one['cards'] / 1024:.2f} KB/card")
+    if one is not many:
+        print(f"passgen --jobs 1: {rate['one']:,.0f} cards/s ({one['seconds']:.1f} s), "
+              f"peak RSS {one['rss_mb']:.0f} MB, {one['bytes'] / one['cards'] / 1024:.2f} "
+              "KB/card")
     print(f"passgen --jobs {jobs}: {rate['many']:,.0f} cards/s ({many['seconds']:.1f} s), "
-          f"peak RSS {many['rss_mb']:.0f} MB (main process); "
-          f"×{rate['many'] / rate['one']:.2f} over --jobs 1")
+          f"peak RSS {many['rss_mb']:.0f} MB main process, {many['workers_rss_mb']:.0f} MB "
+          f"largest worker, {many['bytes'] / many['cards'] / 1024:.2f} KB/card"
+          + (f"; ×{rate['many'] / rate['one']:.2f} over --jobs 1" if one is not many else ""))
     if naive:
         naive_rate = naive["cards"] / naive["seconds"]
         print(f"naive: {naive_rate:,.0f} cards/s ({naive['seconds']:.1f} s), peak RSS "

@@ -12,22 +12,23 @@ import re
 import signal
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import Protocol
 
 from passgen import fonts
 from passgen.errors import PassgenError
-from passgen.files import atomic_write, fsync_dir, fsync_file
+from passgen.files import fsync_dir, fsync_file
 from passgen.keys import SigningKey
 from passgen.layout import CardTemplate
 from passgen.ledger import CardRecord, Ledger
 from passgen.models import Card, Location, Resident, RowError
 from passgen.passes import DEFAULT_VALID_DAYS, issue
-from passgen.render import qr_pages, render_volume
+from passgen.render import CardSheetWriter, qr_pages
 from passgen.report import ReportWriter, RowOutcome, Totals
 from passgen.roster import HEADER_OF, RowContext, SheetNotice, read_rosters
 from passgen.rules import Rules, evaluate
@@ -136,80 +137,116 @@ def _crash_point(name: str) -> None:
 QR_PAGES = 6  # pages of QR codes per task sent to a worker process
 
 
+@dataclass
+class _Volume:
+    """One community's volume while it is being written."""
+
+    writer: CardSheetWriter
+    temporary: Path
+    final: str
+    rank: tuple[int, int]  # (community in order of first appearance, part)
+    cards: int = 0
+    unsent: list[Card] = field(default_factory=list)
+    tasks: deque[tuple[list[Card], AsyncResult[list[bytes]]]] = field(default_factory=deque)
+
+
 class _Volumes:
-    """Cards collect per community and a volume is rendered as soon as it is full, so
-    memory follows the volume size, not the roster.  With ``jobs`` > 1, worker processes
-    make each card's QR form (encoding and compression, most of the work) from the moment
-    it is signed, while the main process goes on reading and signing; the main process
-    lays out the pages.  Any ``jobs`` gives the same bytes."""
+    """Cards go to their community's open volume and are laid out page by page as they
+    arrive; a volume is saved as soon as it is full, so memory follows the volume size, not
+    the roster.  With a pool, worker processes make the QR codes of each run of pages
+    (encoding and compression, most of the work) while the main process goes on reading,
+    signing and laying out pages whose codes are back.  Any ``jobs`` gives the same bytes."""
 
     def __init__(self, out_dir: Path, printing: PrintOptions, suffix: str | None,
                  pool: Pool | None) -> None:
         self.out_dir = out_dir
         self.printing = printing
-        self.per_volume = printing.sheets_per_volume * printing.template.per_page
-        self.chunk = QR_PAGES * printing.template.per_page  # whole pages, from a volume start
-        self.suffix = suffix  # None: write each volume atomically under its final name
+        self.per_page = printing.template.per_page
+        self.per_volume = printing.sheets_per_volume * self.per_page
+        self.chunk = QR_PAGES * self.per_page  # whole pages, from a volume's start
+        self.suffix = suffix  # the batch id (ledger): volumes stay temporary until journalled
         self.pool = pool
-        self.cards: dict[str, list[Card]] = {}
-        self.codes: dict[str, list[AsyncResult[list[bytes]]]] = {}
-        self.unsent: dict[str, list[str]] = {}
+        self.open: dict[str, _Volume] = {}
         self.parts: dict[str, int] = {}
-        self.files: list[tuple[str, str]] = []  # (file written, final name), as written
         self.order: dict[str, int] = {}  # communities in order of first appearance
-        self.ranked: list[tuple[tuple[int, int], str]] = []  # ((community, part), final)
+        self.files: list[tuple[str, str]] = []  # (file written, final name), as saved
+        self.ranked: list[tuple[tuple[int, int], str]] = []
+
+    def _start(self, community: str) -> _Volume:
+        part = self.parts[community] = self.parts.get(community, 0) + 1
+        final = volume_name(community, part)
+        temporary = self.out_dir / f".{final}.{self.suffix or os.getpid()}.part"
+        p = self.printing
+        writer = CardSheetWriter(temporary, p.template, p.duplex, p.hotline)
+        volume = self.open[community] = _Volume(
+            writer, temporary, final, (self.order.setdefault(community, len(self.order)), part))
+        return volume
 
     def add(self, card: Card) -> None:
         community = card.resident.community
-        self.order.setdefault(community, len(self.order))
-        members = self.cards.setdefault(community, [])
-        members.append(card)
-        if self.pool is not None:
-            unsent = self.unsent.setdefault(community, [])
-            unsent.append(card.payload)
-            if len(unsent) == self.chunk:
-                self._send(community)
-        if len(members) == self.per_volume:
-            self._render(community)
+        volume = self.open.get(community) or self._start(community)
+        volume.unsent.append(card)
+        volume.cards += 1
+        if self.pool is None:
+            if len(volume.unsent) == self.per_page:
+                self._lay_out(volume.writer, volume.unsent, None)
+                volume.unsent = []
+        else:
+            if len(volume.unsent) == self.chunk:
+                self._send(volume)
+            self._collect(volume, wait=False)
+        if volume.cards == self.per_volume:
+            self._save(community)
 
-    def _send(self, community: str) -> None:
+    def _send(self, volume: _Volume) -> None:
         assert self.pool is not None
-        texts, self.unsent[community] = self.unsent[community], []
-        self.codes.setdefault(community, []).append(
-            self.pool.apply_async(qr_pages, (texts, self.printing.template)))
+        cards, volume.unsent = volume.unsent, []
+        volume.tasks.append((cards, self.pool.apply_async(
+            qr_pages, ([c.payload for c in cards], self.printing.template))))
 
-    def _render(self, community: str) -> None:
-        members = self.cards.pop(community)
-        codes: list[bytes] | None = None
-        if self.pool is not None:
-            if self.unsent.get(community):
-                self._send(community)
-            codes = [page for task in self.codes.pop(community) for page in task.get()]
-        part = self.parts[community] = self.parts.get(community, 0) + 1
-        final = volume_name(community, part)
-        self.ranked.append(((self.order[community], part), final))
-        p = self.printing
-        if self.suffix is None:
-            atomic_write(self.out_dir / final, lambda tmp: render_volume(
-                tmp, members, p.template, None, p.duplex, p.hotline, codes))
-            self.files.append((final, final))
-            return
-        temporary = f".{final}.{self.suffix}.part"
-        render_volume(self.out_dir / temporary, members, p.template, None, p.duplex,
-                      p.hotline, codes)
-        fsync_file(self.out_dir / temporary)
-        self.files.append((temporary, final))
+    def _collect(self, volume: _Volume, wait: bool) -> None:
+        """Lay out the pages whose codes are back (all of them, if ``wait``), in order."""
+        while volume.tasks and (wait or volume.tasks[0][1].ready()):
+            cards, task = volume.tasks.popleft()
+            self._lay_out(volume.writer, cards, task.get())
+
+    def _lay_out(self, writer: CardSheetWriter, cards: list[Card],
+                 codes: list[bytes] | None) -> None:
+        n = self.per_page
+        for page, start in enumerate(range(0, len(cards), n)):
+            writer.pending.extend(cards[start:start + n])
+            writer.emit(codes[page] if codes is not None else None)
+
+    def _save(self, community: str) -> None:
+        volume = self.open.pop(community)
+        if volume.unsent:
+            if self.pool is not None:
+                self._send(volume)
+            else:
+                self._lay_out(volume.writer, volume.unsent, None)
+        self._collect(volume, wait=True)
+        volume.writer.close()
+        fsync_file(volume.temporary)
+        if self.suffix is None:  # no journal: each volume goes into place when complete
+            os.replace(volume.temporary, self.out_dir / volume.final)
+            self.files.append((volume.final, volume.final))
+        else:
+            self.files.append((volume.temporary.name, volume.final))
+        self.ranked.append((volume.rank, volume.final))
 
     def finish(self) -> None:
-        for community in list(self.cards):
-            self._render(community)
+        for community in list(self.open):
+            self._save(community)
 
     def finals(self) -> list[Path]:
         """The volumes by community (in order of first appearance), then part."""
         return [self.out_dir / final for _, final in sorted(self.ranked)]
 
     def discard(self) -> None:
-        """Remove temporary volumes (a batch that failed before its journal entry)."""
+        """Remove the temporary files of a batch that failed before its journal entry
+        (volumes already renamed into place without a ledger are complete and stay)."""
+        for volume in self.open.values():
+            volume.temporary.unlink(missing_ok=True)
         if self.suffix is not None:
             for temporary, _ in self.files:
                 (self.out_dir / temporary).unlink(missing_ok=True)

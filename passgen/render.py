@@ -12,7 +12,7 @@ byte-identical files.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from reportlab import rl_config
@@ -24,7 +24,6 @@ from reportlab.pdfgen.canvas import Canvas
 
 from passgen import fonts, pg1
 from passgen.dates import day_of
-from passgen.files import atomic_write
 from passgen.layout import QUIET_MODULES, CardTemplate, ColourStyle, TextItem, card_origins, pt
 from passgen.models import Card, Colour
 from passgen.qr import QrMatrix, run_path
@@ -360,30 +359,3 @@ class CardSheetWriter:
         if self.pages == 0:  # an empty batch still gives a valid (blank) PDF
             self.canvas.showPage()
         self.canvas.save()
-
-
-def render_volume(path: Path, cards: Sequence[Card], template: CardTemplate,
-                  progress: Callable[[int], None] | None = None, duplex: bool | None = None,
-                  hotline: str | None = None, codes: Iterable[bytes] | None = None) -> None:
-    """Render ``cards`` N-up into ``path`` (the caller names, syncs and renames it:
-    ``write_cards_pdf`` atomically, the ledger's journal in its own order).  ``codes``, when
-    given, are the ``qr_page`` streams of the cards' pages in order (from worker
-    processes); the bytes written are the same either way."""
-    writer = CardSheetWriter(path, template, duplex, hotline)
-    pages = iter(codes) if codes is not None else None
-    n = template.per_page
-    for start in range(0, len(cards), n):
-        page = cards[start:start + n]
-        writer.pending.extend(page)
-        writer.emit(next(pages) if pages is not None else None)
-        if progress:
-            progress(len(page))
-    writer.close()
-
-
-def write_cards_pdf(path: Path, cards: Sequence[Card], template: CardTemplate,
-                    progress: Callable[[int], None] | None = None, duplex: bool | None = None,
-                    hotline: str | None = None) -> None:
-    """Render ``cards`` N-up into ``path`` atomically."""
-    atomic_write(path, lambda tmp: render_volume(tmp, cards, template, progress, duplex,
-                                                 hotline))
