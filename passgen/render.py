@@ -11,6 +11,8 @@ byte-identical files.
 
 from __future__ import annotations
 
+import os
+import tempfile
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -160,14 +162,56 @@ def qr_pages(payloads: list[str], template: CardTemplate) -> list[bytes]:
     return [qr_page(payloads[i:i + n], template) for i in range(0, len(payloads), n)]
 
 
-def add_page_form(c: Canvas, name: str, stream: bytes, size: tuple[float, float]) -> None:
-    """Register a compressed page-sized content ``stream`` as Form XObject ``name`` (used as
-    compressed already: reportlab adds no other filter).  Draw it with ``c.doForm(name)``."""
+class Spill:
+    """Compressed content streams parked in an anonymous temporary file until the PDF is
+    saved, so a volume of thousands of cards does not hold them all in memory (reportlab
+    keeps a whole document until ``save``)."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile()
+
+    def put(self, data: bytes) -> SpilledStream:
+        offset = self.file.seek(0, os.SEEK_END)
+        self.file.write(data)
+        return SpilledStream(self, offset, len(data))
+
+    def get(self, offset: int, length: int) -> bytes:
+        self.file.seek(offset)
+        return self.file.read(length)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class SpilledStream(pdfdoc.PDFStream):  # type: ignore[misc]
+    """A Flate-compressed stream whose bytes wait in a ``Spill``: reportlab reads
+    ``content`` when it writes the file, and sees a Filter entry, so adds no other."""
+
+    def __init__(self, spill: Spill, offset: int, length: int) -> None:
+        self.spill, self.offset, self.length = spill, offset, length
+        super().__init__()
+        self.dictionary["Filter"] = pdfdoc.PDFName("FlateDecode")
+
+    @property  # type: ignore[override]
+    def content(self) -> bytes:
+        return self.spill.get(self.offset, self.length)
+
+    @content.setter
+    def content(self, value: object) -> None:
+        """PDFStream.__init__ sets it to None: the bytes live in the spill."""
+
+
+def add_page_form(c: Canvas, name: str, stream: pdfdoc.PDFStream, size: tuple[float, float],
+                  fonts: bool = False) -> None:
+    """Register a page-sized compressed content ``stream`` as Form XObject ``name``, with
+    the document's fonts as resources if it draws text.  Draw it with ``c.doForm(name)``."""
     xobject = pdfdoc.PDFFormXObject(0, 0, *size)
-    xobject.Resources = pdfdoc.PDFDictionary({})  # paths only: no fonts, no images
-    content = pdfdoc.PDFStream(content=stream)
-    content.dictionary["Filter"] = pdfdoc.PDFName("FlateDecode")
-    xobject.Contents = content
+    if fonts:
+        xobject.Resources = pdfdoc.PDFResourceDictionary()
+        xobject.Resources.basicFonts()
+    else:
+        xobject.Resources = pdfdoc.PDFDictionary({})  # paths only
+    xobject.Contents = stream
     c._doc.addForm(name, xobject)
 
 
@@ -199,7 +243,7 @@ class TextOperators:
                 parts.append(f"{name} {fitted} Tf ({escapePDF(chunk)}) Tj")
             parts.append("ET")
             ops = " ".join(parts)
-            if len(self.cache) > 20_000:  # names and serials rarely recur: keep it bounded
+            if len(self.cache) > 2_000:  # names and serials rarely recur: keep it bounded
                 self.cache.clear()
             self.cache[key] = ops
         return ops
@@ -229,6 +273,8 @@ class CardSheetWriter:
         self.back_texts = self._placed(template.back_texts)
         self.forms: set[str] = set()
         self.pages = 0
+        self.page_size = (pt(template.page_mm[0]), pt(template.page_mm[1]))
+        self.spill = Spill()
 
     # --- static parts -------------------------------------------------------------------
     def _front_form(self, colour: Colour) -> str:
@@ -307,18 +353,28 @@ class CardSheetWriter:
         self.canvas.addLiteral("0 g " + self.text_ops(text, pt(x_mm), pt(self.t.card_mm[1] - y_mm),
                                                       size, pt(max_w)))
 
-    def _side(self, slot: int, form: str, texts: tuple[tuple[str, float, float, float, float],
-                                                       ...],
-              fields: dict[str, str]) -> None:
-        """One card side in its slot: the static form and the texts."""
+    def _side(self, slot: int, form: str) -> None:
+        """The static form of a card side in its slot."""
         x, y = self.origins[slot]
-        c = self.canvas
-        c.addLiteral(f"q 1 0 0 1 {fp_str(pt(x))} "
-                     f"{fp_str(pt(self.page_h - y - self.t.card_mm[1]))} cm")
-        c.doForm(form)
-        c.addLiteral("0 g " + " ".join(self.text_ops(text.format_map(fields), *where)
-                                       for text, *where in texts))
-        c.addLiteral("Q")
+        self.canvas.addLiteral(f"q 1 0 0 1 {fp_str(pt(x))} "
+                               f"{fp_str(pt(self.page_h - y - self.t.card_mm[1]))} cm")
+        self.canvas.doForm(form)
+        self.canvas.addLiteral("Q")
+
+    def _texts_form(self, name: str, slots: list[int],
+                    texts: tuple[tuple[str, float, float, float, float], ...],
+                    fields: list[dict[str, str]]) -> None:
+        """The texts of every card on a page as one compressed form (spilled to disk)."""
+        ops = []
+        for slot, values in zip(slots, fields, strict=True):
+            x, y = self.origins[slot]
+            ops.append(f"q 1 0 0 1 {fp_str(pt(x))} "
+                       f"{fp_str(pt(self.page_h - y - self.t.card_mm[1]))} cm 0 g")
+            ops.extend(self.text_ops(text.format_map(values), *where) for text, *where in texts)
+            ops.append("Q")
+        stream = self.spill.put(zlib.compress(" ".join(ops).encode("latin-1")))
+        add_page_form(self.canvas, name, stream, self.page_size, fonts=True)
+        self.canvas.doForm(name)
 
     # --- pages --------------------------------------------------------------------------
     def add(self, card: Card) -> None:
@@ -336,20 +392,22 @@ class CardSheetWriter:
         if self.t.crop_marks:
             self._crop_marks()
         fields = [card_fields(card, self.hotline) for card in self.pending]
+        fronts = list(range(len(self.pending)))
         for slot, card in enumerate(self.pending):
-            self._side(slot, self._front_form(card.claims.colour), self.front_texts,
-                       fields[slot])
+            self._side(slot, self._front_form(card.claims.colour))
+        self._texts_form(f"tf{self.pages}", fronts, self.front_texts, fields)
         name = f"qr{self.pages}"
-        add_page_form(self.canvas, name, codes, (pt(self.t.page_mm[0]), pt(self.page_h)))
+        add_page_form(self.canvas, name, self.spill.put(codes), self.page_size)
         self.canvas.doForm(name)
         self.canvas.showPage()
         self.pages += 1
         if self.duplex:
             if self.t.crop_marks:
                 self._crop_marks()
-            for slot in range(len(self.pending)):
-                self._side(back_slot(self.t, slot), self._back_form(), self.back_texts,
-                           fields[slot])
+            backs = [back_slot(self.t, slot) for slot in fronts]
+            for slot in backs:
+                self._side(slot, self._back_form())
+            self._texts_form(f"tb{self.pages}", backs, self.back_texts, fields)
             self.canvas.showPage()
             self.pages += 1
         self.pending = []
@@ -358,4 +416,7 @@ class CardSheetWriter:
         self.emit()
         if self.pages == 0:  # an empty batch still gives a valid (blank) PDF
             self.canvas.showPage()
-        self.canvas.save()
+        try:
+            self.canvas.save()
+        finally:
+            self.spill.close()
