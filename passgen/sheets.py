@@ -136,12 +136,31 @@ def decode_csv(path: Path, data: bytes) -> tuple[str, str]:
 def read_csv(path: Path, limits: Limits) -> Iterator[Sheet]:
     text, _ = decode_csv(path, path.read_bytes())
     try:
-        dialect: Any = csv.Sniffer().sniff(text[:8192], delimiters=",\t;")
+        delimiter = csv.Sniffer().sniff(text[:8192], delimiters=",\t;").delimiter
     except csv.Error:
-        dialect = csv.excel
-    rows = ((n, [_cell(v.strip()) for v in record])
-            for n, record in enumerate(csv.reader(io.StringIO(text), dialect), start=1))
-    yield Sheet("CSV", _limited(path, rows, limits))
+        delimiter = ","
+    # only the separator is guessed; quoting is always Excel's ("" inside a quoted field):
+    # the sniffer's guess at quoting, from a sample without "", would let "51"13 pass
+    yield Sheet("CSV", _limited(path, _csv_rows(path, text, delimiter), limits))
+
+
+def _csv_rows(path: Path, text: str, delimiter: str) -> Iterator[Row]:
+    """Records of a CSV text, strictly: a quote that opens a field and is never closed
+    would swallow every following line into one cell, so it refuses the file instead."""
+    reader = csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter, strict=True)
+    n = 0
+    while True:
+        start = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            raise _refuse(path, f"第{start}行的引号（\"）不成对或引号后还有文字，请删除或补全后再试",
+                          f"the double quote (\") on line {start} is never closed or is "
+                          "followed by more text: remove it or close it") from None
+        n += 1
+        yield n, [_cell(v.strip()) for v in record]
 
 
 def read_sheets(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Sheet]:

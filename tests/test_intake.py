@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from pathlib import Path
 from typing import Any
 
@@ -103,10 +105,25 @@ def test_merged_community_cells_fill_every_row(tmp_path: Path) -> None:
 
 
 def csv_text(rows: list[dict[str, Any]], sep: str = ",") -> str:
-    lines = [sep.join(HEADERS)]
+    """A CSV file as Excel writes one (fields with quotes or separators are quoted)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=sep, lineterminator="\r\n")
+    writer.writerow(HEADERS)
     for row in rows:
-        lines.append(sep.join("" if row[h] is None else str(row[h]) for h in HEADERS))
-    return "\r\n".join(lines) + "\r\n"
+        writer.writerow(["" if row[h] is None else str(row[h]) for h in HEADERS])
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("line", ['"511302195001020015', '"5113"02195001020015'])
+def test_a_stray_quote_in_a_csv_refuses_the_file(tmp_path: Path, line: str) -> None:
+    """A quote never closed would swallow the rows below it into one cell: refuse instead."""
+    rows = csv_text([base(), base(姓名="李四", 身份证号=ID2)]).splitlines()
+    rows[1] = rows[1].replace(base()["身份证号"], line)
+    path = tmp_path / "r.csv"
+    path.write_text("\r\n".join(rows) + "\r\n", encoding="utf-8")
+    with pytest.raises(RosterError, match="line 2") as info:
+        check_rosters([path], tmp_path, load_rules(), AS_OF)
+    assert "r.csv" in info.value.zh and "第2行" in info.value.zh
 
 
 @pytest.mark.parametrize("encoding, sep", [("gb18030", ","), ("gbk", "\t"), ("utf-8-sig", ","),
