@@ -278,7 +278,6 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
     check_key_window(key, as_of)
     out_dir.mkdir(parents=True, exist_ok=True)
     notices: list[SheetNotice] = []
-    report = ReportWriter()
     rejected: list[RowOutcome] = []
     records: list[CardRecord] = []
     batch_id = uuid.uuid4().hex
@@ -289,6 +288,8 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
             stale.unlink(missing_ok=True)             # was journalled: nothing was printed
     journalled = False
     volumes = _Volumes(out_dir, printing, batch_id if ledger else None, None)
+    # the report process is forked first: forking after the pool's threads start is unsafe
+    report = ReportWriter(background=printing.jobs > 1)
     try:
         with ExitStack() as stack:
             pool = _pool(printing.jobs)
@@ -319,6 +320,7 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
             superseded = _journal(ledger, batch_id, key, records, volumes.files, out_dir,
                                   int(time.time()) if now is None else now)
     except BaseException:
+        report.abort()
         if not journalled:  # the ledger never knew these files: nothing was printed
             volumes.discard()
         raise

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -13,6 +16,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from passgen.errors import PassgenError
 from passgen.files import atomic_write
 from passgen.models import Assessment, Card, Colour, Location, RowError
 from passgen.roster import SheetNotice
@@ -156,17 +160,63 @@ class Tally:
                       (c[Colour.GREEN], c[Colour.YELLOW], c[Colour.RED]))
 
 
-class ReportWriter:
-    """report.xlsx for a cards batch or a roster check, written as outcomes stream past."""
+WIDTHS = (22, 12, 6, 10, 22, 8, 8, 16, 20, 70)
+_BATCH = 256  # rows per message to a background writer
 
-    def __init__(self) -> None:
-        self.table = TableWriter(HEADERS, (22, 12, 6, 10, 22, 8, 8, 16, 20, 70),
-                                 HEADERS.index("结果"), REJECTED)
+
+def _new_table() -> TableWriter:
+    return TableWriter(HEADERS, WIDTHS, HEADERS.index("结果"), REJECTED)
+
+
+def _write_in_background(conn: Connection) -> None:
+    """A child process's loop: rows arrive in batches, then ("save", path, summary)."""
+    table = _new_table()
+    while True:
+        message = conn.recv()
+        if message[0] == "rows":
+            for values in message[1]:
+                table.append(values)
+        else:
+            try:
+                table.save(Path(message[1]), message[2])
+            except Exception as exc:  # reported to the parent, which raises it
+                conn.send(f"{type(exc).__name__}: {exc}")
+            else:
+                conn.send(None)
+            return
+
+
+class ReportWriter:
+    """report.xlsx for a cards batch or a roster check, written as outcomes stream past.
+
+    With ``background``, a child process (forked now, before any worker pool) turns the
+    rows into the workbook while this one goes on: writing a row costs openpyxl about as
+    much as signing a card, and on a multi-core machine it need not wait for either."""
+
+    def __init__(self, background: bool = False) -> None:
         self.tally = Tally()
+        self.table: TableWriter | None = None
+        self.process: BaseProcess | None = None
+        self.rows: list[list[object]] = []
+        if background:
+            context = multiprocessing.get_context("fork")
+            self.conn, child = context.Pipe()
+            self.process = context.Process(target=_write_in_background, args=(child,),
+                                           daemon=True)
+            self.process.start()
+            child.close()
+        else:
+            self.table = _new_table()
 
     def add(self, o: RowOutcome) -> None:
         self.tally.add(o)
-        self.table.append(_row(o))
+        if self.table is not None:
+            self.table.append(_row(o))
+            return
+        self.rows.append(_row(o))
+        if len(self.rows) == _BATCH:
+            self.conn.send(("rows", self.rows))
+            self.rows = []
 
     def save(self, path: Path, rules_version: str, notices: Sequence[SheetNotice] = ()) -> None:
         t = self.tally.totals()
@@ -177,7 +227,35 @@ class ReportWriter:
             ("规则版本 rules version", rules_version)]
         summary += [(f"未读取的工作表 sheet not read: {n.file} · {n.sheet}", f"{n.zh} / {n.en}")
                     for n in notices]
-        self.table.save(path, summary)
+        if self.table is not None:
+            self.table.save(path, summary)
+            return
+        try:
+            if self.rows:
+                self.conn.send(("rows", self.rows))
+            self.conn.send(("save", str(path), summary))
+            problem = self.conn.recv()
+        except (EOFError, OSError):
+            problem = "the report process ended unexpectedly"
+        self.close()
+        if problem is not None:
+            raise PassgenError(f"报告无法写入：{problem}", f"cannot write the report: {problem}")
+
+    def close(self) -> None:
+        """End the background process: at once if ``save`` has not finished it (a batch
+        that failed), else by waiting for it."""
+        if self.process is not None:
+            self.process.join(timeout=5)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join()
+            self.conn.close()
+            self.process = None
+
+    def abort(self) -> None:
+        if self.process is not None and self.process.is_alive():
+            self.process.kill()
+        self.close()
 
 
 def write_report(path: Path, outcomes: Iterable[RowOutcome], rules_version: str,

@@ -1,6 +1,7 @@
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from helpers import AS_OF, make_id, row, write_roster
 from openpyxl import load_workbook
 
@@ -51,3 +52,29 @@ def test_name_the_font_cannot_print_is_rejected(tmp_path: Path) -> None:
     [outcome] = result.rejected
     assert outcome.error is not None and outcome.error.where.column == "姓名"
     assert "\U00020000" in outcome.error.zh
+
+
+def test_background_report_matches_and_failures_surface(tmp_path: Path) -> None:
+    """With --jobs > 1 the report is written by a child process: same rows; an error there
+    reaches the caller as a clear error, not a hang."""
+    from helpers import fixed_key
+
+    from passgen.batch import PrintOptions, run_cards
+    from passgen.errors import PassgenError
+    from passgen.layout import load_template
+
+    rows = [row(姓名=f"甲{i}", 身份证号=make_id(dt.date(1950, 1, 1) + dt.timedelta(days=i), i))
+            for i in range(300)] + [row(身份证号="bad")]
+    roster = write_roster(tmp_path / "r.xlsx", rows)
+    values = []
+    for jobs in (1, 2):
+        result = run_cards([roster], fixed_key(), tmp_path / f"j{jobs}", load_rules(),
+                           PrintOptions(load_template(), jobs=jobs), AS_OF)
+        sheet = load_workbook(result.report)["逐行结果"]
+        values.append([[c.value for c in r] for r in sheet.iter_rows()])
+    assert len(values[0]) == 302 and values[0] == values[1]
+    blocked = tmp_path / "blocked"
+    (blocked / "report.xlsx").mkdir(parents=True)  # a folder where the report should go
+    with pytest.raises(PassgenError, match="report"):
+        run_cards([roster], fixed_key(), blocked, load_rules(),
+                  PrintOptions(load_template(), jobs=2), AS_OF)
