@@ -123,8 +123,12 @@ def child(kind: str, roster: str, out: str, jobs: int) -> None:
 
     os.makedirs(out, exist_ok=True)
     result = run_naive(roster, out) if kind == "naive" else run_passgen(roster, out, jobs)
-    result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result["workers_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    me, kids = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                    resource.RUSAGE_CHILDREN))
+    result["rss_mb"] = me.ru_maxrss / 1024
+    result["workers_rss_mb"] = kids.ru_maxrss / 1024
+    result["main_cpu"] = me.ru_utime + me.ru_stime
+    result["workers_cpu"] = kids.ru_utime + kids.ru_stime
     print(json.dumps(result))
 
 
@@ -158,6 +162,12 @@ def main() -> None:
           f"peak RSS {many['rss_mb']:.0f} MB main process, {many['workers_rss_mb']:.0f} MB "
           f"largest worker, {many['bytes'] / many['cards'] / 1024:.2f} KB/card"
           + (f"; ×{rate['many'] / rate['one']:.2f} over --jobs 1" if one is not many else ""))
+    cpu = many["main_cpu"] + many["workers_cpu"]
+    print(f"  CPU per card: main process {many['main_cpu'] / many['cards'] * 1e3:.2f} ms, "
+          f"workers and report process {many['workers_cpu'] / many['cards'] * 1e3:.2f} ms; "
+          f"{cpu / many['seconds']:.2f} cores busy on average"
+          + (f"; --jobs 1 used {one['main_cpu'] / one['cards'] * 1e3:.2f} ms" if one is not many
+             else ""))
     if naive:
         naive_rate = naive["cards"] / naive["seconds"]
         print(f"naive: {naive_rate:,.0f} cards/s ({naive['seconds']:.1f} s), peak RSS "

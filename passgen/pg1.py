@@ -43,7 +43,9 @@ def dumps(obj: Any) -> bytes:
     Floats, which PG1 never uses, go through cbor2's canonical mode for their shortest form."""
     if type(obj) is dict and all(type(k) is int for k in obj) and _plain(obj.values()):
         # a flat map with integer keys, such as PG1 claims: the common case, made quick
-        return cbor2.dumps({k: obj[k] for k in sorted(obj, key=_int_order)})
+        # (a decoded pass is already in order: then it is encoded as it is)
+        keys = sorted(obj, key=_int_order)
+        return cbor2.dumps(obj if list(obj) == keys else {k: obj[k] for k in keys})
     if type(obj) is list and _plain(obj):
         return cbor2.dumps(obj)
     if _has_float(obj):
