@@ -207,8 +207,9 @@ def demo(out_dir: Path) -> None:
                    "unexpired card is revoked by the new one.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1,
               show_default="the number of cores",
-              help="Processes encoding QR codes while the cards are drawn; the PDFs are the "
-                   "same for any number.")
+              help="Worker processes making the QR codes while rows are read and pages laid "
+                   "out (above 1, the report is written by its own process too); the PDFs "
+                   "are the same for any number.")
 @_limit_options
 def cards(rosters: tuple[Path, ...], key_path: Path, out_dir: Path, as_of: dt.date | None,
           issuer: str | None, valid_days: int, community: str, template: str | None,
