@@ -316,9 +316,14 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
         superseded: list[bytes] = []
         if ledger is not None:
             _crash_point("pdfs-written")
-            journalled = True  # from here the journal decides what happens to the files
-            superseded = _journal(ledger, batch_id, key, records, volumes.files, out_dir,
-                                  int(time.time()) if now is None else now)
+            with Ledger(ledger) as journal:
+                superseded = journal.begin_batch(
+                    batch_id, key.entry.issuer, key.entry.kid, records, volumes.files,
+                    out_dir, int(time.time()) if now is None else now)
+                journalled = True  # from here the journal decides what becomes of the files
+                _crash_point("ledger-pending")
+                _rename_into_place(volumes.files, out_dir)
+                journal.complete_batch(batch_id)
     except BaseException:
         report.abort()
         if not journalled:  # the ledger never knew these files: nothing was printed
@@ -331,22 +336,14 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
                        tuple(superseded))
 
 
-def _journal(ledger_path: Path, batch_id: str, key: SigningKey, records: list[CardRecord],
-             files: list[tuple[str, str]], out_dir: Path, now: int) -> list[bytes]:
-    """Record the batch as pending, rename its volumes into place, mark it complete; a
-    crash at any point is finished or undone by the next opening of the ledger."""
-    with Ledger(ledger_path) as ledger:
-        superseded = ledger.begin_batch(batch_id, key.entry.issuer, key.entry.kid, records,
-                                        files, out_dir, now)
-        _crash_point("ledger-pending")
-        for index, (tmp, final) in enumerate(files):
-            os.replace(out_dir / tmp, out_dir / final)
-            if index == 0:
-                _crash_point("first-renamed")
-        fsync_dir(out_dir)
-        _crash_point("all-renamed")
-        ledger.complete_batch(batch_id)
-    return superseded
+def _rename_into_place(files: list[tuple[str, str]], out_dir: Path) -> None:
+    """Rename a journalled batch's volumes to their final names, durably."""
+    for index, (tmp, final) in enumerate(files):
+        os.replace(out_dir / tmp, out_dir / final)
+        if index == 0:
+            _crash_point("first-renamed")
+    fsync_dir(out_dir)
+    _crash_point("all-renamed")
 
 
 def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules, as_of: dt.date,

@@ -1,12 +1,14 @@
 """Draw cards onto PDF pages (reportlab).  The only module that knows about the canvas.
 
 The static part of a card side (outline, colour band, colour mark; the legend on the back)
-is one Form XObject, drawn once and reused; the QR is one vector path of merged horizontal
-runs; every string uses the embedded CJK font.  Each front page is followed, unless simplex,
-by its back page imposed mirrored for long-edge duplex: the back of the card in column c is
-printed in column (columns − 1 − c), so it lands behind its own front.  PDFs are written to a
-temporary name and renamed into place, and with reportlab's invariant mode the same cards give
-byte-identical files.
+is one Form XObject, drawn once and reused.  A page's texts are one more form, and its QR
+codes another (each code a vector path of horizontal runs, made and compressed by
+``qr_page``, possibly in a worker process); both wait compressed in a spill file until the
+PDF is saved.  Every string uses the embedded CJK font.  Each front page is followed, unless
+simplex, by its back page imposed mirrored for long-edge duplex: the back of the card in
+column c is printed in column (columns − 1 − c), so it lands behind its own front.  The
+caller writes under a temporary name and renames; with reportlab's invariant mode the same
+cards give byte-identical files.
 """
 
 from __future__ import annotations
