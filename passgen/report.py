@@ -125,6 +125,12 @@ class TableWriter:
         atomic_write(path, lambda tmp: self.book.save(tmp))
 
 
+    def discard(self) -> None:
+        """Finish the temporary file of a report that will not be saved (openpyxl removes
+        it when the process ends)."""
+        self.sheet.close()
+
+
 def write_table(path: Path, headers: Sequence[str], widths: Sequence[int],
                 rows: Iterable[Sequence[object]], summary: Sequence[tuple[str, object]],
                 outcome_column: int, bad_word: str) -> int:
@@ -228,7 +234,11 @@ class ReportWriter:
         summary += [(f"未读取的工作表 sheet not read: {n.file} · {n.sheet}", f"{n.zh} / {n.en}")
                     for n in notices]
         if self.table is not None:
-            self.table.save(path, summary)
+            try:
+                self.table.save(path, summary)
+            except OSError as exc:
+                raise PassgenError(f"报告无法写入：{exc}", f"cannot write the report: {exc}") \
+                    from None
             return
         try:
             if self.rows:
@@ -253,6 +263,9 @@ class ReportWriter:
             self.process = None
 
     def abort(self) -> None:
+        """Give up the report of a failed batch."""
+        if self.table is not None:
+            self.table.discard()
         if self.process is not None and self.process.is_alive():
             self.process.kill()
         self.close()

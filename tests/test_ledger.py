@@ -69,6 +69,21 @@ def test_cards_are_recorded(tmp_path: Path) -> None:
             dt.date(1948, 2, 3)))))) == 1
 
 
+def test_a_batch_the_ledger_refuses_leaves_no_volume(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the journal entry cannot be written, the temporary volumes go again: a PDF the
+    ledger does not know must never be left for printing."""
+    def refuse(*args: Any, **kwargs: Any) -> list[bytes]:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(Ledger, "begin_batch", refuse)
+    with pytest.raises(sqlite3.OperationalError):
+        batch(tmp_path, ROWS, tmp_path / "l.sqlite")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == []
+    with Ledger(tmp_path / "l.sqlite") as ledger:
+        assert ledger.cards() == []
+
+
 def test_reprint_is_not_a_reissue(tmp_path: Path) -> None:
     batch(tmp_path, ROWS, tmp_path / "l.sqlite")
     again = batch(tmp_path, ROWS, tmp_path / "l.sqlite", out="again")
