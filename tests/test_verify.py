@@ -258,3 +258,25 @@ def test_libsodium_and_openssl_agree_on_every_single_bit_flip(signing_key: keys.
         message[bit // 8] ^= 1 << (bit % 8)
     assert not any(verdicts)
     assert entry.signature_ok(unpacked.signature, unpacked.signed_bytes)
+
+
+def _general(payload: bytes) -> object:
+    """The general checks alone: Claims, or FormatProblem (invalid CBOR counts as one)."""
+    try:
+        return pg1._general_claims(cbor2.loads(payload), payload)
+    except Exception:  # cbor2's own errors and FormatProblem alike
+        return pg1.FormatProblem
+
+
+@settings(max_examples=3000, deadline=None)
+@given(mutations())
+def test_quick_claims_path_agrees_with_the_general_checks(text: str) -> None:
+    try:
+        payload = pg1.unpack(text).payload
+    except pg1.FormatProblem:
+        return
+    try:
+        quick: object = pg1.decode_claims(payload)
+    except pg1.FormatProblem:
+        quick = pg1.FormatProblem
+    assert quick == _general(payload)
