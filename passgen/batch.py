@@ -7,6 +7,7 @@ This is the edge where files, keys and the clock meet the pure stages; a library
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import re
 import signal
@@ -252,12 +253,14 @@ class _Volumes:
                 (self.out_dir / temporary).unlink(missing_ok=True)
 
 
-def _pool(jobs: int) -> Pool | None:
-    if jobs <= 1:
-        return None
-    import multiprocessing
+def _parallel(jobs: int) -> bool:
+    """Whether to use worker processes: more than one job, and a system that can fork
+    (Windows cannot; there the batch runs in one process and gives the same files)."""
+    return jobs > 1 and "fork" in multiprocessing.get_all_start_methods()
 
-    return multiprocessing.get_context("fork").Pool(jobs)
+
+def _pool(jobs: int) -> Pool | None:
+    return multiprocessing.get_context("fork").Pool(jobs) if _parallel(jobs) else None
 
 
 def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rules,
@@ -289,7 +292,7 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
     journalled = False
     volumes = _Volumes(out_dir, printing, batch_id if ledger else None, None)
     # the report process is forked first: forking after the pool's threads start is unsafe
-    report = ReportWriter(background=printing.jobs > 1)
+    report = ReportWriter(background=_parallel(printing.jobs))
     try:
         with ExitStack() as stack:
             pool = _pool(printing.jobs)

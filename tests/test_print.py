@@ -384,3 +384,23 @@ def test_progress_counts_every_row(tmp_path: Path, signing_key: keys.SigningKey)
     assert calls[0] == ("start", None) and calls[-1] == ("finish", None)
     assert sum(n for kind, n in calls if kind == "advance") == 13  # type: ignore[misc]
     assert result.totals.rows == 13 and [o.where.row for o in result.rejected] == [14]
+
+
+def test_without_fork_the_batch_runs_in_one_process(tmp_path: Path, signing_key: keys.SigningKey,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows has no fork: --jobs is then ignored, and the files are the same."""
+    import multiprocessing
+
+    roster = write_roster(tmp_path / "r.xlsx", many_rows(25))
+    forked = run_cards([roster], signing_key, tmp_path / "fork", load_rules(),
+                       PrintOptions(TEMPLATE, jobs=2), AS_OF)
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+
+    def no_fork(method: str | None = None) -> Any:  # what Windows answers
+        raise ValueError(f"cannot find context for {method!r}")
+
+    monkeypatch.setattr(multiprocessing, "get_context", no_fork)
+    single = run_cards([roster], signing_key, tmp_path / "spawn", load_rules(),
+                       PrintOptions(TEMPLATE, jobs=2), AS_OF)
+    assert [p.read_bytes() for p in single.pdfs] == [p.read_bytes() for p in forked.pdfs]
+    assert single.report.exists()
