@@ -23,16 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from synthetic import make_id
+
 AS_OF = dt.date(2020, 3, 25)
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 SEED = bytes(range(32))
-
-
-def make_id(n: int) -> str:
-    born = dt.date(1930, 1, 1) + dt.timedelta(days=n % 25000)
-    first17 = f"511302{born:%Y%m%d}{n // 25000 % 1000:03d}"
-    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, WEIGHTS,
-                                                                     strict=True)) % 11]
 
 
 def generate(path: Path, n: int) -> None:

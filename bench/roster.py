@@ -18,14 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def make_id(n: int) -> str:
-    born = dt.date(1930, 1, 1) + dt.timedelta(days=n % 25000)
-    first17 = f"511302{born:%Y%m%d}{n // 25000 % 1000:03d}"
-    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, WEIGHTS,
-                                                                     strict=True)) % 11]
+from synthetic import make_id
 
 
 def generate(path: Path, rows: int) -> None:

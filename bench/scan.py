@@ -28,19 +28,18 @@ from passgen import keys, scan
 from passgen.batch import PrintOptions, run_cards
 from passgen.checking import check_found
 from passgen.dates import SHANGHAI
+from passgen.idcard import check_digit
 from passgen.layout import load_template
 from passgen.roster import COLUMNS
 from passgen.rules import load_rules
 
 AS_OF = dt.date(2020, 3, 25)
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def make_id(n: int) -> str:
     born = dt.date(1935, 1, 1) + dt.timedelta(days=n * 7)
     first17 = f"511302{born:%Y%m%d}{n % 1000:03d}"
-    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, WEIGHTS,
-                                                                     strict=True)) % 11]
+    return first17 + check_digit(first17)
 
 
 def roster(path: Path, n: int) -> Path:

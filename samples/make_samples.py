@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from passgen.idcard import check_digit
+
 AS_OF = dt.date(2020, 3, 25)
 COMMUNITY = "桂花社区"
 HEADERS = ["姓名", "身份证号", "类别", "社区", "住址", "联系电话", "监护人", "监护人电话",
@@ -21,12 +23,11 @@ HEADERS = ["姓名", "身份证号", "类别", "社区", "住址", "联系电话
            "人工认定", "上次颜色", "连续申报天数"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾"
 GIVEN = "建国淑芬秀英玉兰桂香志强德明文华春梅丽娟海燕子涵雨欣浩然梓轩一鸣思远佳怡欣妍宇航俊杰"
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def id_number(rng: random.Random, born: dt.date) -> str:
     first17 = f"511302{born:%Y%m%d}{rng.randrange(1000):03d}"
-    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
+    return first17 + check_digit(first17)
 
 
 def days_ago(n: int) -> dt.date:
