@@ -112,19 +112,6 @@ def volume_name(community: str, part: int) -> str:
     return f"cards-{_UNSAFE.sub('_', community).strip('_.') or 'community'}-{part:03d}.pdf"
 
 
-def plan_volumes(cards: Sequence[Card], cards_per_volume: int) -> list[tuple[str, list[Card]]]:
-    """One PDF per community (in order of first appearance), split every N cards: the
-    volumes ``run_cards`` writes for these cards, as a list (for tests and planning)."""
-    by_community: dict[str, list[Card]] = {}
-    for card in cards:
-        by_community.setdefault(card.resident.community, []).append(card)
-    plan = []
-    for community, members in by_community.items():
-        for part, start in enumerate(range(0, len(members), cards_per_volume), start=1):
-            plan.append((volume_name(community, part), members[start:start + cards_per_volume]))
-    return plan
-
-
 CRASH_ENV = "PASSGEN_TEST_CRASH_AT"
 
 

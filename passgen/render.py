@@ -379,11 +379,6 @@ class CardSheetWriter:
         self.canvas.doForm(name)
 
     # --- pages --------------------------------------------------------------------------
-    def add(self, card: Card) -> None:
-        self.pending.append(card)
-        if len(self.pending) == self.t.per_page:
-            self.emit()
-
     def emit(self, codes: bytes | None = None) -> None:
         """Lay out the pending cards on a front page (and its back); ``codes`` is their
         ``qr_page`` when made elsewhere (a worker process)."""

@@ -269,12 +269,3 @@ class ReportWriter:
         if self.process is not None and self.process.is_alive():
             self.process.kill()
         self.close()
-
-
-def write_report(path: Path, outcomes: Iterable[RowOutcome], rules_version: str,
-                 notices: Sequence[SheetNotice] = ()) -> None:
-    """Write report.xlsx atomically from outcomes already at hand."""
-    report = ReportWriter()
-    for o in outcomes:
-        report.add(o)
-    report.save(path, rules_version, notices)

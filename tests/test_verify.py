@@ -232,7 +232,9 @@ def test_signed_bytes_are_the_sig_structure() -> None:
     for size in (0, 1, 23, 24, 255, 256, 65535, 65536):
         unpacked = pg1.Unpacked(b"", b"\xa2\x01\x27\x04\x48" + bytes(8), bytes(8),
                                 bytes(size), bytes(64))
-        assert unpacked.signed_bytes == pg1.sig_structure(unpacked.protected, unpacked.payload)
+        expected = cbor2.dumps(["Signature1", unpacked.protected, b"", unpacked.payload])
+        assert unpacked.signed_bytes == expected
+        assert pg1.sig_structure(unpacked.protected, unpacked.payload) == expected
 
 
 def test_libsodium_and_openssl_agree_on_every_single_bit_flip(signing_key: keys.SigningKey) -> None:
