@@ -157,8 +157,8 @@ class _Volumes:
         self.open: dict[str, _Volume] = {}
         self.parts: dict[str, int] = {}
         self.order: dict[str, int] = {}  # communities in order of first appearance
-        self.files: list[tuple[str, str]] = []  # (file written, final name), as saved
-        self.ranked: list[tuple[tuple[int, int], str]] = []
+        # ((community rank, part), file written, final name) of each volume, as saved
+        self.saved: list[tuple[tuple[int, int], str, str]] = []
 
     def _start(self, community: str) -> _Volume:
         part = self.parts[community] = self.parts.get(community, 0) + 1
@@ -217,10 +217,9 @@ class _Volumes:
         fsync_file(volume.temporary)
         if self.suffix is None:  # no journal: each volume goes into place when complete
             os.replace(volume.temporary, self.out_dir / volume.final)
-            self.files.append((volume.final, volume.final))
+            self.saved.append((volume.rank, volume.final, volume.final))
         else:
-            self.files.append((volume.temporary.name, volume.final))
-        self.ranked.append((volume.rank, volume.final))
+            self.saved.append((volume.rank, volume.temporary.name, volume.final))
 
     def finish(self) -> None:
         for community in list(self.open):
@@ -228,7 +227,12 @@ class _Volumes:
 
     def finals(self) -> list[Path]:
         """The volumes by community (in order of first appearance), then part."""
-        return [self.out_dir / final for _, final in sorted(self.ranked)]
+        return [self.out_dir / final for _, _, final in sorted(self.saved)]
+
+    @property
+    def files(self) -> list[tuple[str, str]]:
+        """(file written, final name) of each volume, as saved."""
+        return [(written, final) for _, written, final in self.saved]
 
     def discard(self) -> None:
         """Remove the temporary files of a batch that failed before its journal entry

@@ -224,9 +224,14 @@ def _layout(version: int) -> _Layout:
     return _Layout(np.stack([f & data for f in formulas]), (vertical, horizontal), blank)
 
 
+def _quick(text: str) -> bool:
+    """Whether zxing-cpp segments ``text`` as qrcode does (one alphanumeric segment)."""
+    return bool(_FAST_TEXT.match(text)) and not _LONG_DIGITS.search(text)
+
+
 def encode(text: str, error: str = "M") -> QrMatrix:
     """The QR symbol of ``text`` exactly as ``encode_reference`` makes it, faster."""
-    if not _FAST_TEXT.match(text) or _LONG_DIGITS.search(text):
+    if not _quick(text):
         return encode_reference(text, error)
     version, modules = _modules(text, error)
     return QrMatrix(version, tuple(tuple(row) for row in modules.tolist()))
@@ -253,7 +258,7 @@ def _modules(text: str, error: str) -> tuple[int, np.ndarray]:
 
 def run_path(text: str, error: str = "M") -> tuple[int, str]:
     """Modules per side and ``run_operators`` of the symbol ``encode`` makes for ``text``."""
-    if not _FAST_TEXT.match(text) or _LONG_DIGITS.search(text):
+    if not _quick(text):
         matrix = encode_reference(text, error)
         return matrix.size, matrix.path_operators()
     _, modules = _modules(text, error)
