@@ -7,21 +7,19 @@ date, real dates, coded values).  A missing required or health column refuses th
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import functools
 import operator
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from passgen import idcard
 from passgen.dates import parse_date
 from passgen.errors import RosterError
-from passgen.models import Category, Colour, Location, Resident, RowError
+from passgen.models import Category, Colour, Location, Resident, RowError, assemble, mask_id
 from passgen.sheets import DEFAULT_LIMITS, Limits, read_sheets
 
 
@@ -148,184 +146,294 @@ class Header:
     index: dict[str, int]
     text: dict[str, str]
 
-    @functools.cached_property
-    def width(self) -> int:
-        return max(self.index.values()) + 1
 
-    @functools.cached_property
-    def getter(self) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
-        """All fields of a row (padded to ``width`` + 1) in one call; absent fields read the
-        padding cell, which is always blank."""
-        return operator.itemgetter(*(self.index.get(f, self.width) for f in FIELDS))
+@dataclass(frozen=True)
+class Problem:
+    """Why a row cannot become a card: the offending value as the clerk sees it, and what to do."""
 
-
-class _Row:
-    """Reads the fields of one row, collecting the first problem as a RowError."""
-
-    def __init__(self, cells: Sequence[Any], header: Header, where: Location) -> None:
-        missing = header.width + 1 - len(cells)
-        padded = [*cells, *([None] * missing)] if missing > 0 else cells
-        self.values = dict(zip(FIELDS, header.getter(padded), strict=True))
-        self.names = header.text
-        self.where = where
-        self.error: RowError | None = None
-
-    def raw(self, field: str) -> Any:
-        return self.values[field]
-
-    def fail(self, field: str, value: Any, zh: str, en: str) -> None:
-        if self.error is None:
-            where = Location(self.where.file, self.where.sheet, self.where.row,
-                             self.names.get(field, HEADER_OF[field]))
-            self.error = RowError(where, cell_text(value), zh, en)
-
-    def text(self, field: str) -> str:
-        return cell_text(self.raw(field))
-
-    def date(self, field: str) -> dt.date | None:
-        value = self.values[field]
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        parsed = parse_date(value)
-        if parsed is None:
-            self.fail(field, value, "日期无法识别或不存在，请写成2020-03-05",
-                      "not a real date; write it as 2020-03-05")
-        return parsed
-
-    def yes_no(self, field: str) -> bool:
-        """是/否 and the usual spellings (有/无, Y/N, yes/no, √/×, TRUE/FALSE); blank is 否."""
-        value = self.values[field]
-        if value is None or value == "否":
-            return False
-        if isinstance(value, bool):
-            return value
-        word = fold(cell_text(value))
-        if word in YES:
-            return True
-        if word not in NO:
-            self.fail(field, value, "只能填“是”或“否”", "must be 是 (yes) or 否 (no)")
-        return False
-
-    def items(self, field: str) -> tuple[str, ...]:
-        if self.values[field] is None:
-            return ()
-        text = unicodedata.normalize("NFKC", self.text(field))
-        if text in ("", "无"):
-            return ()
-        return tuple(p for p in _SPLIT.split(text) if p)
+    shown: str
+    zh: str
+    en: str
 
 
-def read_row(cells: Sequence[Any], header: Header, where: Location,
-             ctx: RowContext) -> Resident | RowError:
-    """One data row → Resident, or RowError naming the first bad cell."""
-    r = _Row(cells, header, where)
-    name = clean_name(r.text("name"))
-    if not name:
-        r.fail("name", "", "姓名为空", "name is empty")
-    raw_id = r.raw("id_number")
-    id18 = ""
-    if isinstance(raw_id, float) and raw_id.is_integer() and raw_id < 2**53:
-        raw_id = int(raw_id)
-    if isinstance(raw_id, int) and not isinstance(raw_id, bool) and len(str(raw_id)) == 15:
-        raw_id = str(raw_id)  # an old 15-digit number fits a number cell exactly
-    if (isinstance(raw_id, (int, float)) and not isinstance(raw_id, bool)) or (
-            isinstance(raw_id, str) and _SCIENTIFIC.match(raw_id.strip())):
-        r.fail("id_number", raw_id,
-               "身份证号被Excel存成了数字，后几位已经丢失。请把该列设置为“文本”格式后重新输入",
-               "Excel stored the ID number as a number and destroyed its last digits: "
-               "format the column as Text and type the number again")
-    else:
-        id_text = cell_text(raw_id)
-        if not (id_text.isascii() and id_text.isalnum()):
-            id_text = unicodedata.normalize("NFKC", id_text).replace(" ", "")
-        checked, zh, en = idcard.normalise(id_text, ctx.as_of)
-        if checked is None:
-            r.fail("id_number", raw_id, zh if raw_id else "身份证号为空",
-                   en if raw_id else "ID number is empty")
-        else:
-            id18 = checked
+_EMPTY_NAME = Problem("", "姓名为空", "name is empty")
+_DESTROYED_ID = ("身份证号被Excel存成了数字，后几位已经丢失。请把该列设置为“文本”格式后重新输入",
+                 "Excel stored the ID number as a number and destroyed its last digits: "
+                 "format the column as Text and type the number again")
+_NO_COMMUNITY = Problem("", "社区为空（可用 --community 统一指定）",
+                        "community is empty (or give --community)")
+_NO_ARRIVAL = Problem("", "填写了旅居地区，但来南日期为空",
+                      "travel regions given but the arrival date is empty")
+_NO_ENTRY = Problem("", "填写了境外国家，但入境日期为空",
+                    "countries given but the entry date is empty")
 
-    category_text = r.text("category")
-    category = Category.OTHER
-    if category_text:
-        if category_text in CATEGORY_WORDS:
-            category = CATEGORY_WORDS[category_text]
-        else:
-            r.fail("category", category_text, "类别只能是 老年人、学生、其他",
-                   "category must be 老年人 (elderly), 学生 (student) or 其他 (other)")
-    elif id18:
-        category = Category.ELDERLY if idcard.age_on(id18, ctx.as_of) >= 60 else Category.OTHER
+# Cell readers: one raw cell → its value, or the Problem that rejects the row.  Pure functions
+# of the cell alone (the ID number's also of the as-of date); checks between cells come after.
 
-    community = r.text("community") or ctx.community
-    if not community:
-        r.fail("community", "", "社区为空（可用 --community 统一指定）",
-               "community is empty (or give --community)")
 
-    regions = r.items("travel_regions")
-    arrival = r.date("arrival_date")
-    if regions and arrival is None:
-        r.fail("arrival_date", "", "填写了旅居地区，但来南日期为空",
-               "travel regions given but the arrival date is empty")
-    countries = r.items("abroad_countries")
-    entry = r.date("entry_date")
-    if countries and entry is None:
-        r.fail("entry_date", "", "填写了境外国家，但入境日期为空",
-               "countries given but the entry date is empty")
-    symptoms = r.items("symptoms")
+def _text(value: Any) -> str:
+    """cell_text, quicker for the usual text cell."""
+    return value.strip() if type(value) is str else cell_text(value)
 
-    status = r.text("case_status") or "正常"
+
+def _person(value: Any) -> str:
+    text = _text(value)
+    return text if not text or text.isalnum() else clean_name(text)  # nothing to clean
+
+
+def _name(value: Any) -> str | Problem:
+    return _person(value) or _EMPTY_NAME
+
+
+def _id_number(value: Any, as_of: dt.date) -> str | Problem:
+    if type(value) is str and len(value) == 18 and value.isascii() and value[:17].isdigit():
+        checked, zh, en = idcard.normalise(value, as_of)  # the usual cell, typed as text
+        return checked if checked is not None else Problem(value.strip(), zh, en)
+    raw = value
+    if isinstance(raw, float) and raw.is_integer() and raw < 2**53:
+        raw = int(raw)
+    if isinstance(raw, int) and not isinstance(raw, bool) and len(str(raw)) == 15:
+        raw = str(raw)  # an old 15-digit number fits a number cell exactly
+    if (isinstance(raw, (int, float)) and not isinstance(raw, bool)) or (
+            isinstance(raw, str) and _SCIENTIFIC.match(raw.strip())):
+        return Problem(cell_text(raw), *_DESTROYED_ID)
+    id_text = cell_text(raw)
+    if not (id_text.isascii() and id_text.isalnum()):
+        id_text = unicodedata.normalize("NFKC", id_text).replace(" ", "")
+    checked, zh, en = idcard.normalise(id_text, as_of)
+    if checked is None:
+        return Problem(cell_text(raw), zh if raw else "身份证号为空",
+                       en if raw else "ID number is empty")
+    return checked
+
+
+def _category(value: Any) -> Category | None | Problem:
+    """None for a blank cell: the category then follows from the age."""
+    text = cell_text(value)
+    if not text:
+        return None
+    category = CATEGORY_WORDS.get(text)
+    if category is None:
+        return Problem(text, "类别只能是 老年人、学生、其他",
+                       "category must be 老年人 (elderly), 学生 (student) or 其他 (other)")
+    return category
+
+
+def _folded(value: Any) -> str:
+    """Text with full-width digits and letters folded (phone numbers)."""
+    text = _text(value)
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+
+
+def _items(value: Any) -> tuple[str, ...]:
+    """A list of places or symptoms, split at 、，,;； and spaces; 无 is none."""
+    text = unicodedata.normalize("NFKC", cell_text(value))
+    if text in ("", "无"):
+        return ()
+    return tuple(p for p in _SPLIT.split(text) if p)
+
+
+def _date(value: Any) -> dt.date | None | Problem:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    parsed = parse_date(value)
+    if parsed is None:
+        return Problem(cell_text(value), "日期无法识别或不存在，请写成2020-03-05",
+                       "not a real date; write it as 2020-03-05")
+    return parsed
+
+
+def _status(value: Any) -> str | Problem:
+    status = cell_text(value) or "正常"
     if status not in CASE_STATUSES:
-        r.fail("case_status", status, "人员状态无法识别，可填：" + "、".join(CASE_STATUSES),
-               "unknown case status")
-    status_date = r.date("status_date")
-    if status in DATED_STATUSES and status_date is None:
-        r.fail("status_date", "", f"人员状态为“{status}”时必须填写状态日期",
-               "this case status needs the date it began")
+        return Problem(status, "人员状态无法识别，可填：" + "、".join(CASE_STATUSES),
+                       "unknown case status")
+    return status
 
-    severe = r.yes_no("severe_contact")
-    with_observed = r.yes_no("lives_with_observed")
-    certificate = r.date("certificate_until")
-    override = r.text("override")
-    if override and override not in OVERRIDES:
-        r.fail("override", override, "人工认定只能是 高风险 或 中风险",
-               "manual classification must be 高风险 or 中风险")
-    prev_text = r.text("previous_colour")
-    previous = Colour.from_word(prev_text) if prev_text else None
-    if prev_text and previous is None:
-        r.fail("previous_colour", prev_text, "上次颜色只能是 绿码、黄码、红码",
-               "previous colour must be 绿码, 黄码 or 红码")
-    days_text = unicodedata.normalize("NFKC", r.text("report_days")) \
-        if r.values["report_days"] is not None else ""
-    report_days = 0
-    if days_text:
-        if days_text.isdigit():
-            report_days = int(days_text)
-        else:
-            r.fail("report_days", days_text, "连续申报天数必须是整数", "must be a whole number")
 
-    for date_field, day in (("arrival_date", arrival), ("entry_date", entry),
-                            ("status_date", status_date)):
+def _yes_no(value: Any) -> bool | Problem:
+    """是/否 and the usual spellings (有/无, Y/N, yes/no, √/×, TRUE/FALSE); blank is 否."""
+    if value is None or value == "否":
+        return False
+    if isinstance(value, bool):
+        return value
+    word = fold(cell_text(value))
+    if word in YES:
+        return True
+    if word in NO:
+        return False
+    return Problem(cell_text(value), "只能填“是”或“否”", "must be 是 (yes) or 否 (no)")
+
+
+def _override(value: Any) -> str | Problem:
+    text = cell_text(value)
+    if text and text not in OVERRIDES:
+        return Problem(text, "人工认定只能是 高风险 或 中风险",
+                       "manual classification must be 高风险 or 中风险")
+    return text
+
+
+def _previous(value: Any) -> Colour | None | Problem:
+    text = cell_text(value)
+    if not text:
+        return None
+    colour = Colour.from_word(text)
+    if colour is None:
+        return Problem(text, "上次颜色只能是 绿码、黄码、红码",
+                       "previous colour must be 绿码, 黄码 or 红码")
+    return colour
+
+
+def _report_days(value: Any) -> int | Problem:
+    text = unicodedata.normalize("NFKC", cell_text(value))
+    if not text:
+        return 0
+    if not text.isdigit():
+        return Problem(text, "连续申报天数必须是整数", "must be a whole number")
+    return int(text)
+
+
+# Each field is either personal (a different value on nearly every row: read on every row) or
+# coded (a few values the whole roster shares: read once per combination, see _Codes).
+PERSONAL = ("name", "id_number", "address", "phone", "guardian", "guardian_phone")
+CODED = tuple(f for f in FIELDS if f not in PERSONAL)
+_CODED_READERS: tuple[Callable[[Any], Any], ...] = tuple({
+    "category": _category, "community": cell_text, "travel_regions": _items,
+    "arrival_date": _date, "abroad_countries": _items, "entry_date": _date, "symptoms": _items,
+    "case_status": _status, "status_date": _date, "severe_contact": _yes_no,
+    "lives_with_observed": _yes_no, "certificate_until": _date, "override": _override,
+    "previous_colour": _previous, "report_days": _report_days,
+}[f] for f in CODED)
+_MEMO_SIZE = 4096
+# Cells of these types never equal one of another type, so a remembered key cannot answer for
+# a different row; numbers and booleans can (1 == 1.0 == True), so rows with them are not kept.
+_KEY_TYPES = frozenset({str, type(None), dt.date, dt.datetime})
+
+
+def coded_problem(values: Sequence[Any], ctx: RowContext) -> tuple[str, Problem] | None:
+    """The first problem among a row's read coded cells (CODED order) as a clerk meets them:
+    column by column, a cell's own problem before what it contradicts; then any date after
+    the as-of date."""
+    v = dict(zip(CODED, values, strict=True))
+    status = v["case_status"]
+    conflicts = {
+        "community": _NO_COMMUNITY if not v["community"] else None,
+        "arrival_date": _NO_ARRIVAL if v["travel_regions"] and v["arrival_date"] is None
+        else None,
+        "entry_date": _NO_ENTRY if v["abroad_countries"] and v["entry_date"] is None else None,
+        "status_date": Problem("", f"人员状态为“{status}”时必须填写状态日期",
+                               "this case status needs the date it began")
+        if status in DATED_STATUSES and v["status_date"] is None else None,
+    }
+    for field in CODED:
+        value = v[field]
+        problem = value if isinstance(value, Problem) else conflicts.get(field)
+        if problem is not None:
+            return field, problem
+    for field in ("arrival_date", "entry_date", "status_date"):
+        day = v[field]
         if day is not None and day > ctx.as_of:
-            r.fail(date_field, day.isoformat(), "日期晚于签发日期，不可能",
-                   "date is after the as-of date")
+            return field, Problem(day.isoformat(), "日期晚于签发日期，不可能",
+                                  "date is after the as-of date")
+    return None
 
-    if r.error is not None:
-        return dataclasses.replace(r.error, name=name)
-    return Resident(
-        name=name, id_number=id18, category=category, community=community, where=where,
-        address=r.text("address"), phone=unicodedata.normalize("NFKC", r.text("phone")),
-        guardian=clean_name(r.text("guardian")),
-        guardian_phone=unicodedata.normalize("NFKC", r.text("guardian_phone")),
-        travel_regions=regions, arrival_date=arrival, abroad_countries=countries,
-        entry_date=entry, symptoms=symptoms, case_status=status, status_date=status_date,
-        severe_contact=severe, lives_with_observed=with_observed,
-        certificate_until=certificate, override=override, previous_colour=previous,
-        report_days=report_days,
-    )
+
+class _Codes(dict[tuple[Any, ...], tuple[tuple[Any, ...], "tuple[str, Problem] | None"]]):
+    """A row's raw coded cells → (their read values, the first problem among them).
+
+    A roster repeats a few combinations (blank, 否, 正常 and its community) on nearly every
+    row, so each is read and checked once; up to _MEMO_SIZE of them are kept per sheet."""
+
+    def __init__(self, ctx: RowContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    def __missing__(self, raw: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[str, Problem] | None]:
+        values = tuple(read(cell) for read, cell in zip(_CODED_READERS, raw, strict=True))
+        if not values[1]:  # CODED[1] is the community: a blank cell takes --community
+            values = (values[0], self.ctx.community, *values[2:])
+        result = (values, coded_problem(values, self.ctx))
+        if len(self) < _MEMO_SIZE and all(type(cell) in _KEY_TYPES for cell in raw):
+            self[raw] = result
+        return result
+
+
+# Where each ID number was first read: (file, sheet, row), plain tuples, which the garbage
+# collector stops scanning (100,000 Location objects would be rescanned at every collection).
+Seen = dict[str, tuple[str, str, int]]
+
+
+class SheetReader:
+    """Data rows of one sheet → Resident or RowError, against its header and context.  An ID
+    number already in ``seen`` (shared by the sheets and files of a batch) is a duplicate."""
+
+    def __init__(self, file: str, sheet: str, header: Header, ctx: RowContext,
+                 seen: Seen | None = None) -> None:
+        self.file, self.sheet, self.header, self.ctx = file, sheet, header, ctx
+        self.seen: Seen = {} if seen is None else seen
+        pad = max(header.index.values()) + 1  # absent fields read this always-blank cell
+        self.width = pad if len(header.index) == len(FIELDS) else pad + 1
+        self.personal = operator.itemgetter(*(header.index.get(f, pad) for f in PERSONAL))
+        self.coded = operator.itemgetter(*(header.index.get(f, pad) for f in CODED))
+        self.codes = _Codes(ctx)
+        self.by_birth: dict[str, Category] = {}  # category by birth date, where it is blank
+
+    def outcome(self, number: int, cells: Sequence[Any]) -> Resident | RowError:
+        """One non-blank data row (``number`` as Excel shows it)."""
+        short = self.width - len(cells)
+        if short > 0:
+            cells = [*cells, *([None] * short)]
+        raw_name, raw_id, address, phone, guardian, guardian_phone = self.personal(cells)
+        name = _name(raw_name)
+        id18 = _id_number(raw_id, self.ctx.as_of)
+        coded, problem = self.codes[self.coded(cells)]
+        if type(name) is Problem:
+            problem = "name", name
+        elif type(id18) is Problem:
+            problem = "id_number", id18
+        if problem is not None:
+            field, why = problem
+            return RowError(Location(self.file, self.sheet, number,
+                                     self.header.text.get(field, HEADER_OF[field])),
+                            why.shown, why.zh, why.en, name if type(name) is str else "")
+        name, id18 = cast(str, name), cast(str, id18)  # neither is a Problem here
+        first = self.seen.get(id18)
+        if first is not None:
+            return self._duplicate(number, id18, name, Location(*first))
+        self.seen[id18] = (self.file, self.sheet, number)
+        (category, community, regions, arrival, countries, entry, symptoms, status, status_date,
+         severe, with_observed, certificate, override, previous, report_days) = coded
+        if category is None:
+            born = id18[6:14]
+            category = self.by_birth.get(born)
+            if category is None:
+                old = idcard.age_on(id18, self.ctx.as_of) >= 60
+                category = self.by_birth[born] = Category.ELDERLY if old else Category.OTHER
+        where = assemble(Location, {"file": self.file, "sheet": self.sheet, "row": number,
+                                    "column": ""})
+        return assemble(Resident, {
+            "name": name, "id_number": id18, "category": category, "community": community,
+            "where": where, "address": _text(address), "phone": _folded(phone),
+            "guardian": _person(guardian), "guardian_phone": _folded(guardian_phone),
+            "travel_regions": regions, "arrival_date": arrival, "abroad_countries": countries,
+            "entry_date": entry, "symptoms": symptoms, "case_status": status,
+            "status_date": status_date, "severe_contact": severe,
+            "lives_with_observed": with_observed, "certificate_until": certificate,
+            "override": override, "previous_colour": previous, "report_days": report_days})
+
+
+    def _duplicate(self, number: int, id18: str, name: str, first: Location) -> RowError:
+        return RowError(Location(self.file, self.sheet, number, HEADER_OF["id_number"]),
+                        mask_id(id18), f"身份证号重复，首次出现在 {first.describe()}",
+                        f"duplicate ID number, first seen at {first.file} {first.sheet} "
+                        f"row {first.row}", name)
 
 
 def _blank(cells: Sequence[Any]) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+    for c in cells:
+        if c is not None and (type(c) is not str or c.strip()):
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -356,14 +464,14 @@ def find_header(cells: Sequence[Any]) -> Header | None:
 
 
 def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[Any]]],
-                    ctx: RowContext, notices: list[SheetNotice] | None = None
-                    ) -> Iterator[Resident | RowError]:
+                    ctx: RowContext, notices: list[SheetNotice] | None = None,
+                    seen: Seen | None = None) -> Iterator[Resident | RowError]:
     """The header is the first row (among the first 30 non-blank ones) naming 姓名, 身份证号
     and another known column; rows above it are titles.  Every non-blank row below it is one
     outcome.  A sheet without such a row is reported in ``notices`` with its row count."""
     it = iter(rows)
     header: Header | None = None
-    seen = 0
+    searched = 0
     header_row = 0
     first: list[Any] = []
     for header_row, cells in it:  # noqa: B007 (header_row names the header row below)
@@ -372,17 +480,17 @@ def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[An
         if not first:
             first = list(cells)
         header = find_header(cells)
-        seen += 1
-        if header is not None or seen >= HEADER_SEARCH_ROWS:
+        searched += 1
+        if header is not None or searched >= HEADER_SEARCH_ROWS:
             break
     if header is None:
-        if seen and notices is not None:
+        if searched and notices is not None:
             rest = sum(1 for _, cells in it if not _blank(cells))
             if not (first and isinstance(first[0], str) and first[0].startswith(INSTRUCTIONS_MARK)):
                 notices.append(SheetNotice(
-                    file, sheet, seen + rest,
-                    f"没有找到表头（需要“姓名”“身份证号”等列名），本表 {seen + rest} 行未读取",
-                    f"no roster header found (姓名, 身份证号, ...): {seen + rest} rows not read"))
+                    file, sheet, searched + rest,
+                    f"没有找到表头（需要“姓名”“身份证号”等列名），本表 {searched + rest} 行未读取",
+                    f"no roster header found (姓名, 身份证号, ...): {searched + rest} rows not read"))
         return
     missing = [c.headers[0] for c in COLUMNS if c.required and c.field not in header.index]
     if missing:
@@ -393,34 +501,25 @@ def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[An
             f"{file} · {sheet}: the header in row {header_row} lacks required columns "
             f"{', '.join(missing)}",
         )
+    reader = SheetReader(file, sheet, header, ctx, seen)
     for number, cells in it:
-        if _blank(cells):
-            continue
-        yield read_row(cells, header, Location(file, sheet, number), ctx)
+        if not _blank(cells):
+            yield reader.outcome(number, cells)
 
 
 def read_roster(path: Path, ctx: RowContext, limits: Limits = DEFAULT_LIMITS,
-                notices: list[SheetNotice] | None = None) -> Iterator[Resident | RowError]:
-    """Every sheet of a roster file (.xlsx, .xls, .ods, .csv), row by row."""
+                notices: list[SheetNotice] | None = None,
+                seen: Seen | None = None) -> Iterator[Resident | RowError]:
+    """Every sheet of a roster file (.xlsx, .xls, .ods, .csv), row by row; an ID number in
+    ``seen`` (or earlier in the file) is rejected, naming its first row."""
+    seen = {} if seen is None else seen
     for sheet in read_sheets(path, limits):
-        yield from read_sheet_rows(path.name, sheet.name, sheet.rows, ctx, notices)
+        yield from read_sheet_rows(path.name, sheet.name, sheet.rows, ctx, notices, seen)
 
 
 def read_rosters(paths: Sequence[Path], ctx: RowContext, limits: Limits = DEFAULT_LIMITS,
                  notices: list[SheetNotice] | None = None) -> Iterator[Resident | RowError]:
     """All rows of all files; an ID number seen before is rejected, naming its first row."""
-    first_seen: dict[str, Location] = {}
+    first_seen: Seen = {}
     for path in paths:
-        for outcome in read_roster(path, ctx, limits, notices):
-            if isinstance(outcome, Resident):
-                first = first_seen.get(outcome.id_number)
-                if first is not None:
-                    where = Location(outcome.where.file, outcome.where.sheet, outcome.where.row,
-                                     HEADER_OF["id_number"])
-                    yield RowError(where, outcome.masked_id,
-                                   f"身份证号重复，首次出现在 {first.describe()}",
-                                   f"duplicate ID number, first seen at {first.file} "
-                                   f"{first.sheet} row {first.row}", outcome.name)
-                    continue
-                first_seen[outcome.id_number] = outcome.where
-            yield outcome
+        yield from read_roster(path, ctx, limits, notices, first_seen)

@@ -3,9 +3,9 @@
 .xlsx, .xlsm, .xls and .ods are read with python-calamine (cached values only: a formula is
 never evaluated); .csv is read as UTF-8 (with or without BOM) or GB18030, detected, never
 asked.  Every reader hands out the same thing: for each sheet, (Excel row number, cells)
-with blanks as None (numbers may arrive as float, date cells as date or datetime: the roster
-stage reads each value by what its column means); merged cells carry their value into every
-cell they cover, as a person reads them.
+with blanks as None or empty text (numbers may arrive as float, date cells as date or
+datetime: the roster stage reads each value by what its column means); merged cells carry
+their value into every cell they cover, as a person reads them.
 """
 
 from __future__ import annotations
@@ -85,14 +85,15 @@ def _workbook_rows(sheet: Any) -> Iterator[Row]:
     wanted = set(merged.values())
     for offset, raw in enumerate(sheet.iter_rows()):
         r = first_row + offset
-        cells = [None if v == "" else v for v in raw]
+        cells = raw  # calamine's blank is "": every stage reads it as blank
         if merged:
+            cells = list(raw)
             for c, value in enumerate(cells):
                 if (r, first_col + c) in wanted:
                     values[(r, first_col + c)] = value
             for c in range(len(cells)):
                 source = merged.get((r, first_col + c))
-                if source is not None and cells[c] is None:
+                if source is not None and (cells[c] is None or cells[c] == ""):
                     cells[c] = values.get(source)
         if first_col:
             cells = [None] * first_col + cells
