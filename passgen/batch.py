@@ -69,10 +69,11 @@ def _glyph_problem(resident: Resident) -> RowError | None:
 
 def assess_rows(paths: Sequence[Path], ctx: RowContext, rules: Rules,
                 key: SigningKey | None, valid_days: int, limits: Limits = DEFAULT_LIMITS,
-                notices: list[SheetNotice] | None = None) -> Iterator[RowOutcome]:
+                notices: list[SheetNotice] | None = None,
+                spool: bool = False) -> Iterator[RowOutcome]:
     """Every row of every roster to an outcome, one at a time; with ``key`` None no card is
-    signed."""
-    for row in read_rosters(paths, ctx, limits, notices):
+    signed.  ``spool``: see ``passgen.sheets.read_sheets``."""
+    for row in read_rosters(paths, ctx, limits, notices, spool):
         if isinstance(row, RowError):
             yield RowOutcome(row.where, row.name, "", error=row)
             continue
@@ -291,8 +292,9 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
                 volumes.pool = stack.enter_context(pool)
             if progress:
                 progress.start("读取、签发、印制 reading, signing, printing rows", None)
+            # spool: a batch reads for minutes; a big workbook's parsed sheet stays out of it
             for outcome in assess_rows(paths, RowContext(as_of, community), rules, key,
-                                       valid_days, limits, notices):
+                                       valid_days, limits, notices, spool=True):
                 report.add(outcome)
                 if outcome.card is not None:
                     volumes.add(outcome.card)

@@ -26,7 +26,7 @@ def birth_date(id18: str) -> dt.date | None:
     return _date_of(id18[6:14])
 
 
-@functools.lru_cache(maxsize=65536)  # a roster's residents share a few thousand birthdays
+@functools.lru_cache(maxsize=8192)  # a roster's residents share a few thousand birthdays
 def _date_of(yyyymmdd: str) -> dt.date | None:
     try:
         return dt.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))

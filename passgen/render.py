@@ -326,6 +326,17 @@ class CardSheetWriter:
         draw_mark(self.canvas, style, pt(x_mm), pt(h - y_mm - size_mm), pt(size_mm))
 
     def _crop_marks(self) -> None:
+        """The page's crop marks: one form per document, as every page has the same."""
+        name = "crop-marks"
+        if name not in self.forms:
+            self.canvas.beginForm(name, lowerx=0, lowery=0, upperx=self.page_size[0],
+                                  uppery=self.page_size[1])
+            self._draw_crop_marks()
+            self.canvas.endForm()
+            self.forms.add(name)
+        self.canvas.doForm(name)
+
+    def _draw_crop_marks(self) -> None:
         c, t = self.canvas, self.t
         w, h = t.card_mm
         xs = sorted({x for x, _ in self.origins} | {x + w for x, _ in self.origins})

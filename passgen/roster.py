@@ -508,18 +508,20 @@ def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[An
 
 
 def read_roster(path: Path, ctx: RowContext, limits: Limits = DEFAULT_LIMITS,
-                notices: list[SheetNotice] | None = None,
-                seen: Seen | None = None) -> Iterator[Resident | RowError]:
+                notices: list[SheetNotice] | None = None, seen: Seen | None = None,
+                spool: bool = False) -> Iterator[Resident | RowError]:
     """Every sheet of a roster file (.xlsx, .xls, .ods, .csv), row by row; an ID number in
-    ``seen`` (or earlier in the file) is rejected, naming its first row."""
+    ``seen`` (or earlier in the file) is rejected, naming its first row.  ``spool``: see
+    ``passgen.sheets.read_sheets``."""
     seen = {} if seen is None else seen
-    for sheet in read_sheets(path, limits):
+    for sheet in read_sheets(path, limits, spool):
         yield from read_sheet_rows(path.name, sheet.name, sheet.rows, ctx, notices, seen)
 
 
 def read_rosters(paths: Sequence[Path], ctx: RowContext, limits: Limits = DEFAULT_LIMITS,
-                 notices: list[SheetNotice] | None = None) -> Iterator[Resident | RowError]:
+                 notices: list[SheetNotice] | None = None,
+                 spool: bool = False) -> Iterator[Resident | RowError]:
     """All rows of all files; an ID number seen before is rejected, naming its first row."""
     first_seen: Seen = {}
     for path in paths:
-        yield from read_roster(path, ctx, limits, notices, first_seen)
+        yield from read_roster(path, ctx, limits, notices, first_seen, spool)

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
+from passgen import sheets
 from passgen.batch import check_rosters
 from passgen.blank import write_template
 from passgen.errors import RosterError
@@ -48,7 +49,8 @@ def base(**cells: Any) -> dict[str, Any]:
     return row
 
 
-def test_office_workbook_with_titles_merges_and_several_sheets(tmp_path: Path) -> None:
+def office_workbook(folder: Path) -> Path:
+    """Title rows, a merged title, a blank row, three sheets (one without a header)."""
     book = Workbook()
     one = book.active
     assert one is not None
@@ -70,10 +72,13 @@ def test_office_workbook_with_titles_merges_and_several_sheets(tmp_path: Path) -
     notes = book.create_sheet("备注")
     notes.append(["这里是备注"])
     notes.append(["没有表头的一页"])
-    path = tmp_path / "office.xlsx"
+    path = folder / "office.xlsx"
     book.save(path)
+    return path
 
-    results, notices = outcomes([path])
+
+def test_office_workbook_with_titles_merges_and_several_sheets(tmp_path: Path) -> None:
+    results, notices = outcomes([office_workbook(tmp_path)])
     assert summary(results) == [("1栋", 4, "张三"), ("1栋", 6, "李四"),
                                 ("2栋", 2, "✗身份证号"), ("2栋", 3, "赵六")]
     li = results[1]
@@ -87,7 +92,8 @@ def test_office_workbook_with_titles_merges_and_several_sheets(tmp_path: Path) -
     assert notice.sheet == "备注" and notice.rows == 2
 
 
-def test_merged_community_cells_fill_every_row(tmp_path: Path) -> None:
+def merged_workbook(folder: Path) -> Path:
+    """The community cell merged over two rows."""
     book = Workbook()
     ws = book.active
     assert ws is not None
@@ -98,9 +104,13 @@ def test_merged_community_cells_fill_every_row(tmp_path: Path) -> None:
                    for h in HEADERS])
     letter = "ABCDEFGHIJKLMNOPQRSTU"[col - 1]
     ws.merge_cells(f"{letter}2:{letter}3")
-    path = tmp_path / "merged.xlsx"
+    path = folder / "merged.xlsx"
     book.save(path)
-    results, _ = outcomes([path])
+    return path
+
+
+def test_merged_community_cells_fill_every_row(tmp_path: Path) -> None:
+    results, _ = outcomes([merged_workbook(tmp_path)])
     assert [r.community for r in results] == ["西门社区", "西门社区"]
 
 
@@ -300,3 +310,80 @@ def test_every_row_is_accounted_for(tmp_path: Path, rows: list[dict[str, Any]],
     t = result.totals
     assert t.rows == t.cards + t.rejected
     assert t.rows == non_blank
+
+
+# --- big workbooks parsed in a child process (sheets.spooled) ---------------------------
+
+
+def spooled_and_not(monkeypatch: pytest.MonkeyPatch, paths: list[Path], limits: Limits,
+                    notices: bool = True) -> list[tuple[list[Any], list[SheetNotice], str]]:
+    """(outcomes read before any error, notices, the error) with and without the spool."""
+    monkeypatch.setattr(sheets, "SPOOL_MIN_BYTES", 0)
+    runs = []
+    for spool in (False, True):
+        got: list[Any] = []
+        found: list[SheetNotice] = []
+        error = ""
+        try:
+            for outcome in read_rosters(paths, CTX, limits, found if notices else None, spool):
+                got.append(outcome)
+        except RosterError as exc:
+            error = str(exc)
+        runs.append((got, found, error))
+    return runs
+
+
+def test_a_spooled_workbook_reads_exactly_as_in_process(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = sheets.spooled
+    monkeypatch.setattr(sheets, "spooled", lambda *a: calls.append(a) or real(*a))
+    paths = [office_workbook(tmp_path), merged_workbook(tmp_path)]
+    for notices in (True, False):  # without notices a header-less sheet is left half-read
+        plain, spooled = spooled_and_not(monkeypatch, paths, Limits(), notices)
+        assert spooled == plain and len(plain[0]) == 6 and plain[2] == ""
+    assert len(calls) == 4
+
+
+def test_a_spooled_error_comes_after_the_same_rows(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.append(HEADERS)
+    for i in range(2500):  # more than two of the child's batches of rows
+        ws.append([base(姓名=f"人{i}", 身份证号=make_id(dt.date(1950, 1, 1), i))[h]
+                   for h in HEADERS])
+    path = tmp_path / "big.xlsx"
+    book.save(path)
+    plain, spooled = spooled_and_not(monkeypatch, [path], Limits(max_rows=2300))
+    assert spooled == plain and "2300" in plain[2] and len(plain[0]) == 2299  # + the header
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(b"PK\x03\x04 not really a workbook")
+    plain, spooled = spooled_and_not(monkeypatch, [damaged], Limits())
+    assert spooled == plain and "damaged.xlsx" in plain[2] and plain[0] == []
+
+
+def test_a_failing_spool_process_is_a_clear_error(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    script = tmp_path / "broken-python"
+    script.write_text("#!/bin/sh\necho 'MemoryError: out of memory' >&2\nexit 3\n")
+    script.chmod(0o755)
+    monkeypatch.setattr(sheets.sys, "executable", str(script))
+    monkeypatch.setattr(sheets, "SPOOL_MIN_BYTES", 0)
+    with pytest.raises(RosterError) as info:
+        list(read_rosters([office_workbook(tmp_path)], CTX, spool=True))
+    assert "office.xlsx" in info.value.zh and "子进程" in info.value.zh
+    assert "MemoryError: out of memory" in info.value.en
+
+
+def test_small_workbooks_and_csv_are_never_spooled(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sheets, "spooled", lambda *a: pytest.fail("spooled a small file"))
+    csv_path = tmp_path / "r.csv"
+    csv_path.write_text(csv_text([base()]), encoding="utf-8")
+    office = office_workbook(tmp_path)
+    assert office.stat().st_size < sheets.SPOOL_MIN_BYTES
+    assert len(list(read_rosters([office, csv_path], CTX, spool=True))) == 5
+    monkeypatch.setattr(sheets, "SPOOL_MIN_BYTES", 0)
+    assert len(list(read_rosters([csv_path], CTX, spool=True))) == 1

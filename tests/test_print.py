@@ -116,8 +116,18 @@ def test_fonts_embedded_and_chinese_text_present(batch: Any) -> None:
 
 
 def test_card_geometry_from_crop_marks(batch: Any) -> None:
-    objects = page_objects(batch.pdfs[0], 0)
-    paths = [b for kind, b in objects if kind == raw.FPDF_PAGEOBJ_PATH]
+    pdf = pdfium.PdfDocument(str(batch.pdfs[0]))
+    try:  # the marks are one form per document, drawn first on each page, at the page origin
+        page = pdf[0]
+        crop = next(iter(page.get_objects(max_depth=1)))
+        assert crop.type == raw.FPDF_PAGEOBJ_FORM
+        paths = [tuple(o.get_bounds()) for o in page.get_objects(form=crop, max_depth=1)
+                 if o.type == raw.FPDF_PAGEOBJ_PATH]
+        paths += [b for kind, b in page_objects(batch.pdfs[0], 0)
+                  if kind == raw.FPDF_PAGEOBJ_PATH]
+        assert crop.get_matrix().get() == (1, 0, 0, 1, 0, 0)
+    finally:
+        pdf.close()
     page_w, page_h = (v * MM for v in TEMPLATE.page_mm)
     # crop marks are the short lines wholly outside the block of cards
     vertical = sorted({round((b[0] + b[2]) / 2, 2) for b in paths
