@@ -203,16 +203,23 @@ class SpilledStream(pdfdoc.PDFStream):  # type: ignore[misc]
         """PDFStream.__init__ sets it to None: the bytes live in the spill."""
 
 
+def font_resources() -> pdfdoc.PDFResourceDictionary:
+    """Resources naming the document's fonts, for forms that draw text: one object a
+    document can give all of them (thousands of pages' worth of objects otherwise)."""
+    resources = pdfdoc.PDFResourceDictionary()
+    resources.basicFonts()
+    return resources
+
+
+_NO_RESOURCES = pdfdoc.PDFDictionary({})  # paths only
+
+
 def add_page_form(c: Canvas, name: str, stream: pdfdoc.PDFStream, size: tuple[float, float],
-                  fonts: bool = False) -> None:
-    """Register a page-sized compressed content ``stream`` as Form XObject ``name``, with
-    the document's fonts as resources if it draws text.  Draw it with ``c.doForm(name)``."""
+                  resources: pdfdoc.PDFObject = _NO_RESOURCES) -> None:
+    """Register a page-sized compressed content ``stream`` as Form XObject ``name`` with
+    ``resources`` (``font_resources()`` if it draws text).  Draw it with ``c.doForm(name)``."""
     xobject = pdfdoc.PDFFormXObject(0, 0, *size)
-    if fonts:
-        xobject.Resources = pdfdoc.PDFResourceDictionary()
-        xobject.Resources.basicFonts()
-    else:
-        xobject.Resources = pdfdoc.PDFDictionary({})  # paths only
+    xobject.Resources = resources
     xobject.Contents = stream
     c._doc.addForm(name, xobject)
 
@@ -277,6 +284,7 @@ class CardSheetWriter:
         self.pages = 0
         self.page_size = (pt(template.page_mm[0]), pt(template.page_mm[1]))
         self.spill = Spill()
+        self.font_resources = font_resources()
 
     # --- static parts -------------------------------------------------------------------
     def _front_form(self, colour: Colour) -> str:
@@ -386,7 +394,7 @@ class CardSheetWriter:
             ops.extend(self.text_ops(text.format_map(values), *where) for text, *where in texts)
             ops.append("Q")
         stream = self.spill.put(zlib.compress(" ".join(ops).encode("latin-1")))
-        add_page_form(self.canvas, name, stream, self.page_size, fonts=True)
+        add_page_form(self.canvas, name, stream, self.page_size, self.font_resources)
         self.canvas.doForm(name)
 
     # --- pages --------------------------------------------------------------------------

@@ -358,9 +358,30 @@ class _Codes(dict[tuple[Any, ...], tuple[tuple[Any, ...], "tuple[str, Problem] |
         return result
 
 
-# Where each ID number was first read: (file, sheet, row), plain tuples, which the garbage
-# collector stops scanning (100,000 Location objects would be rescanned at every collection).
-Seen = dict[str, tuple[str, str, int]]
+class Seen:
+    """Where each ID number of a batch was first read, in about 100 bytes an ID (a string
+    key and a tuple would take twice that, and a city's roster has millions): the first 17
+    digits, which determine a valid ID number, as an int, and the row packed with the
+    index of its (file, sheet)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, int] = {}
+        self.places: list[tuple[str, str]] = []
+
+    def place(self, file: str, sheet: str) -> int:
+        if (file, sheet) not in self.places:
+            self.places.append((file, sheet))
+        return self.places.index((file, sheet))
+
+    def first(self, id18: str, place: int, row: int) -> Location | None:
+        """Where ``id18`` was read before, or None (and it is now read at place, row)."""
+        key = int(id18[:17])
+        packed = self.rows.get(key)
+        if packed is None:
+            self.rows[key] = place << 32 | row
+            return None
+        file, sheet = self.places[packed >> 32]
+        return Location(file, sheet, packed & 0xFFFFFFFF)
 
 
 class SheetReader:
@@ -370,7 +391,8 @@ class SheetReader:
     def __init__(self, file: str, sheet: str, header: Header, ctx: RowContext,
                  seen: Seen | None = None) -> None:
         self.file, self.sheet, self.header, self.ctx = file, sheet, header, ctx
-        self.seen: Seen = {} if seen is None else seen
+        self.seen = Seen() if seen is None else seen
+        self.place = self.seen.place(file, sheet)
         pad = max(header.index.values()) + 1  # absent fields read this always-blank cell
         self.width = pad if len(header.index) == len(FIELDS) else pad + 1
         self.personal = operator.itemgetter(*(header.index.get(f, pad) for f in PERSONAL))
@@ -397,10 +419,9 @@ class SheetReader:
                                      self.header.text.get(field, HEADER_OF[field])),
                             why.shown, why.zh, why.en, name if type(name) is str else "")
         name, id18 = cast(str, name), cast(str, id18)  # neither is a Problem here
-        first = self.seen.get(id18)
+        first = self.seen.first(id18, self.place, number)
         if first is not None:
-            return self._duplicate(number, id18, name, Location(*first))
-        self.seen[id18] = (self.file, self.sheet, number)
+            return self._duplicate(number, id18, name, first)
         (category, community, regions, arrival, countries, entry, symptoms, status, status_date,
          severe, with_observed, certificate, override, previous, report_days) = coded
         if category is None:
@@ -513,7 +534,7 @@ def read_roster(path: Path, ctx: RowContext, limits: Limits = DEFAULT_LIMITS,
     """Every sheet of a roster file (.xlsx, .xls, .ods, .csv), row by row; an ID number in
     ``seen`` (or earlier in the file) is rejected, naming its first row.  ``spool``: see
     ``passgen.sheets.read_sheets``."""
-    seen = {} if seen is None else seen
+    seen = Seen() if seen is None else seen
     for sheet in read_sheets(path, limits, spool):
         yield from read_sheet_rows(path.name, sheet.name, sheet.rows, ctx, notices, seen)
 
@@ -522,6 +543,6 @@ def read_rosters(paths: Sequence[Path], ctx: RowContext, limits: Limits = DEFAUL
                  notices: list[SheetNotice] | None = None,
                  spool: bool = False) -> Iterator[Resident | RowError]:
     """All rows of all files; an ID number seen before is rejected, naming its first row."""
-    first_seen: Seen = {}
+    first_seen = Seen()
     for path in paths:
         yield from read_roster(path, ctx, limits, notices, first_seen, spool)
