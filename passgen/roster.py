@@ -304,6 +304,7 @@ _CODED_READERS: tuple[Callable[[Any], Any], ...] = tuple({
     "lives_with_observed": _yes_no, "certificate_until": _date, "override": _override,
     "previous_colour": _previous, "report_days": _report_days,
 }[f] for f in CODED)
+_COMMUNITY = CODED.index("community")
 _MEMO_SIZE = 4096
 # Cells of these types never equal one of another type, so a remembered key cannot answer for
 # a different row; numbers and booleans can (1 == 1.0 == True), so rows with them are not kept.
@@ -350,8 +351,8 @@ class _Codes(dict[tuple[Any, ...], tuple[tuple[Any, ...], "tuple[str, Problem] |
 
     def __missing__(self, raw: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[str, Problem] | None]:
         values = tuple(read(cell) for read, cell in zip(_CODED_READERS, raw, strict=True))
-        if not values[1]:  # CODED[1] is the community: a blank cell takes --community
-            values = (values[0], self.ctx.community, *values[2:])
+        if not values[_COMMUNITY]:  # a blank community cell takes --community
+            values = (*values[:_COMMUNITY], self.ctx.community, *values[_COMMUNITY + 1:])
         result = (values, coded_problem(values, self.ctx))
         if len(self) < _MEMO_SIZE and all(type(cell) in _KEY_TYPES for cell in raw):
             self[raw] = result

@@ -155,3 +155,14 @@ def test_check_digit_matches_the_standard_weights(first17: str) -> None:
 def test_check_digit_refuses_anything_but_17_digits(bad: str) -> None:
     with pytest.raises(ValueError):
         idcard.check_digit(bad)
+
+
+def test_coded_fields_are_in_the_order_the_reader_unpacks_them() -> None:
+    """SheetReader.outcome unpacks a row's coded values by position: this is that order."""
+    assert roster.CODED == (
+        "category", "community", "travel_regions", "arrival_date", "abroad_countries",
+        "entry_date", "symptoms", "case_status", "status_date", "severe_contact",
+        "lives_with_observed", "certificate_until", "override", "previous_colour",
+        "report_days")
+    assert roster.PERSONAL + roster.CODED == tuple(sorted(FIELDS, key=lambda f: (
+        f not in roster.PERSONAL, FIELDS.index(f))))
