@@ -189,20 +189,30 @@ def spooled(path: Path, limits: Limits) -> Iterator[Sheet]:
                           f"the process reading the file failed: {' '.join(detail)}")
         spool.seek(0)
         while True:
-            kind, value = pickle.load(spool)
+            kind, value = _record(path, spool)
             if kind == "done":
                 return
             if kind == "error":
                 raise RosterError(*value)
-            rows = _spooled_rows(spool)
+            rows = _spooled_rows(path, spool)
             yield Sheet(value, rows)
             for _ in rows:  # what the reader left of this sheet, to reach the next one
                 pass
 
 
-def _spooled_rows(spool: IO[bytes]) -> Iterator[Row]:
-    while True:
+def _record(path: Path, spool: IO[bytes]) -> tuple[str, Any]:
+    try:
         kind, value = pickle.load(spool)
+    except Exception:  # cut short or not ours: never guess at the rows
+        raise _refuse(path, "读取文件的子进程输出不完整，请重试",
+                      "the process reading the file gave incomplete output: try again"
+                      ) from None
+    return kind, value
+
+
+def _spooled_rows(path: Path, spool: IO[bytes]) -> Iterator[Row]:
+    while True:
+        kind, value = _record(path, spool)
         if kind == "end":
             return
         if kind == "error":
@@ -248,4 +258,6 @@ def read_sheets(path: Path, limits: Limits = DEFAULT_LIMITS,
 
 
 if __name__ == "__main__":  # the child of ``spooled``: python -m passgen.sheets PATH MB ROWS
-    _spool(Path(sys.argv[1]), Limits(float(sys.argv[2]), int(sys.argv[3])), sys.stdout.buffer)
+    spool_out = sys.stdout.buffer
+    sys.stdout = sys.stderr  # anything printed while reading must not land among the rows
+    _spool(Path(sys.argv[1]), Limits(float(sys.argv[2]), int(sys.argv[3])), spool_out)

@@ -364,17 +364,22 @@ def test_a_spooled_error_comes_after_the_same_rows(tmp_path: Path,
     assert spooled == plain and "damaged.xlsx" in plain[2] and plain[0] == []
 
 
-def test_a_failing_spool_process_is_a_clear_error(tmp_path: Path,
+@pytest.mark.parametrize(("script", "says"), [
+    ("echo 'MemoryError: out of memory' >&2\nexit 3", "MemoryError: out of memory"),
+    ("echo 'not rows at all'", "incomplete output"),  # exits 0 but wrote no spool
+    ("exit 0", "incomplete output"),
+])
+def test_a_failing_spool_process_is_a_clear_error(tmp_path: Path, script: str, says: str,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    script = tmp_path / "broken-python"
-    script.write_text("#!/bin/sh\necho 'MemoryError: out of memory' >&2\nexit 3\n")
-    script.chmod(0o755)
-    monkeypatch.setattr(sheets.sys, "executable", str(script))
+    fake = tmp_path / "broken-python"
+    fake.write_text(f"#!/bin/sh\n{script}\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(sheets.sys, "executable", str(fake))
     monkeypatch.setattr(sheets, "SPOOL_MIN_BYTES", 0)
     with pytest.raises(RosterError) as info:
         list(read_rosters([office_workbook(tmp_path)], CTX, spool=True))
     assert "office.xlsx" in info.value.zh and "子进程" in info.value.zh
-    assert "MemoryError: out of memory" in info.value.en
+    assert says in info.value.en
 
 
 def test_small_workbooks_and_csv_are_never_spooled(tmp_path: Path,
