@@ -7,6 +7,7 @@ This is the edge where files, keys and the clock meet the pure stages; a library
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import multiprocessing
 import os
 import re
@@ -108,9 +109,14 @@ class PrintOptions:
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 
 
-def volume_name(community: str, part: int) -> str:
+def community_stem(community: str) -> str:
+    """A community's name made safe as part of a file name on any system."""
+    return _UNSAFE.sub("_", community).strip("_.") or "community"
+
+
+def volume_name(stem: str, part: int) -> str:
     """``cards-桂花社区-001.pdf``: sorts by community, then part, in any file browser."""
-    return f"cards-{_UNSAFE.sub('_', community).strip('_.') or 'community'}-{part:03d}.pdf"
+    return f"cards-{stem}-{part:03d}.pdf"
 
 
 CRASH_ENV = "PASSGEN_TEST_CRASH_AT"
@@ -158,18 +164,32 @@ class _Volumes:
         self.open: dict[str, _Volume] = {}
         self.parts: dict[str, int] = {}
         self.order: dict[str, int] = {}  # communities in order of first appearance
+        self.stems: dict[str, str] = {}  # community → the name part of its volumes
         # ((community rank, part), file written, final name) of each volume, as saved
         self.saved: list[tuple[tuple[int, int], str, str]] = []
 
     def _start(self, community: str) -> _Volume:
         part = self.parts[community] = self.parts.get(community, 0) + 1
-        final = volume_name(community, part)
+        final = volume_name(self._stem(community), part)
         temporary = self.out_dir / f".{final}.{self.suffix or os.getpid()}.part"
         p = self.printing
         writer = CardSheetWriter(temporary, p.template, p.duplex, p.hotline)
         volume = self.open[community] = _Volume(
             writer, temporary, final, (self.order.setdefault(community, len(self.order)), part))
         return volume
+
+    def _stem(self, community: str) -> str:
+        """The community's safe name, made distinct by a digest of the name where another
+        community already has it (a/b and a:b; A and a, where the system ignores case):
+        two communities writing one file would lose one's cards."""
+        stem = self.stems.get(community)
+        if stem is None:
+            stem = community_stem(community)
+            taken = {other.casefold() for other in self.stems.values()}
+            if stem.casefold() in taken:
+                stem += "-" + hashlib.sha256(community.encode("utf-8")).hexdigest()[:8]
+            self.stems[community] = stem
+        return stem
 
     def add(self, card: Card) -> None:
         community = card.resident.community

@@ -21,7 +21,7 @@ from pdfcheck import decode, fonts, pages, text
 from PIL import Image, ImageFilter
 
 from passgen import keys
-from passgen.batch import PrintOptions, run_cards, volume_name
+from passgen.batch import PrintOptions, community_stem, run_cards, volume_name
 from passgen.layout import card_origins, load_template
 from passgen.models import Colour
 from passgen.rules import load_rules
@@ -198,8 +198,27 @@ def test_volumes_per_community_and_size(tmp_path: Path, signing_key: keys.Signin
                             PrintOptions(TEMPLATE, sheets_per_volume=1), AS_OF)
     names = [p.name for p in result.pdfs]
     assert names == ["cards-东门社区-001.pdf", "cards-西门社区-001.pdf", "cards-西门社区-002.pdf"]
-    assert volume_name("a/b:c", 7) == "cards-a_b_c-007.pdf"
+    assert volume_name(community_stem("a/b:c"), 7) == "cards-a_b_c-007.pdf"
     assert [len(decode(pages(p, dpi=150)[0])) for p in result.pdfs] == [10, 10, 10]
+
+
+def test_communities_whose_file_names_clash_get_their_own_volumes(
+        tmp_path: Path, signing_key: keys.SigningKey) -> None:
+    """a/b and a:b make the same safe name, A区 and a区 the same file where case is ignored:
+    each community still gets its own volume, with exactly its own cards."""
+    names = ["a/b", "a:b", "A区", "a区"]
+    rows = [row(姓名=f"甲{i}", 身份证号=make_id(dt.date(1950, 1, 1), i), 社区=names[i % 4])
+            for i in range(8)]
+    roster = write_roster(tmp_path / "r.xlsx", rows)
+    result = run_cards([roster], signing_key, tmp_path / "out", load_rules(),
+                       PrintOptions(TEMPLATE), AS_OF)
+    files = [p.name for p in result.pdfs]
+    assert len({f.casefold() for f in files}) == 4, files
+    assert files[0] == "cards-a_b-001.pdf" and files[2] == "cards-A区-001.pdf"
+    assert files[1].startswith("cards-a_b-") and files[3].startswith("cards-a区-")
+    for pdf, community in zip(result.pdfs, names, strict=True):
+        assert community in text(pdf)
+        assert len(decode(pages(pdf, dpi=150)[0])) == 2
 
 
 def test_colours_differ_by_more_than_grey_level(tmp_path: Path,
