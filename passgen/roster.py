@@ -362,8 +362,8 @@ class _Codes(dict[tuple[Any, ...], tuple[tuple[Any, ...], "tuple[str, Problem] |
 class Seen:
     """Where each ID number of a batch was first read, in about 100 bytes an ID (a string
     key and a tuple would take twice that, and a city's roster has millions): the first 17
-    digits, which determine a valid ID number, as an int, and the row packed with the
-    index of its (file, sheet)."""
+    digits, which determine a valid ID number, as an int, and the row (below 2**32: Excel
+    stops at 2**20 and --max-rows bounds a CSV) packed with the index of its (file, sheet)."""
 
     def __init__(self) -> None:
         self.rows: dict[int, int] = {}
@@ -442,7 +442,6 @@ class SheetReader:
             "status_date": status_date, "severe_contact": severe,
             "lives_with_observed": with_observed, "certificate_until": certificate,
             "override": override, "previous_colour": previous, "report_days": report_days})
-
 
     def _duplicate(self, number: int, id18: str, name: str, first: Location) -> RowError:
         return RowError(Location(self.file, self.sheet, number, HEADER_OF["id_number"]),
