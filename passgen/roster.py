@@ -108,6 +108,8 @@ def map_header(cells: Sequence[Any]) -> dict[str, int]:
 
 def cell_text(value: Any) -> str:
     """A cell as trimmed text; a whole number that arrived as a float loses its ".0"."""
+    if type(value) is str:  # the usual cell first: intake calls this on every row
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, str):
@@ -171,13 +173,8 @@ _NO_ENTRY = Problem("", "填写了境外国家，但入境日期为空",
 # of the cell alone (the ID number's also of the as-of date); checks between cells come after.
 
 
-def _text(value: Any) -> str:
-    """cell_text, quicker for the usual text cell."""
-    return value.strip() if type(value) is str else cell_text(value)
-
-
 def _person(value: Any) -> str:
-    text = _text(value)
+    text = cell_text(value)
     return text if not text or text.isalnum() else clean_name(text)  # nothing to clean
 
 
@@ -221,7 +218,7 @@ def _category(value: Any) -> Category | None | Problem:
 
 def _folded(value: Any) -> str:
     """Text with full-width digits and letters folded (phone numbers)."""
-    text = _text(value)
+    text = cell_text(value)
     return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
@@ -435,7 +432,7 @@ class SheetReader:
                                     "column": ""})
         return assemble(Resident, {
             "name": name, "id_number": id18, "category": category, "community": community,
-            "where": where, "address": _text(address), "phone": _folded(phone),
+            "where": where, "address": cell_text(address), "phone": _folded(phone),
             "guardian": _person(guardian), "guardian_phone": _folded(guardian_phone),
             "travel_regions": regions, "arrival_date": arrival, "abroad_countries": countries,
             "entry_date": entry, "symptoms": symptoms, "case_status": status,

@@ -192,8 +192,6 @@ def spooled(path: Path, limits: Limits) -> Iterator[Sheet]:
             kind, value = _record(path, spool)
             if kind == "done":
                 return
-            if kind == "error":
-                raise RosterError(*value)
             rows = _spooled_rows(path, spool)
             yield Sheet(value, rows)
             for _ in rows:  # what the reader left of this sheet, to reach the next one
@@ -201,12 +199,16 @@ def spooled(path: Path, limits: Limits) -> Iterator[Sheet]:
 
 
 def _record(path: Path, spool: IO[bytes]) -> tuple[str, Any]:
+    """The next (kind, value) of the spool; an "error" record raises its RosterError here,
+    where in-process reading would have raised it."""
     try:
         kind, value = pickle.load(spool)
     except Exception:  # cut short or not ours: never guess at the rows
         raise _refuse(path, "读取文件的子进程输出不完整，请重试",
                       "the process reading the file gave incomplete output: try again"
                       ) from None
+    if kind == "error":
+        raise RosterError(*value)
     return kind, value
 
 
@@ -215,8 +217,6 @@ def _spooled_rows(path: Path, spool: IO[bytes]) -> Iterator[Row]:
         kind, value = _record(path, spool)
         if kind == "end":
             return
-        if kind == "error":
-            raise RosterError(*value)
         yield from value
 
 
