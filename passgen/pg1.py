@@ -158,7 +158,7 @@ def decode_claims(payload: bytes) -> Claims:
     except Exception:
         raise FormatProblem("claims", "payload is not valid CBOR") from None
     if type(obj) is dict and tuple(obj) == _CLAIM_ORDER and _usual_claims(obj) \
-            and cbor2.dumps(obj) == payload:
+            and tuple(map(type, obj)) == _CLAIM_KEY_TYPES and cbor2.dumps(obj) == payload:
         # exactly the nine claims, in deterministic order, of the right types and in
         # shortest form: every pass passgen signs, judged without the general checks below
         return _claims_of(obj)
@@ -195,6 +195,9 @@ def _claims_of(obj: Mapping[Any, Any]) -> Claims:
 # the claim keys in the bytewise order of their encodings (01 04 06 07 20 21 22 23 24)
 _CLAIM_ORDER = (K_ISSUER, K_EXPIRES, K_ISSUED, K_SERIAL, K_NAME, K_MASKED_ID, K_COLOUR,
                 K_CATEGORY, K_RULES)
+# the keys must be ints, not merely equal to them: cbor2's simple value 4 (0xe4) equals and
+# hashes as 4, re-encodes to itself, and is no claim key (found by hypothesis)
+_CLAIM_KEY_TYPES = (int,) * len(_CLAIM_ORDER)
 
 
 def _usual_claims(o: dict[Any, Any]) -> bool:

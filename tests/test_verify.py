@@ -4,7 +4,7 @@ import datetime as dt
 import base45
 import cbor2
 from helpers import AS_OF, fixed_key, make_id
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from passgen import keys, pg1
@@ -270,9 +270,13 @@ def _general(payload: bytes) -> object:
         return pg1.FormatProblem
 
 
+@example("PG1:RRQT 9P60GO0KGDGA1%02BLT8CK2E9280A+9*W5HY8*SA746T$SV.B:PNWY0L.BO*5J-0E$KM8M%5B7*"
+         "DE44.1TDFK ENCA4RW6+96846*E5*E5*E5*E5*96CL6JD45J4EQ4X507H027BJX13EW1E5BTKHAQ4HM7D2V"
+         "54-ZJSFI91H:5J1U03X6NPKFFQ%IO173MEI-/VBGSD-J2QAH4M4UU5 7*M9Z7R11VEJ1PXC21D")
 @settings(max_examples=3000, deadline=None)
 @given(mutations())
 def test_quick_claims_path_agrees_with_the_general_checks(text: str) -> None:
+    """(The example: claim key 4 written as CBOR simple value 4, which equals 4 in Python.)"""
     try:
         payload = pg1.unpack(text).payload
     except pg1.FormatProblem:
