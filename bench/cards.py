@@ -32,7 +32,7 @@ SEED = bytes(range(32))
 def generate(path: Path, n: int) -> None:
     from openpyxl import Workbook
 
-    from passgen.roster import COLUMNS
+    from passgen.intake.roster import COLUMNS
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("花名册")
@@ -49,15 +49,15 @@ def generate(path: Path, n: int) -> None:
 
 
 def key():  # type: ignore[no-untyped-def]
-    from passgen import keys
+    from passgen.passes import keys
 
     return keys.generate("NC-XM-01", dt.date(2020, 1, 1), dt.date(2020, 12, 31), SEED)
 
 
 def run_passgen(roster: str, out: str, jobs: int) -> dict[str, float]:
-    from passgen.batch import PrintOptions, run_cards
-    from passgen.layout import load_template
-    from passgen.rules import load_rules
+    from passgen.jobs.cards import PrintOptions, run_cards
+    from passgen.printing.layout import load_template
+    from passgen.rules.engine import load_rules
 
     start = time.perf_counter()
     result = run_cards([Path(roster)], key(), Path(out), load_rules(),
@@ -74,9 +74,9 @@ def run_naive(roster: str, out: str) -> dict[str, float]:
     from reportlab.pdfgen.canvas import Canvas
 
     from passgen import fonts
-    from passgen.batch import assess_rows
-    from passgen.roster import RowContext
-    from passgen.rules import load_rules
+    from passgen.intake.roster import RowContext
+    from passgen.jobs.cards import assess_rows
+    from passgen.rules.engine import load_rules
 
     start = time.perf_counter()
     outcomes = assess_rows([Path(roster)], RowContext(AS_OF), load_rules(), key(), 7)

@@ -20,7 +20,7 @@ from helpers import fixed_key  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from test_verify import FUZZ_STRATEGIES, fuzz_check  # noqa: E402
 
-from passgen import keys  # noqa: E402
+from passgen.passes import keys  # noqa: E402
 
 
 def main() -> None:

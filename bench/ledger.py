@@ -17,10 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from passgen import keys, revocation
 from passgen.dates import day_start
-from passgen.ledger import Filters, Ledger
+from passgen.jobs.ledger import Filters, Ledger
 from passgen.models import Assessment, Card, Category, Claims, Colour, Location, Resident
+from passgen.passes import keys, revocation
 
 AS_OF = dt.date(2020, 3, 25)
 

@@ -30,7 +30,7 @@ from synthetic import make_id
 def generate(path: Path, rows: int) -> None:
     from openpyxl import Workbook
 
-    from passgen.roster import COLUMNS
+    from passgen.intake.roster import COLUMNS
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("花名册")
@@ -51,7 +51,7 @@ def measure(path: str, bare: bool) -> None:
 
     import python_calamine
 
-    from passgen.roster import RowContext, read_rosters
+    from passgen.intake.roster import RowContext, read_rosters
 
     start = time.perf_counter()
     counts = {"residents": 0, "errors": 0}

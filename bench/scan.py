@@ -24,14 +24,15 @@ import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image, ImageFilter
 
-from passgen import keys, scan
-from passgen.batch import PrintOptions, run_cards
-from passgen.checking import check_found
+from passgen.check import scan
+from passgen.check.inputs import check_found
 from passgen.dates import SHANGHAI
-from passgen.idcard import check_digit
-from passgen.layout import load_template
-from passgen.roster import COLUMNS
-from passgen.rules import load_rules
+from passgen.intake.idcard import check_digit
+from passgen.intake.roster import COLUMNS
+from passgen.jobs.cards import PrintOptions, run_cards
+from passgen.passes import keys
+from passgen.printing.layout import load_template
+from passgen.rules.engine import load_rules
 
 AS_OF = dt.date(2020, 3, 25)
 

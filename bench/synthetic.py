@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from passgen.idcard import check_digit
+from passgen.intake.idcard import check_digit
 
 
 def make_id(n: int) -> str:

@@ -19,11 +19,11 @@ import time
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from passgen import keys, pg1
+from passgen.check.verify import verify
 from passgen.dates import SHANGHAI
 from passgen.models import Assessment, Category, Colour, Location, Resident
-from passgen.passes import issue
-from passgen.verify import verify
+from passgen.passes import keys, pg1
+from passgen.passes.issue import issue
 
 AS_OF = dt.date(2020, 3, 25)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
-from passgen.posters import load_poster_template, run_posters, single_venue
+from passgen.printing.posters import load_poster_template, run_posters, single_venue
 
 
 def save(pdf_path: Path, index: int, dpi: int, name: str) -> None:

@@ -1,7 +1,7 @@
 """Exceptions for a run that cannot go on (bad file, bad key, bad rules or template).
 
 A bad roster row is not an exception but a :class:`passgen.models.RowError` value, and a bad
-pass is a :class:`passgen.verify.VerifyResult`; only trouble that stops the whole run raises.
+pass is a :class:`passgen.check.verify.VerifyResult`; only trouble that stops the whole run raises.
 Every message is written for a clerk: Chinese first, then English.
 """
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from passgen.idcard import check_digit
+from passgen.intake.idcard import check_digit
 
 AS_OF = dt.date(2020, 3, 25)
 COMMUNITY = "桂花社区"

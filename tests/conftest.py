@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from helpers import AS_OF, fixed_key
 
-from passgen import keys
 from passgen.dates import SHANGHAI
+from passgen.passes import keys
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,8 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from passgen import keys
-from passgen.roster import COLUMNS
+from passgen.intake.roster import COLUMNS
+from passgen.passes import keys
 
 AS_OF = dt.date(2020, 3, 25)
 HEADERS = [c.headers[0] for c in COLUMNS]
@@ -74,7 +74,7 @@ class Collected:
 
 def run_collecting(*args: Any, **kwargs: Any) -> Collected:
     """``run_cards`` keeping every row's outcome through its ``on_outcome`` hook."""
-    from passgen.batch import run_cards
+    from passgen.jobs.cards import run_cards
 
     outcomes: list[Any] = []
     return Collected(run_cards(*args, on_outcome=outcomes.append, **kwargs), outcomes)

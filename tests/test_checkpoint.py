@@ -19,15 +19,16 @@ from helpers import AS_OF, fixed_key, make_id, row, write_roster
 from pdfcheck import pages
 from PIL import Image, ImageOps
 
-from passgen import keys, revocation, scan
-from passgen.batch import PrintOptions, run_cards
-from passgen.checking import check_found
+from passgen.check import scan
+from passgen.check.inputs import check_found
+from passgen.check.verify import VALID
 from passgen.dates import day_start
-from passgen.layout import load_template
+from passgen.jobs.cards import PrintOptions, run_cards
 from passgen.models import Assessment, Category, Colour, Location, Resident
-from passgen.passes import issue
-from passgen.rules import load_rules
-from passgen.verify import VALID
+from passgen.passes import keys, revocation
+from passgen.passes.issue import issue
+from passgen.printing.layout import load_template
+from passgen.rules.engine import load_rules
 
 # the console script installed beside this interpreter (the venv need not be on PATH)
 PASSGEN = str(Path(sys.executable).with_name("passgen")) if \

@@ -4,7 +4,7 @@ from helpers import make_id
 from hypothesis import given
 from hypothesis import strategies as st
 
-from passgen import idcard
+from passgen.intake import idcard
 from passgen.models import mask_id
 
 TODAY = dt.date(2020, 3, 25)

@@ -14,14 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from passgen import sheets
-from passgen.batch import check_rosters
-from passgen.blank import write_template
 from passgen.errors import RosterError
+from passgen.intake import sheets
+from passgen.intake.roster import RowContext, SheetNotice, read_rosters
+from passgen.intake.roster_template import write_template
+from passgen.intake.sheets import Limits
+from passgen.jobs.cards import check_rosters
 from passgen.models import Category, Resident, RowError
-from passgen.roster import RowContext, SheetNotice, read_rosters
-from passgen.rules import load_rules
-from passgen.sheets import Limits
+from passgen.rules.engine import load_rules
 
 CTX = RowContext(AS_OF)
 ID1 = make_id(dt.date(1950, 6, 15), 1)

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from helpers import fixed_key
 
-from passgen import keys
 from passgen.errors import KeyFileError
+from passgen.passes import keys
 
 
 def test_save_and_load_round_trip(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 import pytest
 
 from passgen.errors import TemplateError
-from passgen.layout import (
+from passgen.printing.layout import (
     block_size,
     card_origins,
     default_template_bytes,

@@ -18,14 +18,14 @@ import pytest
 from click.testing import CliRunner
 from helpers import AS_OF, fixed_key, make_id, row, run_collecting, write_roster
 
-from passgen import keys, revocation
+from passgen.check.verify import REVOKED, VALID, verify
 from passgen.cli import cli
 from passgen.dates import SHANGHAI, day_start
 from passgen.errors import KeyFileError
-from passgen.layout import load_template
-from passgen.ledger import MIGRATIONS, SCHEMA_VERSION, Filters, Ledger
-from passgen.rules import load_rules
-from passgen.verify import REVOKED, VALID, verify
+from passgen.jobs.ledger import MIGRATIONS, SCHEMA_VERSION, Filters, Ledger
+from passgen.passes import keys, revocation
+from passgen.printing.layout import load_template
+from passgen.rules.engine import load_rules
 
 TEMPLATE = load_template()
 NOW = day_start(AS_OF) + 10 * 3600
@@ -221,9 +221,9 @@ import datetime as dt, sys
 sys.path.insert(0, {tests!r})
 from helpers import fixed_key
 from pathlib import Path
-from passgen.batch import PrintOptions, run_cards
-from passgen.layout import load_template
-from passgen.rules import load_rules
+from passgen.jobs.cards import PrintOptions, run_cards
+from passgen.printing.layout import load_template
+from passgen.rules.engine import load_rules
 run_cards([Path({roster!r})], fixed_key(), Path({out!r}), load_rules(),
           PrintOptions(load_template(), sheets_per_volume=1), dt.date(2020, 3, 25),
           ledger=Path({ledger!r}))

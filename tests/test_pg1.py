@@ -5,11 +5,11 @@ import cbor2
 import pytest
 from helpers import AS_OF, fixed_key, make_id
 
-from passgen import keys, pg1
 from passgen.dates import day_start
 from passgen.models import Assessment, Category, Claims, Colour, Location, Resident
-from passgen.passes import issue
-from passgen.qr import encode
+from passgen.passes import keys, pg1
+from passgen.passes.issue import issue
+from passgen.qr.encode import encode
 
 RESIDENT = Resident(name="欧阳娜娜", id_number=make_id(dt.date(1950, 6, 15)),
                     category=Category.ELDERLY, community="桂花社区",

@@ -14,8 +14,13 @@ from pdfcheck import decode, fonts, pages, text
 
 from passgen.cli import cli
 from passgen.errors import TemplateError
-from passgen.posters import load_poster_template, parse_poster_template, read_venues, run_posters
-from passgen.qr import encode
+from passgen.printing.posters import (
+    load_poster_template,
+    parse_poster_template,
+    read_venues,
+    run_posters,
+)
+from passgen.qr.encode import encode
 
 MM = 72 / 25.4
 HEADERS = ["名称", "社区", "地址", "类型", "咨询电话", "二维码内容"]

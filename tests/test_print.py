@@ -20,12 +20,12 @@ from helpers import AS_OF, make_id, row, run_collecting, write_roster
 from pdfcheck import decode, fonts, pages, text
 from PIL import Image, ImageFilter
 
-from passgen import keys
-from passgen.batch import PrintOptions, community_stem, run_cards, volume_name
-from passgen.layout import card_origins, load_template
+from passgen.check.verify import VALID, verify
+from passgen.jobs.cards import PrintOptions, community_stem, run_cards, volume_name
 from passgen.models import Colour
-from passgen.rules import load_rules
-from passgen.verify import VALID, verify
+from passgen.passes import keys
+from passgen.printing.layout import card_origins, load_template
+from passgen.rules.engine import load_rules
 
 MM = 72 / 25.4
 TEMPLATE = load_template()
@@ -149,7 +149,7 @@ def test_card_geometry_from_crop_marks(batch: Any) -> None:
 
 
 def test_qr_module_and_quiet_zone_from_the_pdf(batch: Any) -> None:
-    from passgen.qr import encode
+    from passgen.qr.encode import encode
 
     objects = page_objects(batch.pdfs[0], 0, depth=2)  # a page's codes are in one form
     first = next(o.card for o in batch.outcomes if o.card)
@@ -295,9 +295,9 @@ import datetime as dt, sys
 sys.path.insert(0, {tests!r})
 from helpers import fixed_key
 from pathlib import Path
-from passgen.batch import PrintOptions, run_cards
-from passgen.layout import load_template
-from passgen.rules import load_rules
+from passgen.jobs.cards import PrintOptions, run_cards
+from passgen.printing.layout import load_template
+from passgen.rules.engine import load_rules
 run_cards([Path({roster!r})], fixed_key(), Path({out!r}), load_rules(),
           PrintOptions(load_template(), sheets_per_volume=2), dt.date(2020, 3, 25))
 """
@@ -346,7 +346,7 @@ def test_worked_example_template_prints(tmp_path: Path, signing_key: keys.Signin
 
 
 def test_docs_list_every_placeholder() -> None:
-    from passgen.layout import PLACEHOLDERS
+    from passgen.printing.layout import PLACEHOLDERS
 
     doc = (Path(__file__).parent.parent / "docs" / "templates.md").read_text(encoding="utf-8")
     for name in PLACEHOLDERS:

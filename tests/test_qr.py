@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from qrcode import util
 
-from passgen.qr import (
+from passgen.qr.encode import (
     _penalties_arrays,
     _penalties_packed,
     encode,

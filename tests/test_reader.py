@@ -14,9 +14,9 @@ from helpers import AS_OF, WEIGHTS, make_id
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from passgen import idcard, roster
+from passgen.intake import idcard, roster
+from passgen.intake.roster import COLUMNS, FIELDS, RowContext, SheetReader, find_header
 from passgen.models import Location, Resident, RowError, assemble
-from passgen.roster import COLUMNS, FIELDS, RowContext, SheetReader, find_header
 
 HEADER_CELLS = [c.headers[0] for c in COLUMNS]
 HEADER = find_header(HEADER_CELLS)

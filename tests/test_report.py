@@ -5,9 +5,9 @@ import pytest
 from helpers import AS_OF, make_id, row, write_roster
 from openpyxl import load_workbook
 
-from passgen.batch import check_rosters
-from passgen.report import write_table
-from passgen.rules import load_rules
+from passgen.jobs.cards import check_rosters
+from passgen.jobs.report import write_table
+from passgen.rules.engine import load_rules
 
 
 def test_report_has_one_line_per_row_and_never_a_formula(tmp_path: Path) -> None:
@@ -59,9 +59,9 @@ def test_background_report_matches_and_failures_surface(tmp_path: Path) -> None:
     reaches the caller as a clear error, not a hang."""
     from helpers import fixed_key
 
-    from passgen.batch import PrintOptions, run_cards
     from passgen.errors import PassgenError
-    from passgen.layout import load_template
+    from passgen.jobs.cards import PrintOptions, run_cards
+    from passgen.printing.layout import load_template
 
     rows = [row(姓名=f"甲{i}", 身份证号=make_id(dt.date(1950, 1, 1) + dt.timedelta(days=i), i))
             for i in range(300)] + [row(身份证号="bad")]

@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 
 from passgen.errors import RulesError
 from passgen.models import Category, Colour, Location, Resident, RowError
-from passgen.rules import Rules, default_rules_bytes, evaluate, explain, load_rules, parse_rules
+from passgen.rules.engine import (
+    Rules,
+    default_rules_bytes,
+    evaluate,
+    explain,
+    load_rules,
+    parse_rules,
+)
 
 DEFAULT = load_rules()
 MEDIUM_AREA = '''

@@ -14,9 +14,9 @@ import zxingcpp
 from PIL import Image
 from vectors import make_vectors
 
-from passgen import keys, pg1
+from passgen.check.verify import verify
 from passgen.models import Category, Claims, Colour
-from passgen.verify import verify
+from passgen.passes import keys, pg1
 
 FOLDER = Path(__file__).parent / "vectors"
 FILES = sorted(FOLDER.glob("*.json"))

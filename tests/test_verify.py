@@ -7,12 +7,7 @@ from helpers import AS_OF, fixed_key, make_id
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from passgen import keys, pg1
-from passgen.dates import SHANGHAI
-from passgen.models import Assessment, Category, Colour, Location, Resident
-from passgen.passes import issue
-from passgen.revocation import RevocationList, Revocations
-from passgen.verify import (
+from passgen.check.verify import (
     BAD_SIGNATURE,
     EXPIRED,
     MALFORMED,
@@ -23,6 +18,11 @@ from passgen.verify import (
     VALID,
     verify,
 )
+from passgen.dates import SHANGHAI
+from passgen.models import Assessment, Category, Colour, Location, Resident
+from passgen.passes import keys, pg1
+from passgen.passes.issue import issue
+from passgen.passes.revocation import RevocationList, Revocations
 
 RESIDENT = Resident(name="张三", id_number=make_id(dt.date(1950, 6, 15)),
                     category=Category.ELDERLY, community="桂花社区",

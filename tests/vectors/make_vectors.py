@@ -24,10 +24,10 @@ from typing import Any
 import base45
 import cbor2
 
-from passgen import keys, pg1
 from passgen.dates import SHANGHAI, day_start
 from passgen.models import Category, Claims, Colour
-from passgen.qr import encode
+from passgen.passes import keys, pg1
+from passgen.qr.encode import encode
 
 HERE = Path(__file__).parent
 SEED_A = bytes(range(32))

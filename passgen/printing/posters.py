@@ -24,13 +24,13 @@ from reportlab.lib.colors import black
 from passgen import fonts
 from passgen.errors import RosterError, TemplateError
 from passgen.files import atomic_write
-from passgen.layout import PAGE_SIZES_MM, QUIET_MODULES, load_template, pt, read_toml
+from passgen.intake.roster import cell_text, header_key
+from passgen.intake.sheets import DEFAULT_LIMITS, Limits, read_sheets
+from passgen.jobs.report import write_table
 from passgen.models import Colour, Location, RowError
-from passgen.qr import QrMatrix, encode
-from passgen.render import draw_mark, draw_qr, new_canvas
-from passgen.report import write_table
-from passgen.roster import cell_text, header_key
-from passgen.sheets import DEFAULT_LIMITS, Limits, read_sheets
+from passgen.printing.cards import draw_mark, draw_qr, new_canvas
+from passgen.printing.layout import PAGE_SIZES_MM, QUIET_MODULES, load_template, pt, read_toml
+from passgen.qr.encode import QrMatrix, encode
 
 FORMAT = "passgen-poster/1"
 KINDS = ("campaign", "checkpoint")

@@ -181,7 +181,7 @@ def spooled(path: Path, limits: Limits) -> Iterator[Sheet]:
     RosterError at the row where it arose, come back exactly as read_workbook gives them."""
     with tempfile.TemporaryFile() as spool:
         done = subprocess.run(
-            [sys.executable, "-m", "passgen.sheets", str(path), repr(limits.max_mb),
+            [sys.executable, "-m", "passgen.intake.sheets", str(path), repr(limits.max_mb),
              str(limits.max_rows)], stdout=spool, stderr=subprocess.PIPE, check=False)
         if done.returncode != 0:
             detail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
@@ -257,7 +257,7 @@ def read_sheets(path: Path, limits: Limits = DEFAULT_LIMITS,
                   "unsupported file type (use .xlsx, .xls, .ods or .csv)")
 
 
-if __name__ == "__main__":  # the child of ``spooled``: python -m passgen.sheets PATH MB ROWS
+if __name__ == "__main__":  # the child of ``spooled``: python -m passgen.intake.sheets PATH MB ROWS
     spool_out = sys.stdout.buffer
     sys.stdout = sys.stderr  # anything printed while reading must not land among the rows
     _spool(Path(sys.argv[1]), Limits(float(sys.argv[2]), int(sys.argv[3])), spool_out)

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from passgen import pg1
-from passgen.keys import TrustList
+from passgen.check.verify import VALID, VerifyResult, verify
 from passgen.models import Colour
-from passgen.render import short_serial
-from passgen.revocation import NO_REVOCATIONS, Revocations
-from passgen.verify import VALID, VerifyResult, verify
+from passgen.passes import pg1
+from passgen.passes.keys import TrustList
+from passgen.passes.revocation import NO_REVOCATIONS, Revocations
+from passgen.printing.cards import short_serial
 
 ACTIONS = {Colour.GREEN: "测温通行", Colour.YELLOW: "核验后通行", Colour.RED: "不得通行"}
 ACTIONS_EN = {Colour.GREEN: "take temperature, let through",

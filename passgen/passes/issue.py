@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from passgen import pg1
 from passgen.dates import day_start
-from passgen.keys import SigningKey
 from passgen.models import Assessment, Card, Claims, Resident
+from passgen.passes import pg1
+from passgen.passes.keys import SigningKey
 
 DEFAULT_VALID_DAYS = 7
 

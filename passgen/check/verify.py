@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from passgen import pg1
 from passgen.dates import day_of
-from passgen.keys import TrustList
 from passgen.models import Claims
-from passgen.revocation import NO_REVOCATIONS, Revocations
+from passgen.passes import pg1
+from passgen.passes.keys import TrustList
+from passgen.passes.revocation import NO_REVOCATIONS, Revocations
 
 VALID = "valid"
 EXPIRED = "expired"

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from passgen import keys
-from passgen.batch import BatchResult, Progress, run_cards
-from passgen.checking import Checked, check_paths
+from passgen.check.inputs import Checked, check_paths
 from passgen.dates import SHANGHAI, day_start
-from passgen.layout import load_template
-from passgen.rules import load_rules
+from passgen.jobs.cards import BatchResult, Progress, run_cards
+from passgen.passes import keys
+from passgen.printing.layout import load_template
+from passgen.rules.engine import load_rules
 
 DEMO_ISSUER = "DEMO-XIMEN"
 DEMO_PASSPHRASE = b"demo"

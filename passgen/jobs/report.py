@@ -18,8 +18,8 @@ from openpyxl.utils import get_column_letter
 
 from passgen.errors import PassgenError
 from passgen.files import atomic_write
+from passgen.intake.roster import SheetNotice
 from passgen.models import Assessment, Card, Colour, Location, RowError
-from passgen.roster import SheetNotice
 
 HEADERS = ("文件", "工作表", "行号", "姓名", "身份证号（脱敏）", "结果", "颜色", "依据条款",
            "卡片编号", "说明")

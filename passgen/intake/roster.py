@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from passgen import idcard
 from passgen.dates import parse_date
 from passgen.errors import RosterError
+from passgen.intake import idcard
+from passgen.intake.sheets import DEFAULT_LIMITS, Limits, read_sheets
 from passgen.models import Category, Colour, Location, Resident, RowError, assemble, mask_id
-from passgen.sheets import DEFAULT_LIMITS, Limits, read_sheets
 
 
 @dataclass(frozen=True)
@@ -530,7 +530,7 @@ def read_roster(path: Path, ctx: RowContext, limits: Limits = DEFAULT_LIMITS,
                 spool: bool = False) -> Iterator[Resident | RowError]:
     """Every sheet of a roster file (.xlsx, .xls, .ods, .csv), row by row; an ID number in
     ``seen`` (or earlier in the file) is rejected, naming its first row.  ``spool``: see
-    ``passgen.sheets.read_sheets``."""
+    ``passgen.intake.sheets.read_sheets``."""
     seen = Seen() if seen is None else seen
     for sheet in read_sheets(path, limits, spool):
         yield from read_sheet_rows(path.name, sheet.name, sheet.rows, ctx, notices, seen)

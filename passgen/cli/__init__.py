@@ -18,10 +18,11 @@ from typing import Any
 
 import click
 
-from passgen import __version__, keys
+from passgen import __version__
 from passgen.dates import SHANGHAI, today
 from passgen.errors import PassgenError
-from passgen.ledger import DEFAULT_LEDGER
+from passgen.jobs.ledger import DEFAULT_LEDGER
+from passgen.passes import keys
 
 PASSPHRASE_ENV = "PASSGEN_KEY_PASSPHRASE"
 
@@ -106,7 +107,7 @@ def _one_year_after(day: dt.date) -> dt.date:
 
 def _limit_options(command: Any) -> Any:
     """--max-rows and --max-mb: files larger than these are refused before reading."""
-    from passgen.sheets import DEFAULT_MAX_MB, DEFAULT_MAX_ROWS
+    from passgen.intake.sheets import DEFAULT_MAX_MB, DEFAULT_MAX_ROWS
 
     command = click.option("--max-mb", type=click.FloatRange(min=0.001), default=DEFAULT_MAX_MB,
                            show_default=True,
@@ -155,7 +156,7 @@ def cli() -> None:
               help="Folder for the demo key, trust list, sample rosters, card PDFs and report.xlsx.")
 def demo(out_dir: Path) -> None:
     """Run everything on the bundled sample rosters with a DEMO key (not for real cards)."""
-    from passgen.demo import DEMO_AS_OF, DEMO_PASSPHRASE, run_demo
+    from passgen.jobs.demo import DEMO_AS_OF, DEMO_PASSPHRASE, run_demo
 
     with friendly_errors():
         result = run_demo(out_dir, progress=_Bar())
@@ -217,10 +218,10 @@ def cards(rosters: tuple[Path, ...], key_path: Path, out_dir: Path, as_of: dt.da
           ledger_path: Path, jobs: int, max_rows: int, max_mb: float) -> None:
     """Print signed cards for every good row of ROSTER files (.xlsx, .xls, .ods, .csv in
     UTF-8 or GB18030) and write a report with one line per row."""
-    from passgen.batch import PrintOptions, run_cards
-    from passgen.layout import load_template
-    from passgen.rules import load_rules
-    from passgen.sheets import Limits
+    from passgen.intake.sheets import Limits
+    from passgen.jobs.cards import PrintOptions, run_cards
+    from passgen.printing.layout import load_template
+    from passgen.rules.engine import load_rules
 
     with friendly_errors():
         rules = load_rules(rules_path)
@@ -270,8 +271,8 @@ def posters(venues: tuple[Path, ...], out_dir: Path, kind: str, size: str,
             qr_content: str, pages_per_volume: int, max_rows: int, max_mb: float) -> None:
     """Print posters for every row of VENUES (a spreadsheet with 名称, 社区, 地址, 类型,
     咨询电话 and optionally 二维码内容), or one poster with --venue and --community."""
-    from passgen import posters as poster
-    from passgen.sheets import Limits
+    from passgen.intake.sheets import Limits
+    from passgen.printing import posters as poster
 
     if bool(venues) == bool(venue):
         raise click.UsageError("请给出场所表格，或用 --venue 和 --community 指定一个场所 / "
@@ -313,9 +314,9 @@ def roster() -> None:
 def roster_check(rosters: tuple[Path, ...], out_dir: Path, as_of: dt.date | None,
                  community: str, rules_path: Path | None, max_rows: int, max_mb: float) -> None:
     """Validate ROSTER files and write the report; no cards are made."""
-    from passgen.batch import check_rosters
-    from passgen.rules import load_rules
-    from passgen.sheets import Limits
+    from passgen.intake.sheets import Limits
+    from passgen.jobs.cards import check_rosters
+    from passgen.rules.engine import load_rules
 
     with friendly_errors():
         result = check_rosters(list(rosters), out_dir, load_rules(rules_path),
@@ -330,7 +331,7 @@ def roster_check(rosters: tuple[Path, ...], out_dir: Path, as_of: dt.date | None
 def roster_template(out: Path, force: bool) -> None:
     """Write a blank roster OUT.xlsx to fill in: the right headers, ID and phone columns kept
     as text, drop-down lists, date checks and a sheet explaining every column."""
-    from passgen.blank import write_template
+    from passgen.intake.roster_template import write_template
 
     with friendly_errors():
         if out.exists() and not force:
@@ -356,7 +357,7 @@ def revoke(serials: tuple[str, ...], reason: str, ledger_path: Path) -> None:
     revocation list for the checkpoints."""
     import time
 
-    from passgen.ledger import Ledger, parse_serial
+    from passgen.jobs.ledger import Ledger, parse_serial
 
     with friendly_errors():
         wanted = [parse_serial(s) for s in serials]
@@ -386,9 +387,9 @@ def revocations() -> None:
 def revocations_export(key_path: Path, out_path: Path, at: dt.datetime | None,
                        ledger_path: Path) -> None:
     """Write the signed list of this office's revoked cards that have not expired yet."""
-    from passgen import revocation
     from passgen.files import atomic_write
-    from passgen.ledger import Ledger
+    from passgen.jobs.ledger import Ledger
+    from passgen.passes import revocation
 
     with friendly_errors():
         key = keys.load_signing(key_path, passphrase())
@@ -434,7 +435,7 @@ def ledger_list(community: str | None, colour: str | None, issued_from: dt.date 
                 ledger_path: Path) -> None:
     """List issued cards, oldest first, with filters."""
     from passgen.dates import day_start
-    from passgen.ledger import Filters, Ledger
+    from passgen.jobs.ledger import Filters, Ledger
     from passgen.models import Colour
 
     chosen = Colour.from_word(colour) if colour else None
@@ -458,7 +459,7 @@ def ledger_list(community: str | None, colour: str | None, issued_from: dt.date 
 def ledger_show(serial: str | None, id_number: str | None, as_json: bool,
                 ledger_path: Path) -> None:
     """Show one card by SERIAL, or every card of a resident by --id."""
-    from passgen.ledger import Filters, Ledger, parse_serial
+    from passgen.jobs.ledger import Filters, Ledger, parse_serial
 
     if (serial is None) == (id_number is None):
         raise click.UsageError("请给出卡片编号或 --id / give a SERIAL or --id")
@@ -483,8 +484,8 @@ def rules_group() -> None:
               help="Rules file (default: the shared rules shipped with passgen).")
 def rules_show(rules_path: Path | None) -> None:
     """Print every clause with its source text, the area lists and the rules version."""
-    from passgen.explaining import show
-    from passgen.rules import load_rules
+    from passgen.rules.engine import load_rules
+    from passgen.rules.explain import show
 
     with friendly_errors():
         click.echo(show(load_rules(rules_path)))
@@ -505,8 +506,8 @@ def rules_explain(rosters: tuple[Path, ...], row: int | None, id_text: str | Non
                   rules_path: Path | None) -> None:
     """Explain a resident's colour: the facts, every clause that applies with its source
     text, the conversion, and the result."""
-    from passgen.explaining import explain_rows
-    from passgen.rules import load_rules
+    from passgen.rules.engine import load_rules
+    from passgen.rules.explain import explain_rows
 
     if row is None and id_text is None:
         raise click.UsageError("请用 --row 或 --id 指定要解释的行 / give --row or --id")
@@ -592,7 +593,7 @@ def _checking_options(command: Any) -> Any:
 def _load_checking(trust_path: Path, revoked_paths: tuple[Path, ...], moment: dt.datetime,
                    max_age: float) -> tuple[keys.TrustList, Any]:
     """The trust list and the revocation lists, with warnings when they look stale."""
-    from passgen import revocation
+    from passgen.passes import revocation
 
     trust = keys.read_trust(trust_path)
     revoked = revocation.load(list(revoked_paths), trust)
@@ -613,8 +614,8 @@ def verify(inputs: tuple[str, ...], trust_path: Path, at: dt.datetime | None, as
            dpi: int, revoked_paths: tuple[Path, ...], revoked_max_age: float) -> None:
     """Verify cards in INPUT files: PDFs, PNG/JPEG photos or scans, .txt files with one
     payload per line, or - for standard input.  Exit 0 only if every code is valid."""
-    from passgen import scan
-    from passgen.checking import check_found
+    from passgen.check import scan
+    from passgen.check.inputs import check_found
 
     moment = at or dt.datetime.now(SHANGHAI)
     with friendly_errors():
@@ -654,7 +655,7 @@ def checkpoint(trust_path: Path, revoked_paths: tuple[Path, ...], revoked_max_ag
     """Scanner loop for a gate: reads one payload per line from standard input (a USB
     scanner in keyboard mode types the payload and Enter) and shows a large verdict for
     each.  Stop with Ctrl-C or end of input."""
-    from passgen import checkpoint as gate
+    from passgen.check import gate
 
     with friendly_errors():
         trust, revoked = _load_checking(trust_path, revoked_paths,

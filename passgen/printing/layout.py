@@ -2,7 +2,7 @@
 
 Everything here is pure: a template is validated into frozen values (unknown keys or
 placeholders are refused with the template line named) and ``card_origins`` computes where
-each card sits on the page.  ``passgen.render`` does the drawing.
+each card sits on the page.  ``passgen.printing.cards`` does the drawing.
 """
 
 from __future__ import annotations

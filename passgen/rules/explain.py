@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from passgen.errors import PassgenError
+from passgen.intake.roster import RowContext, read_rosters
 from passgen.models import Colour, Resident, RowError
-from passgen.roster import RowContext, read_rosters
-from passgen.rules import Explanation, Rules, explain
+from passgen.rules.engine import Explanation, Rules, explain
 
 CONDITION_WORDS = {
     "arrived_from": "来南（{v}）", "abroad_from": "境外来南（{v}）", "statuses": "人员状态为 {v}",

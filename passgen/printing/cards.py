@@ -26,11 +26,19 @@ from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from passgen import fonts, pg1
+from passgen import fonts
 from passgen.dates import day_of
-from passgen.layout import QUIET_MODULES, CardTemplate, ColourStyle, TextItem, card_origins, pt
 from passgen.models import Card, Colour
-from passgen.qr import QrMatrix, run_path
+from passgen.passes import pg1
+from passgen.printing.layout import (
+    QUIET_MODULES,
+    CardTemplate,
+    ColourStyle,
+    TextItem,
+    card_origins,
+    pt,
+)
+from passgen.qr.encode import QrMatrix, run_path
 
 CROP_OFFSET_MM = 1.0
 CROP_LENGTH_MM = 4.0

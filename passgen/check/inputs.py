@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from passgen import pg1, scan
+from passgen.check import scan
+from passgen.check.verify import MALFORMED, VerifyResult, verify
 from passgen.dates import SHANGHAI
-from passgen.keys import TrustList
-from passgen.revocation import NO_REVOCATIONS, Revocations
-from passgen.verify import MALFORMED, VerifyResult, verify
+from passgen.passes import pg1
+from passgen.passes.keys import TrustList
+from passgen.passes.revocation import NO_REVOCATIONS, Revocations
 
 
 @dataclass(frozen=True)

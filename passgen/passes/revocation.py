@@ -15,11 +15,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from passgen import pg1
 from passgen.dates import SHANGHAI, day_of
 from passgen.errors import KeyFileError
-from passgen.keys import SigningKey, TrustList
 from passgen.models import Claims
+from passgen.passes import pg1
+from passgen.passes.keys import SigningKey, TrustList
 
 FORMAT = "passgen-revocations/1"
 

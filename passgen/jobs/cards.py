@@ -25,16 +25,16 @@ from typing import Protocol
 from passgen import fonts
 from passgen.errors import PassgenError
 from passgen.files import fsync_dir, fsync_file
-from passgen.keys import SigningKey
-from passgen.layout import CardTemplate
-from passgen.ledger import CardRecord, Ledger
+from passgen.intake.roster import HEADER_OF, RowContext, SheetNotice, read_rosters
+from passgen.intake.sheets import DEFAULT_LIMITS, Limits
+from passgen.jobs.ledger import CardRecord, Ledger
+from passgen.jobs.report import ReportWriter, RowOutcome, Totals
 from passgen.models import Card, Location, Resident, RowError
-from passgen.passes import DEFAULT_VALID_DAYS, issue
-from passgen.render import CardSheetWriter, qr_pages
-from passgen.report import ReportWriter, RowOutcome, Totals
-from passgen.roster import HEADER_OF, RowContext, SheetNotice, read_rosters
-from passgen.rules import Rules, evaluate
-from passgen.sheets import DEFAULT_LIMITS, Limits
+from passgen.passes.issue import DEFAULT_VALID_DAYS, issue
+from passgen.passes.keys import SigningKey
+from passgen.printing.cards import CardSheetWriter, qr_pages
+from passgen.printing.layout import CardTemplate
+from passgen.rules.engine import Rules, evaluate
 
 
 class Progress(Protocol):
@@ -73,7 +73,7 @@ def assess_rows(paths: Sequence[Path], ctx: RowContext, rules: Rules,
                 notices: list[SheetNotice] | None = None,
                 spool: bool = False) -> Iterator[RowOutcome]:
     """Every row of every roster to an outcome, one at a time; with ``key`` None no card is
-    signed.  ``spool``: see ``passgen.sheets.read_sheets``."""
+    signed.  ``spool``: see ``passgen.intake.sheets.read_sheets``."""
     for row in read_rosters(paths, ctx, limits, notices, spool):
         if isinstance(row, RowError):
             yield RowOutcome(row.where, row.name, "", error=row)

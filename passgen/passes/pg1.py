@@ -1,7 +1,7 @@
 """PG1 passes (DESIGN.md §5, fixed): claims → deterministic CBOR → COSE_Sign1 → Base45 → "PG1:".
 
 Pure functions: ``encode_claims``/``decode_claims`` for the payload, ``sign`` to build a pass
-and ``unpack`` to take one apart without judging it (``passgen.verify`` judges).
+and ``unpack`` to take one apart without judging it (``passgen.check.verify`` judges).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from passgen.dates import day_of, day_start
-from passgen.keys import kid_of, public_raw
 from passgen.models import Category, Claims, Colour
+from passgen.passes.keys import kid_of, public_raw
 
 PREFIX = "PG1:"
 ALG_EDDSA = -8

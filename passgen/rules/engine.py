@@ -21,7 +21,7 @@ from typing import Any
 
 from passgen.errors import RulesError
 from passgen.models import Assessment, ClauseMatch, Colour, Location, Resident, RowError
-from passgen.places import Gazetteer, parent_codes
+from passgen.rules.places import Gazetteer, parent_codes
 
 FORMAT = "passgen-rules/1"
 COLOURS = {"green": Colour.GREEN, "yellow": Colour.YELLOW, "red": Colour.RED}

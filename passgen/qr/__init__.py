@@ -1,0 +1,1 @@
+"""Stage 4, QR: text → module matrix, nothing else (writers take matrices)."""
