@@ -32,7 +32,7 @@ SEED = bytes(range(32))
 def generate(path: Path, n: int) -> None:
     from openpyxl import Workbook
 
-    from passgen.intake.roster import COLUMNS
+    from passgen.intake.columns import COLUMNS
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("花名册")

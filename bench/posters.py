@@ -34,7 +34,9 @@ def generate(path: Path, n: int) -> None:
 def measure(venues: str, out: str) -> None:
     import resource
 
-    from passgen.printing.posters import load_poster_template, read_venues, run_posters
+    from passgen.intake.venues import read_venues
+    from passgen.jobs.posters import run_posters
+    from passgen.printing.posters import load_poster_template
 
     start = time.perf_counter()
     result = run_posters(read_venues([Path(venues)]), Path(out),

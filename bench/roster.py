@@ -30,7 +30,7 @@ from synthetic import make_id
 def generate(path: Path, rows: int) -> None:
     from openpyxl import Workbook
 
-    from passgen.intake.roster import COLUMNS
+    from passgen.intake.columns import COLUMNS
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("花名册")

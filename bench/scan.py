@@ -27,8 +27,8 @@ from PIL import Image, ImageFilter
 from passgen.check import scan
 from passgen.check.inputs import check_found
 from passgen.dates import SHANGHAI
+from passgen.intake.columns import COLUMNS
 from passgen.intake.idcard import check_digit
-from passgen.intake.roster import COLUMNS
 from passgen.jobs.cards import PrintOptions, run_cards
 from passgen.passes import keys
 from passgen.printing.layout import load_template

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
-from passgen.printing.posters import load_poster_template, run_posters, single_venue
+from passgen.intake.venues import single_venue
+from passgen.jobs.posters import run_posters
+from passgen.printing.posters import load_poster_template
 
 
 def save(pdf_path: Path, index: int, dpi: int, name: str) -> None:

@@ -176,6 +176,12 @@ class Claims:
     rules_version: bytes
 
 
+def short_serial(serial: bytes) -> str:
+    """A card serial as printed on the card: ``C6D4-F6A1-2701-853B``."""
+    h = serial.hex().upper()
+    return "-".join(h[i:i + 4] for i in range(0, len(h), 4))
+
+
 @dataclass(frozen=True)
 class Card:
     """Everything needed to print one card."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from passgen.intake.roster import COLUMNS
+from passgen.intake.columns import COLUMNS
 from passgen.passes import keys
 
 AS_OF = dt.date(2020, 3, 25)

@@ -216,9 +216,46 @@ def test_schema_v1_ledger_is_migrated(tmp_path: Path) -> None:
         Ledger(newer)
 
 
+# Fault injection from the test side: the batch runs in a child process whose ledger or
+# renames are wrapped so that the process SIGKILLs itself at one point, as a power cut would.
+CRASH_AT = {
+    "pdfs-written": """
+def begin_batch(self, *args, **kwargs):
+    die()
+Ledger.begin_batch = begin_batch
+""",
+    "ledger-pending": """
+real_begin = Ledger.begin_batch
+def begin_batch(self, *args, **kwargs):
+    real_begin(self, *args, **kwargs)
+    die()
+Ledger.begin_batch = begin_batch
+""",
+    "first-renamed": """
+real_replace = os.replace
+def replace(source, target):
+    real_replace(source, target)
+    if str(source).endswith(".part"):
+        die()
+os.replace = replace
+""",
+    "all-renamed": """
+def complete_batch(self, batch_id):
+    die()
+Ledger.complete_batch = complete_batch
+""",
+}
+CRASH_PRELUDE = """
+import os, signal
+from passgen.jobs.ledger import Ledger
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
 BATCH_SCRIPT = """
 import datetime as dt, sys
 sys.path.insert(0, {tests!r})
+{crash}
 from helpers import fixed_key
 from pathlib import Path
 from passgen.jobs.cards import PrintOptions, run_cards
@@ -233,12 +270,10 @@ run_cards([Path({roster!r})], fixed_key(), Path({out!r}), load_rules(),
 def start_batch(tmp: Path, name: str, rows: list[dict[str, Any]], ledger: Path,
                 crash_at: str = "") -> subprocess.Popen[bytes]:
     roster = write_roster(tmp / f"{name}.xlsx", rows)
+    crash = CRASH_PRELUDE + CRASH_AT[crash_at] if crash_at else ""
     script = BATCH_SCRIPT.format(tests=str(Path(__file__).parent), roster=str(roster),
-                                 out=str(tmp / name), ledger=str(ledger))
-    env = {**os.environ}
-    if crash_at:
-        env["PASSGEN_TEST_CRASH_AT"] = crash_at
-    return subprocess.Popen([sys.executable, "-c", script], cwd=tmp, env=env,
+                                 out=str(tmp / name), ledger=str(ledger), crash=crash)
+    return subprocess.Popen([sys.executable, "-c", script], cwd=tmp, env={**os.environ},
                             stderr=subprocess.PIPE)
 
 
@@ -272,7 +307,13 @@ def test_killed_batch_leaves_ledger_and_pdfs_consistent(tmp_path: Path, point: s
     proc = start_batch(tmp_path, "crash", people("丁", 25, 0), ledger, crash_at=point)
     proc.communicate(timeout=120)
     assert proc.returncode == -signal.SIGKILL
-    with Ledger(ledger) as opened:  # opening the ledger finishes or undoes the batch
+    with Ledger(ledger) as opened:
+        assert {s for (s,) in opened.db.execute("SELECT status FROM batches")} == \
+            {"complete"} | ({"pending"} if point != "pdfs-written" else set())
+        if point == "ledger-pending":  # opening the ledger moved no file
+            assert list((tmp_path / "crash").glob(".*.part"))
+            assert not list((tmp_path / "crash").glob("cards-*.pdf"))
+        opened.recover()  # finishes or undoes the batch, explicitly
         recorded = {c.serial for c in opened.cards()}
         statuses = {s for (s,) in opened.db.execute("SELECT status FROM batches")}
     printed = serials_printed(tmp_path / "crash") | serials_printed(tmp_path / "earlier")

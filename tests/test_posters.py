@@ -14,12 +14,9 @@ from pdfcheck import decode, fonts, pages, text
 
 from passgen.cli import cli
 from passgen.errors import TemplateError
-from passgen.printing.posters import (
-    load_poster_template,
-    parse_poster_template,
-    read_venues,
-    run_posters,
-)
+from passgen.intake.venues import read_venues
+from passgen.jobs.posters import run_posters
+from passgen.printing.posters import load_poster_template, parse_poster_template
 from passgen.qr.encode import encode
 
 MM = 72 / 25.4

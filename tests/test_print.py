@@ -21,7 +21,8 @@ from pdfcheck import decode, fonts, pages, text
 from PIL import Image, ImageFilter
 
 from passgen.check.verify import VALID, verify
-from passgen.jobs.cards import PrintOptions, community_stem, run_cards, volume_name
+from passgen.files import safe_stem
+from passgen.jobs.cards import PrintOptions, run_cards, volume_name
 from passgen.models import Colour
 from passgen.passes import keys
 from passgen.printing.layout import card_origins, load_template
@@ -198,7 +199,7 @@ def test_volumes_per_community_and_size(tmp_path: Path, signing_key: keys.Signin
                             PrintOptions(TEMPLATE, sheets_per_volume=1), AS_OF)
     names = [p.name for p in result.pdfs]
     assert names == ["cards-东门社区-001.pdf", "cards-西门社区-001.pdf", "cards-西门社区-002.pdf"]
-    assert volume_name(community_stem("a/b:c"), 7) == "cards-a_b_c-007.pdf"
+    assert volume_name(safe_stem("a/b:c"), 7) == "cards-a_b_c-007.pdf"
     assert [len(decode(pages(p, dpi=150)[0])) for p in result.pdfs] == [10, 10, 10]
 
 
@@ -432,3 +433,17 @@ def test_without_fork_the_batch_runs_in_one_process(tmp_path: Path, signing_key:
                        PrintOptions(TEMPLATE, jobs=2), AS_OF)
     assert [p.read_bytes() for p in single.pdfs] == [p.read_bytes() for p in forked.pdfs]
     assert single.report.exists()
+
+
+def test_path_operators_cover_exactly_the_dark_modules() -> None:
+    from passgen.printing.pdf import run_operators
+    from passgen.qr.encode import encode
+
+    for text in ("PG1:HELLO", "PG1:" + "A1" * 120, "hello, world"):
+        matrix = encode(text)
+        ops = run_operators(matrix.modules).split()
+        assert ops[-1] == "f"
+        runs = [tuple(map(int, ops[i:i + 3])) for i in range(0, len(ops) - 1, 5)]
+        covered = {(row, col + i) for col, row, length in runs for i in range(length)}
+        assert covered == {(r, c) for r, line in enumerate(matrix.rows)
+                           for c, v in enumerate(line) if v}

@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from passgen.intake import idcard, roster
-from passgen.intake.roster import COLUMNS, FIELDS, RowContext, SheetReader, find_header
+from passgen.intake.columns import COLUMNS, FIELDS
+from passgen.intake.roster import RowContext, SheetReader, find_header
 from passgen.models import Location, Resident, RowError, assemble
 
 HEADER_CELLS = [c.headers[0] for c in COLUMNS]

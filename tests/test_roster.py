@@ -125,7 +125,7 @@ def test_unreadable_and_unsupported_files(tmp_path: Path) -> None:
 
 
 def test_names_are_trimmed_and_aligned_chinese_names_closed_up() -> None:
-    from passgen.intake.roster import clean_name
+    from passgen.intake.cells import clean_name
 
     assert clean_name("\u3000李\u3000四 ") == "李四"
     assert clean_name("买买提·艾力") == "买买提·艾力"

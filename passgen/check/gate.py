@@ -19,11 +19,10 @@ from pathlib import Path
 from typing import TextIO
 
 from passgen.check.verify import VALID, VerifyResult, verify
-from passgen.models import Colour
+from passgen.models import Colour, short_serial
 from passgen.passes import pg1
 from passgen.passes.keys import TrustList
 from passgen.passes.revocation import NO_REVOCATIONS, Revocations
-from passgen.printing.cards import short_serial
 
 ACTIONS = {Colour.GREEN: "测温通行", Colour.YELLOW: "核验后通行", Colour.RED: "不得通行"}
 ACTIONS_EN = {Colour.GREEN: "take temperature, let through",

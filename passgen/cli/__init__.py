@@ -271,7 +271,9 @@ def posters(venues: tuple[Path, ...], out_dir: Path, kind: str, size: str,
             qr_content: str, pages_per_volume: int, max_rows: int, max_mb: float) -> None:
     """Print posters for every row of VENUES (a spreadsheet with 名称, 社区, 地址, 类型,
     咨询电话 and optionally 二维码内容), or one poster with --venue and --community."""
+    from passgen.intake import venues as venue_list
     from passgen.intake.sheets import Limits
+    from passgen.jobs import posters as poster_batch
     from passgen.printing import posters as poster
 
     if bool(venues) == bool(venue):
@@ -281,11 +283,11 @@ def posters(venues: tuple[Path, ...], out_dir: Path, kind: str, size: str,
         raise click.UsageError("--venue 需要 --community / --venue needs --community")
     with friendly_errors():
         layout = poster.load_poster_template(kind, template)
-        rows = (poster.read_venues(list(venues), Limits(max_mb, max_rows)) if venues
-                else [poster.single_venue(venue or "", community or "", hotline, qr_content)])
+        rows = (venue_list.read_venues(list(venues), Limits(max_mb, max_rows)) if venues
+                else [venue_list.single_venue(venue or "", community or "", hotline, qr_content)])
         bar = _Bar()
         bar.start("海报 posters", 0)
-        result = poster.run_posters(rows, out_dir, layout, size, pages_per_volume, bar.advance)
+        result = poster_batch.run_posters(rows, out_dir, layout, size, pages_per_volume, bar.advance)
         bar.finish()
     for o in result.outcomes:
         if o.error:

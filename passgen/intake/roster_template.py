@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from passgen.files import atomic_write
-from passgen.intake.roster import CASE_STATUSES, COLUMNS, INSTRUCTIONS_MARK, OVERRIDES
+from passgen.intake.columns import CASE_STATUSES, COLUMNS, INSTRUCTIONS_MARK, OVERRIDES
 
 ROWS = 2000  # rows prepared with formats and validation
 

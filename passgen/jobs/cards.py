@@ -7,11 +7,7 @@ This is the edge where files, keys and the clock meet the pure stages; a library
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import multiprocessing
 import os
-import re
-import signal
 import time
 import uuid
 from collections import deque
@@ -24,15 +20,17 @@ from typing import Protocol
 
 from passgen import fonts
 from passgen.errors import PassgenError
-from passgen.files import fsync_dir, fsync_file
-from passgen.intake.roster import HEADER_OF, RowContext, SheetNotice, read_rosters
+from passgen.files import Stems, fsync_dir, fsync_file
+from passgen.intake.columns import HEADER_OF
+from passgen.intake.roster import RowContext, SheetNotice, read_rosters
 from passgen.intake.sheets import DEFAULT_LIMITS, Limits
 from passgen.jobs.ledger import CardRecord, Ledger
+from passgen.jobs.parallel import parallel, qr_pages, worker_pool
 from passgen.jobs.report import ReportWriter, RowOutcome, Totals
 from passgen.models import Card, Location, Resident, RowError
 from passgen.passes.issue import DEFAULT_VALID_DAYS, issue
 from passgen.passes.keys import SigningKey
-from passgen.printing.cards import CardSheetWriter, qr_pages
+from passgen.printing.cards import CardSheetWriter
 from passgen.printing.layout import CardTemplate
 from passgen.rules.engine import Rules, evaluate
 
@@ -106,27 +104,9 @@ class PrintOptions:
     jobs: int = 1  # worker processes encoding QR codes while the main process draws
 
 
-_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
-
-
-def community_stem(community: str) -> str:
-    """A community's name made safe as part of a file name on any system."""
-    return _UNSAFE.sub("_", community).strip("_.") or "community"
-
-
 def volume_name(stem: str, part: int) -> str:
     """``cards-桂花社区-001.pdf``: sorts by community, then part, in any file browser."""
     return f"cards-{stem}-{part:03d}.pdf"
-
-
-CRASH_ENV = "PASSGEN_TEST_CRASH_AT"
-
-
-def _crash_point(name: str) -> None:
-    """Fault injection for the crash-consistency tests: with PASSGEN_TEST_CRASH_AT=name the
-    process kills itself (SIGKILL) here, exactly as a power cut would stop it."""
-    if os.environ.get(CRASH_ENV) == name:
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 QR_PAGES = 6  # pages of QR codes per task sent to a worker process
@@ -164,32 +144,19 @@ class _Volumes:
         self.open: dict[str, _Volume] = {}
         self.parts: dict[str, int] = {}
         self.order: dict[str, int] = {}  # communities in order of first appearance
-        self.stems: dict[str, str] = {}  # community → the name part of its volumes
+        self.stems = Stems()  # community → the name part of its volumes, distinct
         # ((community rank, part), file written, final name) of each volume, as saved
         self.saved: list[tuple[tuple[int, int], str, str]] = []
 
     def _start(self, community: str) -> _Volume:
         part = self.parts[community] = self.parts.get(community, 0) + 1
-        final = volume_name(self._stem(community), part)
+        final = volume_name(self.stems(community), part)
         temporary = self.out_dir / f".{final}.{self.suffix or os.getpid()}.part"
         p = self.printing
         writer = CardSheetWriter(temporary, p.template, p.duplex, p.hotline)
         volume = self.open[community] = _Volume(
             writer, temporary, final, (self.order.setdefault(community, len(self.order)), part))
         return volume
-
-    def _stem(self, community: str) -> str:
-        """The community's safe name, made distinct by a digest of the name where another
-        community already has it (a/b and a:b; A and a, where the system ignores case):
-        two communities writing one file would lose one's cards."""
-        stem = self.stems.get(community)
-        if stem is None:
-            stem = community_stem(community)
-            taken = {other.casefold() for other in self.stems.values()}
-            if stem.casefold() in taken:
-                stem += "-" + hashlib.sha256(community.encode("utf-8")).hexdigest()[:8]
-            self.stems[community] = stem
-        return stem
 
     def add(self, card: Card) -> None:
         community = card.resident.community
@@ -221,10 +188,13 @@ class _Volumes:
 
     def _lay_out(self, writer: CardSheetWriter, cards: list[Card],
                  codes: list[bytes] | None) -> None:
+        """Pages of ``cards``; ``codes`` are their pages' QR streams when a worker made
+        them, else they are made here."""
         n = self.per_page
+        if codes is None:
+            codes = qr_pages([c.payload for c in cards], self.printing.template)
         for page, start in enumerate(range(0, len(cards), n)):
-            writer.pending.extend(cards[start:start + n])
-            writer.emit(codes[page] if codes is not None else None)
+            writer.page(cards[start:start + n], codes[page])
 
     def _save(self, community: str) -> None:
         volume = self.open.pop(community)
@@ -265,16 +235,6 @@ class _Volumes:
                 (self.out_dir / temporary).unlink(missing_ok=True)
 
 
-def _parallel(jobs: int) -> bool:
-    """Whether to use worker processes: more than one job, and a system that can fork
-    (Windows cannot; there the batch runs in one process and gives the same files)."""
-    return jobs > 1 and "fork" in multiprocessing.get_all_start_methods()
-
-
-def _pool(jobs: int) -> Pool | None:
-    return multiprocessing.get_context("fork").Pool(jobs) if _parallel(jobs) else None
-
-
 def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rules,
               printing: PrintOptions | CardTemplate, as_of: dt.date, community: str = "",
               valid_days: int = DEFAULT_VALID_DAYS, progress: Progress | None = None,
@@ -297,17 +257,17 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
     records: list[CardRecord] = []
     batch_id = uuid.uuid4().hex
     if ledger is not None:
-        with Ledger(ledger):  # opening it finishes or undoes any interrupted batch
-            pass
+        with Ledger(ledger) as journal:  # finish or undo any batch a crash interrupted
+            journal.recover()
         for stale in out_dir.glob(".cards-*.part"):  # orphans of a batch killed before it
             stale.unlink(missing_ok=True)             # was journalled: nothing was printed
     journalled = False
     volumes = _Volumes(out_dir, printing, batch_id if ledger else None, None)
     # the report process is forked first: forking after the pool's threads start is unsafe
-    report = ReportWriter(background=_parallel(printing.jobs))
+    report = ReportWriter(background=parallel(printing.jobs))
     try:
         with ExitStack() as stack:
-            pool = _pool(printing.jobs)
+            pool = worker_pool(printing.jobs)
             if pool is not None:
                 volumes.pool = stack.enter_context(pool)
             if progress:
@@ -331,13 +291,11 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
                 progress.finish()
         superseded: list[bytes] = []
         if ledger is not None:
-            _crash_point("pdfs-written")
             with Ledger(ledger) as journal:
                 superseded = journal.begin_batch(
                     batch_id, key.entry.issuer, key.entry.kid, records, volumes.files,
                     out_dir, int(time.time()) if now is None else now)
                 journalled = True  # from here the journal decides what becomes of the files
-                _crash_point("ledger-pending")
                 _rename_into_place(volumes.files, out_dir)
                 journal.complete_batch(batch_id)
     except BaseException:
@@ -354,12 +312,9 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
 
 def _rename_into_place(files: list[tuple[str, str]], out_dir: Path) -> None:
     """Rename a journalled batch's volumes to their final names, durably."""
-    for index, (tmp, final) in enumerate(files):
+    for tmp, final in files:
         os.replace(out_dir / tmp, out_dir / final)
-        if index == 0:
-            _crash_point("first-renamed")
     fsync_dir(out_dir)
-    _crash_point("all-renamed")
 
 
 def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules, as_of: dt.date,

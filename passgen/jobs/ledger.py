@@ -3,8 +3,10 @@
 The ledger never holds an ID number or a name: a resident is a pseudonym, the HMAC-SHA-256 of
 the ID number under a secret made with the ledger.  A batch is journalled: its PDFs are
 written under temporary names, its cards committed as *pending* with the list of files, the
-files renamed into place, and the batch marked complete.  Whoever opens the ledger next
-finishes or undoes a batch that was interrupted, so printed PDFs and ledger rows always agree.
+files renamed into place, and the batch marked complete.  ``Ledger.recover`` finishes or
+undoes a batch that was interrupted, so printed PDFs and ledger rows always agree: every
+batch runs it first, ``passgen ledger recover`` by hand.  Opening a ledger never touches a
+file outside it.
 """
 
 from __future__ import annotations
@@ -121,7 +123,7 @@ class Filters:
     colour: int | None = None
     issued_from: int | None = None  # unix seconds, inclusive
     issued_before: int | None = None  # unix seconds, exclusive
-    batch: str | None = None
+    batch: str | None = None  # a batch id or a prefix of it
     serial: bytes | None = None
     pseudonym: bytes | None = None
 
@@ -156,7 +158,6 @@ class Ledger:
         except sqlite3.DatabaseError as exc:
             raise LedgerError(f"无法打开登记册 {path}（{exc}）",
                               f"cannot open ledger {path}: {exc}") from None
-        self.recover()
 
     def __enter__(self) -> Ledger:
         return self
@@ -304,16 +305,20 @@ class Ledger:
         return [bytes(s) for (s,) in rows]
 
     # --- queries ------------------------------------------------------------------------
-    def cards(self, f: Filters = Filters(), limit: int | None = None) -> list[LedgerCard]:
-        where, args = [], []
+    def cards(self, f: Filters = Filters()) -> list[LedgerCard]:
+        """Cards matching every filter given, oldest first."""
+        where: list[str] = []
+        args: list[object] = []
         for clause, value in (("c.community = ?", f.community), ("c.colour = ?", f.colour),
                               ("c.issued_at >= ?", f.issued_from),
                               ("c.issued_at < ?", f.issued_before),
-                              ("c.batch_id = ?", f.batch), ("c.serial = ?", f.serial),
-                              ("c.pseudonym = ?", f.pseudonym)):
+                              ("c.serial = ?", f.serial), ("c.pseudonym = ?", f.pseudonym)):
             if value is not None:
                 where.append(clause)
                 args.append(value)
+        if f.batch:  # a batch id or its first characters, as ledger list shows them
+            where.append("substr(c.batch_id, 1, ?) = ?")
+            args += [len(f.batch), f.batch]
         sql = ("SELECT c.serial, c.issuer, c.kid, c.community, c.colour, c.clauses,"
                " c.rules_version, c.issued_at, c.expires, c.batch_id, c.source_file,"
                " c.source_sheet, c.source_row, r.revoked_at, r.reason FROM cards c"
@@ -321,8 +326,6 @@ class Ledger:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY c.issued_at, c.batch_id, c.source_file, c.source_sheet, c.source_row"
-        if limit:
-            sql += f" LIMIT {int(limit)}"
         return [LedgerCard(bytes(r[0]), r[1], bytes(r[2]), r[3], r[4], r[5], bytes(r[6]), r[7],
                            r[8], r[9], r[10], r[11], r[12], r[13], r[14])
                 for r in self.db.execute(sql, args)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from passgen.errors import PassgenError
 from passgen.files import atomic_write
 from passgen.intake.roster import SheetNotice
+from passgen.jobs.parallel import child
 from passgen.models import Assessment, Card, Colour, Location, RowError
 
 HEADERS = ("文件", "工作表", "行号", "姓名", "身份证号（脱敏）", "结果", "颜色", "依据条款",
@@ -205,12 +205,7 @@ class ReportWriter:
         self.process: BaseProcess | None = None
         self.rows: list[list[object]] = []
         if background:
-            context = multiprocessing.get_context("fork")
-            self.conn, child = context.Pipe()
-            self.process = context.Process(target=_write_in_background, args=(child,),
-                                           daemon=True)
-            self.process.start()
-            child.close()
+            self.conn, self.process = child(_write_in_background)
         else:
             self.table = _new_table()
 

@@ -13,22 +13,16 @@ cards give byte-identical files.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from reportlab import rl_config
-from reportlab.lib.colors import HexColor, black, white
-from reportlab.lib.rl_accel import escapePDF, fp_str
-from reportlab.pdfbase import pdfdoc, pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
+from reportlab.lib.colors import HexColor, black
+from reportlab.lib.rl_accel import fp_str
 
 from passgen import fonts
 from passgen.dates import day_of
-from passgen.models import Card, Colour
+from passgen.models import Card, Colour, short_serial
 from passgen.passes import pg1
 from passgen.printing.layout import (
     QUIET_MODULES,
@@ -36,17 +30,23 @@ from passgen.printing.layout import (
     ColourStyle,
     TextItem,
     card_origins,
+    module_mm,
     pt,
 )
-from passgen.qr.encode import QrMatrix, run_path
+from passgen.printing.pdf import (
+    Spill,
+    TextOperators,
+    add_page_form,
+    draw_mark,
+    draw_pattern_box,
+    font_resources,
+    new_canvas,
+    qr_operators,
+)
+from passgen.qr.encode import QrMatrix
 
 CROP_OFFSET_MM = 1.0
 CROP_LENGTH_MM = 4.0
-
-
-def short_serial(serial: bytes) -> str:
-    h = serial.hex().upper()
-    return "-".join(h[i:i + 4] for i in range(0, len(h), 4))
 
 
 def card_fields(card: Card, hotline: str = "") -> dict[str, str]:
@@ -70,200 +70,22 @@ def card_fields(card: Card, hotline: str = "") -> dict[str, str]:
     }
 
 
-def new_canvas(path: Path, size_mm: tuple[float, float], title: str) -> Canvas:
-    """A reportlab canvas as passgen writes every PDF: invariant (same input, same bytes),
-    compressed binary streams (no ASCII85: a third smaller and faster), every string in the
-    embedded CJK font (so not even Helvetica is referenced)."""
-    rl_config.useA85 = 0  # read by reportlab when it writes streams
-    font = fonts.register()
-    c = Canvas(str(path), pagesize=(pt(size_mm[0]), pt(size_mm[1])), invariant=1,
-               initialFontName=font, pageCompression=1)
-    c.setTitle(title)
-    c.setAuthor("passgen")
-    c.setCreator("passgen")
-    return c
-
-
-def draw_pattern_box(c: Canvas, style: ColourStyle, x: float, y: float, w: float,
-                     h: float) -> None:
-    """A box in the colour's fill with its black pattern (none, hatched, cross-hatched):
-    the pattern, not the hue, tells the colours apart on a black-and-white print."""
-    c.saveState()
-    c.setFillColor(HexColor(style.fill))
-    c.rect(x, y, w, h, stroke=0, fill=1)
-    if style.pattern != "solid":
-        path = c.beginPath()
-        path.rect(x, y, w, h)
-        c.clipPath(path, stroke=0, fill=0)
-        c.setStrokeColor(black)
-        c.setLineWidth(0.6)
-        step = pt(1.6)
-        k = -(w + h)
-        while k < w + h:
-            c.line(x + k, y, x + k + h, y + h)
-            if style.pattern == "crosshatch":
-                c.line(x + k, y + h, x + k + h, y)
-            k += step
-    c.restoreState()
-
-
-def draw_mark(c: Canvas, style: ColourStyle, x: float, y: float, s: float) -> None:
-    """The colour's symbol (● ▲ ✕) in a square of side ``s`` with bottom-left (x, y), points."""
-    c.saveState()
-    c.setFillColor(HexColor(style.fill))
-    c.setStrokeColor(black)
-    c.setLineWidth(max(0.8, s / 20))
-    if style.shape == "circle":
-        c.circle(x + s / 2, y + s / 2, s / 2, stroke=1, fill=1)
-    elif style.shape == "triangle":
-        p = c.beginPath()
-        p.moveTo(x, y)
-        p.lineTo(x + s, y)
-        p.lineTo(x + s / 2, y + s)
-        p.close()
-        c.drawPath(p, stroke=1, fill=1)
-    else:
-        c.rect(x, y, s, s, stroke=1, fill=1)
-        c.setStrokeColor(white)
-        c.setLineWidth(max(1.6, s / 9))
-        inset = s * 0.22
-        c.line(x + inset, y + inset, x + s - inset, y + s - inset)
-        c.line(x + inset, y + s - inset, x + s - inset, y + inset)
-    c.restoreState()
-
-
-def draw_qr(c: Canvas, matrix: QrMatrix, x: float, top: float, module: float) -> None:
-    """One vector path of merged horizontal runs; (x, top) is the symbol's top-left corner
-    in points, without the quiet zone (the caller keeps it white)."""
-    c.addLiteral(qr_operators(matrix, x, top, module))
-
-
-def qr_operators(matrix: QrMatrix, x: float, top: float, module: float) -> str:
-    """The operators of ``draw_qr``: the path is written in module units under one matrix,
-    small integers, so it is fast to make and small in the PDF (one rectangle per module
-    tripled the file size)."""
-    return (f"q 0 g 1 0 0 1 {x:.3f} {top:.3f} cm {module:.4f} 0 0 {-module:.4f} 0 0 cm "
-            f"{matrix.path_operators()} Q")
-
-
-def qr_page(payloads: list[str], template: CardTemplate) -> bytes:
+def qr_page(codes: list[QrMatrix], template: CardTemplate) -> bytes:
     """The QR codes of one page of cards (card ``i`` in slot ``i``) as one content stream
     in page coordinates, Flate-compressed: each code a path of runs in module units under
-    its own matrix, integers only.  Worker processes make these, so encoding and
-    compression, most of the work of a card PDF, are spread over the cores; compressing
-    a page's codes together keeps the file small."""
+    its own matrix, integers only.  Worker processes make these (``passgen.jobs.parallel``),
+    so encoding and compression, most of the work of a card PDF, are spread over the cores;
+    compressing a page's codes together keeps the file small."""
     t = template
     page_h = t.page_mm[1]
     parts = ["0 g"]
-    for (x, y), text in zip(card_origins(t), payloads, strict=False):
-        size, path = run_path(text, t.qr_error)
-        m = t.qr.width / (size + 2 * QUIET_MODULES)
-        left, top = pt(x + t.qr.x + QUIET_MODULES * m), pt(page_h - y - t.qr.y - QUIET_MODULES * m)
-        parts.append(f"q 1 0 0 1 {left:.3f} {top:.3f} cm {pt(m):.4f} 0 0 {-pt(m):.4f} 0 0 cm "
-                     f"{path} Q")
+    for (x, y), matrix in zip(card_origins(t), codes, strict=False):
+        m = module_mm(t.qr.width, matrix.size)
+        parts.append(qr_operators(matrix, pt(x + t.qr.x + QUIET_MODULES * m),
+                                  pt(page_h - y - t.qr.y - QUIET_MODULES * m), pt(m)))
     # level 5, filtered: within 3 % of the default level's size in half its time
     packer = zlib.compressobj(5, zlib.DEFLATED, 15, 8, zlib.Z_FILTERED)
     return packer.compress(" ".join(parts).encode("ascii")) + packer.flush()
-
-
-def qr_pages(payloads: list[str], template: CardTemplate) -> list[bytes]:
-    """``qr_page`` for consecutive pages of ``payloads`` (one worker task)."""
-    n = template.per_page
-    return [qr_page(payloads[i:i + n], template) for i in range(0, len(payloads), n)]
-
-
-class Spill:
-    """Compressed content streams parked in an anonymous temporary file until the PDF is
-    saved, so a volume of thousands of cards does not hold them all in memory (reportlab
-    keeps a whole document until ``save``)."""
-
-    def __init__(self) -> None:
-        self.file = tempfile.TemporaryFile()
-
-    def put(self, data: bytes) -> SpilledStream:
-        offset = self.file.seek(0, os.SEEK_END)
-        self.file.write(data)
-        return SpilledStream(self, offset, len(data))
-
-    def get(self, offset: int, length: int) -> bytes:
-        self.file.seek(offset)
-        return self.file.read(length)
-
-    def close(self) -> None:
-        self.file.close()
-
-
-class SpilledStream(pdfdoc.PDFStream):  # type: ignore[misc]
-    """A Flate-compressed stream whose bytes wait in a ``Spill``: reportlab reads
-    ``content`` when it writes the file, and sees a Filter entry, so adds no other."""
-
-    def __init__(self, spill: Spill, offset: int, length: int) -> None:
-        self.spill, self.offset, self.length = spill, offset, length
-        super().__init__()
-        self.dictionary["Filter"] = pdfdoc.PDFName("FlateDecode")
-
-    @property  # type: ignore[override]
-    def content(self) -> bytes:
-        return self.spill.get(self.offset, self.length)
-
-    @content.setter
-    def content(self, value: object) -> None:
-        """PDFStream.__init__ sets it to None: the bytes live in the spill."""
-
-
-def font_resources() -> pdfdoc.PDFResourceDictionary:
-    """Resources naming the document's fonts, for forms that draw text: one object a
-    document can give all of them (thousands of pages' worth of objects otherwise)."""
-    resources = pdfdoc.PDFResourceDictionary()
-    resources.basicFonts()
-    return resources
-
-
-_NO_RESOURCES = pdfdoc.PDFDictionary({})  # paths only
-
-
-def add_page_form(c: Canvas, name: str, stream: pdfdoc.PDFStream, size: tuple[float, float],
-                  resources: pdfdoc.PDFObject = _NO_RESOURCES) -> None:
-    """Register a page-sized compressed content ``stream`` as Form XObject ``name`` with
-    ``resources`` (``font_resources()`` if it draws text).  Draw it with ``c.doForm(name)``."""
-    xobject = pdfdoc.PDFFormXObject(0, 0, *size)
-    xobject.Resources = resources
-    xobject.Contents = stream
-    c._doc.addForm(name, xobject)
-
-
-class TextOperators:
-    """PDF text operators for strings in the embedded font, made without reportlab's text
-    objects (a sixth of the time, which matters at 16 strings a card): the font's subset
-    chunks, as reportlab's ``ttfonts`` module documents for dynamic fonts.  Strings that
-    recur (labels, dates, colour words) are made once per document."""
-
-    def __init__(self, canvas: Canvas, font_name: str) -> None:
-        font = pdfmetrics.getFont(font_name)
-        assert isinstance(font, TTFont)
-        self.font = font
-        self.font_name = font_name
-        self.doc = canvas._doc  # the subsets belong to this document
-        self.cache: dict[tuple[str, float, float, float, float], str] = {}
-
-    def __call__(self, text: str, x: float, y: float, size: float, max_width: float) -> str:
-        """``text`` with its baseline starting at (x, y) points, shrunk to fit ``max_width``
-        points, in the current fill colour."""
-        key = (text, x, y, size, max_width)
-        ops = self.cache.get(key)
-        if ops is None:
-            width = self.font.stringWidth(text, size)
-            fitted = fp_str(min(size, size * max_width / max(width, 1e-6)))
-            parts = [f"BT 1 0 0 1 {fp_str(x)} {fp_str(y)} Tm"]
-            for subset, chunk in self.font.splitString(text, self.doc):
-                name = self.font.getSubsetInternalName(subset, self.doc)
-                parts.append(f"{name} {fitted} Tf ({escapePDF(chunk)}) Tj")
-            parts.append("ET")
-            ops = " ".join(parts)
-            if len(self.cache) > 2_000:  # names and serials rarely recur: keep it bounded
-                self.cache.clear()
-            self.cache[key] = ops
-        return ops
 
 
 def back_slot(t: CardTemplate, slot: int) -> int:
@@ -284,7 +106,6 @@ class CardSheetWriter:
         self.page_h = template.page_mm[1]
         self.canvas = new_canvas(path, template.page_mm, title)
         self.origins = card_origins(template)
-        self.pending: list[Card] = []
         self.text_ops = TextOperators(self.canvas, self.font)
         self.front_texts = self._placed(template.texts)
         self.back_texts = self._placed(template.back_texts)
@@ -406,18 +227,18 @@ class CardSheetWriter:
         self.canvas.doForm(name)
 
     # --- pages --------------------------------------------------------------------------
-    def emit(self, codes: bytes | None = None) -> None:
-        """Lay out the pending cards on a front page (and its back); ``codes`` is their
-        ``qr_page`` when made elsewhere (a worker process)."""
-        if not self.pending:
+    def page(self, cards: Sequence[Card], codes: bytes) -> None:
+        """Lay out up to ``per_page`` cards on a front page (and its back); ``codes`` is
+        their ``qr_page``, made from the QR matrices of their payloads."""
+        if not cards:
             return
-        if codes is None:
-            codes = qr_page([card.payload for card in self.pending], self.t)
+        if len(cards) > self.t.per_page:
+            raise ValueError(f"{len(cards)} cards for a page of {self.t.per_page}")
         if self.t.crop_marks:
             self._crop_marks()
-        fields = [card_fields(card, self.hotline) for card in self.pending]
-        fronts = list(range(len(self.pending)))
-        for slot, card in enumerate(self.pending):
+        fields = [card_fields(card, self.hotline) for card in cards]
+        fronts = list(range(len(cards)))
+        for slot, card in enumerate(cards):
             self._side(slot, self._front_form(card.claims.colour))
         self._texts_form(f"tf{self.pages}", fronts, self.front_texts, fields)
         name = f"qr{self.pages}"
@@ -434,10 +255,8 @@ class CardSheetWriter:
             self._texts_form(f"tb{self.pages}", backs, self.back_texts, fields)
             self.canvas.showPage()
             self.pages += 1
-        self.pending = []
 
     def close(self) -> None:
-        self.emit()
         if self.pages == 0:  # an empty batch still gives a valid (blank) PDF
             self.canvas.showPage()
         try:

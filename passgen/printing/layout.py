@@ -278,9 +278,10 @@ def card_origins(t: CardTemplate) -> list[tuple[float, float]]:
             for r_ in range(t.rows) for c in range(t.columns)]
 
 
-def module_mm(t: CardTemplate, modules: int) -> float:
-    """Module size in mm for a symbol of ``modules`` per side in the template's QR box."""
-    return t.qr.width / (modules + 2 * QUIET_MODULES)
+def module_mm(box_mm: float, modules: int) -> float:
+    """Module size in mm of a symbol ``modules`` wide drawn with its quiet zone in a square
+    box ``box_mm`` wide (cards and posters alike)."""
+    return box_mm / (modules + 2 * QUIET_MODULES)
 
 
 def pt(value_mm: float) -> float:

@@ -1,4 +1,4 @@
-"""PG1 text → QR module matrix.  The renderer needs only the matrix (no encoder knowledge).
+"""Text → QR module matrix, and nothing else: writers take the matrix (segno's split).
 
 The reference is the ``qrcode`` package with automatic masking: ``encode_reference``.  It
 spends ~20 ms a code in pure Python, most of it scoring the eight masks.  ``encode`` gives
@@ -22,52 +22,41 @@ import qrcode.constants
 import zxingcpp
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class QrMatrix:
-    """Dark modules of a QR symbol without quiet zone; ``rows[y][x]`` is True for dark."""
+    """Dark modules of a QR symbol without quiet zone: ``modules[y, x]`` is True for dark.
+
+    The array is read-only; two matrices are equal when version and modules are."""
 
     version: int
-    rows: tuple[tuple[bool, ...], ...]
+    modules: np.ndarray  # (n, n) bool
+
+    @classmethod
+    def of(cls, version: int, modules: np.ndarray) -> QrMatrix:
+        frozen = np.array(modules, dtype=bool)  # a copy the caller cannot change
+        frozen.flags.writeable = False
+        return cls(version, frozen)
 
     @property
     def size(self) -> int:
-        return len(self.rows)
+        """Modules per side."""
+        return int(self.modules.shape[0])
 
-    @functools.cached_property
-    def array(self) -> np.ndarray:
-        return np.array(self.rows, dtype=bool)
+    @property
+    def rows(self) -> tuple[tuple[bool, ...], ...]:
+        return tuple(tuple(row) for row in self.modules.tolist())
 
-    def path_operators(self) -> str:
-        """PDF path operators filling every dark module (see ``run_operators``)."""
-        return run_operators(self.array)
+    def text(self) -> str:
+        """One line per row, ``#`` dark and ``.`` light (the golden files of the tests)."""
+        return "\n".join("".join("#" if v else "." for v in row)
+                         for row in self.modules.tolist()) + "\n"
 
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, QrMatrix) and self.version == other.version
+                and np.array_equal(self.modules, other.modules))
 
-@functools.cache
-def _number_fields(width: int) -> np.ndarray:
-    """Row v: the ASCII of v right-aligned in ``width`` bytes padded with NUL, then a space
-    (``run_operators`` drops the NULs)."""
-    text = "".join(f"{v:\0>{width}} " for v in range(10 ** width))
-    return np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(10 ** width, width + 1)
-
-
-def run_operators(dark: np.ndarray) -> str:
-    """PDF path operators filling every dark module of a square bool matrix: one
-    ``x y w 1 re`` per horizontal run, in module units with y growing downwards (the caller
-    sets the matrix), then ``f``.  The records are assembled by numpy at once in fixed-width
-    fields, then the padding is dropped."""
-    n = dark.shape[0]
-    padded = np.zeros((n, n + 2), dtype=np.int8)
-    padded[:, 1:-1] = dark
-    change = np.diff(padded, axis=1)
-    rows, starts = np.nonzero(change == 1)
-    _, ends = np.nonzero(change == -1)
-    numbers = np.column_stack((starts, rows, ends - starts))  # (runs, 3)
-    fields = _number_fields(len(str(n)))[numbers]  # (runs, 3, width + 1)
-    record = np.empty((len(numbers), fields.shape[1] * fields.shape[2] + 5), dtype=np.uint8)
-    record[:, :-5] = fields.reshape(len(numbers), -1)
-    record[:, -5:] = np.frombuffer(b"1 re ", dtype=np.uint8)
-    flat = record.ravel()
-    return flat[flat != 0].tobytes().decode("ascii") + "f"
+    def __hash__(self) -> int:
+        return hash((self.version, self.modules.tobytes()))
 
 
 LEVELS = {"L": qrcode.constants.ERROR_CORRECT_L, "M": qrcode.constants.ERROR_CORRECT_M,
@@ -81,8 +70,7 @@ def encode_reference(text: str, error: str = "M") -> QrMatrix:
     code = qrcode.QRCode(error_correction=LEVELS[error], border=0)
     code.add_data(text)
     code.make(fit=True)
-    matrix = code.get_matrix()
-    return QrMatrix(int(code.version), tuple(tuple(bool(v) for v in row) for row in matrix))
+    return QrMatrix.of(int(code.version), np.array(code.get_matrix(), dtype=bool))
 
 
 _P1 = int("10111010000", 2)  # dark:light:dark×3:light:dark, then 4 light
@@ -179,11 +167,6 @@ def _penalties_arrays(stack: np.ndarray) -> np.ndarray:
     return total
 
 
-def qrcode_penalty(m: np.ndarray) -> int:
-    """qrcode.util.lost_point of one matrix."""
-    return int(qrcode_penalties(m[np.newaxis])[0])
-
-
 @dataclass(frozen=True)
 class _Layout:
     """Per version: the 8 mask patterns over the data modules, and qrcode's format cells."""
@@ -234,7 +217,8 @@ def encode(text: str, error: str = "M") -> QrMatrix:
     if not _quick(text):
         return encode_reference(text, error)
     version, modules = _modules(text, error)
-    return QrMatrix(version, tuple(tuple(row) for row in modules.tolist()))
+    modules.flags.writeable = False  # made here and nowhere else: no copy needed
+    return QrMatrix(version, modules)
 
 
 def _modules(text: str, error: str) -> tuple[int, np.ndarray]:
@@ -254,12 +238,3 @@ def _modules(text: str, error: str) -> tuple[int, np.ndarray]:
             final[cell] = (bits >> i) & 1 == 1
     final[final.shape[0] - 8, 8] = True  # the dark module
     return version, final
-
-
-def run_path(text: str, error: str = "M") -> tuple[int, str]:
-    """Modules per side and ``run_operators`` of the symbol ``encode`` makes for ``text``."""
-    if not _quick(text):
-        matrix = encode_reference(text, error)
-        return matrix.size, matrix.path_operators()
-    _, modules = _modules(text, error)
-    return modules.shape[0], run_operators(modules)

@@ -1,0 +1,192 @@
+"""Cell readers: one raw cell → its value, or the Problem that rejects the row.
+
+Pure functions of the cell alone (the ID number's also of the as-of date); the checks between
+cells of a row come after, in ``passgen.intake.roster``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from passgen.dates import parse_date
+from passgen.intake import idcard
+from passgen.intake.columns import CASE_STATUSES, CATEGORY_WORDS, NO, OVERRIDES, YES
+from passgen.intake.headers import cell_text, fold
+from passgen.models import Category, Colour
+
+_SPLIT = re.compile(r"[、，,;；\s]+")
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE][+]?\d+$")
+
+
+_CJK_NAME = re.compile(r"^[\u3400-\u9fff\U00020000-\U0002ffff·•\s]+$")
+
+
+def clean_name(text: str) -> str:
+    """Trim (U+3000 included); a Chinese name loses the spaces typed to align it (李　四)."""
+    text = text.strip()
+    if _CJK_NAME.match(text):
+        text = re.sub(r"\s+", "", text)
+    return text
+
+
+@dataclass(frozen=True)
+class RowContext:
+    """What a row is read against: the as-of date and the default community."""
+
+    as_of: dt.date
+    community: str = ""
+
+
+@dataclass(frozen=True)
+class Header:
+    """Where each canonical field sits in a sheet, and the header text as the file spells it."""
+
+    index: dict[str, int]
+    text: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a row cannot become a card: the offending value as the clerk sees it, and what to do."""
+
+    shown: str
+    zh: str
+    en: str
+
+
+EMPTY_NAME = Problem("", "姓名为空", "name is empty")
+DESTROYED_ID = ("身份证号被Excel存成了数字，后几位已经丢失。请把该列设置为“文本”格式后重新输入",
+                 "Excel stored the ID number as a number and destroyed its last digits: "
+                 "format the column as Text and type the number again")
+NO_COMMUNITY = Problem("", "社区为空（可用 --community 统一指定）",
+                        "community is empty (or give --community)")
+NO_ARRIVAL = Problem("", "填写了旅居地区，但来南日期为空",
+                      "travel regions given but the arrival date is empty")
+NO_ENTRY = Problem("", "填写了境外国家，但入境日期为空",
+                    "countries given but the entry date is empty")
+
+# Cell readers: one raw cell → its value, or the Problem that rejects the row.  Pure functions
+# of the cell alone (the ID number's also of the as-of date); checks between cells come after.
+
+
+def read_person(value: Any) -> str:
+    text = cell_text(value)
+    return text if not text or text.isalnum() else clean_name(text)  # nothing to clean
+
+
+def read_name(value: Any) -> str | Problem:
+    return read_person(value) or EMPTY_NAME
+
+
+def read_id_number(value: Any, as_of: dt.date) -> str | Problem:
+    if type(value) is str and len(value) == 18 and value.isascii() and value[:17].isdigit():
+        checked, zh, en = idcard.normalise(value, as_of)  # the usual cell, typed as text
+        return checked if checked is not None else Problem(value.strip(), zh, en)
+    raw = value
+    if isinstance(raw, float) and raw.is_integer() and raw < 2**53:
+        raw = int(raw)
+    if isinstance(raw, int) and not isinstance(raw, bool) and len(str(raw)) == 15:
+        raw = str(raw)  # an old 15-digit number fits a number cell exactly
+    if (isinstance(raw, (int, float)) and not isinstance(raw, bool)) or (
+            isinstance(raw, str) and _SCIENTIFIC.match(raw.strip())):
+        return Problem(cell_text(raw), *DESTROYED_ID)
+    id_text = cell_text(raw)
+    if not (id_text.isascii() and id_text.isalnum()):
+        id_text = unicodedata.normalize("NFKC", id_text).replace(" ", "")
+    checked, zh, en = idcard.normalise(id_text, as_of)
+    if checked is None:
+        return Problem(cell_text(raw), zh if raw else "身份证号为空",
+                       en if raw else "ID number is empty")
+    return checked
+
+
+def read_category(value: Any) -> Category | None | Problem:
+    """None for a blank cell: the category then follows from the age."""
+    text = cell_text(value)
+    if not text:
+        return None
+    category = CATEGORY_WORDS.get(text)
+    if category is None:
+        return Problem(text, "类别只能是 老年人、学生、其他",
+                       "category must be 老年人 (elderly), 学生 (student) or 其他 (other)")
+    return category
+
+
+def read_folded(value: Any) -> str:
+    """Text with full-width digits and letters folded (phone numbers)."""
+    text = cell_text(value)
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+
+
+def read_items(value: Any) -> tuple[str, ...]:
+    """A list of places or symptoms, split at 、，,;； and spaces; 无 is none."""
+    text = unicodedata.normalize("NFKC", cell_text(value))
+    if text in ("", "无"):
+        return ()
+    return tuple(p for p in _SPLIT.split(text) if p)
+
+
+def read_date(value: Any) -> dt.date | None | Problem:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    parsed = parse_date(value)
+    if parsed is None:
+        return Problem(cell_text(value), "日期无法识别或不存在，请写成2020-03-05",
+                       "not a real date; write it as 2020-03-05")
+    return parsed
+
+
+def read_status(value: Any) -> str | Problem:
+    status = cell_text(value) or "正常"
+    if status not in CASE_STATUSES:
+        return Problem(status, "人员状态无法识别，可填：" + "、".join(CASE_STATUSES),
+                       "unknown case status")
+    return status
+
+
+def read_yes_no(value: Any) -> bool | Problem:
+    """是/否 and the usual spellings (有/无, Y/N, yes/no, √/×, TRUE/FALSE); blank is 否."""
+    if value is None or value == "否":
+        return False
+    if isinstance(value, bool):
+        return value
+    word = fold(cell_text(value))
+    if word in YES:
+        return True
+    if word in NO:
+        return False
+    return Problem(cell_text(value), "只能填“是”或“否”", "must be 是 (yes) or 否 (no)")
+
+
+def read_override(value: Any) -> str | Problem:
+    text = cell_text(value)
+    if text and text not in OVERRIDES:
+        return Problem(text, "人工认定只能是 高风险 或 中风险",
+                       "manual classification must be 高风险 or 中风险")
+    return text
+
+
+def read_previous(value: Any) -> Colour | None | Problem:
+    text = cell_text(value)
+    if not text:
+        return None
+    colour = Colour.from_word(text)
+    if colour is None:
+        return Problem(text, "上次颜色只能是 绿码、黄码、红码",
+                       "previous colour must be 绿码, 黄码 or 红码")
+    return colour
+
+
+def read_report_days(value: Any) -> int | Problem:
+    text = unicodedata.normalize("NFKC", cell_text(value))
+    if not text:
+        return 0
+    if not text.isdigit():
+        return Problem(text, "连续申报天数必须是整数", "must be a whole number")
+    return int(text)
+
+

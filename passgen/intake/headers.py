@@ -1,0 +1,100 @@
+"""Finding a sheet's header row and reading cells as text: shared by rosters and venue lists.
+
+Headers are matched after folding width and case and dropping spaces and ``*`` marks; the
+header is the first of the first ``HEADER_SEARCH_ROWS`` non-blank rows that names what the
+caller needs, and rows above it are titles.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+HEADER_SEARCH_ROWS = 30  # title rows a header may sit below
+
+
+def fold(text: str) -> str:
+    """Header/value folding: full-width → half-width (NFKC), spaces trimmed, case folded."""
+    return unicodedata.normalize("NFKC", text).strip().casefold()
+
+
+def header_key(text: str) -> str:
+    """Headers match after folding width and case and dropping spaces and * marks."""
+    return re.sub(r"[\s*]+", "", fold(text))
+
+
+class HeaderIndex:
+    """Canonical fields and the header texts that name them."""
+
+    def __init__(self, aliases: Mapping[str, Sequence[str]]) -> None:
+        self.fields = {header_key(text): field for field, texts in aliases.items()
+                       for text in texts}
+
+    def map(self, cells: Sequence[Any]) -> dict[str, int]:
+        """Canonical field → column index for a header row (unknown headers are ignored;
+        a field named twice is taken from its first column)."""
+        found: dict[str, int] = {}
+        for i, cell in enumerate(cells):
+            if cell is None:
+                continue
+            field = self.fields.get(header_key(str(cell)))
+            if field and field not in found:
+                found[field] = i
+        return found
+
+
+def cell_text(value: Any) -> str:
+    """A cell as trimmed text; a whole number that arrived as a float loses its ".0"."""
+    if type(value) is str:  # the usual cell first: intake calls this on every row
+        return value.strip()
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def is_blank(cells: Sequence[Any]) -> bool:
+    """Whether a row holds nothing but empty cells and spaces."""
+    for c in cells:
+        if c is not None and (type(c) is not str or c.strip()):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class HeaderSearch:
+    """What the search for a header row saw."""
+
+    index: dict[str, int] | None  # field → column of the header row, None if not found
+    row: int  # the header's row number as Excel shows it (or the last row looked at)
+    cells: Sequence[Any]  # the header row's cells
+    searched: int  # non-blank rows looked at
+    first: Sequence[Any]  # the first non-blank row (a title, or the header itself)
+
+
+def locate_header(rows: Iterator[tuple[int, Sequence[Any]]], headers: HeaderIndex,
+                  accept: Callable[[dict[str, int]], bool],
+                  limit: int = HEADER_SEARCH_ROWS) -> HeaderSearch:
+    """Read ``rows`` up to the first of the first ``limit`` non-blank rows whose known
+    headers ``accept`` takes; the rows after it stay in the iterator."""
+    searched = number = 0
+    first: Sequence[Any] = ()
+    cells: Sequence[Any] = ()
+    for number, cells in rows:
+        if is_blank(cells):
+            continue
+        if not searched:
+            first = cells
+        searched += 1
+        index = headers.map(cells)
+        if accept(index):
+            return HeaderSearch(index, number, cells, searched, first)
+        if searched >= limit:
+            break
+    return HeaderSearch(None, number, cells, searched, first)

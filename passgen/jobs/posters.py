@@ -1,0 +1,113 @@
+"""The ``posters`` batch: venues → QR matrices → poster PDF volumes + report.xlsx.
+
+One PDF series per community, split every N pages; the QR of a link most venues share is
+made once.  Volume names come from the same sanitiser as the cards' (``passgen.files.Stems``),
+so two communities never write one file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from passgen.errors import TemplateError
+from passgen.files import Stems, atomic_write
+from passgen.intake.venues import Venue
+from passgen.jobs.report import write_table
+from passgen.models import Location, RowError
+from passgen.printing.layout import module_mm
+from passgen.printing.posters import MIN_MODULE_MM, SCALE, PosterTemplate, PosterWriter
+from passgen.qr.encode import QrMatrix, encode
+
+
+@dataclass(frozen=True)
+class PosterOutcome:
+    where: Location
+    venue: str
+    community: str
+    error: RowError | None = None
+
+
+@dataclass(frozen=True)
+class PosterResult:
+    outcomes: tuple[PosterOutcome, ...]
+    pdfs: tuple[Path, ...]
+    report: Path
+
+    @property
+    def printed(self) -> int:
+        return sum(1 for o in self.outcomes if o.error is None)
+
+    def line(self) -> str:
+        rejected = len(self.outcomes) - self.printed
+        return f"read {len(self.outcomes)} rows: {self.printed} posters, {rejected} rejected"
+
+
+def run_posters(venues: Iterable[Venue | RowError], out_dir: Path, template: PosterTemplate,
+                size: str = "A4", pages_per_volume: int = 500,
+                progress: Callable[[int], None] | None = None) -> PosterResult:
+    """One PDF series per community (split every N pages) and report.xlsx."""
+    if size not in SCALE:
+        raise TemplateError(f"纸张只能是 {'、'.join(SCALE)}", f"size must be one of {list(SCALE)}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    outcomes: list[PosterOutcome] = []
+    good: dict[str, list[tuple[Venue, QrMatrix | None]]] = {}
+    codes: dict[str, tuple[QrMatrix, float]] = {}  # most rows share the template's link
+    for item in venues:
+        if isinstance(item, RowError):
+            outcomes.append(PosterOutcome(item.where, item.name, "", item))
+            continue
+        matrix = None
+        if template.qr is not None:
+            content = item.qr_content or template.qr_content
+            if not content:
+                outcomes.append(PosterOutcome(item.where, item.venue, item.community, RowError(
+                    item.where, "", "没有二维码内容（模板和本行都没有）",
+                    "no QR content in the row or the template", item.venue)))
+                continue
+            if content not in codes:
+                made = encode(content, template.qr_error)
+                codes[content] = made, module_mm(template.qr[2] * SCALE[size], made.size)
+            matrix, module = codes[content]
+            if module < MIN_MODULE_MM:
+                outcomes.append(PosterOutcome(item.where, item.venue, item.community, RowError(
+                    Location(item.where.file, item.where.sheet, item.where.row, "二维码内容"),
+                    content[:40], f"二维码内容太长：模块只有 {module:.2f} 毫米（至少 1.5 毫米），"
+                    "请缩短链接或用更大的纸张",
+                    f"QR content too long: {module:.2f} mm modules (1.5 mm at least); "
+                    "shorten it or use a larger size", item.venue)))
+                continue
+        outcomes.append(PosterOutcome(item.where, item.venue, item.community))
+        good.setdefault(item.community, []).append((item, matrix))
+    pdfs = []
+    stems = Stems()
+    for community, members in good.items():
+        for part, start in enumerate(range(0, len(members), pages_per_volume), start=1):
+            path = out_dir / f"posters-{template.kind}-{stems(community)}-{part:03d}.pdf"
+            chunk = members[start:start + pages_per_volume]
+
+            def write(tmp: Path, chunk: list[tuple[Venue, QrMatrix | None]] = chunk) -> None:
+                writer = PosterWriter(tmp, template, size)
+                for venue, matrix in chunk:
+                    writer.add(venue, matrix)
+                    if progress:
+                        progress(1)
+                writer.close()
+
+            atomic_write(path, write)
+            pdfs.append(path)
+    report = out_dir / "report.xlsx"
+    rows = [[o.where.file, o.where.sheet, o.where.row, o.venue, o.community,
+             "未印制" if o.error else "已印制",
+             f"【{o.error.where.column}】{o.error.zh} / {o.error.en}" if o.error else ""]
+            for o in outcomes]
+    printed = sum(1 for o in outcomes if o.error is None)
+    write_table(report, ("文件", "工作表", "行号", "名称", "社区", "结果", "说明"),
+                (22, 12, 6, 24, 14, 8, 70), rows,
+                [("读取行数 rows read", len(outcomes)), ("海报 posters", printed),
+                 ("未印制 rejected", len(outcomes) - printed), ("模板 template", template.name),
+                 ("纸张 size", size)], 5, "未印制")
+    return PosterResult(tuple(outcomes), tuple(pdfs), report)
+
+
