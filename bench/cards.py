@@ -57,7 +57,7 @@ def key():  # type: ignore[no-untyped-def]
 def run_passgen(roster: str, out: str, jobs: int) -> dict[str, float]:
     from passgen.jobs.cards import PrintOptions, run_cards
     from passgen.printing.layout import load_template
-    from passgen.rules.engine import load_rules
+    from passgen.rules import load_rules
 
     start = time.perf_counter()
     result = run_cards([Path(roster)], key(), Path(out), load_rules(),
@@ -76,7 +76,7 @@ def run_naive(roster: str, out: str) -> dict[str, float]:
     from passgen import fonts
     from passgen.intake.roster import RowContext
     from passgen.jobs.cards import assess_rows
-    from passgen.rules.engine import load_rules
+    from passgen.rules import load_rules
 
     start = time.perf_counter()
     outcomes = assess_rows([Path(roster)], RowContext(AS_OF), load_rules(), key(), 7)

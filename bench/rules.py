@@ -16,7 +16,7 @@ import sys
 import time
 
 from passgen.models import Category, Colour, Location, Resident
-from passgen.rules.engine import evaluate, load_rules
+from passgen.rules import evaluate, load_rules
 
 AS_OF = dt.date(2020, 3, 25)
 

@@ -32,7 +32,7 @@ from passgen.intake.idcard import check_digit
 from passgen.jobs.cards import PrintOptions, run_cards
 from passgen.passes import keys
 from passgen.printing.layout import load_template
-from passgen.rules.engine import load_rules
+from passgen.rules import load_rules
 
 AS_OF = dt.date(2020, 3, 25)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
-from passgen.intake.venues import single_venue
+from passgen.intake.venues import OneVenue, single_venue
 from passgen.jobs.posters import run_posters
 from passgen.printing.posters import load_poster_template
 
@@ -32,7 +32,7 @@ def main(out_dir: Path) -> None:
     save(cards, 1, 110, "demo-sheet-back.png")
     folder = Path(tempfile.mkdtemp())
     for kind in ("campaign", "checkpoint"):
-        venue = single_venue("骏达市场", "西门社区", "0817-2345678")
+        venue = single_venue(OneVenue("骏达市场", "西门社区", "0817-2345678"))
         result = run_posters([venue], folder / kind, load_poster_template(kind))
         save(result.pdfs[0], 0, 60, f"poster-{kind}.png")
 

@@ -29,6 +29,19 @@ def today() -> dt.date:
     return dt.datetime.now(SHANGHAI).date()
 
 
+def one_year_after(day: dt.date) -> dt.date:
+    """The same day a year later; 29 February goes to 1 March."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, month=3, day=1)
+
+
+def noon(day: dt.date) -> dt.datetime:
+    """12:00 Asia/Shanghai of ``day``: the moment a bare date stands for when checking."""
+    return dt.datetime(day.year, day.month, day.day, 12, tzinfo=SHANGHAI)
+
+
 def parse_date(value: object) -> dt.date | None:
     """A roster date: a date cell, an Excel serial number or text like 2020-03-05,
     2020/3/5, 2020.3.5, 2020年3月5日.  None if it is none of these or not a real date."""

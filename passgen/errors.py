@@ -7,6 +7,18 @@ Every message is written for a clerk: Chinese first, then English.
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """How a ``passgen`` command ends (DESIGN.md §7, §8).  ``passgen.cli`` maps every
+    exception to one of these in one place; tests assert the members, never numbers."""
+
+    OK = 0
+    NOT_VALID = 1  # a verified code was not valid, or an input held no readable code
+    ERROR = 2  # usage error, or a run that could not go on
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
+
 
 class PassgenError(Exception):
     """A run cannot go on; the message says why in plain words (Chinese, then English)."""
@@ -35,3 +47,11 @@ class TemplateError(PassgenError):
 
 class ScanError(PassgenError):
     "An input to verify cannot be opened."
+
+
+class OutputExists(PassgenError):
+    "An output file exists and --force was not given."
+
+
+class LedgerError(PassgenError):
+    "The ledger cannot be opened or does not hold what was asked for."

@@ -9,6 +9,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from passgen.errors import OutputExists
+
 
 def fsync_file(path: Path) -> None:
     with open(path, "rb") as fh:
@@ -24,12 +26,29 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+def refuse_existing(path: Path) -> None:
+    """Refuse to replace ``path`` unless the user says so (``--force``)."""
+    if path.exists():
+        raise OutputExists(f"{path} 已存在，如确需覆盖请加 --force",
+                           f"{path} exists; use --force to overwrite it")
+
+
+def atomic_write(path: Path, write: Callable[[Path], object], mode: int | None = None,
+                 overwrite: bool = True) -> None:
     """Call ``write(tmp)`` for a temporary file beside ``path``, then rename it into place;
-    an interrupted run never leaves a half-written file under the final name."""
+    an interrupted run never leaves a half-written file under the final name.  The
+    temporary file is created new (never through a file or link already there) with
+    ``mode`` (default: as the umask allows); ``overwrite`` False refuses an existing
+    ``path``."""
+    if not overwrite:
+        refuse_existing(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
+        os.close(fd)
         write(tmp)
+        if mode is not None:
+            os.chmod(tmp, mode)
         fsync_file(tmp)
         os.replace(tmp, path)
     except BaseException:

@@ -21,14 +21,14 @@ from PIL import Image, ImageOps
 
 from passgen.check import scan
 from passgen.check.inputs import check_found
-from passgen.check.verify import VALID
+from passgen.check.verify import Verdict
 from passgen.dates import day_start
 from passgen.jobs.cards import PrintOptions, run_cards
 from passgen.models import Assessment, Category, Colour, Location, Resident
 from passgen.passes import keys, revocation
 from passgen.passes.issue import issue
 from passgen.printing.layout import load_template
-from passgen.rules.engine import load_rules
+from passgen.rules import load_rules
 
 # the console script installed beside this interpreter (the venv need not be on PATH)
 PASSGEN = str(Path(sys.executable).with_name("passgen")) if \
@@ -156,6 +156,6 @@ def test_photo_of_a_whole_sheet(tmp_path: Path, signing_key: keys.SigningKey,
     path.write_bytes(buffer.getvalue())
     checked = check_found(scan.from_path(path), trust, noon)
     assert len(checked) == 10
-    assert all(c.result.status == VALID for c in checked)
+    assert all(c.result.status == Verdict.VALID for c in checked)
     assert {c.result.claims.name for c in checked if c.result.claims} == \
         {f"居民{i}" for i in range(10)}

@@ -155,7 +155,7 @@ def test_python_dash_m_runs(tmp_path: Path) -> None:
 
 
 def test_rules_show_and_explain(runner: CliRunner, tmp_path: Path) -> None:
-    from passgen.rules.engine import load_rules
+    from passgen.rules import load_rules
 
     shown = runner.invoke(cli, ["rules", "show"])
     assert shown.exit_code == 0

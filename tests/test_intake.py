@@ -21,7 +21,7 @@ from passgen.intake.roster_template import write_template
 from passgen.intake.sheets import Limits
 from passgen.jobs.cards import check_rosters
 from passgen.models import Category, Resident, RowError
-from passgen.rules.engine import load_rules
+from passgen.rules import load_rules
 
 CTX = RowContext(AS_OF)
 ID1 = make_id(dt.date(1950, 6, 15), 1)

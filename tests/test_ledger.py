@@ -18,14 +18,14 @@ import pytest
 from click.testing import CliRunner
 from helpers import AS_OF, fixed_key, make_id, row, run_collecting, write_roster
 
-from passgen.check.verify import REVOKED, VALID, verify
+from passgen.check.verify import Verdict, verify
 from passgen.cli import cli
 from passgen.dates import SHANGHAI, day_start
 from passgen.errors import KeyFileError
 from passgen.jobs.ledger import MIGRATIONS, SCHEMA_VERSION, Filters, Ledger
 from passgen.passes import keys, revocation
 from passgen.printing.layout import load_template
-from passgen.rules.engine import load_rules
+from passgen.rules import load_rules
 
 TEMPLATE = load_template()
 NOW = day_start(AS_OF) + 10 * 3600
@@ -107,8 +107,8 @@ def test_reissue_revokes_the_old_card(tmp_path: Path, trust: keys.TrustList) -> 
     assert listed == [old.claims.serial]
     text = revocation.build(fixed_key(), listed, day_start(later))
     lists = revocation.Revocations((revocation.parse(text, trust),))
-    assert verify(old.payload, trust, at(later), lists).status == REVOKED
-    assert verify(new.payload, trust, at(later), lists).status == VALID
+    assert verify(old.payload, trust, at(later), lists).status == Verdict.REVOKED
+    assert verify(new.payload, trust, at(later), lists).status == Verdict.VALID
 
 
 def test_revocation_list_is_signed_and_checked(tmp_path: Path, trust: keys.TrustList) -> None:
@@ -260,7 +260,7 @@ from helpers import fixed_key
 from pathlib import Path
 from passgen.jobs.cards import PrintOptions, run_cards
 from passgen.printing.layout import load_template
-from passgen.rules.engine import load_rules
+from passgen.rules import load_rules
 run_cards([Path({roster!r})], fixed_key(), Path({out!r}), load_rules(),
           PrintOptions(load_template(), sheets_per_volume=1), dt.date(2020, 3, 25),
           ledger=Path({ledger!r}))

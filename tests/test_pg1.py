@@ -7,6 +7,7 @@ from helpers import AS_OF, fixed_key, make_id
 
 from passgen.dates import day_start
 from passgen.models import Assessment, Category, Claims, Colour, Location, Resident
+from passgen.passes import base45 as base45_codec
 from passgen.passes import keys, pg1
 from passgen.passes.issue import issue
 from passgen.qr.encode import encode
@@ -121,14 +122,14 @@ def test_fast_base45_decoder_agrees_with_the_base45_package(text: str) -> None:
     if text != text.strip("\n\r\t\x0b\x0c"):
         # the package forgives surrounding line breaks; RFC 9285 (and ours) does not
         with pytest.raises(ValueError):
-            pg1.b45decode(text)
+            base45_codec.b45decode(text)
         return
     try:
         expected = bytes(base45.b45decode(text))
     except Exception:
         expected = None
     try:
-        got = pg1.b45decode(text)
+        got = base45_codec.b45decode(text)
     except ValueError:
         got = None
     assert got == expected
@@ -137,9 +138,9 @@ def test_fast_base45_decoder_agrees_with_the_base45_package(text: str) -> None:
 @settings(max_examples=2000)
 @given(st.binary(max_size=300))
 def test_fast_base45_encoder_agrees_with_the_base45_package(data: bytes) -> None:
-    text = pg1.b45encode(data)
+    text = base45_codec.b45encode(data)
     assert text == base45.b45encode(data).decode("ascii")
-    assert pg1.b45decode(text) == data
+    assert base45_codec.b45decode(text) == data
 
 
 @settings(max_examples=500)

@@ -20,13 +20,14 @@ from helpers import AS_OF, make_id, row, run_collecting, write_roster
 from pdfcheck import decode, fonts, pages, text
 from PIL import Image, ImageFilter
 
-from passgen.check.verify import VALID, verify
+from passgen.check.verify import Verdict, verify
 from passgen.files import safe_stem
-from passgen.jobs.cards import PrintOptions, run_cards, volume_name
+from passgen.jobs.cards import PrintOptions, run_cards
+from passgen.jobs.volumes import volume_name
 from passgen.models import Colour
 from passgen.passes import keys
 from passgen.printing.layout import card_origins, load_template
-from passgen.rules.engine import load_rules
+from passgen.rules import load_rules
 
 MM = 72 / 25.4
 TEMPLATE = load_template()
@@ -98,7 +99,7 @@ def test_round_trip_fronts_decode_backs_carry_no_code(batch: Any, trust: keys.Tr
     fronts = [t for image in images[0::2] for t in decode(image)]
     assert [decode(image) for image in images[1::2]] == [[], []]
     results = [verify(t, trust, noon) for t in fronts]
-    assert len(results) == 12 and all(r.status == VALID for r in results)
+    assert len(results) == 12 and all(r.status == Verdict.VALID for r in results)
     by_name = {r.claims.name: r.claims.colour.english for r in results if r.claims}
     for name, colour in EXPECTED.items():
         assert by_name[name] == colour
@@ -280,7 +281,7 @@ def test_photocopied_batch_of_100_decodes(tmp_path_factory: pytest.TempPathFacto
     found: set[str] = set()
     for index, image in enumerate(pages(result.pdfs[0], dpi=dpi)):
         found.update(decode(photocopy(image, index)))
-    valid = [t for t in found if verify(t, trust, noon).status == VALID]
+    valid = [t for t in found if verify(t, trust, noon).status == Verdict.VALID]
     assert len(valid) >= 99, f"{len(valid)}/100 at {dpi} dpi"
 
 
@@ -298,7 +299,7 @@ from helpers import fixed_key
 from pathlib import Path
 from passgen.jobs.cards import PrintOptions, run_cards
 from passgen.printing.layout import load_template
-from passgen.rules.engine import load_rules
+from passgen.rules import load_rules
 run_cards([Path({roster!r})], fixed_key(), Path({out!r}), load_rules(),
           PrintOptions(load_template(), sheets_per_volume=2), dt.date(2020, 3, 25))
 """
@@ -439,8 +440,8 @@ def test_path_operators_cover_exactly_the_dark_modules() -> None:
     from passgen.printing.pdf import run_operators
     from passgen.qr.encode import encode
 
-    for text in ("PG1:HELLO", "PG1:" + "A1" * 120, "hello, world"):
-        matrix = encode(text)
+    for payload in ("PG1:HELLO", "PG1:" + "A1" * 120, "hello, world"):
+        matrix = encode(payload)
         ops = run_operators(matrix.modules).split()
         assert ops[-1] == "f"
         runs = [tuple(map(int, ops[i:i + 3])) for i in range(0, len(ops) - 1, 5)]

@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from passgen.jobs.cards import check_rosters
 from passgen.jobs.report import write_table
-from passgen.rules.engine import load_rules
+from passgen.rules import load_rules
 
 
 def test_report_has_one_line_per_row_and_never_a_formula(tmp_path: Path) -> None:

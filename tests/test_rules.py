@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from passgen.errors import RulesError
 from passgen.models import Category, Colour, Location, Resident, RowError
-from passgen.rules.engine import (
+from passgen.rules import (
     Rules,
     default_rules_bytes,
     evaluate,

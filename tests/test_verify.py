@@ -7,17 +7,7 @@ from helpers import AS_OF, fixed_key, make_id
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from passgen.check.verify import (
-    BAD_SIGNATURE,
-    EXPIRED,
-    MALFORMED,
-    NOT_YET_VALID,
-    REVOKED,
-    STATUSES,
-    UNKNOWN_KEY,
-    VALID,
-    verify,
-)
+from passgen.check.verify import Verdict, verify
 from passgen.dates import SHANGHAI
 from passgen.models import Assessment, Category, Colour, Location, Resident
 from passgen.passes import keys, pg1
@@ -40,7 +30,7 @@ def payload(key: keys.SigningKey) -> str:
 
 def test_valid_pass(signing_key: keys.SigningKey, trust: keys.TrustList) -> None:
     result = verify(payload(signing_key), trust, at(AS_OF))
-    assert result.status == VALID and result.valid
+    assert result.status == Verdict.VALID and result.valid
     assert result.claims is not None and result.claims.name == "张三"
     assert all((result.decoded, result.structure_ok, result.key_known, result.signature_valid,
                 result.within_key_window, result.within_validity)) and not result.revoked
@@ -49,28 +39,28 @@ def test_valid_pass(signing_key: keys.SigningKey, trust: keys.TrustList) -> None
 def test_validity_window_edges(signing_key: keys.SigningKey, trust: keys.TrustList) -> None:
     text = payload(signing_key)
     last = AS_OF + dt.timedelta(days=7)
-    assert verify(text, trust, at(AS_OF, 0)).status == VALID
-    assert verify(text, trust, at(AS_OF - dt.timedelta(days=1), 23)).status == NOT_YET_VALID
+    assert verify(text, trust, at(AS_OF, 0)).status == Verdict.VALID
+    assert verify(text, trust, at(AS_OF - dt.timedelta(days=1), 23)).status == Verdict.NOT_YET_VALID
     assert verify(text, trust, dt.datetime(last.year, last.month, last.day, 23, 59, 59,
-                                           tzinfo=SHANGHAI)).status == VALID
-    assert verify(text, trust, at(last + dt.timedelta(days=1), 0)).status == EXPIRED
+                                           tzinfo=SHANGHAI)).status == Verdict.VALID
+    assert verify(text, trust, at(last + dt.timedelta(days=1), 0)).status == Verdict.EXPIRED
 
 
 def test_unknown_key_and_wrong_issuer(signing_key: keys.SigningKey, trust: keys.TrustList) -> None:
     other = fixed_key("intruder")
-    assert verify(payload(other), trust, at(AS_OF)).status == UNKNOWN_KEY
+    assert verify(payload(other), trust, at(AS_OF)).status == Verdict.UNKNOWN_KEY
     # a known key cannot vouch for another office's code
     same_key_other_issuer = dataclasses.replace(
         signing_key, entry=dataclasses.replace(signing_key.entry, issuer="OTHER"))
     text = payload(same_key_other_issuer)
-    assert verify(text, trust, at(AS_OF)).status == UNKNOWN_KEY
+    assert verify(text, trust, at(AS_OF)).status == Verdict.UNKNOWN_KEY
 
 
 def test_signed_outside_key_window(trust: keys.TrustList) -> None:
     late = fixed_key(not_before=dt.date(2020, 1, 1), not_after=dt.date(2020, 3, 1))
     trust = keys.TrustList((late.entry,))
     result = verify(payload(late), trust, at(AS_OF))
-    assert result.status == UNKNOWN_KEY and not result.within_key_window
+    assert result.status == Verdict.UNKNOWN_KEY and not result.within_key_window
     assert result.signature_valid
 
 
@@ -78,10 +68,10 @@ def test_revoked(signing_key: keys.SigningKey, trust: keys.TrustList) -> None:
     card = issue(RESIDENT, ASSESSMENT, signing_key, AS_OF)
     lists = Revocations((RevocationList(card.claims.issuer, 0, frozenset({card.claims.serial})),))
     result = verify(card.payload, trust, at(AS_OF), lists)
-    assert result.status == REVOKED and result.revoked
+    assert result.status == Verdict.REVOKED and result.revoked
     other_issuer = Revocations((RevocationList("SOMEONE-ELSE", 0,
                                                frozenset({card.claims.serial})),))
-    assert verify(card.payload, trust, at(AS_OF), other_issuer).status == VALID
+    assert verify(card.payload, trust, at(AS_OF), other_issuer).status == Verdict.VALID
 
 
 def test_forged_payload(signing_key: keys.SigningKey, trust: keys.TrustList) -> None:
@@ -92,7 +82,7 @@ def test_forged_payload(signing_key: keys.SigningKey, trust: keys.TrustList) -> 
     claims[-3] = 2  # green → red
     forged = pg1.dumps(cbor2.CBORTag(18, [protected, {}, pg1.dumps(claims), signature]))
     result = verify("PG1:" + base45.b45encode(forged).decode(), trust, at(AS_OF))
-    assert result.status == BAD_SIGNATURE and not result.signature_valid
+    assert result.status == Verdict.BAD_SIGNATURE and not result.signature_valid
 
 
 def test_every_single_character_change_fails(signing_key: keys.SigningKey,
@@ -103,7 +93,7 @@ def test_every_single_character_change_fails(signing_key: keys.SigningKey,
         for replacement in (alphabet[(alphabet.index(text[i]) + 1) % 45] if text[i] in alphabet
                             else "0", "a"):
             mutated = text[:i] + replacement + text[i + 1:]
-            assert verify(mutated, trust, at(AS_OF)).status != VALID, (i, replacement)
+            assert verify(mutated, trust, at(AS_OF)).status != Verdict.VALID, (i, replacement)
 
 
 def test_every_single_bit_flip_of_cose_fails(signing_key: keys.SigningKey,
@@ -112,7 +102,7 @@ def test_every_single_bit_flip_of_cose_fails(signing_key: keys.SigningKey,
     for bit in range(len(cose) * 8):
         cose[bit // 8] ^= 1 << (bit % 8)
         text = "PG1:" + base45.b45encode(bytes(cose)).decode()
-        assert verify(text, trust, at(AS_OF)).status != VALID, bit
+        assert verify(text, trust, at(AS_OF)).status != Verdict.VALID, bit
         cose[bit // 8] ^= 1 << (bit % 8)
 
 
@@ -120,7 +110,7 @@ def test_malformed_inputs(trust: keys.TrustList) -> None:
     for text in ("", "PG1:", "PG2:ABC", "hello", "PG1:abc", "PG1:" + "A" * 2000, "PG1:GGW",
                  "PG1:" + base45.b45encode(b"\xa0").decode(),
                  "PG1:" + base45.b45encode(cbor2.dumps(cbor2.CBORTag(18, [1, 2, 3]))).decode()):
-        assert verify(text, trust, at(AS_OF)).status == MALFORMED, text
+        assert verify(text, trust, at(AS_OF)).status == Verdict.MALFORMED, text
 
 
 # Fuzzing: 4,000 examples in each of three strategies, 12,000 per CI run
@@ -163,8 +153,8 @@ def mutations(draw: st.DrawFn) -> str:
 def fuzz_check(trust: keys.TrustList, text: str) -> None:
     """No exception, and nothing but the untouched pass is ever valid."""
     result = verify(text, trust, at(AS_OF))
-    assert result.status in STATUSES
-    assert result.status != VALID or text.strip() == VALID_TEXT
+    assert result.status in tuple(Verdict)
+    assert result.status != Verdict.VALID or text.strip() == VALID_TEXT
 
 
 FUZZ_STRATEGIES = {
@@ -186,7 +176,7 @@ def test_fuzz_arbitrary_text(trust: keys.TrustList, text: str) -> None:
 @given(FUZZ_STRATEGIES["arbitrary bytes in PG1 + Base45"])
 def test_fuzz_arbitrary_bytes(trust: keys.TrustList, text: str) -> None:
     fuzz_check(trust, text)
-    assert verify(text, trust, at(AS_OF)).status in (MALFORMED, UNKNOWN_KEY, BAD_SIGNATURE)
+    assert verify(text, trust, at(AS_OF)).status in (Verdict.MALFORMED, Verdict.UNKNOWN_KEY, Verdict.BAD_SIGNATURE)
 
 
 @FUZZ

@@ -13,12 +13,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from passgen.check.verify import VALID, VerifyResult, verify
+from passgen.check.inputs import DEFAULT_REVOCATION_MAX_AGE_HOURS, load_lists
+from passgen.check.verify import Verdict, VerifyResult, verify
+from passgen.dates import SHANGHAI
 from passgen.models import Colour, short_serial
 from passgen.passes import pg1
 from passgen.passes.keys import TrustList
@@ -29,12 +31,12 @@ ACTIONS_EN = {Colour.GREEN: "take temperature, let through",
               Colour.YELLOW: "check carefully before letting through",
               Colour.RED: "do not let through"}
 REASONS = {
-    "expired": ("已过期", "expired"),
-    "not-yet-valid": ("尚未生效", "not yet valid"),
-    "revoked": ("已吊销（已补办新卡或挂失）", "revoked (re-issued or reported lost)"),
-    "bad-signature": ("签名无效：伪造或被改动", "bad signature: forged or altered"),
-    "unknown-key": ("不是受信任的机构签发", "not issued by a trusted office"),
-    "malformed": ("无法识别的二维码", "not a passgen card"),
+    Verdict.EXPIRED: ("已过期", "expired"),
+    Verdict.NOT_YET_VALID: ("尚未生效", "not yet valid"),
+    Verdict.REVOKED: ("已吊销（已补办新卡或挂失）", "revoked (re-issued or reported lost)"),
+    Verdict.BAD_SIGNATURE: ("签名无效：伪造或被改动", "bad signature: forged or altered"),
+    Verdict.UNKNOWN_KEY: ("不是受信任的机构签发", "not issued by a trusted office"),
+    Verdict.MALFORMED: ("无法识别的二维码", "not a passgen card"),
 }
 # ANSI: white text on a coloured background, bold
 STYLE = {Colour.GREEN: "\033[1;97;42m", Colour.YELLOW: "\033[1;30;43m", Colour.RED: "\033[1;97;41m"}
@@ -46,17 +48,17 @@ LOG_HEADER = ("time", "serial", "verdict", "colour")
 def verdict_lines(result: VerifyResult, colour: bool, width: int = 60) -> list[str]:
     """What the guard sees for one scan: a banner, then the facts to compare."""
     c = result.claims
-    if result.status == VALID and c is not None:
+    if result.status is Verdict.VALID and c is not None:
         word = f"  {c.colour.word} {c.colour.english.upper()}  ·  {ACTIONS[c.colour]}  "
         style = STYLE[c.colour]
     else:
         zh, en = REASONS.get(result.status, ("无效", result.status))
-        action = "不得通行" if result.status != VALID else ""
+        action = "不得通行" if result.status is not Verdict.VALID else ""
         word = f"  ✗ 无效 INVALID  ·  {action}  "
         style = INVALID_STYLE
     banner = word.center(width, "█" if not colour else " ")
     lines = ["", (style + banner + RESET) if colour else banner]
-    if result.status == VALID and c is not None:
+    if result.status is Verdict.VALID and c is not None:
         lines.append(f"  {ACTIONS_EN[c.colour]}")
     else:
         lines.append(f"  原因 reason: {zh} / {en}")
@@ -64,7 +66,7 @@ def verdict_lines(result: VerifyResult, colour: bool, width: int = 60) -> list[s
         lines.append(f"  姓名 name: {c.name}    证件 ID: {c.masked_id}")
         lines.append(f"  有效期至 valid until: {pg1.last_valid_day(c)}    "
                      f"编号 serial: {short_serial(c.serial)}    {c.issuer}")
-        if result.status == VALID:
+        if result.status is Verdict.VALID:
             lines.append("  请核对卡上姓名与本人 / compare the name with the card and the person")
     return lines
 
@@ -120,3 +122,18 @@ def run(lines: Iterable[str], out: TextIO, trust: TrustList, clock: Callable[[],
     out.write("\n" + summary.line() + "\n")
     out.flush()
     return summary
+
+
+def serve(lines: Iterable[str], out: TextIO, err: TextIO, trust_path: Path,
+          revoked_paths: Sequence[Path] = (), at: dt.datetime | None = None,
+          log: Path | None = None, colour: bool = False,
+          max_age_hours: float = DEFAULT_REVOCATION_MAX_AGE_HOURS) -> Summary:
+    """``passgen checkpoint``: load the lists (warnings on ``err``), then judge every scan
+    at ``at``, or at the clock's time of each scan."""
+    def clock() -> dt.datetime:
+        return at or dt.datetime.now(SHANGHAI)
+
+    lists = load_lists(trust_path, revoked_paths, clock(), max_age_hours)
+    for warning in lists.warnings:
+        err.write(warning + "\n")
+    return run(lines, out, lists.trust, clock, lists.revoked, log, colour)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from passgen.check import scan
-from passgen.check.verify import MALFORMED, VerifyResult, verify
+from passgen.check.verify import Verdict, VerifyResult, verify
 from passgen.dates import SHANGHAI
-from passgen.passes import pg1
-from passgen.passes.keys import TrustList
+from passgen.passes import pg1, revocation
+from passgen.passes.keys import TrustList, read_trust
 from passgen.passes.revocation import NO_REVOCATIONS, Revocations
+
+DEFAULT_REVOCATION_MAX_AGE_HOURS = 48.0
 
 
 @dataclass(frozen=True)
@@ -40,20 +42,88 @@ class Checked:
         }
 
 
+@dataclass(frozen=True)
+class Lists:
+    """What a checkpoint checks against, and warnings about the lists' age (never a
+    refusal: an old list still protects more than none)."""
+
+    trust: TrustList
+    revoked: Revocations
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Every code found in the inputs of one ``verify`` run."""
+
+    checked: tuple[Checked, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def all_valid(self) -> bool:
+        """At least one code, and every code valid (an input without a code is not)."""
+        return bool(self.checked) and all(c.result.valid for c in self.checked)
+
+
+def load_lists(trust_path: Path, revoked_paths: Sequence[Path], at: dt.datetime,
+               max_age_hours: float = DEFAULT_REVOCATION_MAX_AGE_HOURS) -> Lists:
+    """The trust list and the signed revocation lists, with warnings when they look stale."""
+    trust = read_trust(trust_path)
+    revoked = revocation.load(list(revoked_paths), trust)
+    return Lists(trust, revoked, tuple(stale_warnings(trust, revoked, at, max_age_hours)))
+
+
+def stale_warnings(trust: TrustList, revoked: Revocations, at: dt.datetime,
+                   max_age_hours: float) -> list[str]:
+    """A warning for each revocation list older than ``max_age_hours``, and one when every
+    key of the trust list has expired."""
+    out = []
+    for stale in revoked.stale(int(at.timestamp()), max_age_hours):
+        made = dt.datetime.fromtimestamp(stale.generated, SHANGHAI)
+        out.append(f"注意：{stale.issuer} 的吊销名单生成于 {made:%Y-%m-%d %H:%M}，已超过 "
+                   f"{max_age_hours:g} 小时，可能不是最新的 / warning: the revocation list "
+                   f"of {stale.issuer} is from {made:%Y-%m-%d %H:%M}, older than "
+                   f"{max_age_hours:g} hours")
+    if trust.entries and all(e.not_after < at.date() for e in trust.entries):
+        out.append("注意：信任列表中的密钥都已过期，请向市里索取最新的信任列表 / warning: every key "
+                   "in the trust list has expired; ask for the current trust list")
+    return out
+
+
 def check_found(found: Sequence[scan.Found], trust: TrustList, at: dt.datetime,
                 revoked: Revocations = NO_REVOCATIONS) -> list[Checked]:
+    """The verdict of each code found; an input without a readable code is malformed."""
     out = []
     for f in found:
         if not f.text:
-            out.append(Checked(f.source, VerifyResult(MALFORMED, "no readable QR code found")))
+            out.append(Checked(f.source, VerifyResult(Verdict.MALFORMED,
+                                                      "no readable QR code found")))
         else:
             out.append(Checked(f.source, verify(f.text, trust, at, revoked)))
     return out
 
 
 def check_paths(paths: Sequence[Path], trust: TrustList, at: dt.datetime,
-                dpi: int = scan.DEFAULT_DPI) -> list[Checked]:
+                dpi: int = scan.DEFAULT_DPI,
+                revoked: Revocations = NO_REVOCATIONS) -> list[Checked]:
+    """Every code in PDFs, images or text files, verified."""
     found: list[scan.Found] = []
     for path in paths:
         found.extend(scan.from_path(path, dpi))
-    return check_found(found, trust, at)
+    return check_found(found, trust, at, revoked)
+
+
+def check_inputs(inputs: Iterable[str | Path], trust_path: Path, at: dt.datetime,
+                 revoked_paths: Sequence[Path] = (), dpi: int = scan.DEFAULT_DPI,
+                 stdin: TextIO | None = None,
+                 max_age_hours: float = DEFAULT_REVOCATION_MAX_AGE_HOURS) -> CheckReport:
+    """``passgen verify``: the lists loaded, then every code in every input (``-`` reads
+    ``stdin``, one payload per line) verified at ``at``."""
+    lists = load_lists(trust_path, revoked_paths, at, max_age_hours)
+    found: list[scan.Found] = []
+    for item in inputs:
+        if str(item) == "-" and stdin is not None:
+            found.extend(scan.from_lines(stdin, "stdin"))
+        else:
+            found.extend(scan.from_path(Path(item), dpi))
+    return CheckReport(tuple(check_found(found, lists.trust, at, lists.revoked)), lists.warnings)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 
 from passgen.dates import day_of
 from passgen.models import Claims
@@ -15,21 +16,25 @@ from passgen.passes import pg1
 from passgen.passes.keys import TrustList
 from passgen.passes.revocation import NO_REVOCATIONS, Revocations
 
-VALID = "valid"
-EXPIRED = "expired"
-NOT_YET_VALID = "not-yet-valid"
-REVOKED = "revoked"
-BAD_SIGNATURE = "bad-signature"
-UNKNOWN_KEY = "unknown-key"
-MALFORMED = "malformed"
-STATUSES = (VALID, EXPIRED, NOT_YET_VALID, REVOKED, BAD_SIGNATURE, UNKNOWN_KEY, MALFORMED)
+
+class Verdict(StrEnum):
+    """The bottom line of one pass (DESIGN.md §7); the values are the words of
+    ``verify --json`` and the checkpoint log."""
+
+    VALID = "valid"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not-yet-valid"
+    REVOKED = "revoked"
+    BAD_SIGNATURE = "bad-signature"
+    UNKNOWN_KEY = "unknown-key"
+    MALFORMED = "malformed"
 
 
 @dataclass(frozen=True)
 class VerifyResult:
     """Separate facts about one pass and the bottom line ``status``."""
 
-    status: str
+    status: Verdict
     reason: str
     decoded: bool = False
     structure_ok: bool = False
@@ -43,7 +48,7 @@ class VerifyResult:
 
     @property
     def valid(self) -> bool:
-        return self.status == VALID
+        return self.status is Verdict.VALID
 
 
 def verify(text: str, trust: TrustList, at: dt.datetime,
@@ -52,35 +57,38 @@ def verify(text: str, trust: TrustList, at: dt.datetime,
     try:
         unpacked = pg1.unpack(text.strip())
     except pg1.FormatProblem as exc:
-        return VerifyResult(MALFORMED, str(exc), decoded=exc.stage == "cose")
+        return VerifyResult(Verdict.MALFORMED, str(exc), decoded=exc.stage == "cose")
     kid = unpacked.kid
     entry = trust.find(kid)
     if entry is None:
-        return VerifyResult(UNKNOWN_KEY, f"key {kid.hex()} is not in the trust list",
+        return VerifyResult(Verdict.UNKNOWN_KEY, f"key {kid.hex()} is not in the trust list",
                             decoded=True, structure_ok=True, kid=kid)
     if not entry.signature_ok(unpacked.signature, unpacked.signed_bytes):
-        return VerifyResult(BAD_SIGNATURE, "signature does not match", decoded=True,
+        return VerifyResult(Verdict.BAD_SIGNATURE, "signature does not match", decoded=True,
                             structure_ok=True, key_known=True, kid=kid)
-    def signed(status: str, reason: str, claims: Claims | None = None, window: bool = False,
+
+    def signed(status: Verdict, reason: str, claims: Claims | None = None, window: bool = False,
                validity: bool = False, revoked: bool = False) -> VerifyResult:
-        return VerifyResult(status, reason, True, True, True, True, window, validity, revoked,
-                            claims, kid)
+        """A result for a pass whose signature is good."""
+        return VerifyResult(status, reason, decoded=True, structure_ok=True, key_known=True,
+                            signature_valid=True, within_key_window=window,
+                            within_validity=validity, revoked=revoked, claims=claims, kid=kid)
 
     try:
         claims = pg1.decode_claims(unpacked.payload)
     except pg1.FormatProblem as exc:
-        return signed(MALFORMED, str(exc))
+        return signed(Verdict.MALFORMED, str(exc))
     if claims.issuer != entry.issuer:
-        return signed(UNKNOWN_KEY, f"key belongs to {entry.issuer}, not {claims.issuer}", claims)
+        return signed(Verdict.UNKNOWN_KEY, f"key belongs to {entry.issuer}, not {claims.issuer}", claims)
     if not entry.not_before <= day_of(claims.issued_at) <= entry.not_after:
-        return signed(UNKNOWN_KEY, "signed outside the key's validity window", claims)
+        return signed(Verdict.UNKNOWN_KEY, "signed outside the key's validity window", claims)
     if revoked.covers(claims):
-        return signed(REVOKED, "card serial is on the revocation list", claims, window=True,
+        return signed(Verdict.REVOKED, "card serial is on the revocation list", claims, window=True,
                       revoked=True)
     now = int(at.timestamp())
     if now < claims.issued_at:
-        return signed(NOT_YET_VALID, "issued later than the checking time", claims, window=True)
+        return signed(Verdict.NOT_YET_VALID, "issued later than the checking time", claims, window=True)
     if now >= claims.expires:
-        return signed(EXPIRED, f"expired at the end of {pg1.last_valid_day(claims)}", claims,
+        return signed(Verdict.EXPIRED, f"expired at the end of {pg1.last_valid_day(claims)}", claims,
                       window=True)
-    return signed(VALID, "genuine and in date", claims, window=True, validity=True)
+    return signed(Verdict.VALID, "genuine and in date", claims, window=True, validity=True)

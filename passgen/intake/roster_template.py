@@ -55,8 +55,8 @@ EXPLAIN: dict[str, tuple[str, str]] = {
 }
 
 
-def write_template(path: Path) -> None:
-    """Write the blank roster atomically."""
+def write_template(path: Path, force: bool = False) -> None:
+    """Write the blank roster atomically; an existing file is refused unless ``force``."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -112,4 +112,4 @@ def write_template(path: Path) -> None:
         help_sheet.cell(help_sheet.max_row, 4).number_format = "@"
     for letter, width in zip("ABCD", (26, 22, 70, 24), strict=True):
         help_sheet.column_dimensions[letter].width = width
-    atomic_write(path, lambda tmp: book.save(tmp))
+    atomic_write(path, lambda tmp: book.save(tmp), overwrite=force)

@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from passgen import fonts
 from passgen.errors import RosterError
@@ -84,10 +85,19 @@ def check_venue(v: Venue) -> Venue | RowError:
     return v
 
 
-def single_venue(venue: str, community: str, hotline: str, qr_content: str = "",
-                 address: str = "", kind: str = "") -> Venue | RowError:
-    """A venue given on the command line (--venue/--community/--hotline)."""
-    return check_venue(Venue(venue.strip(), community.strip(), address.strip(), kind.strip(),
-                             unicodedata.normalize("NFKC", hotline.strip()), qr_content.strip(),
-                             Location("命令行", "--venue", 1)))
+class OneVenue(NamedTuple):
+    """A venue given on the command line (--venue, --community, --hotline, --qr-content)."""
 
+    venue: str
+    community: str
+    hotline: str = ""
+    qr_content: str = ""
+    address: str = ""
+    kind: str = ""
+
+
+def single_venue(one: OneVenue) -> Venue | RowError:
+    """The venue given on the command line, checked as a row would be."""
+    return check_venue(Venue(one.venue.strip(), one.community.strip(), one.address.strip(),
+                             one.kind.strip(), unicodedata.normalize("NFKC", one.hotline.strip()),
+                             one.qr_content.strip(), Location("命令行", "--venue", 1)))

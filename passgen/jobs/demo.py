@@ -9,11 +9,11 @@ from importlib import resources
 from pathlib import Path
 
 from passgen.check.inputs import Checked, check_paths
-from passgen.dates import SHANGHAI, day_start
+from passgen.dates import day_start, noon
 from passgen.jobs.cards import BatchResult, Progress, run_cards
 from passgen.passes import keys
 from passgen.printing.layout import load_template
-from passgen.rules.engine import load_rules
+from passgen.rules import load_rules
 
 DEMO_ISSUER = "DEMO-XIMEN"
 DEMO_PASSPHRASE = b"demo"
@@ -28,6 +28,17 @@ class DemoResult:
     trust: Path
     batch: BatchResult
     checked: tuple[Checked, ...]
+
+    @property
+    def valid(self) -> int:
+        """Codes found in the PDFs that verify as valid."""
+        return sum(1 for c in self.checked if c.result.valid)
+
+    @property
+    def self_check_ok(self) -> bool:
+        """Every card printed was found in the PDFs and verifies as valid."""
+        cards = self.batch.totals.cards
+        return self.valid == cards and len(self.checked) == cards
 
 
 def demo_key() -> keys.SigningKey:
@@ -58,6 +69,6 @@ def run_demo(out_dir: Path, progress: Progress | None = None) -> DemoResult:
     batch = run_cards(sample_paths(out_dir), key, out_dir, load_rules(), load_template(),
                       DEMO_AS_OF, progress=progress, ledger=out_dir / "ledger.sqlite",
                       now=day_start(DEMO_AS_OF) + 9 * 3600)
-    at = dt.datetime(DEMO_AS_OF.year, DEMO_AS_OF.month, DEMO_AS_OF.day, 12, tzinfo=SHANGHAI)
+    at = noon(DEMO_AS_OF)
     checked = check_paths(list(batch.pdfs), keys.read_trust(trust_path), at)
     return DemoResult(key_path, trust_path, batch, tuple(checked))

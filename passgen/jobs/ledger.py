@@ -22,9 +22,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from passgen.errors import PassgenError
+from passgen.dates import SHANGHAI, day_start
+from passgen.errors import LedgerError
 from passgen.files import fsync_dir
-from passgen.models import Card, Claims, Location
+from passgen.models import Card, Claims, Colour, Location
 
 SCHEMA_VERSION = 2
 DEFAULT_LEDGER = "passgen-ledger.sqlite"
@@ -76,10 +77,6 @@ class CardRecord:
                    r.where)
 
 
-class LedgerError(PassgenError):
-    "The ledger cannot be opened or written."
-
-
 @dataclass(frozen=True)
 class LedgerCard:
     """One card as the ledger knows it (no name, no ID number)."""
@@ -101,9 +98,6 @@ class LedgerCard:
     reason: str | None
 
     def to_json(self) -> dict[str, object]:
-        from passgen.dates import SHANGHAI
-        from passgen.models import Colour
-
         def when(unix: int | None) -> str | None:
             return None if unix is None else dt.datetime.fromtimestamp(unix, SHANGHAI).isoformat()
 
@@ -330,3 +324,55 @@ class Ledger:
                            r[8], r[9], r[10], r[11], r[12], r[13], r[14])
                 for r in self.db.execute(sql, args)]
 
+
+
+def card_filters(community: str | None = None, colour: str | None = None,
+                 issued_from: dt.date | None = None, issued_to: dt.date | None = None,
+                 batch: str | None = None) -> Filters:
+    """Filters as a clerk gives them: a colour word (绿码, green, …) and days, inclusive."""
+    chosen = Colour.from_word(colour) if colour else None
+    return Filters(community=community, colour=None if chosen is None else int(chosen),
+                   issued_from=day_start(issued_from) if issued_from else None,
+                   issued_before=day_start(issued_to + dt.timedelta(days=1)) if issued_to
+                   else None, batch=batch or None)
+
+
+def list_cards(path: Path, filters: Filters = Filters()) -> list[LedgerCard]:
+    """``passgen ledger list``: cards matching ``filters``, oldest first."""
+    with Ledger(path) as ledger:
+        return ledger.cards(filters)
+
+
+def find_cards(path: Path, serial: str | None = None,
+               id_number: str | None = None) -> list[LedgerCard]:
+    """``passgen ledger show``: one card by serial (as printed or hex), or every card of
+    the resident with ``id_number``; nothing found is an error."""
+    with Ledger(path) as ledger:
+        if serial is not None:
+            found = ledger.cards(Filters(serial=parse_serial(serial)))
+        else:
+            found = ledger.cards(Filters(pseudonym=ledger.pseudonym(
+                (id_number or "").strip().upper())))
+    if not found:
+        raise LedgerError("登记册中没有找到", "not found in the ledger")
+    return found
+
+
+def recover_ledger(path: Path) -> list[str]:
+    """``passgen ledger recover``: finish or undo batches a crash left pending; returns
+    their ids."""
+    with Ledger(path) as ledger:
+        return ledger.recover()
+
+
+def revoke_cards(path: Path, serials: Sequence[str], reason: str, now: int) -> list[bytes]:
+    """``passgen revoke``: revoke cards by serial; if any is unknown, nothing is revoked.
+    Returns the serials revoked."""
+    wanted = [parse_serial(s) for s in serials]
+    with Ledger(path) as ledger:
+        unknown = ledger.revoke(wanted, reason, now)
+    if unknown:
+        names = ", ".join(s.hex().upper() for s in unknown)
+        raise LedgerError(f"登记册中没有这些卡片，未吊销任何卡片：{names}",
+                          f"the ledger has no card {names}; nothing was revoked")
+    return wanted

@@ -7,17 +7,25 @@ so two communities never write one file.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from passgen.errors import TemplateError
 from passgen.files import Stems, atomic_write
-from passgen.intake.venues import Venue
+from passgen.intake.sheets import DEFAULT_LIMITS, Limits
+from passgen.intake.venues import OneVenue, Venue, read_venues, single_venue
+from passgen.jobs.progress import Progress
 from passgen.jobs.report import write_table
 from passgen.models import Location, RowError
 from passgen.printing.layout import module_mm
-from passgen.printing.posters import MIN_MODULE_MM, SCALE, PosterTemplate, PosterWriter
+from passgen.printing.posters import (
+    MIN_MODULE_MM,
+    SCALE,
+    PosterTemplate,
+    PosterWriter,
+    load_poster_template,
+)
 from passgen.qr.encode import QrMatrix, encode
 
 
@@ -111,3 +119,22 @@ def run_posters(venues: Iterable[Venue | RowError], out_dir: Path, template: Pos
     return PosterResult(tuple(outcomes), tuple(pdfs), report)
 
 
+
+
+def print_posters(venues: Sequence[Path], out_dir: Path, kind: str = "campaign",
+                  size: str = "A4", template: str | Path | None = None,
+                  pages_per_volume: int = 500, limits: Limits = DEFAULT_LIMITS,
+                  one: OneVenue | None = None,
+                  progress: Progress | None = None) -> PosterResult:
+    """``passgen posters``: the layout for ``kind``, then a poster for every row of the
+    ``venues`` spreadsheets, or for the ``one`` venue given on the command line."""
+    layout = load_poster_template(kind, None if template is None else str(template))
+    rows = read_venues(venues, limits) if one is None else [single_venue(one)]
+    if progress:
+        progress.start("海报 posters", None)
+    try:
+        return run_posters(rows, out_dir, layout, size, pages_per_volume,
+                           progress.advance if progress else None)
+    finally:
+        if progress:
+            progress.finish()

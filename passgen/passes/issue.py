@@ -27,4 +27,4 @@ def issue(resident: Resident, assessment: Assessment, key: SigningKey, as_of: dt
         name=resident.name, masked_id=resident.masked_id, colour=assessment.colour,
         category=resident.category, rules_version=assessment.rules_version,
     )
-    return Card(resident, assessment, claims, pg1.sign(claims, key.private_key))
+    return Card(resident, assessment, claims, pg1.sign(claims, key.private_key, key.entry.kid))

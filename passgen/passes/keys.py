@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +26,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from nacl.bindings import crypto_sign_open
 from nacl.exceptions import CryptoError
 
+from passgen.dates import one_year_after
 from passgen.errors import KeyFileError
+from passgen.files import atomic_write, refuse_existing
 
 TRUST_FORMAT = "passgen-trust/1"
 MAX_ISSUER = 16
@@ -133,21 +135,7 @@ def pub_path(key_path: Path) -> Path:
 
 def _write_new(path: Path, data: bytes, mode: int, force: bool) -> None:
     """Write ``data`` via a temporary file and rename; refuse to replace unless ``force``."""
-    if path.exists() and not force:
-        raise KeyFileError(f"{path} 已存在，如确需覆盖请加 --force",
-                           f"{path} exists; use --force to overwrite it")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda tmp: tmp.write_bytes(data), mode, overwrite=force)
 
 
 def save(key: SigningKey, path: Path, passphrase: bytes, force: bool = False) -> Path:
@@ -164,6 +152,19 @@ def save(key: SigningKey, path: Path, passphrase: bytes, force: bool = False) ->
     _write_new(path, pem, 0o600, force)
     _write_new(pub, (json.dumps(key.entry.to_json(), indent=2) + "\n").encode(), 0o644, True)
     return pub
+
+
+def create(path: Path, issuer: str, not_before: dt.date, not_after: dt.date | None,
+           passphrase: Callable[[], bytes], force: bool = False) -> tuple[SigningKey, Path]:
+    """A new office key valid ``not_before`` .. ``not_after`` (default: one year), saved
+    to ``path`` and ``path.pub.json``.  Existing files are refused before the passphrase
+    is asked for, unless ``force``.  Returns the key and the path of its public half."""
+    check_issuer(issuer)
+    if not force:
+        refuse_existing(path)
+        refuse_existing(pub_path(path))
+    key = generate(issuer, not_before, not_after or one_year_after(not_before))
+    return key, save(key, path, passphrase(), force=True)
 
 
 def check_private_mode(path: Path) -> None:
@@ -266,3 +267,21 @@ def describe(paths: Sequence[Path]) -> list[str]:
 
 def write_trust(entries: Iterable[TrustEntry], path: Path, force: bool = True) -> None:
     _write_new(path, trust_json(entries).encode(), 0o644, force)
+
+
+def build_trust(sources: Sequence[Path], path: Path) -> list[TrustEntry]:
+    """A trust list at ``path`` from key files, ``KEY.pub.json`` files or other trust
+    lists; returns its entries (one per key)."""
+    entries = list({e.kid: e for e in entries_from(sources)}.values())
+    write_trust(entries, path)
+    return entries
+
+
+def load_office_key(path: Path, passphrase: Callable[[], bytes],
+                    issuer: str | None = None) -> SigningKey:
+    """The signing key at ``path``; with ``issuer``, refuse a key of another office."""
+    key = load_signing(path, passphrase())
+    if issuer is not None and issuer != key.entry.issuer:
+        raise KeyFileError(f"密钥属于签发机构 {key.entry.issuer}，不是 {issuer}",
+                           f"the key belongs to issuer {key.entry.issuer}, not {issuer}")
+    return key

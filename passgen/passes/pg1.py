@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import cbor2
-import numpy as np
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from passgen.dates import day_of, day_start
 from passgen.models import Category, Claims, Colour
-from passgen.passes.keys import kid_of, public_raw
+from passgen.passes.base45 import b45decode, b45encode
 
 PREFIX = "PG1:"
 ALG_EDDSA = -8
@@ -227,31 +226,36 @@ def sig_structure(protected: bytes, payload: bytes) -> bytes:
 
 
 @functools.lru_cache(maxsize=16)
-def _key_material(seed: bytes) -> tuple[bytes, bytes]:
-    """Per signing key, made once: the serial MAC key and the protected header."""
-    private = Ed25519PrivateKey.from_private_bytes(seed)
-    mac_key = HKDF(hashes.SHA256(), 32, salt=None, info=b"passgen serial v1").derive(seed)
-    return mac_key, protected_header(kid_of(public_raw(private)))
+def _serial_key(seed: bytes) -> bytes:
+    """Per signing key, made once: the key of the serial MAC."""
+    return HKDF(hashes.SHA256(), 32, salt=None, info=b"passgen serial v1").derive(seed)
+
+
+@functools.lru_cache(maxsize=16)
+def _protected(kid: bytes) -> bytes:
+    return protected_header(kid)
 
 
 def serial_for(key: Ed25519PrivateKey, id_number: str, context: bytes) -> bytes:
     """An 8-byte card serial: deterministic for the same key, resident and claims, but not
     computable without the private key (so a serial never reveals the ID number)."""
-    mac_key, _ = _key_material(key.private_bytes_raw())
+    mac_key = _serial_key(key.private_bytes_raw())
     return hmac.new(mac_key, id_number.encode() + b"\0" + context, hashlib.sha256).digest()[:8]
 
 
-def sign_cose(payload: bytes, key: Ed25519PrivateKey) -> bytes:
-    _, protected = _key_material(key.private_bytes_raw())
+def sign_cose(payload: bytes, key: Ed25519PrivateKey, kid: bytes) -> bytes:
+    """COSE_Sign1 of ``payload`` by ``key``, whose key id ``kid`` goes in the header (the
+    key's trust entry holds it: ``SigningKey.entry.kid``)."""
+    protected = _protected(kid)
     signature = key.sign(sig_structure(protected, payload))
     # tag 18 [protected, {}, payload, signature] in deterministic CBOR (tests compare dumps)
     return (b"\xd2\x84" + _bstr_head(len(protected)) + protected + b"\xa0"
             + _bstr_head(len(payload)) + payload + b"\x58\x40" + signature)
 
 
-def sign(claims: Claims, key: Ed25519PrivateKey) -> str:
-    """The PG1 text of ``claims`` signed with ``key``."""
-    return PREFIX + b45encode(sign_cose(encode_claims(claims), key))
+def sign(claims: Claims, key: Ed25519PrivateKey, kid: bytes) -> str:
+    """The PG1 text of ``claims`` signed with ``key`` (key id ``kid``)."""
+    return PREFIX + b45encode(sign_cose(encode_claims(claims), key, kid))
 
 
 @dataclass(frozen=True)
@@ -281,56 +285,6 @@ def _bstr_head(size: int) -> bytes:
     if size < 0x10000:
         return b"\x59" + size.to_bytes(2, "big")
     return b"\x5a" + size.to_bytes(4, "big")
-
-
-B45_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
-_B45_VALUES = bytes(B45_ALPHABET.index(chr(i)) if chr(i) in B45_ALPHABET else 255
-                    for i in range(256))
-
-
-_B45_PAIRS = np.array([[ord(B45_ALPHABET[v % 45]), ord(B45_ALPHABET[v // 45])]
-                       for v in range(45 * 45)], dtype=np.uint8)  # v → two characters
-
-
-def b45encode(data: bytes) -> str:
-    """RFC 9285 encoding, with numpy (the ``base45`` package's pure Python takes ~100 µs a
-    pass; tests compare both)."""
-    whole = len(data) - len(data) % 2
-    words = np.frombuffer(data, ">u2", whole // 2).astype(np.int32)
-    low, high = np.divmod(words, 2025)[::-1]  # low < 2025: two characters; high < 33
-    chars = np.empty((len(words), 3), dtype=np.uint8)
-    chars[:, :2] = _B45_PAIRS[low]
-    chars[:, 2] = _B45_PAIRS[high, 0]
-    text = chars.tobytes().decode("ascii")
-    if whole < len(data):
-        text += _B45_PAIRS[data[-1]].tobytes().decode("ascii")
-    return text
-
-
-_B45_WEIGHTS = np.array([1, 45, 2025], dtype=np.int64)  # c + 45·d + 45²·e
-
-
-def b45decode(text: str) -> bytes:
-    """Strict RFC 9285 decoding.  The ``base45`` package does the same in pure Python at
-    about 100 µs per pass, two thirds of a checkpoint's budget beside Ed25519; this one
-    translates the whole text at once and combines the triples with numpy (tests compare
-    both on arbitrary input)."""
-    if not text.isascii():
-        raise ValueError("not Base45")
-    values = text.encode("ascii").translate(_B45_VALUES)
-    if 255 in values or len(values) % 3 == 1:
-        raise ValueError("not Base45")
-    whole = len(values) - len(values) % 3
-    words = np.frombuffer(values, np.uint8, whole).reshape(-1, 3) @ _B45_WEIGHTS
-    if words.size and int(words.max()) > 0xFFFF:
-        raise ValueError("not Base45")
-    out = words.astype(">u2").tobytes()
-    if whole < len(values):
-        last = values[-2] + 45 * values[-1]
-        if last > 0xFF:
-            raise ValueError("not Base45")
-        out += bytes((last,))
-    return out
 
 
 def unbase45(text: str) -> bytes:

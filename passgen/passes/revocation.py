@@ -56,7 +56,8 @@ def _payload(issuer: str, generated: int, serials: Sequence[bytes]) -> bytes:
 def build(key: SigningKey, serials: Iterable[bytes], generated: int) -> str:
     """The JSON text of a signed list."""
     ordered = sorted(set(serials))
-    cose = pg1.sign_cose(_payload(key.entry.issuer, generated, ordered), key.private_key)
+    cose = pg1.sign_cose(_payload(key.entry.issuer, generated, ordered), key.private_key,
+                         key.entry.kid)
     doc = {
         "format": FORMAT,
         "issuer": key.entry.issuer,

@@ -9,7 +9,8 @@ from pathlib import Path
 from passgen.errors import PassgenError
 from passgen.intake.roster import RowContext, read_rosters
 from passgen.models import Colour, Resident, RowError
-from passgen.rules.engine import Explanation, Rules, explain
+from passgen.rules.engine import Explanation, explain
+from passgen.rules.load import Rules, rules_of
 
 CONDITION_WORDS = {
     "arrived_from": "来南（{v}）", "abroad_from": "境外来南（{v}）", "statuses": "人员状态为 {v}",
@@ -27,8 +28,10 @@ def _condition(kind: str, value: object) -> str:
     return CONDITION_WORDS[kind].format(v=LEVEL_WORDS.get(str(value), value))
 
 
-def show(rules: Rules) -> str:
-    """Every clause, area list and conversion, as an official reads them."""
+def show(rules: Rules | Path | None = None) -> str:
+    """Every clause, area list and conversion, as an official reads them (``rules``: the
+    rules, a rules file, or None for the shared default)."""
+    rules = rules_of(rules)
     lines = [f"{rules.name}", f"规则版本 rules version: {rules.version_hex}",
              f"时间窗口 window: {rules.window_days} 天（“14天内”指 0 ≤ 签发日期 − 事件日期 < {rules.window_days}）",
              "", "条款 clauses（红码 > 黄码 > 绿码）:"]
@@ -97,11 +100,12 @@ def explain_text(resident: Resident, e: Explanation, rules: Rules) -> str:
     return "\n".join(lines)
 
 
-def explain_rows(paths: Sequence[Path], rules: Rules, as_of: dt.date, row: int | None = None,
-                 id_text: str | None = None, sheet: str | None = None,
+def explain_rows(paths: Sequence[Path], rules: Rules | Path | None, as_of: dt.date,
+                 row: int | None = None, id_text: str | None = None, sheet: str | None = None,
                  community: str = "") -> list[str]:
     """Explanations of the roster rows picked by Excel row number or by ID number
     (full or masked); a rejected row is explained by its rejection."""
+    rules = rules_of(rules)
     out: list[str] = []
     for outcome in read_rosters(paths, RowContext(as_of, community)):
         where = outcome.where

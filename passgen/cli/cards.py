@@ -1,0 +1,86 @@
+"""``passgen cards``: rosters in, signed card PDFs and report.xlsx out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import click
+
+from passgen.cli.common import (
+    PASSPHRASE_ENV,
+    ProgressBar,
+    echo_outcomes,
+    limit_options,
+    parse_day,
+    passphrase_source,
+    rules_option,
+)
+from passgen.dates import today
+from passgen.errors import ExitStatus
+from passgen.intake.sheets import Limits
+from passgen.jobs.cards import print_cards
+from passgen.jobs.ledger import DEFAULT_LEDGER
+
+
+@click.command()
+@click.argument("rosters", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--key", "key_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Private signing key (KEY, with KEY.pub.json beside it). "
+                   f"Passphrase from ${PASSPHRASE_ENV} or a prompt.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the card PDFs (cards-<community>-NNN.pdf) and report.xlsx into.")
+@click.option("--as-of", "as_of", callback=parse_day,
+              help="Issue date YYYY-MM-DD (default: today in Asia/Shanghai). "
+                   "Cards are valid from this day; same inputs and date give identical PDFs.")
+@click.option("--issuer", help="Office code expected on the key (must match KEY.pub.json).")
+@click.option("--valid-days", type=click.IntRange(1, 60), default=7, show_default=True,
+              help="Cards are valid through the as-of date plus this many days.")
+@click.option("--community", default="",
+              help="Community name for rows whose 社区 cell is blank.")
+@click.option("--template", default=None,
+              help="Card layout: a bundled name (card) or a path to a .toml template.")
+@rules_option
+@click.option("--hotline", help="Hotline printed on the card backs (default: the template's).")
+@click.option("--simplex", is_flag=True,
+              help="Fronts only; by default each front page is followed by its back page, "
+                   "mirrored for long-edge duplex printing.")
+@click.option("--sheets-per-volume", type=click.IntRange(1), default=500, show_default=True,
+              help="Start a new PDF after this many sheets (one PDF series per community).")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path(DEFAULT_LEDGER), show_default=True,
+              help="Issuance ledger (SQLite) recording every card; a resident's earlier "
+                   "unexpired card is revoked by the new one.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1,
+              show_default="the number of cores",
+              help="Worker processes making the QR codes while rows are read and pages laid "
+                   "out (above 1, the report is written by its own process too); the PDFs "
+                   "are the same for any number.")
+@limit_options
+def cards(rosters: tuple[Path, ...], key_path: Path, out_dir: Path, as_of: dt.date | None,
+          issuer: str | None, valid_days: int, community: str, template: str | None,
+          rules_path: Path | None, hotline: str | None, simplex: bool, sheets_per_volume: int,
+          ledger_path: Path, jobs: int, max_rows: int, max_mb: float) -> ExitStatus:
+    """Print signed cards for every good row of ROSTER files (.xlsx, .xls, .ods, .csv in
+    UTF-8 or GB18030) and write a report with one line per row."""
+    result = print_cards(list(rosters), key_path, passphrase_source(), out_dir,
+                         as_of or today(), issuer=issuer, valid_days=valid_days,
+                         community=community, template=template, rules=rules_path,
+                         hotline=hotline, duplex=not simplex,
+                         sheets_per_volume=sheets_per_volume, ledger=ledger_path, jobs=jobs,
+                         limits=Limits(max_mb, max_rows), progress=ProgressBar())
+    echo_outcomes(result, "未制卡 rejected")
+    if result.superseded:
+        click.echo(f"已吊销旧卡 superseded: {len(result.superseded)} earlier cards of these "
+                   "residents are revoked; export a new revocation list "
+                   "(passgen revocations export)", err=True)
+    for pdf in result.pdfs:
+        click.echo(f"卡片 cards: {pdf}")
+    click.echo(f"报告 report: {result.report}")
+    return ExitStatus.OK
+
+
+COMMANDS = (cards,)

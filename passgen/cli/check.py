@@ -1,0 +1,93 @@
+"""``passgen verify`` and ``passgen checkpoint``: cards checked offline against the lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from passgen.check import gate
+from passgen.check.inputs import DEFAULT_REVOCATION_MAX_AGE_HOURS, check_inputs
+from passgen.check.scan import DEFAULT_DPI
+from passgen.cli.common import now, parse_moment
+from passgen.errors import ExitStatus
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def checking_options(command: F) -> F:
+    """--trust, --revoked and --revoked-max-age, shared by verify and checkpoint."""
+    for option in reversed((
+        click.option("--trust", "trust_path", required=True,
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Trust list of accepted keys (passgen keys trust)."),
+        click.option("--revoked", "revoked_paths", multiple=True,
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Signed revocation list (passgen revocations export); may be "
+                          "repeated."),
+        click.option("--revoked-max-age", type=click.FloatRange(min=0),
+                     default=DEFAULT_REVOCATION_MAX_AGE_HOURS, show_default=True,
+                     help="Warn when a revocation list is older than this many hours."),
+    )):
+        command = option(command)
+    return command
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True)
+@checking_options
+@click.option("--at", "at", callback=parse_moment,
+              help="Check as of this time: YYYY-MM-DD (noon) or YYYY-MM-DDTHH:MM "
+                   "(Asia/Shanghai). Default: now.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per code found.")
+@click.option("--dpi", type=click.IntRange(72, 600), default=DEFAULT_DPI, show_default=True,
+              help="Resolution for rasterising PDF pages.")
+def verify(inputs: tuple[str, ...], trust_path: Path, at: dt.datetime | None, as_json: bool,
+           dpi: int, revoked_paths: tuple[Path, ...], revoked_max_age: float) -> ExitStatus:
+    """Verify cards in INPUT files: PDFs, PNG/JPEG photos or scans, .txt files with one
+    payload per line, or - for standard input.  Exit 0 only if every code is valid."""
+    report = check_inputs(inputs, trust_path, at or now(), revoked_paths, dpi, sys.stdin,
+                          revoked_max_age)
+    for warning in report.warnings:
+        click.echo(warning, err=True)
+    for c in report.checked:
+        d = c.to_json()
+        if as_json:
+            click.echo(json.dumps(d, ensure_ascii=False))
+        elif d["name"]:
+            click.echo(f"{c.source}\t{d['status']}\t{d['color']}\t{d['name']}\t"
+                       f"{d['masked_id']}\tvalid until {d['valid_until']}\t{d['serial']}")
+        else:
+            click.echo(f"{c.source}\t{d['status']}\t{d['reason']}")
+    if not report.checked:
+        click.echo("没有找到任何二维码 / no code found", err=True)
+    return ExitStatus.OK if report.all_valid else ExitStatus.NOT_VALID
+
+
+@click.command()
+@checking_options
+@click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Append every scan to this CSV: time, serial, verdict, colour "
+                   "(never the name or ID number).")
+@click.option("--at", "at", callback=parse_moment,
+              help="Judge every scan as if at this time (YYYY-MM-DD or YYYY-MM-DDTHH:MM); "
+                   "default: the clock at each scan.")
+def checkpoint(trust_path: Path, revoked_paths: tuple[Path, ...], revoked_max_age: float,
+               log_path: Path | None, at: dt.datetime | None) -> ExitStatus:
+    """Scanner loop for a gate: reads one payload per line from standard input (a USB
+    scanner in keyboard mode types the payload and Enter) and shows a large verdict for
+    each.  Stop with Ctrl-C or end of input."""
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR") \
+        and os.environ.get("TERM", "") != "dumb"
+    gate.serve(sys.stdin, sys.stdout, sys.stderr, trust_path, revoked_paths, at, log_path,
+               colour, revoked_max_age)
+    return ExitStatus.OK
+
+
+COMMANDS = (verify, checkpoint)

@@ -1,0 +1,138 @@
+"""What every command shares: the passphrase prompt, the progress bar, date options,
+size limits and the lines that report a batch's rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from passgen.dates import SHANGHAI, noon
+from passgen.errors import KeyFileError
+from passgen.intake.sheets import DEFAULT_MAX_MB, DEFAULT_MAX_ROWS
+from passgen.jobs.ledger import DEFAULT_LEDGER
+
+PASSPHRASE_ENV = "PASSGEN_KEY_PASSPHRASE"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def passphrase_source(confirm: bool = False) -> Callable[[], bytes]:
+    """Where the library asks for the key passphrase: PASSGEN_KEY_PASSPHRASE, else a hidden
+    prompt on a terminal."""
+    def ask() -> bytes:
+        env = os.environ.get(PASSPHRASE_ENV)
+        if env:
+            return env.encode()
+        if not sys.stdin.isatty():
+            raise KeyFileError(f"需要密钥口令：请设置环境变量 {PASSPHRASE_ENV}",
+                               f"a key passphrase is needed: set {PASSPHRASE_ENV}")
+        return str(click.prompt("密钥口令 / key passphrase", hide_input=True,
+                                confirmation_prompt=confirm)).encode()
+    return ask
+
+
+class ProgressBar:
+    """Progress on standard error: click's progress bar when the total is known, a running
+    count when it is not (rows stream in before anyone knows how many there are)."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.label = ""
+        self.count = 0
+        self.shown = 0.0
+
+    def start(self, label: str, total: int | None) -> None:
+        if not sys.stderr.isatty():  # a log file gets the totals line, not a bar
+            return
+        if total is None:
+            self.label, self.count, self.shown = label, 0, 0.0
+            self.bar = "count"
+        else:
+            self.bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            self.bar.__enter__()
+
+    def advance(self, n: int) -> None:
+        if self.bar == "count":
+            self.count += n
+            if time.monotonic() - self.shown > 0.2:
+                self.shown = time.monotonic()
+                click.echo(f"\r{self.label}: {self.count:,}", nl=False, err=True)
+        elif self.bar is not None:
+            self.bar.update(n)
+
+    def finish(self) -> None:
+        if self.bar == "count":
+            click.echo(f"\r{self.label}: {self.count:,}", err=True)
+        elif self.bar is not None:
+            self.bar.__exit__(None, None, None)
+        self.bar = None
+
+
+def parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    """A YYYY-MM-DD option."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"日期格式应为 YYYY-MM-DD / expected YYYY-MM-DD: {value}") from None
+
+
+def parse_moment(ctx: click.Context, param: click.Parameter,
+                 value: str | None) -> dt.datetime | None:
+    """--at: a date (noon Asia/Shanghai) or an ISO date-time (Asia/Shanghai if no offset)."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            return noon(dt.date.fromisoformat(value))
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"应为 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM / expected a date: {value}") \
+            from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(SHANGHAI)
+
+
+def limit_options(command: F) -> F:
+    """--max-rows and --max-mb: files larger than these are refused before reading."""
+    command = click.option("--max-mb", type=click.FloatRange(min=0.001), default=DEFAULT_MAX_MB,
+                           show_default=True,
+                           help="Refuse roster files larger than this many megabytes.")(command)
+    return click.option("--max-rows", type=click.IntRange(min=1), default=DEFAULT_MAX_ROWS,
+                        show_default=True,
+                        help="Refuse roster files with more rows than this.")(command)
+
+
+def ledger_option(command: F) -> F:
+    """--ledger for the commands that read an existing ledger."""
+    return click.option("--ledger", "ledger_path",
+                        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                        default=Path(DEFAULT_LEDGER), show_default=True,
+                        help="Issuance ledger (SQLite) written by passgen cards.")(command)
+
+
+def rules_option(command: F) -> F:
+    return click.option("--rules", "rules_path",
+                        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                        help="Rules file (default: the shared rules shipped with passgen).")(
+                            command)
+
+
+def echo_outcomes(result: Any, rejected_word: str) -> None:
+    """Rejections and unread sheets on standard error, then the totals line."""
+    for notice in result.notices:
+        click.echo(f"注意 notice: {notice.message}", err=True)
+    for o in result.rejected:
+        if o.error:
+            click.echo(f"{rejected_word}: {o.error.message}", err=True)
+    click.echo(result.totals.line(), err=True)

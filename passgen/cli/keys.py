@@ -1,0 +1,65 @@
+"""``passgen keys``: office signing keys and the trust lists checkpoints load."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from passgen.cli.common import parse_day, passphrase_source
+from passgen.dates import today
+from passgen.errors import ExitStatus
+from passgen.passes import keys
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """Signing keys and trust lists."""
+
+
+@keys_group.command("generate")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Private key file to write (encrypted PKCS#8 PEM, mode 0600); "
+                   "its public half goes to OUT.pub.json.")
+@click.option("--issuer", required=True, help="Issuing office code, at most 16 characters.")
+@click.option("--not-before", callback=parse_day,
+              help="First day the key may sign (default: today).")
+@click.option("--not-after", callback=parse_day,
+              help="Last day the key may sign (default: one year after --not-before).")
+@click.option("--force", is_flag=True, help="Overwrite an existing key file.")
+def keys_generate(out_path: Path, issuer: str, not_before: dt.date | None,
+                  not_after: dt.date | None, force: bool) -> ExitStatus:
+    """Create a new signing key for an office."""
+    key, pub = keys.create(out_path, issuer, not_before or today(), not_after,
+                           passphrase_source(confirm=True), force)
+    click.echo(f"私钥 private key: {out_path}")
+    click.echo(f"公钥 public key:  {pub}")
+    click.echo(f"kid {key.entry.kid.hex()}  issuer {issuer}  "
+               f"{key.entry.not_before} .. {key.entry.not_after}")
+    return ExitStatus.OK
+
+
+@keys_group.command("trust")
+@click.argument("sources", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Trust list to write (passgen-trust/1 JSON).")
+def keys_trust(sources: tuple[Path, ...], out_path: Path) -> ExitStatus:
+    """Build a trust list from key files, KEY.pub.json files or other trust lists."""
+    entries = keys.build_trust(list(sources), out_path)
+    click.echo(f"信任列表 trust list: {out_path} ({len(entries)} keys)")
+    return ExitStatus.OK
+
+
+@keys_group.command("show")
+@click.argument("sources", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def keys_show(sources: tuple[Path, ...]) -> ExitStatus:
+    """Print kid, issuer and validity window of keys (KEY, KEY.pub.json or a trust list).
+    Private material is never read or shown."""
+    click.echo("\n".join(keys.describe(list(sources))))
+    return ExitStatus.OK
+
+
+COMMANDS = (keys_group,)

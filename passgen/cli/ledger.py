@@ -1,0 +1,135 @@
+"""``passgen ledger``, ``passgen revoke`` and ``passgen revocations``: the office's record of
+the cards it issued, and the signed lists of revoked cards for checkpoints."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from passgen.cli.common import (
+    PASSPHRASE_ENV,
+    ledger_option,
+    now,
+    parse_day,
+    parse_moment,
+    passphrase_source,
+)
+from passgen.dates import day_of
+from passgen.errors import ExitStatus
+from passgen.jobs.ledger import (
+    LedgerCard,
+    card_filters,
+    find_cards,
+    list_cards,
+    recover_ledger,
+    revoke_cards,
+)
+from passgen.jobs.revocations import export_revocations
+from passgen.models import Colour
+
+
+@click.group("ledger")
+def ledger_group() -> None:
+    """The issuance ledger: which cards were issued, to which community, revoked or not."""
+
+
+def _print_cards(found: Sequence[LedgerCard], as_json: bool) -> None:
+    for card in found:
+        if as_json:
+            click.echo(json.dumps(card.to_json(), ensure_ascii=False))
+        else:
+            state = f"已吊销 revoked ({card.reason})" if card.revoked_at else ""
+            click.echo(f"{card.serial.hex().upper()}  {day_of(card.issued_at)}  "
+                       f"{Colour(card.colour).word}  {card.community}  {card.source_file}·"
+                       f"{card.source_sheet}·{card.source_row}  {card.batch_id[:8]}  "
+                       f"{state}".rstrip())
+
+
+@ledger_group.command("list")
+@click.option("--community", help="Only this community.")
+@click.option("--colour", "--color", "colour",
+              type=click.Choice(["green", "yellow", "red", "绿码", "黄码", "红码"]),
+              help="Only cards of this colour.")
+@click.option("--from", "issued_from", callback=parse_day, help="Issued on or after YYYY-MM-DD.")
+@click.option("--to", "issued_to", callback=parse_day, help="Issued on or before YYYY-MM-DD.")
+@click.option("--batch", help="Only this batch (id as shown).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per card.")
+@ledger_option
+def ledger_list(community: str | None, colour: str | None, issued_from: dt.date | None,
+                issued_to: dt.date | None, batch: str | None, as_json: bool,
+                ledger_path: Path) -> ExitStatus:
+    """List issued cards, oldest first, with filters."""
+    found = list_cards(ledger_path, card_filters(community, colour, issued_from, issued_to,
+                                                 batch))
+    _print_cards(found, as_json)
+    if not as_json:
+        click.echo(f"{len(found)} cards", err=True)
+    return ExitStatus.OK
+
+
+@ledger_group.command("show")
+@click.argument("serial", required=False)
+@click.option("--id", "id_number", help="A resident's full ID number: every card they hold.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per card.")
+@ledger_option
+def ledger_show(serial: str | None, id_number: str | None, as_json: bool,
+                ledger_path: Path) -> ExitStatus:
+    """Show one card by SERIAL, or every card of a resident by --id."""
+    if (serial is None) == (id_number is None):
+        raise click.UsageError("请给出卡片编号或 --id / give a SERIAL or --id")
+    _print_cards(find_cards(ledger_path, serial, id_number), as_json)
+    return ExitStatus.OK
+
+
+@ledger_group.command("recover")
+@ledger_option
+def ledger_recover(ledger_path: Path) -> ExitStatus:
+    """Finish or undo card batches that a crash or power cut interrupted (every batch does
+    this first by itself): their PDFs and the ledger agree again afterwards."""
+    done = recover_ledger(ledger_path)
+    click.echo(f"已处理中断的批次 batches recovered: {len(done)}"
+               + (f" ({', '.join(b[:8] for b in done)})" if done else ""))
+    return ExitStatus.OK
+
+
+@click.command()
+@click.argument("serials", nargs=-1, required=True)
+@click.option("--reason", required=True, help="Why the cards are revoked (kept in the ledger).")
+@ledger_option
+def revoke(serials: tuple[str, ...], reason: str, ledger_path: Path) -> ExitStatus:
+    """Revoke cards by SERIAL (as printed, e.g. 1A2B-3C4D-5E6F-7081).  Then export a new
+    revocation list for the checkpoints."""
+    revoked = revoke_cards(ledger_path, serials, reason, int(time.time()))
+    click.echo(f"已吊销 revoked: {len(revoked)} cards.  下一步 next: passgen revocations export")
+    return ExitStatus.OK
+
+
+@click.group()
+def revocations() -> None:
+    """Signed revocation lists for checkpoints."""
+
+
+@revocations.command("export")
+@click.option("--key", "key_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help=f"The office's private key (passphrase from ${PASSPHRASE_ENV} or a prompt).")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Revocation list to write (JSON, signed).")
+@click.option("--at", "at", callback=parse_moment,
+              help="Generation time (default: now); cards expired by then are left out.")
+@ledger_option
+def revocations_export(key_path: Path, out_path: Path, at: dt.datetime | None,
+                       ledger_path: Path) -> ExitStatus:
+    """Write the signed list of this office's revoked cards that have not expired yet."""
+    exported = export_revocations(key_path, passphrase_source(), ledger_path, out_path,
+                                  at or now())
+    click.echo(f"吊销名单 revocation list: {exported.path} ({exported.cards} cards)")
+    return ExitStatus.OK
+
+
+COMMANDS = (ledger_group, revoke, revocations)

@@ -1,0 +1,61 @@
+"""``passgen posters``: venue lists in, campaign posters or checkpoint signs out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from passgen.cli.common import ProgressBar, limit_options
+from passgen.errors import ExitStatus
+from passgen.intake.sheets import Limits
+from passgen.intake.venues import OneVenue
+from passgen.jobs.posters import print_posters
+
+
+@click.command()
+@click.argument("venues", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the poster PDFs (posters-<kind>-<community>-NNN.pdf) and "
+                   "report.xlsx.")
+@click.option("--kind", type=click.Choice(["campaign", "checkpoint"]), default="campaign",
+              show_default=True,
+              help="campaign: 扫码申领健康码 with a big QR; checkpoint: what each colour means "
+                   "at this point.")
+@click.option("--size", type=click.Choice(["A4", "A3", "A2"]), default="A4", show_default=True,
+              help="Paper size (portrait); the layout scales with it.")
+@click.option("--template", default=None,
+              help="Poster layout: a bundled name (poster-campaign, poster-checkpoint) or a "
+                   "path to a .toml file.")
+@click.option("--venue", help="One poster without a spreadsheet: the venue's name.")
+@click.option("--community", help="With --venue: the community.")
+@click.option("--hotline", default="", help="With --venue: the hotline (default: the template's).")
+@click.option("--qr-content", default="",
+              help="With --venue: what the QR holds (default: the template's link).")
+@click.option("--pages-per-volume", type=click.IntRange(1), default=500, show_default=True,
+              help="Start a new PDF after this many posters (one PDF series per community).")
+@limit_options
+def posters(venues: tuple[Path, ...], out_dir: Path, kind: str, size: str,
+            template: str | None, venue: str | None, community: str | None, hotline: str,
+            qr_content: str, pages_per_volume: int, max_rows: int, max_mb: float) -> ExitStatus:
+    """Print posters for every row of VENUES (a spreadsheet with 名称, 社区, 地址, 类型,
+    咨询电话 and optionally 二维码内容), or one poster with --venue and --community."""
+    if bool(venues) == bool(venue):
+        raise click.UsageError("请给出场所表格，或用 --venue 和 --community 指定一个场所 / "
+                               "give a VENUES spreadsheet or --venue with --community")
+    if venue and not community:
+        raise click.UsageError("--venue 需要 --community / --venue needs --community")
+    one = OneVenue(venue, community or "", hotline, qr_content) if venue else None
+    result = print_posters(list(venues), out_dir, kind, size, template, pages_per_volume,
+                           Limits(max_mb, max_rows), one, ProgressBar())
+    for o in result.outcomes:
+        if o.error:
+            click.echo(f"未印制 rejected: {o.error.message}", err=True)
+    click.echo(result.line(), err=True)
+    for pdf in result.pdfs:
+        click.echo(f"海报 posters: {pdf}")
+    click.echo(f"报告 report: {result.report}")
+    return ExitStatus.OK
+
+
+COMMANDS = (posters,)
