@@ -3,6 +3,7 @@ named safely (community names made into file names that are distinct on any syst
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -51,8 +52,11 @@ def atomic_write(path: Path, write: Callable[[Path], object], mode: int | None =
             os.chmod(tmp, mode)
         fsync_file(tmp)
         os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename == str(tmp):  # name what the user named
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
         raise
 
 

@@ -9,11 +9,9 @@ makes them.
 from __future__ import annotations
 
 import math
-import string
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from reportlab.lib.colors import black
 
@@ -24,13 +22,15 @@ from passgen.models import Colour
 from passgen.printing.layout import (
     PAGE_SIZES_MM,
     QUIET_MODULES,
+    check_placeholders,
     load_template,
     module_mm,
     pt,
-    read_toml,
+    template_document,
 )
 from passgen.printing.pdf import draw_mark, draw_qr, new_canvas
 from passgen.qr.encode import QrMatrix
+from passgen.schema import Spec, number, optional_table, table, tables, text
 
 FORMAT = "passgen-poster/1"
 KINDS = ("campaign", "checkpoint")
@@ -75,80 +75,53 @@ class PosterTemplate:
     texts: tuple[PosterText, ...]
 
 
-_SCHEMA = {
-    "": {"format", "name", "kind", "qr_content", "hotline", "page", "qr", "legend", "text"},
-    "page": {"frame_mm", "frame_pt"},
-    "qr": {"x_mm", "y_mm", "size_mm", "error"},
-    "legend": {"x_mm", "y_mm", "row_mm", "mark_mm", "size_pt", "meaning_size_pt", "layout"},
-    "text": {"text", "x_mm", "y_mm", "size_pt", "max_width_mm", "align"},
+POSTER_SCHEMA: dict[str, Spec] = {
+    "format": text(True, choices=(FORMAT,)),
+    "name": text(),
+    "kind": text(True, choices=KINDS),
+    "qr_content": text(default=""),
+    "hotline": text(default=""),
+    "page": table({"frame_mm": number(default=6.0), "frame_pt": number(default=3.0)}),
+    "qr": optional_table({"x_mm": number(True), "y_mm": number(True),
+                          "size_mm": number(True, minimum=20),
+                          "error": text(default="M", choices=("M", "Q", "H"))}),
+    "legend": optional_table({"x_mm": number(True), "y_mm": number(True),
+                              "row_mm": number(True, minimum=1),
+                              "mark_mm": number(True, minimum=1),
+                              "size_pt": number(True, minimum=4),
+                              "meaning_size_pt": number(minimum=4),
+                              "layout": text(default="inline", choices=("inline", "stacked"))}),
+    "text": tables({"text": text(True), "x_mm": number(True), "y_mm": number(True),
+                    "size_pt": number(True, minimum=4), "max_width_mm": number(True, minimum=1),
+                    "align": text(default="left", choices=("left", "center"))}),
 }
 
 
 def parse_poster_template(data: bytes, source: str) -> PosterTemplate:
     """Validate poster layout bytes; every fault names the template line."""
-    r, doc = read_toml(data, source)
-
-    def keys(table: dict[str, Any], schema: str, where: str) -> None:
-        r.keys(table, schema, where, _SCHEMA)
-
-    keys(doc, "", "模板")
-    if doc.get("format") != FORMAT:
-        raise r.fail("format", f"format 必须是 {FORMAT}", f"format must be {FORMAT}")
-    if doc.get("kind") not in KINDS:
-        raise r.fail("kind", "kind 只能是 campaign 或 checkpoint",
-                     "kind must be campaign or checkpoint")
-    page = doc.get("page", {})
-    keys(page, "page", "[page]")
+    doc = template_document(data, source)
+    v = doc.check(doc.parse(), POSTER_SCHEMA)
     qr = None
-    if "qr" in doc:
-        keys(doc["qr"], "qr", "[qr]")
-        qr = (r.number(doc["qr"], "x_mm", "[qr]"), r.number(doc["qr"], "y_mm", "[qr]"),
-              r.number(doc["qr"], "size_mm", "[qr]", minimum=20))
+    if v["qr"] is not None:
+        q = v["qr"]
+        qr = (q["x_mm"], q["y_mm"], q["size_mm"])
         if qr[0] + qr[2] > 210 or qr[1] + qr[2] > 297:
-            raise r.fail("[qr]", "[qr] 超出了A4页面", "[qr] lies outside the A4 page")
+            raise doc.fail(("qr",), "超出了A4页面", "lies outside the A4 page")
     legend = None
-    if "legend" in doc:
-        raw = doc["legend"]
-        keys(raw, "legend", "[legend]")
-        if raw.get("layout", "inline") not in ("inline", "stacked"):
-            raise r.fail("layout", "layout 只能是 inline 或 stacked",
-                         "layout must be inline or stacked")
-        legend = PosterLegend(r.number(raw, "x_mm", "[legend]"), r.number(raw, "y_mm", "[legend]"),
-                              r.number(raw, "row_mm", "[legend]", minimum=1),
-                              r.number(raw, "mark_mm", "[legend]", minimum=1),
-                              r.number(raw, "size_pt", "[legend]", minimum=4),
-                              r.number(raw, "meaning_size_pt", "[legend]",
-                                       default=raw.get("size_pt", 12), minimum=4),
-                              raw.get("layout", "inline") == "stacked")
-    texts = []
-    for item in doc.get("text", []):
-        keys(item, "text", "[[text]]")
-        body = item.get("text")
-        if not isinstance(body, str):
-            raise r.fail("text", "[[text]] 缺少 text", "[[text]] needs text")
-        try:
-            names = {f for _, f, _, _ in string.Formatter().parse(body) if f is not None}
-        except ValueError:
-            raise r.fail(body, "花括号不配对", "unbalanced braces") from None
-        unknown = sorted(names - PLACEHOLDERS)
-        if unknown:
-            name = unknown[0]
-            raise r.fail("{" + name, f"未知的占位符 {{{name}}}", f"unknown placeholder {{{name}}}")
-        if item.get("align", "left") not in ("left", "center"):
-            raise r.fail("align", "align 只能是 left 或 center", "align must be left or center")
-        texts.append(PosterText(body, r.number(item, "x_mm", "[[text]]"),
-                                r.number(item, "y_mm", "[[text]]"),
-                                r.number(item, "size_pt", "[[text]]", minimum=4),
-                                r.number(item, "max_width_mm", "[[text]]", minimum=1),
-                                item.get("align") == "center"))
-    error = doc.get("qr", {}).get("error", "M")
-    if error not in ("M", "Q", "H"):
-        raise r.fail("error", "二维码纠错等级只能是 M、Q、H", "QR error level must be M, Q or H")
-    return PosterTemplate(str(doc.get("name", source)), doc["kind"],
-                          str(doc.get("qr_content", "")), str(doc.get("hotline", "")),
-                          r.number(page, "frame_mm", "[page]", 6.0),
-                          r.number(page, "frame_pt", "[page]", 3.0), qr, error, legend,
-                          tuple(texts))
+    if v["legend"] is not None:
+        raw = v["legend"]
+        legend = PosterLegend(raw["x_mm"], raw["y_mm"], raw["row_mm"], raw["mark_mm"],
+                              raw["size_pt"],
+                              raw["size_pt"] if raw["meaning_size_pt"] is None
+                              else raw["meaning_size_pt"],
+                              raw["layout"] == "stacked")
+    check_placeholders(doc, v["text"], ("text",), PLACEHOLDERS)
+    texts = tuple(PosterText(i["text"], i["x_mm"], i["y_mm"], i["size_pt"], i["max_width_mm"],
+                             i["align"] == "center") for i in v["text"])
+    page = v["page"]
+    return PosterTemplate(v["name"] or source, v["kind"], v["qr_content"], v["hotline"],
+                          page["frame_mm"], page["frame_pt"], qr,
+                          "M" if v["qr"] is None else v["qr"]["error"], legend, texts)
 
 
 def load_poster_template(kind: str, name_or_path: str | None = None) -> PosterTemplate:
