@@ -13,6 +13,8 @@ from passgen.intake.columns import COLUMNS
 from passgen.passes import keys
 
 AS_OF = dt.date(2020, 3, 25)
+TESTS = Path(__file__).parent  # the tests folder (helpers, vectors)
+REPO = TESTS.parent  # the repository (docs, templates)
 HEADERS = [c.headers[0] for c in COLUMNS]
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 

@@ -1,3 +1,5 @@
+"""Office keys and trust lists: round trips, no silent overwrite, clear errors, file modes."""
+
 import datetime as dt
 import json
 import stat

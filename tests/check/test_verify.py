@@ -1,3 +1,5 @@
+"""The verifier: every verdict, the validity and key windows, revocation, and that no single change to a genuine pass is ever valid."""
+
 import dataclasses
 import datetime as dt
 

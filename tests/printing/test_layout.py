@@ -1,3 +1,5 @@
+"""Card layouts as data: the default geometry, and invalid templates refused naming line and key."""
+
 import pytest
 
 from passgen.errors import TemplateError

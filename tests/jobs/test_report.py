@@ -1,3 +1,5 @@
+"""report.xlsx: one line per row, never a formula, rejections explained, the background writer."""
+
 import datetime as dt
 from pathlib import Path
 

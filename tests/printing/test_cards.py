@@ -16,7 +16,7 @@ import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 import pytest
-from helpers import AS_OF, make_id, row, run_collecting, write_roster
+from helpers import AS_OF, REPO, TESTS, make_id, row, run_collecting, write_roster
 from pdfcheck import decode, fonts, pages, text
 from PIL import Image, ImageFilter
 
@@ -311,7 +311,7 @@ def test_killed_batch_leaves_no_partial_pdf(tmp_path: Path, delay: float) -> Non
             for i in range(800)]
     roster = write_roster(tmp_path / "r.xlsx", rows)
     out = tmp_path / "out"
-    script = KILL_SCRIPT.format(tests=str(Path(__file__).parent), roster=str(roster),
+    script = KILL_SCRIPT.format(tests=str(TESTS), roster=str(roster),
                                 out=str(out))
     # run from tmp_path so that the installed passgen is imported, not the source folder
     proc = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path, env={**os.environ},
@@ -350,7 +350,7 @@ def test_worked_example_template_prints(tmp_path: Path, signing_key: keys.Signin
 def test_docs_list_every_placeholder() -> None:
     from passgen.printing.layout import PLACEHOLDERS
 
-    doc = (Path(__file__).parent.parent / "docs" / "templates.md").read_text(encoding="utf-8")
+    doc = (REPO / "docs" / "templates.md").read_text(encoding="utf-8")
     for name in PLACEHOLDERS:
         assert "{" + name + "}" in doc, name
 

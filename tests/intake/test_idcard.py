@@ -1,3 +1,5 @@
+"""ID numbers (GB 11643): MOD 11-2 check digit, 15-digit conversion, real birth dates, ages."""
+
 import datetime as dt
 
 from helpers import make_id

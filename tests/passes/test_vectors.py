@@ -11,6 +11,7 @@ import base45
 import cbor2
 import pytest
 import zxingcpp
+from helpers import REPO, TESTS
 from PIL import Image
 from vectors import make_vectors
 
@@ -18,7 +19,7 @@ from passgen.check.verify import verify
 from passgen.models import Category, Claims, Colour
 from passgen.passes import keys, pg1
 
-FOLDER = Path(__file__).parent / "vectors"
+FOLDER = TESTS / "vectors"
 FILES = sorted(FOLDER.glob("*.json"))
 NAMES = [f.stem for f in FILES]
 
@@ -125,7 +126,7 @@ def test_vector_files_are_exactly_what_the_generator_makes() -> None:
 def test_format_document_example_is_current() -> None:
     from importlib import resources  # noqa: F401  (docs live in the source tree)
 
-    doc = (Path(__file__).parent.parent / "docs" / "FORMAT.md").read_text(encoding="utf-8")
+    doc = (REPO / "docs" / "FORMAT.md").read_text(encoding="utf-8")
     start = doc.index("<!-- example:start")
     end = doc.index("<!-- example:end -->") + len("<!-- example:end -->")
     assert doc[start:end] == make_vectors.example_markdown()

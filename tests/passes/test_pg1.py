@@ -1,3 +1,5 @@
+"""The PG1 pass (DESIGN.md §5): exact COSE layout, kid, determinism, QR capacity, Base45."""
+
 import datetime as dt
 
 import base45

@@ -9,6 +9,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 import pytest
 from click.testing import CliRunner
+from helpers import REPO
 from openpyxl import Workbook
 from pdfcheck import decode, fonts, pages, text
 
@@ -115,7 +116,7 @@ def test_same_venues_give_identical_pdfs(tmp_path: Path, campaign: Any) -> None:
 
 
 def test_template_errors() -> None:
-    data = (Path(__file__).parent.parent / "templates" / "poster-campaign.toml").read_text(
+    data = (REPO / "templates" / "poster-campaign.toml").read_text(
         encoding="utf-8")
     with pytest.raises(TemplateError, match="unknown placeholder"):
         parse_poster_template(data.replace("· {community}", "· {communty}", 1).encode(), "p.toml")

@@ -16,7 +16,7 @@ from typing import Any
 import pypdfium2 as pdfium
 import pytest
 from click.testing import CliRunner
-from helpers import AS_OF, fixed_key, make_id, row, run_collecting, write_roster
+from helpers import AS_OF, TESTS, fixed_key, make_id, row, run_collecting, write_roster
 
 from passgen.check.verify import Verdict, verify
 from passgen.cli import cli
@@ -271,7 +271,7 @@ def start_batch(tmp: Path, name: str, rows: list[dict[str, Any]], ledger: Path,
                 crash_at: str = "") -> subprocess.Popen[bytes]:
     roster = write_roster(tmp / f"{name}.xlsx", rows)
     crash = CRASH_PRELUDE + CRASH_AT[crash_at] if crash_at else ""
-    script = BATCH_SCRIPT.format(tests=str(Path(__file__).parent), roster=str(roster),
+    script = BATCH_SCRIPT.format(tests=str(TESTS), roster=str(roster),
                                  out=str(tmp / name), ledger=str(ledger), crash=crash)
     return subprocess.Popen([sys.executable, "-c", script], cwd=tmp, env={**os.environ},
                             stderr=subprocess.PIPE)

@@ -1,3 +1,5 @@
+"""Roster rows: normalised values, date spellings, header aliases, refused files and rejected rows."""
+
 import datetime as dt
 from pathlib import Path
 
