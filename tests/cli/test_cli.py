@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from helpers import AS_OF, row, write_roster
 
 from passgen.cli import cli
+from passgen.errors import ExitStatus
 
 ENV = {"PASSGEN_KEY_PASSPHRASE": "correct horse"}
 
@@ -24,7 +25,7 @@ def make_key(runner: CliRunner, folder: Path, issuer: str = "NC-XM-01") -> Path:
     result = runner.invoke(cli, ["keys", "generate", "--out", str(key), "--issuer", issuer,
                                  "--not-before", "2020-01-01", "--not-after", "2020-12-31"],
                            env=ENV)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == ExitStatus.OK, result.output
     return key
 
 
@@ -36,13 +37,13 @@ def test_keys_generate_and_trust(runner: CliRunner, tmp_path: Path) -> None:
     doc = json.loads((tmp_path / "t.json").read_text())
     assert doc["keys"][0]["issuer"] == "NC-XM-01"
     again = runner.invoke(cli, ["keys", "generate", "--out", str(key), "--issuer", "X"], env=ENV)
-    assert again.exit_code == 2 and "--force" in again.output
+    assert again.exit_code == ExitStatus.ERROR and "--force" in again.output
 
 
 def test_keys_show(runner: CliRunner, tmp_path: Path) -> None:
     key = make_key(runner, tmp_path)
     shown = runner.invoke(cli, ["keys", "show", str(key)])
-    assert shown.exit_code == 0 and "NC-XM-01" in shown.output and "2020-01-01 .. 2020-12-31" \
+    assert shown.exit_code == ExitStatus.OK and "NC-XM-01" in shown.output and "2020-01-01 .. 2020-12-31" \
         in shown.output
     assert "PRIVATE" not in shown.output
 
@@ -50,7 +51,7 @@ def test_keys_show(runner: CliRunner, tmp_path: Path) -> None:
 def test_passphrase_needed_without_a_terminal(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(cli, ["keys", "generate", "--out", str(tmp_path / "k.pem"),
                                  "--issuer", "X"], env={"PASSGEN_KEY_PASSPHRASE": ""})
-    assert result.exit_code == 2 and "PASSGEN_KEY_PASSPHRASE" in result.output
+    assert result.exit_code == ExitStatus.ERROR and "PASSGEN_KEY_PASSPHRASE" in result.output
     assert not (tmp_path / "k.pem").exists()
 
 
@@ -62,7 +63,7 @@ def test_cards_then_verify(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(cli, ["cards", str(roster), "--key", str(key), "--out", str(out),
                                  "--as-of", AS_OF.isoformat(), "--ledger",
                                  str(tmp_path / "ledger.sqlite")], env=ENV)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == ExitStatus.OK, result.output
     assert "read 2 rows: 1 cards, 1 rejected" in result.output
     assert "第3行" in result.output and "身份证号" in result.output
     pdf = out / "cards-桂花社区-001.pdf"
@@ -71,7 +72,7 @@ def test_cards_then_verify(runner: CliRunner, tmp_path: Path) -> None:
 
     verdict = runner.invoke(cli, ["verify", str(pdf), "--trust",
                                   str(tmp_path / "t.json"), "--at", "2020-03-26", "--json"])
-    assert verdict.exit_code == 0, verdict.output
+    assert verdict.exit_code == ExitStatus.OK, verdict.output
     [line] = verdict.output.strip().splitlines()
     obj = json.loads(line)
     assert {"source", "status", "color", "serial", "name", "expires"} <= set(obj)
@@ -79,13 +80,13 @@ def test_cards_then_verify(runner: CliRunner, tmp_path: Path) -> None:
 
     late = runner.invoke(cli, ["verify", str(pdf), "--trust",
                                str(tmp_path / "t.json"), "--at", "2020-05-01"])
-    assert late.exit_code == 1 and "expired" in late.output
+    assert late.exit_code == ExitStatus.NOT_VALID and "expired" in late.output
 
     text = tmp_path / "codes.txt"
     payload_ok = obj["serial"]  # not a payload: a garbage line
     text.write_text(f"{payload_ok}\n\n")
     garbage = runner.invoke(cli, ["verify", str(text), "--trust", str(tmp_path / "t.json")])
-    assert garbage.exit_code == 1 and "malformed" in garbage.output
+    assert garbage.exit_code == ExitStatus.NOT_VALID and "malformed" in garbage.output
 
 
 def test_verify_standard_input(runner: CliRunner, tmp_path: Path) -> None:
@@ -93,7 +94,7 @@ def test_verify_standard_input(runner: CliRunner, tmp_path: Path) -> None:
     runner.invoke(cli, ["keys", "trust", str(key), "--out", str(tmp_path / "t.json")])
     result = runner.invoke(cli, ["verify", "-", "--trust", str(tmp_path / "t.json")],
                            input="PG1:NOT-REALLY\n")
-    assert result.exit_code == 1 and "stdin:1\tmalformed" in result.output
+    assert result.exit_code == ExitStatus.NOT_VALID and "stdin:1\tmalformed" in result.output
 
 
 def test_wrong_passphrase_and_issuer(runner: CliRunner, tmp_path: Path) -> None:
@@ -102,27 +103,27 @@ def test_wrong_passphrase_and_issuer(runner: CliRunner, tmp_path: Path) -> None:
     args = ["cards", str(roster), "--key", str(key), "--out", str(tmp_path / "o"),
             "--ledger", str(tmp_path / "l.sqlite"), "--as-of", "2020-03-25"]
     bad = runner.invoke(cli, args, env={"PASSGEN_KEY_PASSPHRASE": "nope"})
-    assert bad.exit_code == 2 and "口令错误" in bad.output and "Traceback" not in bad.output
+    assert bad.exit_code == ExitStatus.ERROR and "口令错误" in bad.output and "Traceback" not in bad.output
     other = runner.invoke(cli, args + ["--issuer", "SOMEONE"], env=ENV)
-    assert other.exit_code == 2 and "SOMEONE" in other.output
+    assert other.exit_code == ExitStatus.ERROR and "SOMEONE" in other.output
     outside = runner.invoke(cli, args[:-1] + ["2021-06-01"], env=ENV)
-    assert outside.exit_code == 2 and "有效期" in outside.output
+    assert outside.exit_code == ExitStatus.ERROR and "有效期" in outside.output
 
 
 def test_usage_errors_exit_2(runner: CliRunner, tmp_path: Path) -> None:
-    assert runner.invoke(cli, ["verify", "x.pdf"]).exit_code == 2
-    assert runner.invoke(cli, ["cards", "--as-of", "tomorrow"]).exit_code == 2
+    assert runner.invoke(cli, ["verify", "x.pdf"]).exit_code == ExitStatus.ERROR
+    assert runner.invoke(cli, ["cards", "--as-of", "tomorrow"]).exit_code == ExitStatus.ERROR
     trust = tmp_path / "t.json"
     trust.write_text('{"format": "passgen-trust/1", "keys": []}')
     missing = runner.invoke(cli, ["verify", str(tmp_path / "nothing.pdf"), "--trust", str(trust)])
-    assert missing.exit_code == 2 and "找不到" in missing.output
+    assert missing.exit_code == ExitStatus.ERROR and "找不到" in missing.output
 
 
 def test_roster_check_writes_report_only(runner: CliRunner, tmp_path: Path) -> None:
     roster = write_roster(tmp_path / "r.xlsx", [row(), row(姓名="坏行", 身份证号="1")])
     result = runner.invoke(cli, ["roster", "check", str(roster), "--out", str(tmp_path),
                                  "--as-of", "2020-03-25"])
-    assert result.exit_code == 0
+    assert result.exit_code == ExitStatus.OK
     assert "read 2 rows: 1 cards, 1 rejected" in result.output
     assert (tmp_path / "report.xlsx").is_file() and not list(tmp_path.glob("*.pdf"))
 
@@ -135,11 +136,11 @@ def _commands(group: click.Group, prefix: str = ""):  # type: ignore[no-untyped-
 
 
 def test_every_command_and_option_is_explained(runner: CliRunner) -> None:
-    assert runner.invoke(cli, ["--help"]).exit_code == 0
+    assert runner.invoke(cli, ["--help"]).exit_code == ExitStatus.OK
     for name, command in _commands(cli):
         assert command.help, name
         result = runner.invoke(cli, [*name.split(), "--help"])
-        assert result.exit_code == 0, name
+        assert result.exit_code == ExitStatus.OK, name
         for param in command.params:
             if isinstance(param, click.Option):
                 assert param.help, f"{name} {param.name}"
@@ -158,7 +159,7 @@ def test_rules_show_and_explain(runner: CliRunner, tmp_path: Path) -> None:
     from passgen.rules import load_rules
 
     shown = runner.invoke(cli, ["rules", "show"])
-    assert shown.exit_code == 0
+    assert shown.exit_code == ExitStatus.OK
     assert load_rules().version_hex in shown.output
     for clause in ("R1", "R10", "Y5", "G4", "T1", "T2"):
         assert f"  {clause} " in shown.output, clause
@@ -167,14 +168,14 @@ def test_rules_show_and_explain(runner: CliRunner, tmp_path: Path) -> None:
         row(姓名="坏行", 身份证号="1")])
     red = runner.invoke(cli, ["rules", "explain", str(roster), "--row", "2", "--as-of",
                               "2020-03-25"])
-    assert red.exit_code == 0, red.output
+    assert red.exit_code == ExitStatus.OK, red.output
     assert "R1 红码" in red.output and "R5 红码" in red.output and "结果 result: 红码" in red.output
     bad = runner.invoke(cli, ["rules", "explain", str(roster), "--row", "3"])
-    assert bad.exit_code == 0 and "rejected" in bad.output
+    assert bad.exit_code == ExitStatus.OK and "rejected" in bad.output
     none = runner.invoke(cli, ["rules", "explain", str(roster), "--row", "9"])
-    assert none.exit_code == 2
-    assert runner.invoke(cli, ["rules", "explain", str(roster)]).exit_code == 2
+    assert none.exit_code == ExitStatus.ERROR
+    assert runner.invoke(cli, ["rules", "explain", str(roster)]).exit_code == ExitStatus.ERROR
     broken = tmp_path / "rules.toml"
     broken.write_text('format = "passgen-rules/1"\nwobble = 1\n')
     refused = runner.invoke(cli, ["rules", "show", "--rules", str(broken)])
-    assert refused.exit_code == 2 and "line 2" in refused.output
+    assert refused.exit_code == ExitStatus.ERROR and "line 2" in refused.output

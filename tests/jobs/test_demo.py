@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from passgen.samples import make_samples
 
 from passgen.cli import cli
+from passgen.errors import ExitStatus
 
 
 def _plain(value: object) -> object:
@@ -38,7 +39,7 @@ def test_samples_are_big_enough_and_mixed() -> None:
 def test_demo_end_to_end(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["demo", "--out", str(out)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == ExitStatus.OK, result.output
     assert "DEMO key" in result.output
     assert "read 68 rows: 63 cards, 5 rejected" in result.output
     assert "63 of 63 codes in the PDF verify as valid" in result.output

@@ -21,7 +21,7 @@ from helpers import AS_OF, TESTS, fixed_key, make_id, row, run_collecting, write
 from passgen.check.verify import Verdict, verify
 from passgen.cli import cli
 from passgen.dates import SHANGHAI, day_start
-from passgen.errors import KeyFileError
+from passgen.errors import ExitStatus, KeyFileError
 from passgen.jobs.ledger import MIGRATIONS, SCHEMA_VERSION, Filters, Ledger
 from passgen.passes import keys, revocation
 from passgen.printing.layout import load_template
@@ -140,14 +140,14 @@ def test_cli_revoke_export_and_verify(tmp_path: Path) -> None:
     env = {"PASSGEN_KEY_PASSPHRASE": "pw"}
     key = tmp_path / "office.pem"
     assert runner.invoke(cli, ["keys", "generate", "--out", str(key), "--issuer", "NC-XM-01",
-                               "--not-before", "2020-01-01"], env=env).exit_code == 0
+                               "--not-before", "2020-01-01"], env=env).exit_code == ExitStatus.OK
     runner.invoke(cli, ["keys", "trust", str(key), "--out", str(tmp_path / "trust.json")])
     roster = write_roster(tmp_path / "r.xlsx", ROWS)
     ledger = str(tmp_path / "l.sqlite")
     out = tmp_path / "out"
     made = runner.invoke(cli, ["cards", str(roster), "--key", str(key), "--out", str(out),
                                "--as-of", "2020-03-25", "--ledger", ledger], env=env)
-    assert made.exit_code == 0, made.output
+    assert made.exit_code == ExitStatus.OK, made.output
     listed = runner.invoke(cli, ["ledger", "list", "--ledger", ledger, "--json"])
     cards = [json.loads(line) for line in listed.output.strip().splitlines()]
     assert len(cards) == 3 and {c["color"] for c in cards} == {"green"}
@@ -155,30 +155,30 @@ def test_cli_revoke_export_and_verify(tmp_path: Path) -> None:
     printed = "-".join(serial[i:i + 4] for i in range(0, 16, 4))
     missing = runner.invoke(cli, ["revoke", printed, "FFFF-FFFF-FFFF-FFFF", "--reason", "x",
                                   "--ledger", ledger])
-    assert missing.exit_code == 2 and "FFFFFFFFFFFFFFFF" in missing.output
+    assert missing.exit_code == ExitStatus.ERROR and "FFFFFFFFFFFFFFFF" in missing.output
     done = runner.invoke(cli, ["revoke", printed, "--reason", "卡片遗失 lost", "--ledger", ledger])
-    assert done.exit_code == 0, done.output
+    assert done.exit_code == ExitStatus.OK, done.output
     shown = runner.invoke(cli, ["ledger", "show", printed, "--ledger", ledger])
     assert "已吊销" in shown.output and "卡片遗失" in shown.output
     exported = runner.invoke(cli, ["revocations", "export", "--key", str(key), "--out",
                                    str(tmp_path / "revoked.json"), "--ledger", ledger,
                                    "--at", "2020-03-26"], env=env)
-    assert exported.exit_code == 0, exported.output
+    assert exported.exit_code == ExitStatus.OK, exported.output
     assert json.loads((tmp_path / "revoked.json").read_text())["serials"] == [serial]
     pdf = next(out.glob("cards-*.pdf"))
     checked = runner.invoke(cli, ["verify", str(pdf), "--trust", str(tmp_path / "trust.json"),
                                   "--revoked", str(tmp_path / "revoked.json"), "--at",
                                   "2020-03-26", "--json"])
     statuses = sorted(json.loads(line)["status"] for line in checked.output.strip().splitlines())
-    assert statuses == ["revoked", "valid", "valid"] and checked.exit_code == 1
+    assert statuses == ["revoked", "valid", "valid"] and checked.exit_code == ExitStatus.NOT_VALID
     stale = runner.invoke(cli, ["verify", str(pdf), "--trust", str(tmp_path / "trust.json"),
                                 "--revoked", str(tmp_path / "revoked.json"), "--at", "2020-03-30"])
     assert "older than 48 hours" in stale.output
     filtered = runner.invoke(cli, ["ledger", "list", "--ledger", ledger, "--colour", "红码"])
-    assert filtered.exit_code == 0 and "0 cards" in filtered.output
+    assert filtered.exit_code == ExitStatus.OK and "0 cards" in filtered.output
     by_id = runner.invoke(cli, ["ledger", "show", "--id", make_id(dt.date(1948, 2, 3)),
                                 "--ledger", ledger])
-    assert by_id.exit_code == 0 and "桂花社区" in by_id.output
+    assert by_id.exit_code == ExitStatus.OK and "桂花社区" in by_id.output
 
 
 def test_ledger_never_holds_names_or_id_numbers(tmp_path: Path) -> None:

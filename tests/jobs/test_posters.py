@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from pdfcheck import decode, fonts, pages, text
 
 from passgen.cli import cli
-from passgen.errors import TemplateError
+from passgen.errors import ExitStatus, TemplateError
 from passgen.intake.venues import read_venues
 from passgen.jobs.posters import run_posters
 from passgen.printing.posters import load_poster_template, parse_poster_template
@@ -132,7 +132,24 @@ def test_cli_single_venue_and_usage(tmp_path: Path) -> None:
     ok = runner.invoke(cli, ["posters", "--venue", "骏达市场", "--community", "西门社区",
                              "--hotline", "0817-2345678", "--kind", "checkpoint", "--out",
                              str(tmp_path / "one")])
-    assert ok.exit_code == 0, ok.output
+    assert ok.exit_code == ExitStatus.OK, ok.output
     assert "read 1 rows: 1 posters, 0 rejected" in ok.output
-    assert runner.invoke(cli, ["posters", "--out", str(tmp_path)]).exit_code == 2
-    assert runner.invoke(cli, ["posters", "--venue", "x", "--out", str(tmp_path)]).exit_code == 2
+    assert runner.invoke(cli, ["posters", "--out", str(tmp_path)]).exit_code == ExitStatus.ERROR
+    assert runner.invoke(cli, ["posters", "--venue", "x", "--out", str(tmp_path)]).exit_code == ExitStatus.ERROR
+
+
+def test_communities_with_the_same_file_name_keep_their_posters(tmp_path: Path) -> None:
+    """a/b and a:b both made posters-campaign-a_b-001.pdf: one community's posters were
+    overwritten while the run said "2 posters, 0 rejected"."""
+    rows = [["市场一", "a/b", "", "市场", "", ""], ["市场二", "a:b", "", "市场", "", ""],
+            ["市场三", "A区", "", "市场", "", ""], ["市场四", "a区", "", "市场", "", ""]]
+    path = venues_file(tmp_path / "venues.xlsx", rows)
+    result = run_posters(read_venues([path]), tmp_path / "out",
+                         load_poster_template("campaign"))
+    assert result.printed == 4 and len(result.pdfs) == 4
+    assert len({p.name.casefold() for p in result.pdfs}) == 4  # distinct on any system
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.pdf")) == \
+        sorted(p.name for p in result.pdfs)
+    printed = [text(pdf) for pdf in result.pdfs]  # the campaign poster names the community
+    for community in ("a/b", "a:b", "A区", "a区"):
+        assert sum(f"· {community}" in page for page in printed) == 1, community
