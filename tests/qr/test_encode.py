@@ -1,8 +1,10 @@
 """The fast QR encoder must give exactly the qrcode package's matrix (automatic mask)."""
 
 import random
+from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from qrcode import util
@@ -57,3 +59,39 @@ def test_same_matrix_as_qrcode_for_many_passes() -> None:
        st.sampled_from(["M", "Q", "H"]))
 def test_same_matrix_for_any_text_and_level(text: str, level: str) -> None:
     assert encode(text, level) == encode_reference(text, level)
+
+
+GOLDEN = sorted((Path(__file__).parent / "golden").glob("*.txt"))
+
+
+def test_there_are_golden_matrices() -> None:
+    assert len(GOLDEN) >= 5
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=[p.stem for p in GOLDEN])
+def test_encoder_gives_the_golden_matrix(path: Path) -> None:
+    """The matrices of the test vectors, pinned (tests/qr/make_golden.py wrote them)."""
+    first, _, expected = path.read_text(encoding="utf-8").partition("\n")
+    level, _, text = first.partition(" ")
+    matrix = encode(text, level)
+    assert matrix.text() == expected
+    assert matrix == encode_reference(text, level)
+    assert matrix.modules.flags.writeable is False  # a matrix cannot be changed after the fact
+
+
+def test_matrices_are_values() -> None:
+    one, two = encode("PG1:HELLO"), encode("PG1:HELLO")
+    assert one == two and hash(one) == hash(two) and one != encode("PG1:HELLP")
+    assert one.size == len(one.rows) == 21
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:", min_size=0, max_size=120),
+       st.text(alphabet="0123456789", min_size=1, max_size=25),
+       st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:", min_size=0, max_size=120))
+def test_digit_runs_anywhere_give_the_reference_matrix(head: str, digits: str,
+                                                       tail: str) -> None:
+    """zxing-cpp puts long digit runs in numeric mode where qrcode does not: such texts
+    must take the reference path (13 zeros in a row in a vector once gave another matrix)."""
+    text = "PG1:" + head + digits + tail
+    assert encode(text) == encode_reference(text)
