@@ -91,10 +91,6 @@ def tables(fields: Mapping[str, Spec]) -> Spec:
     return Spec("tables", default=(), fields=fields)
 
 
-def anything(required: bool = False) -> Spec:
-    return Spec("any", required)
-
-
 def dotted(path: Path_) -> str:
     """``clause[3].colour``: a key path as the file's author reads it."""
     out = ""

@@ -193,13 +193,14 @@ def _clauses(doc: Document, raw: tuple[dict[str, Any], ...]) -> list[Clause]:
             cid, colour, c["source"],
             tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in when.items()),
             c["beats"], c["note"], all_of(tests), "otherwise" in when))
-    ids = {c.id for c in clauses}
-    for index, c in enumerate(clauses):
-        for ref in c.beats:
+    ids = {clause.id for clause in clauses}
+    for index, clause in enumerate(clauses):
+        for ref in clause.beats:
             if ref not in ids:
-                raise doc.fail(("clause", index, "beats"), f"条款 {c.id} 引用了不存在的条款 {ref}",
-                               f"clause {c.id} refers to unknown clause {ref}")
-    if not any(c.is_fallback and c.colour == Colour.GREEN for c in clauses):
+                raise doc.fail(("clause", index, "beats"),
+                               f"条款 {clause.id} 引用了不存在的条款 {ref}",
+                               f"clause {clause.id} refers to unknown clause {ref}")
+    if not any(clause.is_fallback and clause.colour == Colour.GREEN for clause in clauses):
         raise doc.fail(("clause",), "缺少兜底的绿码条款（when = { otherwise = true }）",
                        "a green fallback clause (when = { otherwise = true }) is required")
     return clauses

@@ -82,9 +82,6 @@ class Gazetteer:
         parts = [self.names.get(c, "") for c in reversed(parent_codes(code))]
         return "".join(dict.fromkeys(p for p in parts if p and p not in _PLACEHOLDERS))
 
-    def province(self, code: str) -> str:
-        return code[:2] + "0000"
-
     def _narrow(self, codes: tuple[str, ...]) -> Resolution:
         unique = tuple(dict.fromkeys(codes))
         if not unique:

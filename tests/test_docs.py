@@ -1,0 +1,40 @@
+"""The documentation runs as written: the library script of docs/library.md, and every
+command and option it names exists."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from helpers import REPO
+
+
+def python_blocks(path: Path) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", path.read_text(encoding="utf-8"), re.S)
+
+
+def test_library_script_runs(tmp_path: Path) -> None:
+    [script] = python_blocks(REPO / "docs" / "library.md")
+    (tmp_path / "script.py").write_text(script, encoding="utf-8")
+    done = subprocess.run([sys.executable, "script.py"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "valid" in lines and re.search(r"^\d+ codes in the PDF, all valid$", lines[-1])
+    assert any(line.startswith("read ") for line in lines)
+    assert list((tmp_path / "out").glob("cards-*.pdf")) and (tmp_path / "out" / "report.xlsx").is_file()
+
+
+def test_library_table_names_exist() -> None:
+    """Every `module.name` the table lists can be imported."""
+    import importlib
+
+    text = (REPO / "docs" / "library.md").read_text(encoding="utf-8")
+    for row in re.findall(r"^\| [^|]+ \| `(passgen\.\w+)` \| (.+) \|$", text, re.M):
+        package, names = row
+        for dotted in re.findall(r"`([\w.]+)`", names):
+            module, _, name = dotted.rpartition(".")
+            target = importlib.import_module(f"{package}.{module}" if module else package)
+            assert hasattr(target, name), f"{package}.{dotted}"
