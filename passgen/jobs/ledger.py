@@ -20,12 +20,22 @@ import secrets
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from passgen.dates import SHANGHAI, day_start
 from passgen.errors import LedgerError
 from passgen.files import fsync_dir
 from passgen.models import Card, Claims, Colour, Location
+
+
+class BatchStatus(StrEnum):
+    """Where a batch is in its journal (the ``batches.status`` column)."""
+
+    PENDING = "pending"  # cards recorded, PDFs not yet all under their final names
+    COMPLETE = "complete"
+    ABANDONED = "abandoned"  # undone by recovery: a temporary PDF was missing
+
 
 SCHEMA_VERSION = 2
 DEFAULT_LEDGER = "passgen-ledger.sqlite"
@@ -204,8 +214,9 @@ class Ledger:
         try:
             self.db.execute(
                 "INSERT INTO batches (id, started_at, issuer, kid, card_count, status, out_dir,"
-                " files) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
-                (batch_id, now, issuer, kid, len(cards), str(out_dir.resolve()),
+                " files) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (batch_id, now, issuer, kid, len(cards), BatchStatus.PENDING.value,
+                 str(out_dir.resolve()),
                  json.dumps(files, ensure_ascii=False)))
             for card in cards:
                 c, w = card.claims, card.where
@@ -233,7 +244,8 @@ class Ledger:
         return superseded
 
     def complete_batch(self, batch_id: str) -> None:
-        self.db.execute("UPDATE batches SET status = 'complete' WHERE id = ?", (batch_id,))
+        self.db.execute("UPDATE batches SET status = ? WHERE id = ?",
+                        (BatchStatus.COMPLETE.value, batch_id))
 
     def abandon_batch(self, batch_id: str) -> None:
         """Undo a batch whose PDFs did not all reach their final names."""
@@ -244,7 +256,8 @@ class Ledger:
             self.db.execute("DELETE FROM revocations WHERE serial IN "
                             "(SELECT serial FROM cards WHERE batch_id = ?)", (batch_id,))
             self.db.execute("DELETE FROM cards WHERE batch_id = ?", (batch_id,))
-            self.db.execute("UPDATE batches SET status = 'abandoned' WHERE id = ?", (batch_id,))
+            self.db.execute("UPDATE batches SET status = ? WHERE id = ?",
+                            (BatchStatus.ABANDONED.value, batch_id))
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -253,7 +266,8 @@ class Ledger:
     def recover(self) -> list[str]:
         """Finish or undo batches an earlier run left pending; return their ids."""
         pending = self.db.execute(
-            "SELECT id, out_dir, files FROM batches WHERE status = 'pending'").fetchall()
+            "SELECT id, out_dir, files FROM batches WHERE status = ?",
+            (BatchStatus.PENDING.value,)).fetchall()
         done = []
         for batch_id, out_dir, files in pending:
             folder = Path(out_dir)

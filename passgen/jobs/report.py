@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -24,7 +25,16 @@ from passgen.models import Assessment, Card, Colour, Location, RowError
 HEADERS = ("文件", "工作表", "行号", "姓名", "身份证号（脱敏）", "结果", "颜色", "依据条款",
            "卡片编号", "说明")
 FILLS = {"card": "E2F0D9", "rejected": "F8CBAD"}
-REJECTED = "未制卡"
+
+
+class Outcome(StrEnum):
+    """What became of a row, as the report's 结果 column says it."""
+
+    CARD = "已制卡"  # a card was signed and printed
+    PASSED = "通过"  # the row is good (roster check: no card is made)
+    REJECTED = "未制卡"
+
+
 
 
 @dataclass(frozen=True)
@@ -58,13 +68,14 @@ def _row(o: RowOutcome) -> list[object]:
     if o.assessment is not None:
         a = o.assessment
         serial = o.card.claims.serial.hex().upper() if o.card else ""
-        return [w.file, w.sheet, w.row, o.name, o.masked_id, "已制卡" if o.card else "通过",
+        return [w.file, w.sheet, w.row, o.name, o.masked_id,
+                (Outcome.CARD if o.card else Outcome.PASSED).value,
                 a.colour.word, "、".join(a.clause_ids), serial, ""]
     assert o.error is not None
     e = o.error
     column = f"【{e.where.column}】" if e.where.column else ""
     value = f"「{e.value}」" if e.value else ""
-    return [w.file, w.sheet, w.row, o.name, o.masked_id, REJECTED, "", "", "",
+    return [w.file, w.sheet, w.row, o.name, o.masked_id, Outcome.REJECTED.value, "", "", "",
             f"{column}{value}{e.zh} / {e.en}"]
 
 
@@ -171,7 +182,7 @@ _BATCH = 256  # rows per message to a background writer
 
 
 def _new_table() -> TableWriter:
-    return TableWriter(HEADERS, WIDTHS, HEADERS.index("结果"), REJECTED)
+    return TableWriter(HEADERS, WIDTHS, HEADERS.index("结果"), Outcome.REJECTED.value)
 
 
 def _write_in_background(conn: Connection) -> None:

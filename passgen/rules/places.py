@@ -8,8 +8,9 @@ The table is generated data (``passgen/rulesets/make_places.py``).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
+
+from passgen.intake.headers import fold
 
 _SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "地区", "林区",
              "省", "市", "区", "县", "盟", "旗")
@@ -17,8 +18,9 @@ _ETHNIC_AUTONOMOUS = re.compile(r"^(.{2,}?)(?:[\u4e00-\u9fff]{1,5}族)+自治[�
 _PLACEHOLDERS = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 
 
-def fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip().replace(" ", "").casefold()
+def place_key(text: str) -> str:
+    """A place name as the index holds it: folded as roster values are, without spaces."""
+    return fold(text).replace(" ", "")
 
 
 def short_names(name: str) -> set[str]:
@@ -75,7 +77,7 @@ class Gazetteer:
             if name in _PLACEHOLDERS:
                 continue
             for alias in short_names(name):
-                index.setdefault(fold(alias), []).append(code)
+                index.setdefault(place_key(alias), []).append(code)
         return cls(names, {k: tuple(v) for k, v in index.items()})
 
     def full_name(self, code: str) -> str:
@@ -112,7 +114,7 @@ class Gazetteer:
         return ()
 
     def resolve(self, name: str) -> Resolution:
-        key = fold(name)
+        key = place_key(name)
         found = self._cache.get(key)
         if found is None:
             found = self._narrow(self._resolve(key, ())) if len(key) >= 2 else Resolution(

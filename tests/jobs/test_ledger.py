@@ -179,6 +179,13 @@ def test_cli_revoke_export_and_verify(tmp_path: Path) -> None:
     by_id = runner.invoke(cli, ["ledger", "show", "--id", make_id(dt.date(1948, 2, 3)),
                                 "--ledger", ledger])
     assert by_id.exit_code == ExitStatus.OK and "桂花社区" in by_id.output
+    batch_id = cards[0]["batch"]
+    for prefix, count in ((batch_id[:8], 3), (batch_id, 3), ("f" * 8 if batch_id[0] != "f"
+                                                            else "0" * 8, 0)):
+        by_batch = runner.invoke(cli, ["ledger", "list", "--ledger", ledger, "--batch", prefix])
+        assert by_batch.exit_code == ExitStatus.OK and f"{count} cards" in by_batch.output
+    recovered = runner.invoke(cli, ["ledger", "recover", "--ledger", ledger])
+    assert recovered.exit_code == ExitStatus.OK and ": 0" in recovered.output
 
 
 def test_ledger_never_holds_names_or_id_numbers(tmp_path: Path) -> None:
@@ -313,7 +320,11 @@ def test_killed_batch_leaves_ledger_and_pdfs_consistent(tmp_path: Path, point: s
         if point == "ledger-pending":  # opening the ledger moved no file
             assert list((tmp_path / "crash").glob(".*.part"))
             assert not list((tmp_path / "crash").glob("cards-*.pdf"))
-        opened.recover()  # finishes or undoes the batch, explicitly
+    # recovery is an explicit step: passgen ledger recover (every batch also runs it first)
+    recovered = CliRunner().invoke(cli, ["ledger", "recover", "--ledger", str(ledger)])
+    pending = 0 if point == "pdfs-written" else 1
+    assert recovered.exit_code == ExitStatus.OK and f": {pending}" in recovered.output
+    with Ledger(ledger) as opened:
         recorded = {c.serial for c in opened.cards()}
         statuses = {s for (s,) in opened.db.execute("SELECT status FROM batches")}
     printed = serials_printed(tmp_path / "crash") | serials_printed(tmp_path / "earlier")
