@@ -26,8 +26,9 @@ def module_name(path: Path) -> str:
 
 
 def modules() -> dict[str, Path]:
+    data = {"rulesets", "templates", "samples"}  # package data, not pipeline code
     return {module_name(p): p for p in PACKAGE.rglob("*.py")
-            if "rulesets" not in p.parts}
+            if not data & set(p.relative_to(PACKAGE).parts)}
 
 
 def rank(name: str) -> int:

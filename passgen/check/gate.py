@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
+import select
+import signal
+import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -124,6 +128,36 @@ def run(lines: Iterable[str], out: TextIO, trust: TrustList, clock: Callable[[],
     return summary
 
 
+def scanner_lines(stream: TextIO, poll: float = 0.25) -> Iterator[str]:
+    """The lines of a scanner's input, read from its file descriptor.
+
+    Waiting in ``select`` for at most ``poll`` seconds at a time means a Ctrl-C is acted on
+    within that time even when it arrives just before a read starts (Python cannot interrupt
+    a read already waiting, so the gate used to hang until the next scan).  Bytes that are not
+    UTF-8 become replacement characters: a malformed scan, never an exception."""
+    fd = stream.fileno()
+    pending = b""
+    while True:
+        ready, _, _ = select.select([fd], [], [], poll)
+        if not ready:
+            continue
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        *complete, pending = (pending + chunk).split(b"\n")
+        for line in complete:
+            yield line.decode("utf-8", errors="replace")
+    if pending:
+        yield pending.decode("utf-8", errors="replace")
+
+
+def _has_fd(stream: object) -> bool:
+    try:
+        return os.name == "posix" and isinstance(stream.fileno(), int)  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
 def serve(lines: Iterable[str], out: TextIO, err: TextIO, trust_path: Path,
           revoked_paths: Sequence[Path] = (), at: dt.datetime | None = None,
           log: Path | None = None, colour: bool = False,
@@ -134,6 +168,11 @@ def serve(lines: Iterable[str], out: TextIO, err: TextIO, trust_path: Path,
         return at or dt.datetime.now(SHANGHAI)
 
     lists = load_lists(trust_path, revoked_paths, clock(), max_age_hours)
+    if threading.current_thread() is threading.main_thread():
+        # Ctrl-C stops the gate even when it was started with SIGINT ignored (as a shell
+        # starts a background job): the guard has no other way to end it
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     for warning in lists.warnings:
         err.write(warning + "\n")
-    return run(lines, out, lists.trust, clock, lists.revoked, log, colour)
+    source = scanner_lines(lines) if _has_fd(lines) else lines  # type: ignore[arg-type]
+    return run(source, out, lists.trust, clock, lists.revoked, log, colour)

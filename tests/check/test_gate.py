@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -59,16 +60,18 @@ def gate(tmp_path: Path) -> dict[str, object]:
             "expired": old.payload, "revoked_card": lost.payload, "forged": forged}
 
 
-def spawn(tmp_path: Path, gate: dict[str, object], log: Path, no_colour: bool) -> pexpect.spawn:
+def spawn(tmp_path: Path, gate: dict[str, object], log: Path, no_colour: bool,
+          **extra_env: str) -> pexpect.spawn:
     assert PASSGEN, "passgen is not installed on PATH"
-    env = {**os.environ, "TERM": "xterm", "LANG": "C.UTF-8"}
+    env = {**os.environ, "TERM": "xterm", "LANG": "C.UTF-8", **extra_env}
     env.pop("NO_COLOR", None)
     if no_colour:
         env["NO_COLOR"] = "1"
     child = pexpect.spawn(PASSGEN, ["checkpoint", "--trust", str(gate["trust"]), "--revoked",
                                     str(gate["revoked"]), "--log", str(log), "--at",
                                     "2020-03-26T09:30"],
-                          cwd=str(tmp_path), env=env, encoding="utf-8", timeout=20)
+                          cwd=str(tmp_path), env=env, encoding="utf-8", codec_errors="replace",
+                          timeout=20)
     child.expect("waiting for scans")
     return child
 
@@ -108,7 +111,12 @@ def test_checkpoint_in_a_terminal(tmp_path: Path, gate: dict[str, object],
 
 
 def test_checkpoint_stops_cleanly_on_ctrl_c(tmp_path: Path, gate: dict[str, object]) -> None:
-    child = spawn(tmp_path, gate, tmp_path / "log.csv", no_colour=True)
+    """Also when the gate inherits SIGINT ignored, as from a shell's background job."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the child inherits it
+    try:
+        child = spawn(tmp_path, gate, tmp_path / "log.csv", no_colour=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     child.sendline(str(gate["green"]))
     child.expect("测温通行")
     child.sendintr()
@@ -116,6 +124,34 @@ def test_checkpoint_stops_cleanly_on_ctrl_c(tmp_path: Path, gate: dict[str, obje
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_ctrl_c_at_once_after_the_prompt_stops_the_gate(tmp_path: Path, gate: dict[str, object],
+                                                         attempt: int) -> None:
+    """A Ctrl-C that arrives before the gate starts waiting for input used to be held until
+    the next scan (Python cannot interrupt a read that has not begun): the gate hung."""
+    child = spawn(tmp_path, gate, tmp_path / "log.csv", no_colour=True)
+    child.sendintr()  # at once: the gate may not be reading yet
+    child.expect("scans: 0", timeout=10)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_undecodable_scan_is_one_malformed_verdict(tmp_path: Path,
+                                                   gate: dict[str, object]) -> None:
+    """A scanner that sends a byte that is not UTF-8 gets a verdict; later scans are read.
+    (Under a strict UTF-8 locale one such byte killed the gate with UnicodeDecodeError.)"""
+    child = spawn(tmp_path, gate, tmp_path / "log.csv", no_colour=True,
+                  PYTHONIOENCODING="utf-8:strict")
+    os.write(child.child_fd, b"PG1:\xff\xfe\r")  # raw bytes through the terminal
+    child.expect("无法识别的二维码")
+    child.sendline(str(gate["green"]))
+    child.expect("测温通行")
+    child.sendeof()
+    child.expect("scans: 2")
+    child.expect(pexpect.EOF)
 
 
 def photo_of_sheet(tmp_path: Path, signing_key: keys.SigningKey) -> Image.Image:
