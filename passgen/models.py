@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from typing import Any, TypeVar
 
 _T = TypeVar("_T")
@@ -43,7 +43,7 @@ class Colour(IntEnum):
         """What the colour means at a checkpoint, in the words of the source."""
         return (
             "查验体温亮码通行",
-            "检查体温充分核验后方可通行",
+            "检查体温、充分核验后方可通行",
             "待转码后方可通行",
         )[self]
 
@@ -146,6 +146,32 @@ class ClauseMatch:
     source: str
 
 
+class PreviousSource(StrEnum):
+    """Where a resident's previous colour came from (DESIGN.md §4)."""
+
+    ROSTER = "roster"  # the 上次颜色 cell
+    LEDGER = "ledger"  # the office ledger's last card for the same ID number
+
+    @property
+    def word(self) -> str:
+        return {"roster": "花名册“上次颜色”", "ledger": "登记册中上一张卡"}[self.value]
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The colour of a resident's last card: conversions start from it."""
+
+    colour: Colour
+    source: PreviousSource
+    # the day that colour began: the first of the ledger's run of cards of that colour
+    issued: dt.date | None = None
+    clauses: tuple[str, ...] = ()  # the clause ids of that card (from the ledger)
+
+    def describe(self) -> str:
+        when = f"，自 {self.issued} 起" if self.issued else ""
+        return f"上次颜色 {self.colour.word}（{self.source.word}{when}）"
+
+
 @dataclass(frozen=True)
 class Assessment:
     """The colour of one resident and every reason for it."""
@@ -153,12 +179,16 @@ class Assessment:
     colour: Colour
     matched: tuple[ClauseMatch, ...]
     rules_version: bytes
-    conversion: str = ""
+    conversions: tuple[str, ...] = ()  # T2, T1: the steps taken from an earlier colour
+    previous: Previous | None = None
+
+    @property
+    def conversion(self) -> str:
+        return "、".join(self.conversions)
 
     @property
     def clause_ids(self) -> tuple[str, ...]:
-        ids = tuple(m.clause_id for m in self.matched)
-        return ids + ((self.conversion,) if self.conversion else ())
+        return tuple(m.clause_id for m in self.matched) + self.conversions
 
 
 @dataclass(frozen=True)

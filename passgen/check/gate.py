@@ -2,7 +2,7 @@
 
 A USB handheld scanner in keyboard mode types each QR payload followed by Enter.  For every
 line the guard sees one large verdict: the colour word with what to do (测温通行 /
-核验后通行 / 不得通行) or 无效 INVALID with the reason, then the name and masked ID number to
+检查体温、充分核验后通行 / 不得通行) or 无效 INVALID with the reason, then the name and masked ID number to
 compare with the card and the person.  Colours help where the terminal has them (and NO_COLOR
 is not set); the words alone say everything on a monochrome screen.  The log keeps time,
 serial, verdict and colour, never a name or an ID number.
@@ -30,9 +30,11 @@ from passgen.passes import pg1
 from passgen.passes.keys import TrustList
 from passgen.passes.revocation import NO_REVOCATIONS, Revocations
 
-ACTIONS = {Colour.GREEN: "测温通行", Colour.YELLOW: "核验后通行", Colour.RED: "不得通行"}
+# what the guard does, in the source's words (黄码需检查体温，充分核验后方可通行)
+ACTIONS = {Colour.GREEN: "测温通行", Colour.YELLOW: "检查体温、充分核验后通行",
+           Colour.RED: "不得通行"}
 ACTIONS_EN = {Colour.GREEN: "take temperature, let through",
-              Colour.YELLOW: "check carefully before letting through",
+              Colour.YELLOW: "take temperature, check carefully, then let through",
               Colour.RED: "do not let through"}
 REASONS = {
     Verdict.EXPIRED: ("已过期", "expired"),

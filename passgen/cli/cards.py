@@ -53,7 +53,8 @@ from passgen.jobs.ledger import DEFAULT_LEDGER
 @click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
               default=Path(DEFAULT_LEDGER), show_default=True,
               help="Issuance ledger (SQLite) recording every card; a resident's earlier "
-                   "unexpired card is revoked by the new one.")
+                   "unexpired card is revoked by the new one, and its colour is the previous "
+                   "colour (for conversions) when 上次颜色 is blank.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1,
               show_default="the number of cores",
               help="Worker processes making the QR codes while rows are read and pages laid "

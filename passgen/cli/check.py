@@ -61,8 +61,11 @@ def verify(inputs: tuple[str, ...], trust_path: Path, at: dt.datetime | None, as
         if as_json:
             click.echo(json.dumps(d, ensure_ascii=False))
         elif d["name"]:
+            claims = c.result.claims
+            action = f"\t{gate.ACTIONS[claims.colour]}" if c.result.valid and claims else ""
             click.echo(f"{c.source}\t{d['status']}\t{d['color']}\t{d['name']}\t"
-                       f"{d['masked_id']}\tvalid until {d['valid_until']}\t{d['serial']}")
+                       f"{d['masked_id']}\tvalid until {d['valid_until']}\t{d['serial']}"
+                       f"{action}")
         else:
             click.echo(f"{c.source}\t{d['status']}\t{d['reason']}")
     if not report.checked:

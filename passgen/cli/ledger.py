@@ -27,9 +27,8 @@ from passgen.jobs.ledger import (
     find_cards,
     list_cards,
     recover_ledger,
-    revoke_cards,
 )
-from passgen.jobs.revocations import export_revocations
+from passgen.jobs.revocations import export_revocations, revoke_cards
 from passgen.models import Colour
 
 

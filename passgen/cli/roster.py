@@ -13,6 +13,7 @@ from passgen.errors import ExitStatus
 from passgen.intake.roster_template import write_template
 from passgen.intake.sheets import Limits
 from passgen.jobs.cards import check_rosters
+from passgen.jobs.ledger import DEFAULT_LEDGER
 
 
 @click.group()
@@ -29,13 +30,17 @@ def roster() -> None:
               help="Date to assess against (default: today).")
 @click.option("--community", default="", help="Community name for rows whose 社区 cell is blank.")
 @rules_option
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path(DEFAULT_LEDGER), show_default=True,
+              help="Issuance ledger: the previous colour of a resident whose 上次颜色 is blank, "
+                   "as passgen cards finds it (not used if the file does not exist).")
 @limit_options
 def roster_check(rosters: tuple[Path, ...], out_dir: Path, as_of: dt.date | None,
-                 community: str, rules_path: Path | None, max_rows: int,
+                 community: str, rules_path: Path | None, ledger_path: Path, max_rows: int,
                  max_mb: float) -> ExitStatus:
     """Validate ROSTER files and write the report; no cards are made."""
     result = check_rosters(list(rosters), out_dir, rules_path, as_of or today(), community,
-                           Limits(max_mb, max_rows))
+                           Limits(max_mb, max_rows), ledger=ledger_path)
     echo_outcomes(result, "未通过 rejected")
     click.echo(f"报告 report: {result.report}")
     return ExitStatus.OK

@@ -10,7 +10,9 @@ import click
 from passgen.cli.common import parse_day, rules_option
 from passgen.dates import today
 from passgen.errors import ExitStatus
-from passgen.rules.views import explain_rows, show
+from passgen.jobs.cards import explain_roster
+from passgen.jobs.ledger import DEFAULT_LEDGER
+from passgen.rules.views import show
 
 
 @click.group("rules")
@@ -36,15 +38,19 @@ def rules_show(rules_path: Path | None) -> ExitStatus:
               help="Date to assess against (default: today).")
 @click.option("--community", default="", help="Community name for rows whose 社区 cell is blank.")
 @rules_option
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path(DEFAULT_LEDGER), show_default=True,
+              help="Issuance ledger: the previous colour of a resident whose 上次颜色 is blank "
+                   "(not used if the file does not exist).")
 def rules_explain(rosters: tuple[Path, ...], row: int | None, id_text: str | None,
                   sheet: str | None, as_of: dt.date | None, community: str,
-                  rules_path: Path | None) -> ExitStatus:
+                  rules_path: Path | None, ledger_path: Path) -> ExitStatus:
     """Explain a resident's colour: the facts, every clause that applies with its source
     text, the conversion, and the result."""
     if row is None and id_text is None:
         raise click.UsageError("请用 --row 或 --id 指定要解释的行 / give --row or --id")
-    texts = explain_rows(list(rosters), rules_path, as_of or today(), row, id_text, sheet,
-                         community)
+    texts = explain_roster(list(rosters), rules_path, as_of or today(), row, id_text, sheet,
+                           community, ledger_path)
     click.echo("\n\n".join(texts))
     return ExitStatus.OK
 

@@ -14,7 +14,14 @@ from typing import Any
 
 from passgen.dates import parse_date
 from passgen.intake import idcard
-from passgen.intake.columns import CASE_STATUSES, CATEGORY_WORDS, NO, OVERRIDES, YES
+from passgen.intake.columns import (
+    AMBIGUOUS_STATUSES,
+    CASE_STATUSES,
+    CATEGORY_WORDS,
+    NO,
+    OVERRIDES,
+    YES,
+)
 from passgen.intake.headers import cell_text, fold
 from passgen.models import Category, Colour
 
@@ -142,6 +149,12 @@ def read_date(value: Any) -> dt.date | None | Problem:
 
 def read_status(value: Any) -> str | Problem:
     status = cell_text(value) or "正常"
+    if status in AMBIGUOUS_STATUSES:
+        one, other = AMBIGUOUS_STATUSES[status]
+        return Problem(status, f"“{status}”不明确：治愈出院后居家观察的病人请填“{one}”，"
+                       f"居家隔离医学观察的密切接触者请填“{other}”",
+                       f"{status!r} is ambiguous: a discharged patient in home observation is "
+                       f"{one!r}, a close contact in home medical observation {other!r}")
     if status not in CASE_STATUSES:
         return Problem(status, "人员状态无法识别，可填：" + "、".join(CASE_STATUSES),
                        "unknown case status")

@@ -54,8 +54,11 @@ CASE_STATUSES = (
     "无症状感染者解除隔离",
     "密切接触者隔离",
     "治愈出院",
-    "居家观察",
+    "治愈出院居家观察",
 )
+# A bare 居家观察 is refused: it may mean a discharged patient in home observation (Y3, after
+# R8) or a close contact in home medical observation (密切接触者隔离, R4).
+AMBIGUOUS_STATUSES = {"居家观察": ("治愈出院居家观察", "密切接触者隔离")}
 # Statuses that only make sense with the date they began.
 DATED_STATUSES = frozenset(CASE_STATUSES) - {"正常", "确诊", "疑似"}
 CATEGORY_WORDS = {"老年人": Category.ELDERLY, "老人": Category.ELDERLY,

@@ -26,11 +26,13 @@ from passgen.jobs.parallel import parallel, worker_pool
 from passgen.jobs.progress import Progress
 from passgen.jobs.report import ReportWriter, RowOutcome, Totals
 from passgen.jobs.volumes import PrintOptions, Volumes
-from passgen.models import Location, Resident, RowError
+from passgen.models import Location, Previous, Resident, RowError
 from passgen.passes.issue import DEFAULT_VALID_DAYS, issue
 from passgen.passes.keys import SigningKey, load_office_key
 from passgen.printing.layout import CardTemplate, load_template
 from passgen.rules import Rules, evaluate, rules_of
+from passgen.rules.engine import valid_through
+from passgen.rules.views import explain_rows
 
 
 @dataclass(frozen=True)
@@ -56,23 +58,38 @@ def _glyph_problem(resident: Resident) -> RowError | None:
                     f"the name has characters the card font cannot print: {missing}")
 
 
+History = Callable[[Resident], Previous | None]  # the ledger's last card of a resident
+
+
 def assess_rows(paths: Sequence[Path], ctx: RowContext, rules: Rules,
                 key: SigningKey | None, valid_days: int, limits: Limits = DEFAULT_LIMITS,
-                notices: list[SheetNotice] | None = None,
-                spool: bool = False) -> Iterator[RowOutcome]:
+                notices: list[SheetNotice] | None = None, spool: bool = False,
+                history: History | None = None) -> Iterator[RowOutcome]:
     """Every row of every roster to an outcome, one at a time; with ``key`` None no card is
-    signed.  ``spool``: see ``passgen.intake.sheets.read_sheets``."""
+    signed.  ``history`` finds a resident's last card in the ledger (for 上次颜色 left
+    blank).  A card's validity ends before its colour would get worse (``valid_through``).
+    ``spool``: see ``passgen.intake.sheets.read_sheets``."""
+    as_of = ctx.as_of
     for row in read_rosters(paths, ctx, limits, notices, spool):
         if isinstance(row, RowError):
             yield RowOutcome(row.where, row.name, "", error=row)
             continue
         problem = _glyph_problem(row)
-        assessment = evaluate(row, ctx.as_of, rules) if problem is None else problem
+        if problem is not None:
+            yield RowOutcome(row.where, row.name, row.masked_id, error=problem)
+            continue
+        last_card = history(row) if history and row.previous_colour is None else None
+        assessment = evaluate(row, as_of, rules, last_card)
         if isinstance(assessment, RowError):
             yield RowOutcome(row.where, row.name, row.masked_id, error=assessment)
-        else:
-            card = issue(row, assessment, key, ctx.as_of, valid_days) if key else None
-            yield RowOutcome(row.where, row.name, row.masked_id, assessment, card)
+            continue
+        validity = valid_through(row, assessment, as_of, valid_days, rules)
+        previous = assessment.previous
+        note = "；".join(n for n in (previous.describe() if previous else "", validity.reason)
+                        if n)
+        card = issue(row, assessment, key, as_of, (validity.last_day - as_of).days) \
+            if key else None
+        yield RowOutcome(row.where, row.name, row.masked_id, assessment, card, note=note)
 
 
 def check_key_window(key: SigningKey, as_of: dt.date) -> None:
@@ -118,11 +135,16 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
             pool = worker_pool(printing.jobs)
             if pool is not None:
                 volumes.pool = stack.enter_context(pool)
+            history = None
+            if ledger is not None:  # opened after the forks: no child holds the connection
+                past = stack.enter_context(Ledger(ledger))
+                history = ledger_history(past)
             if progress:
                 progress.start("读取、签发、印制 reading, signing, printing rows", None)
             # spool: a batch reads for minutes; a big workbook's parsed sheet stays out of it
             for outcome in assess_rows(paths, RowContext(as_of, community), rules, key,
-                                       valid_days, limits, notices, spool=True):
+                                       valid_days, limits, notices, spool=True,
+                                       history=history):
                 report.add(outcome)
                 if outcome.card is not None:
                     volumes.add(outcome.card)
@@ -183,17 +205,28 @@ def print_cards(paths: Sequence[Path], key_path: Path, passphrase: Callable[[], 
                      progress=progress, limits=limits, ledger=ledger)
 
 
+def ledger_history(ledger: Ledger) -> History:
+    """A resident's last card, looked up in an open ledger."""
+    return lambda resident: ledger.previous_for(resident.id_number)
+
+
 def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules | Path | None,
                   as_of: dt.date, community: str = "", limits: Limits = DEFAULT_LIMITS,
-                  on_outcome: Callable[[RowOutcome], None] | None = None) -> BatchResult:
+                  on_outcome: Callable[[RowOutcome], None] | None = None,
+                  ledger: Path | None = None) -> BatchResult:
     """Validate only: the report, no cards (``rules``: the rules, a rules file, or None
-    for the shared default)."""
+    for the shared default).  With ``ledger``, a blank 上次颜色 is looked up there as
+    ``cards`` would."""
     rules = rules_of(rules)
     notices: list[SheetNotice] = []
     report = ReportWriter()
     rejected: list[RowOutcome] = []
-    for outcome in assess_rows(paths, RowContext(as_of, community), rules, None,
-                               DEFAULT_VALID_DAYS, limits, notices):
+    with ExitStack() as stack:
+        history = ledger_history(stack.enter_context(Ledger(ledger))) \
+            if ledger is not None and ledger.exists() else None
+        outcomes = list(assess_rows(paths, RowContext(as_of, community), rules, None,
+                                    DEFAULT_VALID_DAYS, limits, notices, history=history))
+    for outcome in outcomes:
         report.add(outcome)
         if outcome.error is not None:
             rejected.append(outcome)
@@ -203,3 +236,15 @@ def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules | Path | No
     report_path = out_dir / "report.xlsx"
     report.save(report_path, rules.version_hex, notices)
     return BatchResult((), report_path, report.tally.totals(), tuple(rejected), tuple(notices))
+
+
+def explain_roster(paths: Sequence[Path], rules: Rules | Path | None, as_of: dt.date,
+                   row: int | None = None, id_text: str | None = None,
+                   sheet: str | None = None, community: str = "",
+                   ledger: Path | None = None) -> list[str]:
+    """``passgen rules explain``: ``explain_rows`` with a blank 上次颜色 looked up in the
+    ``ledger`` (if it exists) as ``cards`` would."""
+    with ExitStack() as stack:
+        history = ledger_history(stack.enter_context(Ledger(ledger))) \
+            if ledger is not None and ledger.exists() else None
+        return explain_rows(paths, rules, as_of, row, id_text, sheet, community, history)

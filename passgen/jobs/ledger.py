@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from passgen.dates import SHANGHAI, day_start
+from passgen.dates import SHANGHAI, day_of, day_start
 from passgen.errors import LedgerError
 from passgen.files import fsync_dir
-from passgen.models import Card, Claims, Colour, Location
+from passgen.models import Card, Claims, Colour, Location, Previous, PreviousSource
 
 
 class BatchStatus(StrEnum):
@@ -286,6 +286,25 @@ class Ledger:
             done.append(batch_id)
         return done
 
+    def previous_for(self, id_number: str) -> Previous | None:
+        """The colour and clauses of the last card issued to ``id_number`` (found by its
+        pseudonym, as re-issue finds it) and the day that colour began: the first of the
+        run of cards of that colour, so re-issuing a card each week does not restart the
+        count of report days towards a conversion.  None if the office never issued one."""
+        rows = self.db.execute(
+            "SELECT colour, issued_at, clauses FROM cards WHERE pseudonym = ?"
+            " ORDER BY issued_at DESC, rowid DESC", (self.pseudonym(id_number),))
+        first = next(rows, None)
+        if first is None:
+            return None
+        colour, began, clauses = first
+        for other, issued_at, _ in rows:
+            if other != colour:
+                break
+            began = issued_at
+        return Previous(Colour(colour), PreviousSource.LEDGER, day_of(began),
+                        tuple(c for c in clauses.split("、") if c))
+
     # --- revocation ---------------------------------------------------------------------
     def revoke(self, serials: Iterable[bytes], reason: str, now: int) -> list[bytes]:
         """Revoke cards by serial; returns serials the ledger does not know (nothing is
@@ -377,16 +396,3 @@ def recover_ledger(path: Path) -> list[str]:
     their ids."""
     with Ledger(path) as ledger:
         return ledger.recover()
-
-
-def revoke_cards(path: Path, serials: Sequence[str], reason: str, now: int) -> list[bytes]:
-    """``passgen revoke``: revoke cards by serial; if any is unknown, nothing is revoked.
-    Returns the serials revoked."""
-    wanted = [parse_serial(s) for s in serials]
-    with Ledger(path) as ledger:
-        unknown = ledger.revoke(wanted, reason, now)
-    if unknown:
-        names = ", ".join(s.hex().upper() for s in unknown)
-        raise LedgerError(f"登记册中没有这些卡片，未吊销任何卡片：{names}",
-                          f"the ledger has no card {names}; nothing was revoked")
-    return wanted

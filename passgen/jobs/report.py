@@ -48,6 +48,7 @@ class RowOutcome:
     assessment: Assessment | None = None
     card: Card | None = None
     error: RowError | None = None
+    note: str = ""  # for a card: where its previous colour came from, why its validity is short
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def _row(o: RowOutcome) -> list[object]:
         serial = o.card.claims.serial.hex().upper() if o.card else ""
         return [w.file, w.sheet, w.row, o.name, o.masked_id,
                 (Outcome.CARD if o.card else Outcome.PASSED).value,
-                a.colour.word, "、".join(a.clause_ids), serial, ""]
+                a.colour.word, "、".join(a.clause_ids), serial, o.note]
     assert o.error is not None
     e = o.error
     column = f"【{e.where.column}】" if e.where.column else ""

@@ -1,14 +1,16 @@
-"""``passgen revocations export``: the office's signed list of revoked, unexpired cards."""
+"""Revocation: ``passgen revoke`` marks cards in the ledger, ``passgen revocations export``
+signs the office's list of revoked, unexpired cards for checkpoints."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from passgen.errors import LedgerError
 from passgen.files import atomic_write
-from passgen.jobs.ledger import Ledger
+from passgen.jobs.ledger import Ledger, parse_serial
 from passgen.passes import revocation
 from passgen.passes.keys import load_office_key
 
@@ -30,3 +32,16 @@ def export_revocations(key_path: Path, passphrase: Callable[[], bytes], ledger_p
     text = revocation.build(key, serials, moment)
     atomic_write(out_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return Exported(out_path, len(serials))
+
+
+def revoke_cards(path: Path, serials: Sequence[str], reason: str, now: int) -> list[bytes]:
+    """``passgen revoke``: revoke cards by serial; if any is unknown, nothing is revoked.
+    Returns the serials revoked."""
+    wanted = [parse_serial(s) for s in serials]
+    with Ledger(path) as ledger:
+        unknown = ledger.revoke(wanted, reason, now)
+    if unknown:
+        names = ", ".join(s.hex().upper() for s in unknown)
+        raise LedgerError(f"登记册中没有这些卡片，未吊销任何卡片：{names}",
+                          f"the ledger has no card {names}; nothing was revoked")
+    return wanted

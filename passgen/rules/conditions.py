@@ -15,17 +15,24 @@ from passgen.models import Resident
 class Facts:
     """What the rules see of a resident on the as-of date, computed once per evaluation."""
 
-    arrived: frozenset[str]  # area levels of regions left within the window: high/medium/low/severe
-    abroad: frozenset[str]  # severe/other for countries left within the window
+    # area levels of the regions left (high/medium/low/severe), by an arrival on or before the
+    # as-of date, however long ago: a clause adds its own window (arrival_within_days)
+    arrived: frozenset[str]
+    abroad: frozenset[str]  # severe/other for the countries left, by an entry on or before
     regions: tuple[str, ...]  # resolved division codes of the travel regions
-
-    @property
-    def recent_travel(self) -> bool:
-        return bool(self.arrived or self.abroad)
+    recent_travel: bool = False  # an arrival or entry within the rules' window
 
 
 Predicate = Callable[[Resident, dt.date, Facts], bool]
 NO_FACTS = Facts(frozenset(), frozenset(), ())
+# the conditions that date a clause's event, and the resident field holding the date
+EVENT_DATES = {"arrived_from": "arrival_date", "abroad_from": "entry_date",
+               "statuses": "status_date"}
+
+
+# "within N days" conditions and the date each counts from
+WINDOWS = {"status_within_days": "status_date", "arrival_within_days": "arrival_date",
+           "entry_within_days": "entry_date"}
 
 
 def within(as_of: dt.date, day: dt.date | None, days: int) -> bool:
@@ -43,9 +50,9 @@ def compile_condition(kind: str, value: Any) -> Predicate | None:
             and all(isinstance(s, str) for s in value):
         statuses = frozenset(value)
         return lambda r, d, f: r.case_status in statuses
-    if kind == "status_within_days" and isinstance(value, int) and not isinstance(value, bool) \
-            and value > 0:
-        return lambda r, d, f: within(d, r.status_date, value)
+    if kind in WINDOWS and isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        field = WINDOWS[kind]
+        return lambda r, d, f: within(d, getattr(r, field), value)
     if value is not True:
         return None
     flags: dict[str, Predicate] = {

@@ -9,7 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from passgen.models import Assessment, Colour, Location, Resident, RowError
+from passgen.models import (
+    Assessment,
+    Colour,
+    Location,
+    Previous,
+    PreviousSource,
+    Resident,
+    RowError,
+)
 from passgen.rules.conditions import NO_FACTS, Facts, within
 from passgen.rules.load import Clause, Rules
 from passgen.rules.places import parent_codes
@@ -47,7 +55,7 @@ def facts_of(resident: Resident, as_of: dt.date, rules: Rules) -> Facts | RowErr
                             "unknown symptom")
     arrived: set[str] = set()
     arrival = resident.arrival_date
-    if arrival is not None and within(as_of, arrival, rules.window_days):
+    if arrival is not None and arrival <= as_of:  # an arrival still to come is not a fact yet
         for code in codes:
             chain = set(parent_codes(code))
             levels = {a.level for a in rules.areas if a.active(arrival) and chain & set(a.codes)}
@@ -56,16 +64,19 @@ def facts_of(resident: Resident, as_of: dt.date, rules: Rules) -> Facts | RowErr
                 arrived.add("low")
     abroad: set[str] = set()
     entry = resident.entry_date
-    if entry is not None and within(as_of, entry, rules.window_days):
+    if entry is not None and entry <= as_of:
         for country in resident.abroad_countries:
             severe = any(a.active(entry) and country in a.countries for a in rules.abroad)
             abroad.add("severe" if severe else "other")
-    return Facts(frozenset(arrived), frozenset(abroad), tuple(codes))
+    recent = (bool(codes) and within(as_of, arrival, rules.window_days)) or \
+        (bool(resident.abroad_countries) and within(as_of, entry, rules.window_days))
+    return Facts(frozenset(arrived), frozenset(abroad), tuple(codes), recent)
 
 
 @dataclass(frozen=True)
 class Explanation:
-    """Everything behind one colour: facts, clauses that fired, cancelled ones, conversion."""
+    """Everything behind one colour: facts, clauses that fired, cancelled ones, the colour
+    the clauses alone give, and the assessment once the history (conversions) is counted."""
 
     facts: Facts
     fired: tuple[Clause, ...]
@@ -74,7 +85,55 @@ class Explanation:
     assessment: Assessment
 
 
-def _run(resident: Resident, as_of: dt.date, rules: Rules) -> Explanation | RowError:
+def _steps(days: int, rules: Rules) -> int:
+    """Conversions earned by ``days`` consecutive compliant report days (T1, T2)."""
+    return max(days, 0) // rules.window_days
+
+
+def history(fired: list[Clause], resident: Resident, as_of: dt.date, rules: Rules,
+            previous: Previous | None) -> Colour:
+    """The colour once the resident's history is counted (DESIGN.md §4).
+
+    Without a previous colour (a first card) the clauses alone decide.  With one, colours
+    improve only through conversions: one step per ``window_days`` consecutive compliant
+    report days, counted from the day the previous colour began when the ledger knows it
+    (the first card of that colour), else all the report days the roster gives.
+    An ongoing state holds its colour whatever the report days; an event after the previous
+    card (or of unknown order, when the colour came from the roster) gives its colour less
+    the steps earned since the event; an event before it is already in the previous colour.
+    """
+    clauses = max((c.colour for c in fired), default=Colour.GREEN)
+    if previous is None:
+        return clauses
+    report = resident.report_days
+    since = report if previous.issued is None else min(report, (as_of - previous.issued).days)
+    colour = Colour(max(previous.colour - _steps(since, rules), Colour.GREEN))
+    for c in fired:
+        if c.colour == Colour.GREEN:
+            continue
+        if c.kind == "state":
+            colour = max(colour, c.colour)
+            continue
+        day: dt.date | None = getattr(resident, c.event_date)
+        if day is None or previous.issued is None or day > previous.issued:
+            earned = _steps(min(report, (as_of - day).days), rules) if day else 0
+            colour = max(colour, Colour(max(c.colour - earned, Colour.GREEN)))
+    return colour
+
+
+def _conversions(before: Colour, after: Colour) -> tuple[str, ...]:
+    """The steps from ``before`` down to ``after``: T2 (red → yellow), T1 (yellow → green)."""
+    steps = []
+    if before == Colour.RED and after < Colour.RED:
+        steps.append("T2")
+    if before >= Colour.YELLOW and after == Colour.GREEN:
+        steps.append("T1")
+    return tuple(steps)
+
+
+def _run(resident: Resident, as_of: dt.date, rules: Rules,
+         last_card: Previous | None) -> Explanation | RowError:
+    previous = previous_of(resident, last_card)
     facts = facts_of(resident, as_of, rules)
     if isinstance(facts, RowError):
         return facts
@@ -85,36 +144,82 @@ def _run(resident: Resident, as_of: dt.date, rules: Rules) -> Explanation | RowE
         cancelled = tuple(c for c in fired if c.id in beaten)
         fired = [c for c in fired if c.id not in beaten]
     current = max([c.colour for c in fired], default=Colour.GREEN)
-    if current != Colour.GREEN:
-        # green clauses explain a green result only; one that cancelled another stays listed
-        fired = [c for c in fired if c.colour != Colour.GREEN or c.beats]
-    elif not fired:
-        fired = list(rules.fallbacks)
-    colour, conversion = convert(current, resident, rules)
-    assessment = Assessment(colour, tuple([c.match for c in fired]), rules.version, conversion)
+    colour = history(fired, resident, as_of, rules, previous)
+    conversions = _conversions(max(current, previous.colour if previous else Colour.GREEN),
+                               colour)
+    # green clauses explain a green result only; one that cancelled another stays listed
+    reasons = [c for c in fired if c.colour != Colour.GREEN or c.beats]
+    if previous is not None and (conversions or colour > current):
+        # a converted or held card is explained by the earlier colour's clauses, never G1
+        known = {c.id: c for c in rules.clauses}
+        reasons += [known[i] for i in previous.clauses
+                    if i in known and known[i].colour != Colour.GREEN and known[i] not in reasons]
+    elif colour == Colour.GREEN and not reasons:
+        reasons = [c for c in fired if c.colour == Colour.GREEN] or list(rules.fallbacks)
+    assessment = Assessment(colour, tuple(c.match for c in reasons), rules.version,
+                            conversions, previous)
     return Explanation(facts, tuple(fired), cancelled, current, assessment)
 
 
-def explain(resident: Resident, as_of: dt.date, rules: Rules) -> Explanation | RowError:
-    """Evaluate with every reason kept: facts, clauses fired and cancelled, conversion."""
-    return _run(resident, as_of, rules)
+def explain(resident: Resident, as_of: dt.date, rules: Rules,
+            last_card: Previous | None = None) -> Explanation | RowError:
+    """Evaluate with every reason kept: facts, clauses fired and cancelled, conversions."""
+    return _run(resident, as_of, rules, last_card)
 
 
-def evaluate(resident: Resident, as_of: dt.date, rules: Rules) -> Assessment | RowError:
-    """The colour of ``resident`` on ``as_of`` with every clause that fired.
+def evaluate(resident: Resident, as_of: dt.date, rules: Rules,
+             last_card: Previous | None = None) -> Assessment | RowError:
+    """The colour of ``resident`` on ``as_of`` with every reason for it.  The previous colour
+    is the roster's 上次颜色, else ``last_card`` (the office ledger's last card for the same
+    ID number, looked up by the caller), else there is none: a first card.
 
     A region, country or symptom the rules do not know makes a RowError: never a guess.
     """
-    result = _run(resident, as_of, rules)
+    result = _run(resident, as_of, rules, last_card)
     return result if isinstance(result, RowError) else result.assessment
 
 
-def convert(current: Colour, resident: Resident, rules: Rules) -> tuple[Colour, str]:
-    """T1/T2: at most one step better than the previous card per window_days consecutive
-    compliant report days; a current trigger always applies (the result is never below it)."""
-    previous = resident.previous_colour
-    if previous is None or previous == Colour.GREEN or current >= previous:
-        return current, ""
-    step = 1 if resident.report_days >= rules.window_days else 0
-    conversion = "T2" if previous == Colour.RED else "T1"
-    return max(current, Colour(previous - step)), conversion
+def previous_of(resident: Resident, ledger: Previous | None = None) -> Previous | None:
+    """The previous colour: 上次颜色 when the roster gives it, else the ledger's last card
+    for the same ID number (looked up by the caller), else none."""
+    if resident.previous_colour is not None:
+        return Previous(resident.previous_colour, PreviousSource.ROSTER)
+    return ledger
+
+
+@dataclass(frozen=True)
+class Validity:
+    """The last day a card may be valid, and what ends it early, if anything does."""
+
+    last_day: dt.date
+    capped_by: tuple[str, ...] = ()  # clause ids that make the colour worse the day after
+
+    @property
+    def reason(self) -> str:
+        if not self.capped_by:
+            return ""
+        ids = "、".join(self.capped_by)
+        return (f"有效期截至 {self.last_day}：次日起 {ids} 使颜色变差 / valid through "
+                f"{self.last_day}: from the next day {', '.join(self.capped_by)} make it worse")
+
+
+def valid_through(resident: Resident, assessment: Assessment, as_of: dt.date, days: int,
+                  rules: Rules) -> Validity:
+    """A card's validity never outlasts its colour: it ends before the first day on which
+    the roster's facts give a worse colour (a G3 green ends with its health certificate).
+    Only dates can make a colour change with time, so a resident without any is not
+    re-evaluated."""
+    last = as_of + dt.timedelta(days=days)
+    dated = (resident.arrival_date, resident.entry_date, resident.status_date,
+             resident.certificate_until)
+    if all(d is None for d in dated):
+        return Validity(last)
+    for offset in range(1, days + 1):
+        day = as_of + dt.timedelta(days=offset)
+        later = _run(resident, day, rules, assessment.previous)
+        if isinstance(later, RowError):
+            break
+        if later.assessment.colour > assessment.colour:
+            worse = tuple(c.id for c in later.fired if c.colour > assessment.colour)
+            return Validity(day - dt.timedelta(days=1), worse)
+    return Validity(last)

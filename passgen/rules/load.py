@@ -20,7 +20,13 @@ from typing import Any
 
 from passgen.errors import RulesError
 from passgen.models import ClauseMatch, Colour
-from passgen.rules.conditions import Predicate, all_of, compile_condition, compile_override
+from passgen.rules.conditions import (
+    EVENT_DATES,
+    Predicate,
+    all_of,
+    compile_condition,
+    compile_override,
+)
 from passgen.rules.places import Gazetteer
 from passgen.schema import Document, Spec, date, free_table, integer, table, tables, text, texts
 
@@ -28,7 +34,9 @@ FORMAT = "passgen-rules/1"
 COLOURS = {"green": Colour.GREEN, "yellow": Colour.YELLOW, "red": Colour.RED}
 AREA_LEVELS = ("high", "medium", "severe")
 ABROAD_LEVELS = ("severe",)
-_DATED = {"from": date(), "until": date(), "source": text(default=""), "note": text(default="")}
+_DATED = {"from": date(), "until": date(), "dates_reason": text(default=""),
+          "source": text(default=""), "note": text(default="")}
+KINDS = ("state", "event")  # see Clause.kind
 RULES_SCHEMA: dict[str, Spec] = {
     "format": text(True, choices=(FORMAT,)),
     "name": text(default=""),
@@ -40,7 +48,7 @@ RULES_SCHEMA: dict[str, Spec] = {
                       **_DATED}),
     "clause": tables({"id": text(True), "colour": text(True, choices=tuple(COLOURS)),
                       "source": text(default=""), "when": free_table(required=True),
-                      "beats": texts(), "note": text(default="")}),
+                      "kind": text(choices=KINDS), "beats": texts(), "note": text(default="")}),
     "conversions": table({"T1": text(), "T2": text()}),
 }
 
@@ -57,6 +65,12 @@ class Clause:
     note: str = ""
     test: Predicate = field(default=lambda r, d, f: False, compare=False, repr=False)
     is_fallback: bool = False
+    # "state": an ongoing state (a case, isolation, living with an observed person, a manual
+    # classification, symptoms): it holds the colour while the roster says so and blocks any
+    # conversion.  "event": something that happened on a day (an arrival, an entry from
+    # abroad, a discharge, a release): conversions clear it like the colour it gave.
+    kind: str = "state"
+    event_date: str = ""  # for an event: the Resident field that dates it
 
     @functools.cached_property
     def match(self) -> ClauseMatch:
@@ -65,12 +79,14 @@ class Clause:
 
 @dataclass(frozen=True)
 class Dated:
-    """A list in the rules file that applies from/until dates (both inclusive, both optional)."""
+    """A list in the rules file that applies from/until dates (both inclusive, both optional;
+    an administrator sets them with ``dates_reason``)."""
 
     level: str
     start: dt.date | None
     end: dt.date | None
     source: str
+    dates_reason: str = ""
 
     def active(self, day: dt.date) -> bool:
         return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
@@ -131,6 +147,14 @@ def _load_places(doc: Document, spec: Mapping[str, str], base: Path | None) -> G
     return Gazetteer.parse(data.decode("utf-8"))
 
 
+def _check_dates(doc: Document, where: tuple[str, int], raw: dict[str, Any]) -> None:
+    """A list's dates are an administrator's decision, never a default: each needs its reason."""
+    if (raw["from"] is not None or raw["until"] is not None) and not raw["dates_reason"]:
+        key = "from" if raw["from"] is not None else "until"
+        raise doc.fail((*where, key), "设了日期就要写明依据（dates_reason = \"…\"）",
+                       "a date needs its reason (dates_reason = \"...\")")
+
+
 def _areas(doc: Document, raw: tuple[dict[str, Any], ...], places: Gazetteer) -> list[Area]:
     areas = []
     for index, a in enumerate(raw):
@@ -142,8 +166,9 @@ def _areas(doc: Document, raw: tuple[dict[str, Any], ...], places: Gazetteer) ->
                                f"地区“{name}”无法唯一识别（{found.problem}）",
                                f"area place {name!r} is {found.problem}", value=name)
             codes.append(found.code)
-        areas.append(Area(a["level"], a["from"], a["until"], a["source"], tuple(codes),
-                          a["places"]))
+        _check_dates(doc, ("area", index), a)
+        areas.append(Area(a["level"], a["from"], a["until"], a["source"], a["dates_reason"],
+                          tuple(codes), a["places"]))
     return areas
 
 
@@ -156,8 +181,9 @@ def _abroad(doc: Document, raw: tuple[dict[str, Any], ...],
                 raise doc.fail(("abroad", index, "countries"),
                                f"“{name}”不在 [vocabulary] countries 中",
                                f"country {name!r} is not in [vocabulary] countries", value=name)
+        _check_dates(doc, ("abroad", index), a)
         lists.append(AbroadList(a["level"], a["from"], a["until"], a["source"],
-                                frozenset(a["countries"])))
+                                a["dates_reason"], frozenset(a["countries"])))
     return lists
 
 
@@ -185,6 +211,17 @@ def _clauses(doc: Document, raw: tuple[dict[str, Any], ...]) -> list[Clause]:
                                f"条款 {cid} 的条件“{kind}”未知或取值无效",
                                f"clause {cid}: unknown condition or bad value {kind!r}")
             tests.append(test)
+        kind = c["kind"] or ("state" if colour == Colour.GREEN else "")
+        if not kind:
+            raise doc.fail(("clause", index, "id"),
+                           f"条款 {cid} 需要 kind = \"state\" 或 \"event\"",
+                           f"clause {cid} needs kind = \"state\" or \"event\"")
+        dated = [EVENT_DATES[k] for k in when if k in EVENT_DATES]
+        if kind == "event" and not dated:
+            raise doc.fail(("clause", index, "kind"),
+                           f"条款 {cid} 是事件，但条件中没有日期（来南、入境或人员状态）",
+                           f"clause {cid} is an event but no condition dates it "
+                           "(arrived_from, abroad_from or statuses)")
         if "status_within_days" in when and "statuses" not in when:
             raise doc.fail(("clause", index, "when", "status_within_days"),
                            f"条款 {cid}: status_within_days 需要 statuses",
@@ -192,7 +229,8 @@ def _clauses(doc: Document, raw: tuple[dict[str, Any], ...]) -> list[Clause]:
         clauses.append(Clause(
             cid, colour, c["source"],
             tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in when.items()),
-            c["beats"], c["note"], all_of(tests), "otherwise" in when))
+            c["beats"], c["note"], all_of(tests), "otherwise" in when, kind,
+            dated[0] if kind == "event" else ""))
     ids = {clause.id for clause in clauses}
     for index, clause in enumerate(clauses):
         for ref in clause.beats:

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from passgen.errors import PassgenError
 from passgen.intake.roster import RowContext, read_rosters
-from passgen.models import Colour, Resident, RowError
+from passgen.models import Colour, Previous, Resident, RowError
 from passgen.rules.engine import Explanation, explain
-from passgen.rules.load import Rules, rules_of
+from passgen.rules.load import Dated, Rules, rules_of
 
 CONDITION_WORDS = {
     "arrived_from": "来南（{v}）", "abroad_from": "境外来南（{v}）", "statuses": "人员状态为 {v}",
-    "status_within_days": "状态日期在{v}天内", "symptoms": "有症状", "severe_contact": "接触疫情较重地区人员",
+    "status_within_days": "状态日期在{v}天内", "arrival_within_days": "来南日期在{v}天内",
+    "entry_within_days": "入境日期在{v}天内", "symptoms": "有症状", "severe_contact": "接触疫情较重地区人员",
     "lives_with_observed": "与观察人员同住", "override": "人工认定为 {v}",
     "certificate_valid": "持有效健康证明", "no_recent_travel": "14天内无外出", "otherwise": "其他情况",
 }
@@ -39,6 +40,10 @@ def show(rules: Rules | Path | None = None) -> str:
         conditions = " 且 ".join(_condition(k, v) for k, v in c.when)
         lines.append(f"  {c.id:<4} {c.colour.word}  {c.source}")
         lines.append(f"       条件: {conditions}")
+        if c.colour != Colour.GREEN:
+            lines.append("       类别: " + ("持续状态：存在期间保持此颜色，不能转码 / ongoing state"
+                                         if c.kind == "state" else
+                                         "事件：可随转码消除（每连续14天申报转好一级）/ event"))
         if c.beats:
             lines.append(f"       抵消: {'、'.join(c.beats)}")
         if c.note:
@@ -47,14 +52,20 @@ def show(rules: Rules | Path | None = None) -> str:
             lines.extend(f"             {line}" for line in note[1:])
     lines += ["", "地区 areas:"]
     for a in rules.areas:
-        span = f"{a.start or '…'} 至 {a.end or '…'}"
-        lines.append(f"  {LEVEL_WORDS[a.level]}: {'、'.join(a.names)}（{span}）{a.source}")
+        lines.append(f"  {LEVEL_WORDS[a.level]}: {'、'.join(a.names)}（{_span(a)}）{a.source}")
     for b in rules.abroad:
-        span = f"{b.start or '…'} 至 {b.end or '…'}"
-        lines.append(f"  境外疫情较重国家: {'、'.join(sorted(b.countries))}（{span}）")
+        lines.append(f"  境外疫情较重国家: {'、'.join(sorted(b.countries))}（{_span(b)}）")
     lines += ["", "转码 conversions:"]
     lines += [f"  {k}  {v}" for k, v in sorted(rules.conversions.items())]
     return "\n".join(lines)
+
+
+def _span(listed: Dated) -> str:
+    """A list's dates with their source: none unless an administrator set them."""
+    if listed.start is None and listed.end is None:
+        return "不限日期：原文未给出日期 / no dates: the source gives none"
+    return (f"{listed.start or '…'} 至 {listed.end or '…'}，日期依据 dates set by the "
+            f"administrator: {listed.dates_reason}")
 
 
 def _facts_lines(resident: Resident, e: Explanation, rules: Rules) -> list[str]:
@@ -78,9 +89,13 @@ def _facts_lines(resident: Resident, e: Explanation, rules: Rules) -> list[str]:
         out.append(f"  健康证明有效期至: {resident.certificate_until}")
     if resident.override:
         out.append(f"  人工认定: {resident.override}")
-    if resident.previous_colour is not None:
-        out.append(f"  上次颜色: {resident.previous_colour.word}，连续申报 {resident.report_days} 天")
-    return out or ["  （无风险情况 no risk facts）"]
+    previous = e.assessment.previous
+    if previous is not None:
+        out.append(f"  {previous.describe()}，连续申报 {resident.report_days} 天")
+    else:
+        out.append("  上次颜色: 无（花名册未填，登记册中也没有此人的卡）：首张卡，按条款定色 / "
+                   "no previous colour: a first card")
+    return out
 
 
 def explain_text(resident: Resident, e: Explanation, rules: Rules) -> str:
@@ -92,19 +107,22 @@ def explain_text(resident: Resident, e: Explanation, rules: Rules) -> str:
     for c in e.cancelled:
         lines.append(f"  （{c.id} 已被抵消 cancelled: {c.source}）")
     a = e.assessment
-    if a.conversion:
-        text = rules.conversions.get(a.conversion, "")
-        verdict = "已转码" if a.colour < (resident.previous_colour or Colour.GREEN) else "未满条件，保持"
-        lines.append(f"转码 conversion: {a.conversion} {text} → {verdict}")
+    for step in a.conversions:
+        lines.append(f"转码 conversion: {step} {rules.conversions.get(step, '')}")
+    if a.previous is not None and not a.conversions and a.colour > e.before_conversion:
+        lines.append(f"未满转码条件，保持上次颜色 {a.colour.word} / not yet converted: "
+                     f"{resident.report_days} report days")
     lines.append(f"结果 result: {a.colour.word}（{a.colour.meaning}）  规则版本 {rules.version_hex}")
     return "\n".join(lines)
 
 
 def explain_rows(paths: Sequence[Path], rules: Rules | Path | None, as_of: dt.date,
                  row: int | None = None, id_text: str | None = None, sheet: str | None = None,
-                 community: str = "") -> list[str]:
+                 community: str = "",
+                 history: Callable[[Resident], Previous | None] | None = None) -> list[str]:
     """Explanations of the roster rows picked by Excel row number or by ID number
-    (full or masked); a rejected row is explained by its rejection."""
+    (full or masked); a rejected row is explained by its rejection.  ``history`` finds a
+    resident's last card (a ledger's) when 上次颜色 is blank."""
     rules = rules_of(rules)
     out: list[str] = []
     for outcome in read_rosters(paths, RowContext(as_of, community)):
@@ -119,7 +137,8 @@ def explain_rows(paths: Sequence[Path], rules: Rules | Path | None, as_of: dt.da
             continue
         if id_text is not None and id_text.upper() not in (outcome.id_number, outcome.masked_id):
             continue
-        result = explain(outcome, as_of, rules)
+        found = history(outcome) if history and outcome.previous_colour is None else None
+        result = explain(outcome, as_of, rules, found)
         if isinstance(result, RowError):
             out.append(f"未通过 rejected: {result.message}")
         else:

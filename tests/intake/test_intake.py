@@ -139,7 +139,7 @@ def test_a_stray_quote_in_a_csv_refuses_the_file(tmp_path: Path, line: str) -> N
 @pytest.mark.parametrize("encoding, sep", [("gb18030", ","), ("gbk", "\t"), ("utf-8-sig", ","),
                                            ("utf-8", ";")])
 def test_csv_encodings_are_detected(tmp_path: Path, encoding: str, sep: str) -> None:
-    rows = [base(姓名="欧阳秀英", 人员状态="居家观察", 状态日期="2020/3/20"),
+    rows = [base(姓名="欧阳秀英", 人员状态="治愈出院居家观察", 状态日期="2020/3/20"),
             base(姓名="钱七", 身份证号="5.11302E+17"),
             base(姓名="孙八", 身份证号=ID2, 症状="发热、干咳", 来南日期="2020.3.5",
                  **{"14天内旅居地区": "湖北省武汉市"})]

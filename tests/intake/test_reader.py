@@ -27,7 +27,7 @@ CTX = RowContext(AS_OF)
 TRICKY: list[Any] = [None, "", " ", 0, 1, 1.0, True, False, "1", "0", 43895, 43895.0,
                      "43895", dt.date(2020, 3, 5), dt.datetime(2020, 3, 5, 0, 0),
                      dt.datetime(2020, 3, 5, 12, 0), dt.date(2021, 1, 1), "2020-03-05",
-                     "是", "否", "无", "Y", "×", "正常", "居家观察", "确诊", "学生", "老人", "工人",
+                     "是", "否", "无", "Y", "×", "正常", "治愈出院居家观察", "确诊", "学生", "老人", "工人",
                      "成都", "成都、武汉", "绿码", "红", "高风险", "低风险", "14", "１４", "2.5"]
 CODED_INDEX = [FIELDS.index(f) for f in roster.CODED]
 
@@ -105,7 +105,7 @@ def test_first_problem_in_column_order_then_future_dates() -> None:
     cells[FIELDS.index("arrival_date")] = dt.date(2021, 1, 1)  # after the as-of date
     cells[FIELDS.index("travel_regions")] = "成都"
     cells[FIELDS.index("override")] = "低风险"
-    cells[FIELDS.index("case_status")] = "居家观察"  # needs a status date
+    cells[FIELDS.index("case_status")] = "治愈出院居家观察"  # needs a status date
     got = reader.outcome(2, cells)
     assert isinstance(got, RowError) and got.where.column == "状态日期"
     cells[FIELDS.index("case_status")] = None

@@ -41,15 +41,15 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["demo", "--out", str(out)])
     assert result.exit_code == ExitStatus.OK, result.output
     assert "DEMO key" in result.output
-    assert "read 68 rows: 63 cards, 5 rejected" in result.output
+    assert "read 69 rows: 63 cards, 6 rejected" in result.output
     assert "63 of 63 codes in the PDF verify as valid" in result.output
     for name in ("cards-桂花社区-001.pdf", "report.xlsx", "trust.json", "demo-key.pem",
                  "demo-key.pem.pub.json"):
         assert (out / name).is_file(), name
     report = load_workbook(out / "report.xlsx")
     rows = list(report["逐行结果"].iter_rows(min_row=2, values_only=True))
-    assert len(rows) == 68
+    assert len(rows) == 69
     outcomes = [r[5] for r in rows]
-    assert outcomes.count("已制卡") == 63 and outcomes.count("未制卡") == 5
+    assert outcomes.count("已制卡") == 63 and outcomes.count("未制卡") == 6
     colours = {r[6] for r in rows if r[6]}
     assert colours == {"绿码", "黄码", "红码"}

@@ -29,6 +29,7 @@ level = "medium"
 places = ["浙江省温州市"]
 from = 2020-02-01
 until = 2020-04-30
+dates_reason = "a test area with dates"
 source = "test medium area"
 '''
 # the default rules plus a medium-risk area, so Y1 and G3 can fire
@@ -68,7 +69,7 @@ CLAUSES = {
     "R3": (status("无症状感染者解除隔离", 13), (R, ("R3",)),
            status("无症状感染者解除隔离", 14), (G, ("G1",))),
     "R4": (status("密切接触者隔离", 2), (R, ("R4",)), {}, (G, ("G1",))),
-    "R5": (arrived("孝感", 10), (R, ("R1", "R5")), arrived("孝感", 20), (G, ("G1",))),
+    "R5": (arrived("孝感", 10), (R, ("R1", "R5")), arrived("孝感", 20), (R, ("R1",))),
     "R6": ({"severe_contact": True}, (R, ("R6",)), {"severe_contact": False}, (G, ("G1",))),
     "R7": ({"lives_with_observed": True}, (R, ("R7",)), {}, (G, ("G1",))),
     "R8": (status("治愈出院", 13), (R, ("R8",)), status("治愈出院", 14), (G, ("G1",))),
@@ -76,7 +77,8 @@ CLAUSES = {
     "R10": ({"override": "高风险"}, (R, ("R10",)), {"override": "中风险"}, (Y, ("Y5",))),
     "Y1": (arrived("温州", 3), (Y, ("Y1",)), arrived("杭州", 3), (G, ("G2",))),
     "Y2": ({"symptoms": ("发热", "干咳")}, (Y, ("Y2",)), {"symptoms": ()}, (G, ("G1",))),
-    "Y3": (status("居家观察", 13), (Y, ("Y3",)), status("居家观察", 14), (G, ("G1",))),
+    "Y3": (status("治愈出院居家观察", 13), (R, ("R8", "Y3")), status("治愈出院居家观察", 14),
+           (G, ("G1",))),
     "Y4": (entered("泰国", 13), (Y, ("Y4",)), entered("泰国", 15), (G, ("G1",))),
     "Y5": ({"override": "中风险"}, (Y, ("Y5",)), {"override": ""}, (G, ("G1",))),
     "G1": ({}, (G, ("G1",)), arrived("成都", 1), (G, ("G2",))),
@@ -111,19 +113,25 @@ def test_g4_is_the_fallback_when_no_other_green_clause_fires() -> None:
 
 @pytest.mark.parametrize("days, colour", [(0, R), (13, R), (14, G), (15, G)])
 @pytest.mark.parametrize("changes", [
-    lambda d: arrived("武汉", d), lambda d: entered("伊朗", d),
-    lambda d: status("无症状感染者解除隔离", d), lambda d: status("治愈出院", d),
+    lambda d: entered("伊朗", d), lambda d: status("无症状感染者解除隔离", d),
+    lambda d: status("治愈出院", d), lambda d: status("治愈出院居家观察", d),
 ])
 def test_day_boundaries_red(changes, days: int, colour: Colour) -> None:  # type: ignore[no-untyped-def]
+    """Clauses whose source sentence says 14天内/未满14天, on a first card."""
     assert assess(**changes(days))[0] == colour
 
 
 @pytest.mark.parametrize("days, colour", [(0, Y), (13, Y), (14, G), (15, G)])
-@pytest.mark.parametrize("changes", [
-    lambda d: arrived("温州", d), lambda d: entered("泰国", d), lambda d: status("居家观察", d),
-])
-def test_day_boundaries_yellow(changes, days: int, colour: Colour) -> None:  # type: ignore[no-untyped-def]
-    assert assess(**changes(days))[0] == colour
+def test_day_boundaries_yellow(days: int, colour: Colour) -> None:
+    assert assess(**entered("泰国", days))[0] == colour
+
+
+@pytest.mark.parametrize("days", [0, 13, 14, 15, 20, 40])
+def test_arrivals_from_listed_areas_have_no_window(days: int) -> None:
+    """R1 (湖北全省/高风险地区的来南人员) and Y1 (中风险地区的来南人员) carry no 14-day limit in
+    the source: the colour stays until a conversion (finding 1)."""
+    assert assess(**arrived("武汉", days))[0] == R
+    assert assess(**arrived("温州", days))[0] == Y
 
 
 def test_future_dates_do_not_count_as_within_the_window() -> None:
@@ -132,13 +140,19 @@ def test_future_dates_do_not_count_as_within_the_window() -> None:
 
 @pytest.mark.parametrize("previous, days, trigger, expected, conversion", [
     (R, 14, {}, Y, "T2"),      # red with 14 compliant days and no trigger → yellow
-    (R, 13, {}, R, "T2"),      # fewer → red
-    (R, 30, {}, Y, "T2"),      # never more than one step at once
+    (R, 13, {}, R, ""),        # fewer → red, waiting for conversion (待转码)
+    (R, 27, {}, Y, "T2"),
+    (R, 28, {}, G, "T2、T1"),  # one step per 14 days: 28 days reach green (finding 3)
     (R, 14, {"symptoms": ("发热",)}, Y, "T2"),
-    (R, 14, {"case_status": "确诊"}, R, ""),  # a current red trigger always applies
+    (R, 28, {"symptoms": ("发热",)}, Y, "T2"),  # an ongoing state holds its colour
+    (R, 14, {"case_status": "确诊"}, R, ""),  # an ongoing red state blocks any conversion
+    (R, 60, {"lives_with_observed": True}, R, ""),
+    (R, 60, {"override": "高风险"}, R, ""),
+    (R, 60, {"case_status": "密切接触者隔离"}, R, ""),
     (Y, 14, {}, G, "T1"),      # yellow with 14 days → green
-    (Y, 13, {}, Y, "T1"),
+    (Y, 13, {}, Y, ""),
     (Y, 14, {"symptoms": ("发热",)}, Y, ""),
+    (Y, 30, {"override": "中风险"}, Y, ""),
     (G, 0, {}, G, ""),
     (G, 0, {"override": "高风险"}, R, ""),
 ])
@@ -151,8 +165,9 @@ def test_conversions(previous: Colour, days: int, trigger: dict[str, object], ex
 
 
 def test_overlap_r8_y3() -> None:
+    """A discharged patient in home observation is red for 14 days (finding 4)."""
     assert assess(**status("治愈出院", 6)) == (R, ("R8",))
-    assert assess(**status("居家观察", 6)) == (Y, ("Y3",))
+    assert assess(**status("治愈出院居家观察", 6)) == (R, ("R8", "Y3"))
     note = next(c.note for c in DEFAULT.clauses if c.id == "R8")
     assert "Y3" in note
 
@@ -176,10 +191,11 @@ def test_every_matching_clause_is_listed() -> None:
 
 def test_area_effective_dates_use_the_arrival_date() -> None:
     assert assess(**arrived("温州", 3)) == (Y, ("Y1",))
-    early = default_rules_bytes().replace(b"from = 2020-01-23\nsource = \"\xe6\xb9\x96\xe5\x8c\x97"
-                                          b"\xe5\x85\xa8\xe7\x9c\x81\"",
-                                          b"from = 2020-03-24\nsource = \"x\"")
-    rules = parse_rules(early)
+    high = 'places = ["湖北省"]\nsource = "湖北全省"'
+    text = default_rules_bytes().decode()
+    assert high in text
+    late = text.replace(high, high + '\nfrom = 2020-03-24\ndates_reason = "a test"', 1)
+    rules = parse_rules(late.encode())
     assert assess(rules, **arrived("武汉", 3))[1] == ("R5",)  # high list starts after arrival
 
 
@@ -219,7 +235,12 @@ def _line(text: str, needle: str) -> int:
     ('format = "passgen-rules/1"', 'format = "x"', 'format = "x"'),
     ('places = ["湖北省"]', 'places = ["鼓楼区"]', '"鼓楼区"'),
     ('countries = ["日本", "韩国", "意大利", "伊朗"]', 'countries = ["火星"]', '"火星"'),
-    ('from = 2020-01-23', 'from = "yesterday"', 'from = "yesterday"'),
+    ('source = "湖北全省"', 'source = "湖北全省"\nfrom = "yesterday"', 'from = "yesterday"'),
+    ('source = "湖北全省"', 'source = "湖北全省"\nfrom = 2020-01-23', 'from = 2020-01-23'),
+    ('when = { arrived_from = "high" }\nkind = "event"',
+     'when = { arrived_from = "high" }\nkind = "later"', 'kind = "later"'),
+    ('when = { severe_contact = true }\nkind = "state"', 'when = { severe_contact = true }',
+     'id = "R6"'),
     ('source = "当前与观察人员同住的人员"', 'source = "当前与观察人员同住的人员"\ncolor = "x"',
      'color = "x"'),
 ])
@@ -247,7 +268,7 @@ def test_place_table_is_pinned_by_hash(tmp_path) -> None:  # type: ignore[no-unt
 REGIONS = ["武汉", "温州", "成都", "南充", "北京市朝阳区", "孝感"]
 COUNTRIES = ["日本", "意大利", "泰国", "美国"]
 STATUSES = ["正常", "确诊", "疑似", "无症状感染者集中隔离", "无症状感染者解除隔离", "密切接触者隔离",
-            "治愈出院", "居家观察"]
+            "治愈出院", "治愈出院居家观察"]
 
 
 @st.composite
