@@ -137,16 +137,21 @@ def _run(resident: Resident, as_of: dt.date, rules: Rules,
     facts = facts_of(resident, as_of, rules)
     if isinstance(facts, RowError):
         return facts
-    fired = [c for c in rules.triggers if c.test(resident, as_of, facts)]
+    travelled = facts.arrived or facts.abroad or resident.arrival_date or resident.entry_date
+    fired = [c for c in (rules.triggers if travelled else rules.home_triggers)
+             if c.test(resident, as_of, facts)]
     cancelled: tuple[Clause, ...] = ()
     if any(c.beats for c in fired):
         beaten = {ref for c in fired for ref in c.beats}
         cancelled = tuple(c for c in fired if c.id in beaten)
         fired = [c for c in fired if c.id not in beaten]
     current = max([c.colour for c in fired], default=Colour.GREEN)
-    colour = history(fired, resident, as_of, rules, previous)
-    conversions = _conversions(max(current, previous.colour if previous else Colour.GREEN),
-                               colour)
+    conversions: tuple[str, ...] = ()
+    if previous is None:  # a first card: the clauses alone decide
+        colour = current
+    else:
+        colour = history(fired, resident, as_of, rules, previous)
+        conversions = _conversions(max(current, previous.colour), colour)
     # green clauses explain a green result only; one that cancelled another stays listed
     reasons = [c for c in fired if c.colour != Colour.GREEN or c.beats]
     if previous is not None and (conversions or colour > current):
@@ -207,15 +212,9 @@ def valid_through(resident: Resident, assessment: Assessment, as_of: dt.date, da
                   rules: Rules) -> Validity:
     """A card's validity never outlasts its colour: it ends before the first day on which
     the roster's facts give a worse colour (a G3 green ends with its health certificate).
-    Only dates can make a colour change with time, so a resident without any is not
-    re-evaluated."""
+    Only the days on which a dated fact or a window changes are evaluated."""
     last = as_of + dt.timedelta(days=days)
-    dated = (resident.arrival_date, resident.entry_date, resident.status_date,
-             resident.certificate_until)
-    if all(d is None for d in dated):
-        return Validity(last)
-    for offset in range(1, days + 1):
-        day = as_of + dt.timedelta(days=offset)
+    for day in _change_days(resident, as_of, last, rules):
         later = _run(resident, day, rules, assessment.previous)
         if isinstance(later, RowError):
             break
@@ -223,3 +222,17 @@ def valid_through(resident: Resident, assessment: Assessment, as_of: dt.date, da
             worse = tuple(c.id for c in later.fired if c.colour > assessment.colour)
             return Validity(day - dt.timedelta(days=1), worse)
     return Validity(last)
+
+
+def _change_days(resident: Resident, as_of: dt.date, last: dt.date,
+                 rules: Rules) -> list[dt.date]:
+    """The days in (as_of, last] on which a condition can change for this resident: a dated
+    fact taking effect or a window over it ending, a certificate expiring.  The colour is
+    the same between them, so only they need evaluating (most residents have none)."""
+    windows = {0, rules.window_days} | {int(v) for c in rules.clauses for k, v in c.when
+                                        if k.endswith("_within_days")}
+    days = {d + dt.timedelta(days=n) for d in (resident.arrival_date, resident.entry_date,
+                                               resident.status_date) if d for n in windows}
+    if resident.certificate_until is not None:
+        days.add(resident.certificate_until + dt.timedelta(days=1))
+    return sorted(d for d in days if as_of < d <= last)

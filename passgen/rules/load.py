@@ -37,6 +37,9 @@ ABROAD_LEVELS = ("severe",)
 _DATED = {"from": date(), "until": date(), "dates_reason": text(default=""),
           "source": text(default=""), "note": text(default="")}
 KINDS = ("state", "event")  # see Clause.kind
+# conditions that only hold for a resident with an arrival or an entry from abroad
+TRAVEL_CONDITIONS = frozenset({"arrived_from", "abroad_from", "arrival_within_days",
+                               "entry_within_days"})
 RULES_SCHEMA: dict[str, Spec] = {
     "format": text(True, choices=(FORMAT,)),
     "name": text(default=""),
@@ -123,6 +126,9 @@ class Rules:
     conversions: Mapping[str, str]
 
     triggers: tuple[Clause, ...] = ()  # clauses that test facts, in file order
+    # the triggers that can fire without an arrival or an entry (most residents have none):
+    # a quick path that skips the travel clauses, which cannot fire then
+    home_triggers: tuple[Clause, ...] = ()
     fallbacks: tuple[Clause, ...] = ()  # green clauses for when nothing else fired
 
     @property
@@ -263,6 +269,8 @@ def parse_rules(data: bytes, origin: str = "default.toml", base: Path | None = N
         clauses=tuple(clauses),
         conversions={k: s for k, s in v["conversions"].items() if s is not None},
         triggers=tuple(c for c in clauses if not c.is_fallback),
+        home_triggers=tuple(c for c in clauses if not c.is_fallback
+                            and not any(k in TRAVEL_CONDITIONS for k, _ in c.when)),
         fallbacks=tuple(c for c in clauses if c.is_fallback and c.colour == Colour.GREEN),
     )
 

@@ -243,3 +243,17 @@ def test_weekly_cards_do_not_restart_the_count(tmp_path: Path) -> None:
                   on_outcome=outcomes.append)
         seen.append(outcomes[0].card.claims.colour)  # type: ignore[attr-defined]
     assert seen == [R, R, Y, Y, G]
+
+
+def test_a_card_ends_before_a_known_future_arrival() -> None:
+    """An arrival from Wuhan entered for three days from now: the green card is valid only
+    until the day before; the clauses that make it red are named."""
+    resident = dataclasses.replace(BASE, travel_regions=("武汉",), arrival_date=AS_OF + days(3))
+    assessment = evaluate(resident, AS_OF, RULES)
+    assert not isinstance(assessment, RowError) and assessment.colour == G
+    validity = valid_through(resident, assessment, AS_OF, 7, RULES)
+    assert validity.last_day == AS_OF + days(2) and set(validity.capped_by) == {"R1", "R5"}
+    calm = dataclasses.replace(BASE, travel_regions=("成都",), arrival_date=AS_OF - days(3))
+    calm_assessment = evaluate(calm, AS_OF, RULES)
+    assert not isinstance(calm_assessment, RowError)
+    assert valid_through(calm, calm_assessment, AS_OF, 7, RULES).last_day == AS_OF + days(7)
