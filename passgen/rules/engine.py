@@ -98,9 +98,10 @@ def history(fired: list[Clause], resident: Resident, as_of: dt.date, rules: Rule
     improve only through conversions: one step per ``window_days`` consecutive compliant
     report days, counted from the day the previous colour began when the ledger knows it
     (the first card of that colour), else all the report days the roster gives.
-    An ongoing state holds its colour whatever the report days; an event after the previous
-    card (or of unknown order, when the colour came from the roster) gives its colour less
-    the steps earned since the event; an event before it is already in the previous colour.
+    An ongoing state holds its colour whatever the report days.  An event the previous
+    card already answered for (it happened before that colour began and the card lists its
+    clause) is in the previous colour; any other event gives its colour less the steps
+    earned since the event.
     """
     clauses = max((c.colour for c in fired), default=Colour.GREEN)
     if previous is None:
@@ -115,7 +116,9 @@ def history(fired: list[Clause], resident: Resident, as_of: dt.date, rules: Rule
             colour = max(colour, c.colour)
             continue
         day: dt.date | None = getattr(resident, c.event_date)
-        if day is None or previous.issued is None or day > previous.issued:
+        known = previous.issued is not None and day is not None and day <= previous.issued \
+            and c.id in previous.clauses
+        if not known:
             earned = _steps(min(report, (as_of - day).days), rules) if day else 0
             colour = max(colour, Colour(max(c.colour - earned, Colour.GREEN)))
     return colour

@@ -257,3 +257,15 @@ def test_a_card_ends_before_a_known_future_arrival() -> None:
     calm_assessment = evaluate(calm, AS_OF, RULES)
     assert not isinstance(calm_assessment, RowError)
     assert valid_through(calm, calm_assessment, AS_OF, 7, RULES).last_day == AS_OF + days(7)
+
+
+def test_an_event_the_last_card_did_not_list_counts_in_full() -> None:
+    """A green card issued after an arrival the roster did not mention then does not clear
+    that arrival: only an event the previous card answered for is in its colour."""
+    green_after = Previous(G, PreviousSource.LEDGER, AS_OF - days(5), ("G1",))
+    wuhan = {"travel_regions": ("武汉",), "arrival_date": AS_OF - days(10)}
+    assert colour(last_card=green_after, report_days=10, **wuhan) == R
+    red_for_it = Previous(R, PreviousSource.LEDGER, AS_OF - days(10), ("R1", "R5"))
+    assert colour(last_card=red_for_it, report_days=14, **{**wuhan, "arrival_date":
+                                                           AS_OF - days(14)}) == R  # card 10 days old
+    assert colour(AS_OF + days(4), last_card=red_for_it, report_days=18, **wuhan) == Y
