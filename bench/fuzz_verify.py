@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/fuzz_verify.py [EXAMPLES_PER_STRATEGY]
 
-Runs the three hypothesis strategies of tests/test_verify.py (arbitrary text, arbitrary
+Runs the three hypothesis strategies of tests/check/test_verify.py (arbitrary text, arbitrary
 bytes in PG1 + Base45, mutations of a valid pass) with EXAMPLES_PER_STRATEGY examples each
 (default 40,000: 120,000 in all) and prints how many ran.  An exception or a forged pass
 that verifies stops it with a traceback.
@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).parent.parent / "tests" / "check"))
 
 from helpers import fixed_key  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
