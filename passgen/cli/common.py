@@ -128,6 +128,17 @@ def rules_option(command: F) -> F:
                             command)
 
 
+def history_option(command: F) -> F:
+    """--ledger for the commands that read rosters without issuing (roster check, rules
+    explain): where a blank 上次颜色 is looked up, as passgen cards does."""
+    return click.option("--ledger", "ledger_path",
+                        type=click.Path(dir_okay=False, path_type=Path),
+                        default=Path(DEFAULT_LEDGER), show_default=True,
+                        help="Issuance ledger: the previous colour of a resident whose 上次颜色 "
+                             "is blank, as passgen cards finds it (not used if the file does "
+                             "not exist).")(command)
+
+
 def echo_outcomes(result: Any, rejected_word: str) -> None:
     """Rejections and unread sheets on standard error, then the totals line."""
     for notice in result.notices:

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import click
 
-from passgen.cli.common import echo_outcomes, limit_options, parse_day, rules_option
+from passgen.cli.common import echo_outcomes, history_option, limit_options, parse_day, rules_option
 from passgen.dates import today
 from passgen.errors import ExitStatus
 from passgen.intake.roster_template import write_template
 from passgen.intake.sheets import Limits
 from passgen.jobs.cards import check_rosters
-from passgen.jobs.ledger import DEFAULT_LEDGER
 
 
 @click.group()
@@ -30,10 +29,7 @@ def roster() -> None:
               help="Date to assess against (default: today).")
 @click.option("--community", default="", help="Community name for rows whose 社区 cell is blank.")
 @rules_option
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path(DEFAULT_LEDGER), show_default=True,
-              help="Issuance ledger: the previous colour of a resident whose 上次颜色 is blank, "
-                   "as passgen cards finds it (not used if the file does not exist).")
+@history_option
 @limit_options
 def roster_check(rosters: tuple[Path, ...], out_dir: Path, as_of: dt.date | None,
                  community: str, rules_path: Path | None, ledger_path: Path, max_rows: int,

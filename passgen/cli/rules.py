@@ -7,11 +7,10 @@ from pathlib import Path
 
 import click
 
-from passgen.cli.common import parse_day, rules_option
+from passgen.cli.common import history_option, parse_day, rules_option
 from passgen.dates import today
 from passgen.errors import ExitStatus
 from passgen.jobs.cards import explain_roster
-from passgen.jobs.ledger import DEFAULT_LEDGER
 from passgen.rules.views import show
 
 
@@ -38,10 +37,7 @@ def rules_show(rules_path: Path | None) -> ExitStatus:
               help="Date to assess against (default: today).")
 @click.option("--community", default="", help="Community name for rows whose 社区 cell is blank.")
 @rules_option
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path(DEFAULT_LEDGER), show_default=True,
-              help="Issuance ledger: the previous colour of a resident whose 上次颜色 is blank "
-                   "(not used if the file does not exist).")
+@history_option
 def rules_explain(rosters: tuple[Path, ...], row: int | None, id_text: str | None,
                   sheet: str | None, as_of: dt.date | None, community: str,
                   rules_path: Path | None, ledger_path: Path) -> ExitStatus:

@@ -159,7 +159,7 @@ def _run(resident: Resident, as_of: dt.date, rules: Rules,
     reasons = [c for c in fired if c.colour != Colour.GREEN or c.beats]
     if previous is not None and (conversions or colour > current):
         # a converted or held card is explained by the earlier colour's clauses, never G1
-        known = {c.id: c for c in rules.clauses}
+        known = rules.by_id
         reasons += [known[i] for i in previous.clauses
                     if i in known and known[i].colour != Colour.GREEN and known[i] not in reasons]
     elif colour == Colour.GREEN and not reasons:

@@ -131,6 +131,10 @@ class Rules:
     home_triggers: tuple[Clause, ...] = ()
     fallbacks: tuple[Clause, ...] = ()  # green clauses for when nothing else fired
 
+    @functools.cached_property
+    def by_id(self) -> dict[str, Clause]:
+        return {c.id: c for c in self.clauses}
+
     @property
     def version_hex(self) -> str:
         return self.version.hex()
