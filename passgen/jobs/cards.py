@@ -135,10 +135,8 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
             pool = worker_pool(printing.jobs)
             if pool is not None:
                 volumes.pool = stack.enter_context(pool)
-            history = None
-            if ledger is not None:  # opened after the forks: no child holds the connection
-                past = stack.enter_context(Ledger(ledger))
-                history = ledger_history(past)
+            # opened after the forks: no child holds the connection
+            history = open_history(stack, ledger)
             if progress:
                 progress.start("读取、签发、印制 reading, signing, printing rows", None)
             # spool: a batch reads for minutes; a big workbook's parsed sheet stays out of it
@@ -205,9 +203,13 @@ def print_cards(paths: Sequence[Path], key_path: Path, passphrase: Callable[[], 
                      progress=progress, limits=limits, ledger=ledger)
 
 
-def ledger_history(ledger: Ledger) -> History:
-    """A resident's last card, looked up in an open ledger."""
-    return lambda resident: ledger.previous_for(resident.id_number)
+def open_history(stack: ExitStack, ledger: Path | None) -> History | None:
+    """A resident's last card, looked up in ``ledger`` (kept open by ``stack``); None when
+    there is no ledger file, so a read-only command never creates one."""
+    if ledger is None or not ledger.exists():
+        return None
+    opened = stack.enter_context(Ledger(ledger))
+    return lambda resident: opened.previous_for(resident.id_number)
 
 
 def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules | Path | None,
@@ -222,16 +224,14 @@ def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules | Path | No
     report = ReportWriter()
     rejected: list[RowOutcome] = []
     with ExitStack() as stack:
-        history = ledger_history(stack.enter_context(Ledger(ledger))) \
-            if ledger is not None and ledger.exists() else None
-        outcomes = list(assess_rows(paths, RowContext(as_of, community), rules, None,
-                                    DEFAULT_VALID_DAYS, limits, notices, history=history))
-    for outcome in outcomes:
-        report.add(outcome)
-        if outcome.error is not None:
-            rejected.append(outcome)
-        if on_outcome:
-            on_outcome(outcome)
+        for outcome in assess_rows(paths, RowContext(as_of, community), rules, None,
+                                   DEFAULT_VALID_DAYS, limits, notices,
+                                   history=open_history(stack, ledger)):
+            report.add(outcome)
+            if outcome.error is not None:
+                rejected.append(outcome)
+            if on_outcome:
+                on_outcome(outcome)
     out_dir.mkdir(parents=True, exist_ok=True)
     report_path = out_dir / "report.xlsx"
     report.save(report_path, rules.version_hex, notices)
@@ -245,6 +245,5 @@ def explain_roster(paths: Sequence[Path], rules: Rules | Path | None, as_of: dt.
     """``passgen rules explain``: ``explain_rows`` with a blank 上次颜色 looked up in the
     ``ledger`` (if it exists) as ``cards`` would."""
     with ExitStack() as stack:
-        history = ledger_history(stack.enter_context(Ledger(ledger))) \
-            if ledger is not None and ledger.exists() else None
-        return explain_rows(paths, rules, as_of, row, id_text, sheet, community, history)
+        return explain_rows(paths, rules, as_of, row, id_text, sheet, community,
+                            open_history(stack, ledger))
