@@ -45,6 +45,8 @@ from passgen.printing.pdf import (
 )
 from passgen.qr.encode import QrMatrix
 
+Placed = tuple[str, float, float, float, float, float, int]
+OUTLINE_PT = 0.4
 CROP_OFFSET_MM = 1.0
 CROP_LENGTH_MM = 4.0
 
@@ -86,6 +88,14 @@ def qr_page(codes: list[QrMatrix], template: CardTemplate) -> bytes:
     # level 5, filtered: within 3 % of the default level's size in half its time
     packer = zlib.compressobj(5, zlib.DEFLATED, 15, 8, zlib.Z_FILTERED)
     return packer.compress(" ".join(parts).encode("ascii")) + packer.flush()
+
+
+def outline_rect(card_mm: tuple[float, float]) -> tuple[float, float, float, float]:
+    """The cut guide (x, y, width, height in points, card coordinates): the stroke lies
+    wholly inside the card, because the card's form clips at its edge and a line centred on
+    the edge kept only its inner half, which some renderers and printers drop."""
+    inset = OUTLINE_PT / 2
+    return inset, inset, pt(card_mm[0]) - OUTLINE_PT, pt(card_mm[1]) - OUTLINE_PT
 
 
 def back_slot(t: CardTemplate, slot: int) -> int:
@@ -151,9 +161,9 @@ class CardSheetWriter:
         w, h = self.t.card_mm
         c.beginForm(name, lowerx=0, lowery=0, upperx=pt(w), uppery=pt(h))
         if self.t.outline:
-            c.setLineWidth(0.3)
+            c.setLineWidth(OUTLINE_PT)
             c.setStrokeColor(HexColor("#888888"))
-            c.rect(0, 0, pt(w), pt(h), stroke=1, fill=0)
+            c.rect(*outline_rect(self.t.card_mm), stroke=1, fill=0)
 
     def _pattern_box(self, style: ColourStyle, x: float, y: float, w: float, h: float) -> None:
         draw_pattern_box(self.canvas, style, x, y, w, h)
@@ -193,11 +203,12 @@ class CardSheetWriter:
         c.restoreState()
 
     # --- one card side ------------------------------------------------------------------
-    def _placed(self, items: Iterable[TextItem]) -> tuple[tuple[str, float, float, float,
-                                                                   float], ...]:
-        """Template texts with their positions and widths in points on the card."""
+    def _placed(self, items: Iterable[TextItem]) -> tuple[Placed, ...]:
+        """Template texts with their positions and widths in points on the card, and their
+        fitting rules."""
         h = self.t.card_mm[1]
-        return tuple((i.text, pt(i.x), pt(h - i.y), i.size, pt(i.max_width)) for i in items)
+        return tuple((i.text, pt(i.x), pt(h - i.y), i.size, pt(i.max_width), i.min_size,
+                      i.lines) for i in items)
 
     def _text(self, text: str, x_mm: float, y_mm: float, size: float, max_w: float) -> None:
         self.canvas.addLiteral("0 g " + self.text_ops(text, pt(x_mm), pt(self.t.card_mm[1] - y_mm),
@@ -212,7 +223,7 @@ class CardSheetWriter:
         self.canvas.addLiteral("Q")
 
     def _texts_form(self, name: str, slots: list[int],
-                    texts: tuple[tuple[str, float, float, float, float], ...],
+                    texts: tuple[Placed, ...],
                     fields: list[dict[str, str]]) -> None:
         """The texts of every card on a page as one compressed form (spilled to disk)."""
         ops = []
@@ -220,7 +231,9 @@ class CardSheetWriter:
             x, y = self.origins[slot]
             ops.append(f"q 1 0 0 1 {fp_str(pt(x))} "
                        f"{fp_str(pt(self.page_h - y - self.t.card_mm[1]))} cm 0 g")
-            ops.extend(self.text_ops(text.format_map(values), *where) for text, *where in texts)
+            ops.extend(self.text_ops(text.format_map(values), x_pt, y_pt, size, width, least,
+                                     lines)
+                       for text, x_pt, y_pt, size, width, least, lines in texts)
             ops.append("Q")
         stream = self.spill.put(zlib.compress(" ".join(ops).encode("latin-1")))
         add_page_form(self.canvas, name, stream, self.page_size, self.font_resources)

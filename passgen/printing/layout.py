@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -35,7 +36,8 @@ PAGE_SIZES_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0), "A2": (420.0, 594.0
 PLACEHOLDERS = frozenset({"community", "name", "masked_id", "category", "colour_word",
                           "colour_meaning", "valid_until", "invalid_after", "issued", "serial",
                           "issuer", "rules_version", "hotline"})
-PATTERNS = ("solid", "hatch", "crosshatch")
+PATTERNS = ("lines", "hatch", "crosshatch")
+MIN_FILL_LUMINANCE = 0.55  # a band's tint must vanish under a 50 % threshold, with margin
 SHAPES = ("circle", "triangle", "cross")
 QUIET_MODULES = 4
 
@@ -50,11 +52,72 @@ class Box:
 
 @dataclass(frozen=True)
 class TextItem:
+    """A text on a card side and its fitting rule: it is set at ``size``; a text too wide
+    for ``max_width`` shrinks, down to ``min_size``; still too wide, it breaks onto up to
+    ``lines`` lines set in the height of its one line (so nothing below it moves), at the
+    larger of the two-line size and the one-line shrunk size."""
+
     text: str
     x: float
-    y: float  # baseline, mm from the top edge
+    y: float  # baseline of the (last) line, mm from the top edge
     size: float  # points
-    max_width: float  # mm; the text shrinks to fit
+    max_width: float  # mm
+    min_size: float = 0.0  # points; 0: the size itself (the text only shrinks to fit)
+    lines: int = 1
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A text as set: its size in points and its lines, baselines ``leading`` points apart,
+    the last on the item's baseline."""
+
+    size: float
+    lines: tuple[str, ...]
+    leading: float
+
+
+LEADING = 1.12  # line distance of broken texts, in sizes
+
+
+def fit_text(text: str, width_of: Callable[[str, float], float], size: float,
+             max_width: float, min_size: float = 0.0, lines: int = 1) -> Fitted:
+    """The fitting rule of ``TextItem`` as a pure function (``width_of(text, size)`` in the
+    units of ``max_width``).  The result never overflows ``max_width``: a text that fits no
+    rule is set smaller than ``min_size``; ``fits_at_minimum`` tells the layout tests."""
+    one = width_of(text, size)
+    single = size if one <= max_width else size * max_width / max(one, 1e-9)
+    if single >= (min_size or size) or lines < 2 or len(text) < 2:
+        return Fitted(single, (text,), 0.0)
+    best = Fitted(single, (text,), 0.0)
+    for count in range(2, lines + 1):
+        parts = _break(text, width_of, count)
+        widest = max(width_of(p, size) for p in parts)
+        # the lines share the height of one line of ``size``
+        stacked = min(size / (1 + (count - 1) * LEADING), size * max_width / max(widest, 1e-9))
+        if stacked > best.size:
+            best = Fitted(stacked, parts, stacked * LEADING)
+    return best
+
+
+def _break(text: str, width_of: Callable[[str, float], float], count: int) -> tuple[str, ...]:
+    """``text`` in ``count`` lines of about equal width, broken after a space or a middle
+    dot where there is one near the middle, else between characters."""
+    parts: list[str] = []
+    rest = text
+    for remaining in range(count, 1, -1):
+        if len(rest) < 2:
+            break
+        target = width_of(rest, 1.0) / remaining
+
+        def cost(i: int, rest: str = rest, target: float = target) -> float:
+            bonus = 0.6 * target if rest[i - 1] in " ·•" else 0.0
+            return abs(width_of(rest[:i], 1.0) - target) - bonus
+
+        cut = min(range(1, len(rest)), key=cost)
+        parts.append(rest[:cut].rstrip(" "))
+        rest = rest[cut:].lstrip(" ")
+    parts.append(rest)
+    return tuple(p for p in parts if p)
 
 
 @dataclass(frozen=True)
@@ -106,7 +169,8 @@ _BOX = {"x_mm": number(True), "y_mm": number(True), "width_mm": number(True),
         "height_mm": number(True)}
 _SQUARE = {"x_mm": number(True), "y_mm": number(True), "size_mm": number(True, minimum=1.0)}
 _TEXT = {"text": text(True), "x_mm": number(True), "y_mm": number(True),
-         "size_pt": number(True, minimum=4.0), "max_width_mm": number(True, minimum=1.0)}
+         "size_pt": number(True, minimum=4.0), "max_width_mm": number(True, minimum=1.0),
+         "min_size_pt": number(default=0.0), "lines": integer(default=1)}
 _COLOUR = {"fill": text(True), "pattern": text(True, choices=PATTERNS),
            "shape": text(True, choices=SHAPES)}
 CARD_SCHEMA: dict[str, Spec] = {
@@ -135,6 +199,13 @@ CARD_SCHEMA: dict[str, Spec] = {
 _HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
+def luminance(fill: str) -> float:
+    """Relative brightness 0..1 of a #RRGGBB colour as a greyscale printer or copier sees it
+    (ITU-R BT.601 weights)."""
+    r, g, b = (int(fill[i:i + 2], 16) for i in (1, 3, 5))
+    return (0.299 * r + 0.587 * g + 0.114 * b) / 255
+
+
 def template_document(data: bytes, source: str) -> Document:
     """A layout file as the schema checks it: errors name the template, line and key."""
     return Document(data, source, TemplateError, "模板", "template")
@@ -157,9 +228,16 @@ def check_placeholders(doc: Document, items: tuple[dict[str, Any], ...], where: 
                            f"{', '.join(sorted(allowed))})")
 
 
-def _text_items(items: tuple[dict[str, Any], ...]) -> tuple[TextItem, ...]:
-    return tuple(TextItem(i["text"], i["x_mm"], i["y_mm"], i["size_pt"], i["max_width_mm"])
-                 for i in items)
+def _text_items(doc: Document, items: tuple[dict[str, Any], ...],
+                where: Path_) -> tuple[TextItem, ...]:
+    for index, i in enumerate(items):
+        if i["min_size_pt"] and not 4.0 <= i["min_size_pt"] <= i["size_pt"]:
+            raise doc.fail(where + (index, "min_size_pt"), "最小字号应在4磅和 size_pt 之间",
+                           "min_size_pt must lie between 4 and size_pt")
+        if not 1 <= i["lines"] <= 3:
+            raise doc.fail(where + (index, "lines"), "行数应为1到3", "lines must be 1 to 3")
+    return tuple(TextItem(i["text"], i["x_mm"], i["y_mm"], i["size_pt"], i["max_width_mm"],
+                          i["min_size_pt"], i["lines"]) for i in items)
 
 
 def parse_template(data: bytes, source: str) -> CardTemplate:
@@ -172,6 +250,13 @@ def parse_template(data: bytes, source: str) -> CardTemplate:
         if not _HEX_COLOUR.match(style["fill"]):
             raise doc.fail(("colours", key, "fill"), "颜色要写成 #RRGGBB",
                            "fill must be #RRGGBB")
+        if luminance(style["fill"]) < MIN_FILL_LUMINANCE:
+            raise doc.fail(("colours", key, "fill"),
+                           f"底色太深（亮度 {luminance(style['fill']):.0%}，至少 "
+                           f"{MIN_FILL_LUMINANCE:.0%}）：黑白打印会把色带印成全黑，三种颜色就分不清了",
+                           f"fill too dark (luminance {luminance(style['fill']):.0%}, at least "
+                           f"{MIN_FILL_LUMINANCE:.0%}): a black-and-white printer would print "
+                           "the band solid black and the colours could not be told apart")
         colours.append(ColourStyle(style["fill"], style["pattern"], style["shape"]))
     if len({c.pattern for c in colours}) != 3 or len({c.shape for c in colours}) != 3:
         raise doc.fail(("colours", "red", "pattern"),
@@ -200,9 +285,9 @@ def parse_template(data: bytes, source: str) -> CardTemplate:
         mark=Box(v["mark"]["x_mm"], v["mark"]["y_mm"], v["mark"]["size_mm"],
                  v["mark"]["size_mm"]),
         colours=(colours[0], colours[1], colours[2]),
-        texts=_text_items(v["text"]),
+        texts=_text_items(doc, v["text"], ("text",)),
         back=back["enabled"],
-        back_texts=_text_items(back["text"]),
+        back_texts=_text_items(doc, back["text"], ("back", "text")),
         legend=None if legend is None else Legend(legend["x_mm"], legend["y_mm"],
                                                   legend["row_mm"], legend["mark_mm"],
                                                   legend["size_pt"]),

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import numpy as np
 from reportlab import rl_config
-from reportlab.lib.colors import HexColor, black, white
+from reportlab.lib.colors import HexColor, black
 from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from passgen import fonts
-from passgen.printing.layout import ColourStyle, pt
+from passgen.printing.layout import ColourStyle, fit_text, pt
 from passgen.qr.encode import QrMatrix
 
 
@@ -39,26 +39,47 @@ def new_canvas(path: Path, size_mm: tuple[float, float], title: str) -> Canvas:
     return c
 
 
+# Each pattern: (step between lines in mm, line width in points, directions).  Densities
+# and directions differ so the bands stay apart after a 1-bit threshold or dithering, when
+# the tint under them has gone white or turned to dots (tests/printing/test_bands.py).
+PATTERN_LINES: dict[str, tuple[float, float, tuple[str, ...]]] = {
+    "lines": (2.0, 0.7, ("horizontal",)),
+    "hatch": (1.8, 0.9, ("rising",)),
+    "crosshatch": (1.8, 0.9, ("rising", "falling")),
+}
+
+
 def draw_pattern_box(c: Canvas, style: ColourStyle, x: float, y: float, w: float,
                      h: float) -> None:
-    """A box in the colour's fill with its black pattern (none, hatched, cross-hatched):
-    the pattern, not the hue, tells the colours apart on a black-and-white print."""
+    """A box in the colour's fill under its black pattern: sparse horizontal lines,
+    diagonal hatching or dense cross-hatching.  The pattern, not the hue, tells the colours
+    apart on a black-and-white print; the tint under it is light enough to vanish under a
+    threshold rather than blacken the band."""
     c.saveState()
     c.setFillColor(HexColor(style.fill))
     c.rect(x, y, w, h, stroke=0, fill=1)
-    if style.pattern != "solid":
+    if style.pattern in PATTERN_LINES:
+        step_mm, width, directions = PATTERN_LINES[style.pattern]
         path = c.beginPath()
         path.rect(x, y, w, h)
         c.clipPath(path, stroke=0, fill=0)
         c.setStrokeColor(black)
-        c.setLineWidth(0.6)
-        step = pt(1.6)
-        k = -(w + h)
-        while k < w + h:
-            c.line(x + k, y, x + k + h, y + h)
-            if style.pattern == "crosshatch":
-                c.line(x + k, y + h, x + k + h, y)
-            k += step
+        c.setLineWidth(width)
+        step = pt(step_mm)
+        for direction in directions:
+            if direction == "horizontal":
+                k = step / 2
+                while k < h:
+                    c.line(x, y + k, x + w, y + k)
+                    k += step
+                continue
+            k = -h - step / 2
+            while k < w + h:
+                if direction == "rising":
+                    c.line(x + k, y, x + k + h, y + h)
+                else:
+                    c.line(x + k, y + h, x + k + h, y)
+                k += step
     c.restoreState()
 
 
@@ -79,8 +100,7 @@ def draw_mark(c: Canvas, style: ColourStyle, x: float, y: float, s: float) -> No
         c.drawPath(p, stroke=1, fill=1)
     else:
         c.rect(x, y, s, s, stroke=1, fill=1)
-        c.setStrokeColor(white)
-        c.setLineWidth(max(1.6, s / 9))
+        c.setLineWidth(max(1.6, s / 9))  # black on the light tint: it survives a threshold
         inset = s * 0.22
         c.line(x + inset, y + inset, x + s - inset, y + s - inset)
         c.line(x + inset, y + s - inset, x + s - inset, y + inset)
@@ -207,21 +227,25 @@ class TextOperators:
         self.font = font
         self.font_name = font_name
         self.doc = canvas._doc  # the subsets belong to this document
-        self.cache: dict[tuple[str, float, float, float, float], str] = {}
+        self.cache: dict[tuple[str, float, float, float, float, float, int], str] = {}
 
-    def __call__(self, text: str, x: float, y: float, size: float, max_width: float) -> str:
-        """``text`` with its baseline starting at (x, y) points, shrunk to fit ``max_width``
-        points, in the current fill colour."""
-        key = (text, x, y, size, max_width)
+    def __call__(self, text: str, x: float, y: float, size: float, max_width: float,
+                 min_size: float = 0.0, lines: int = 1) -> str:
+        """``text`` with its baseline starting at (x, y) points, fitted to ``max_width``
+        points by the rule of ``layout.fit_text``, in the current fill colour."""
+        key = (text, x, y, size, max_width, min_size, lines)
         ops = self.cache.get(key)
         if ops is None:
-            width = self.font.stringWidth(text, size)
-            fitted = fp_str(min(size, size * max_width / max(width, 1e-6)))
-            parts = [f"BT 1 0 0 1 {fp_str(x)} {fp_str(y)} Tm"]
-            for subset, chunk in self.font.splitString(text, self.doc):
-                name = self.font.getSubsetInternalName(subset, self.doc)
-                parts.append(f"{name} {fitted} Tf ({escapePDF(chunk)}) Tj")
-            parts.append("ET")
+            fitted = fit_text(text, self.font.stringWidth, size, max_width, min_size, lines)
+            parts = []
+            count = len(fitted.lines)
+            for index, line in enumerate(fitted.lines):
+                baseline = y + (count - 1 - index) * fitted.leading
+                parts.append(f"BT 1 0 0 1 {fp_str(x)} {fp_str(baseline)} Tm")
+                for subset, chunk in self.font.splitString(line, self.doc):
+                    name = self.font.getSubsetInternalName(subset, self.doc)
+                    parts.append(f"{name} {fp_str(fitted.size)} Tf ({escapePDF(chunk)}) Tj")
+                parts.append("ET")
             ops = " ".join(parts)
             if len(self.cache) > 2_000:  # names and serials rarely recur: keep it bounded
                 self.cache.clear()

@@ -23,8 +23,8 @@ from passgen.check.verify import Verdict, verify
 from passgen.files import safe_stem
 from passgen.jobs.cards import PrintOptions, run_cards
 from passgen.jobs.volumes import volume_name
-from passgen.models import Colour
 from passgen.passes import keys
+from passgen.printing.cards import OUTLINE_PT, outline_rect
 from passgen.printing.layout import card_origins, load_template
 from passgen.rules import load_rules
 
@@ -162,7 +162,7 @@ def test_qr_module_and_quiet_zone_from_the_pdf(batch: Any) -> None:
              key=lambda b: (b[2] - b[0]) * (b[3] - b[1]) if (b[2] - b[0]) < 50 * MM else 0)
     size = qr[2] - qr[0]
     module_mm = size / modules / MM
-    assert module_mm >= 0.6
+    assert module_mm >= 0.75  # issue #19: margin for copiers and phones (0.6 the minimum)
     quiet = 4 * module_mm * MM
     zone = (qr[0] - quiet, qr[1] - quiet, qr[2] + quiet, qr[3] + quiet)
     assert zone[0] >= left and zone[2] <= right and zone[1] >= bottom and zone[3] <= top
@@ -177,7 +177,7 @@ def test_backs_are_mirrored_for_long_edge_duplex(batch: Any) -> None:
     [pdf] = batch.pdfs
     for slot in range(10):
         front = text_in(pdf, 0, slot_box(slot))
-        serial = front.split("编号 ")[1].split(" ")[0]
+        serial = front.split("编号 ")[1].split()[0]
         row_, column = divmod(slot, 2)
         mirrored = row_ * 2 + (1 - column)
         assert serial in text_in(pdf, 1, slot_box(mirrored)), slot
@@ -220,43 +220,6 @@ def test_communities_whose_file_names_clash_get_their_own_volumes(
     for pdf, community in zip(result.pdfs, names, strict=True):
         assert community in text(pdf)
         assert len(decode(pages(pdf, dpi=150)[0])) == 2
-
-
-def test_colours_differ_by_more_than_grey_level(tmp_path: Path,
-                                                signing_key: keys.SigningKey) -> None:
-    """Render one card of each colour in greyscale, then look at the band without its grey
-    level: only the black pattern lines remain, and they differ per colour."""
-    rows = [row(姓名="绿"), row(姓名="黄", 身份证号=make_id(dt.date(1951, 1, 1)), 症状="发热"),
-            row(姓名="红", 身份证号=make_id(dt.date(1952, 1, 1)), 人员状态="确诊",
-                状态日期="2020-03-20")]
-    roster = write_roster(tmp_path / "r.xlsx", rows)
-    result = run_cards([roster], signing_key, tmp_path / "out", load_rules(),
-                       PrintOptions(TEMPLATE, duplex=False), AS_OF)
-    image = np.asarray(pages(result.pdfs[0], dpi=300)[0], dtype=float)
-    px = 300 / 25.4
-    grey: dict[Colour, float] = {}
-    lines: dict[Colour, np.ndarray] = {}
-    for slot, colour in enumerate(Colour):
-        x, y = card_origins(TEMPLATE)[slot]
-        band = TEMPLATE.band
-        crop = image[int((y + 2) * px):int((y + band.height - 2) * px),
-                     int((x + band.x + 0.5) * px):int((x + band.x + band.width - 0.5) * px)]
-        grey[colour] = float(np.median(crop))
-        lines[colour] = crop < 50  # black pattern lines only, whatever the fill's grey
-    # green and red print at almost the same grey: hue alone would not tell them apart
-    assert abs(grey[Colour.GREEN] - grey[Colour.RED]) < 15
-    density = {c: float(m.mean()) for c, m in lines.items()}
-    assert density[Colour.GREEN] < 0.01
-    assert 0.1 < density[Colour.YELLOW] < density[Colour.RED] - 0.1
-    # the yellow lines run one way, the red ones both ways
-    def diagonal_runs(mask: np.ndarray, flip: bool, k: int = 4) -> float:
-        m = mask[:, ::-1] if flip else mask
-        return float((m[k:, k:] & m[:-k, :-k]).mean())
-    assert diagonal_runs(lines[Colour.YELLOW], False) > 3 * diagonal_runs(lines[Colour.YELLOW],
-                                                                           True) or \
-        diagonal_runs(lines[Colour.YELLOW], True) > 3 * diagonal_runs(lines[Colour.YELLOW], False)
-    red_a, red_b = diagonal_runs(lines[Colour.RED], False), diagonal_runs(lines[Colour.RED], True)
-    assert 0.5 < red_a / red_b < 2
 
 
 def photocopy(image: Image.Image, seed: int) -> Image.Image:
@@ -457,3 +420,58 @@ def test_path_operators_cover_exactly_the_dark_modules() -> None:
         covered = {(row, col + i) for col, row, length in runs for i in range(length)}
         assert covered == {(r, c) for r, line in enumerate(matrix.rows)
                            for c, v in enumerate(line) if v}
+
+
+def test_the_cut_guide_lies_wholly_inside_the_card() -> None:
+    """The card's form clips at its edge: a stroke centred on the edge kept half its width."""
+    x, y, w, h = outline_rect(TEMPLATE.card_mm)
+    half = OUTLINE_PT / 2
+    assert x - half >= 0 and y - half >= 0
+    assert x + w + half <= TEMPLATE.card_mm[0] * MM + 1e-9
+    assert y + h + half <= TEMPLATE.card_mm[1] * MM + 1e-9
+    assert x - half < 0.01 and y - half < 0.01  # and still on the edge, where cutting goes
+
+
+def test_every_card_on_a_part_filled_sheet_has_its_whole_frame(batch: Any) -> None:
+    """Each edge of each card on the last, part-filled sheet carries its line."""
+    [pdf] = batch.pdfs
+    dpi = 300
+    page = np.asarray(pages(pdf, dpi=dpi)[2], dtype=float)  # the second front: 2 cards
+    px = dpi / 25.4
+    w, h = TEMPLATE.card_mm
+    for slot in (0, 1):
+        x, y = card_origins(TEMPLATE)[slot]
+        xs = slice(round((x + 10) * px), round((x + w - 2) * px))
+        ys = slice(round((y + 10) * px), round((y + h - 10) * px))
+        edges = {"top": page[round(y * px) - 2:round(y * px) + 3, xs].mean(axis=1),
+                 "bottom": page[round((y + h) * px) - 3:round((y + h) * px) + 2, xs].mean(axis=1),
+                 "right": page[ys, round((x + w) * px) - 3:round((x + w) * px) + 2].mean(axis=0)}
+        for edge, profile in edges.items():
+            assert profile.min() < 200, (slot, edge, profile)  # a grey line along it
+
+
+def speckled_copy(image: Image.Image, noise: float, seed: int) -> Image.Image:
+    """A 1-bit photocopy: threshold at 50 %, then ``noise`` of the pixels flipped."""
+    bits = np.asarray(image) >= 128
+    flips = np.random.default_rng(seed).random(bits.shape) < noise
+    return Image.fromarray(np.where(bits ^ flips, 255, 0).astype(np.uint8))
+
+
+def test_a_speckled_photocopy_is_read_whole_by_verify(batch: Any, tmp_path: Path,
+                                                       trust: keys.TrustList,
+                                                       noon: dt.datetime) -> None:
+    """150 dpi bilevel copy with 1 % of its pixels flipped: zxing-cpp alone misses cards,
+    ``passgen verify`` (which also reads a despeckled copy of a photo) misses none."""
+    from passgen.check import scan
+
+    [pdf] = batch.pdfs
+    found_raw, found = set(), set()
+    for index, page in enumerate(pages(pdf, dpi=150)[::2]):  # the fronts
+        copy = speckled_copy(page, 0.01, index)
+        path = tmp_path / f"copy{index}.png"
+        copy.save(path)
+        found_raw |= {f.text for f in scan.decode_image(copy, "raw") if f.text}
+        found |= {f.text for f in scan.from_path(path) if f.text}
+    valid = {t for t in found if verify(t, trust, noon).status == Verdict.VALID}
+    assert len(valid) == batch.totals.cards == 12
+    assert found_raw < found  # the despeckled reading is what found the rest
