@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TextIO
 
 from passgen.check.inputs import DEFAULT_REVOCATION_MAX_AGE_HOURS, load_lists
+from passgen.check.scan import MAX_LINE, byte_lines
 from passgen.check.verify import Verdict, VerifyResult, verify
 from passgen.dates import SHANGHAI
 from passgen.models import Colour, short_serial
@@ -148,7 +149,9 @@ def scanner_lines(stream: TextIO, poll: float = 0.25) -> Iterator[str]:
             break
         *complete, pending = (pending + chunk).split(b"\n")
         for line in complete:
-            yield line.decode("utf-8", errors="replace")
+            yield line[:MAX_LINE].decode("utf-8", errors="replace")
+        if len(pending) > MAX_LINE:  # no newline for too long: keep the start only
+            pending = pending[:MAX_LINE]
     if pending:
         yield pending.decode("utf-8", errors="replace")
 
@@ -176,5 +179,10 @@ def serve(lines: Iterable[str], out: TextIO, err: TextIO, trust_path: Path,
         signal.signal(signal.SIGINT, signal.default_int_handler)
     for warning in lists.warnings:
         err.write(warning + "\n")
-    source = scanner_lines(lines) if _has_fd(lines) else lines  # type: ignore[arg-type]
+    if _has_fd(lines):
+        source: Iterable[str] = scanner_lines(lines)  # type: ignore[arg-type]
+    elif hasattr(lines, "buffer"):
+        source = byte_lines(lines.buffer)
+    else:
+        source = lines
     return run(source, out, lists.trust, clock, lists.revoked, log, colour)

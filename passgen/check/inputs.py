@@ -123,7 +123,7 @@ def check_inputs(inputs: Iterable[str | Path], trust_path: Path, at: dt.datetime
     found: list[scan.Found] = []
     for item in inputs:
         if str(item) == "-" and stdin is not None:
-            found.extend(scan.from_lines(stdin, "stdin"))
+            found.extend(scan.from_stream(stdin, "stdin"))
         else:
             found.extend(scan.from_path(Path(item), dpi))
     return CheckReport(tuple(check_found(found, lists.trust, at, lists.revoked)), lists.warnings)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from passgen.errors import ScanError
 
@@ -26,6 +27,32 @@ def from_lines(lines: Iterable[str], source: str) -> list[Found]:
     """One payload per non-blank line (a USB scanner types the payload and Enter)."""
     return [Found(f"{source}:{n}", line.strip())
             for n, line in enumerate(lines, start=1) if line.strip()]
+
+
+MAX_LINE = 4096  # characters kept of one line: a PG1 text has at most 1,024
+
+
+def byte_lines(stream: BinaryIO) -> Iterator[str]:
+    """The lines of a byte stream (a scanner, a pipe, a file), each decoded on its own:
+    bytes that are not UTF-8 become replacement characters (a malformed code, never an
+    exception) and a line is cut at ``MAX_LINE`` characters, the rest of it skipped, so
+    a stream without newlines cannot fill the memory."""
+    while True:
+        line = stream.readline(MAX_LINE)
+        if not line:
+            return
+        if not line.endswith(b"\n") and len(line) == MAX_LINE:
+            while (rest := stream.readline(MAX_LINE)) and not rest.endswith(b"\n"):
+                pass
+        yield line.decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+def from_stream(stream: Any, source: str) -> list[Found]:
+    """``from_lines`` of standard input or any text stream, read as bytes when it has them."""
+    raw = getattr(stream, "buffer", None)
+    if raw is None and isinstance(stream, io.BufferedIOBase | io.BytesIO):
+        raw = stream
+    return from_lines(byte_lines(raw) if raw is not None else stream, source)
 
 
 def decode_image(image: Any, source: str, despeckle: bool = False) -> list[Found]:
@@ -97,8 +124,9 @@ def from_path(path: Path, dpi: int = DEFAULT_DPI) -> list[Found]:
         return from_image(path)
     if suffix in TEXT_SUFFIXES:
         try:
-            return from_lines(path.read_text(encoding="utf-8-sig").splitlines(), path.name)
-        except (OSError, UnicodeDecodeError):
+            with path.open("rb") as stream:
+                return from_lines(byte_lines(stream), path.name)
+        except OSError:
             raise ScanError(f"无法读取文本文件 {path}", f"cannot read text file {path}") from None
     raise ScanError(f"{path.name}: 不支持的文件类型（可用 PDF、图片、.txt）",
                     f"{path.name}: unsupported file type (use PDF, an image or .txt)")

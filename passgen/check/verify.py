@@ -1,7 +1,8 @@
 """Verify PG1 text against a trust list at a given time: a verdict value, never an exception.
 
 Order of checks (docs/FORMAT.md): format → key known → signature → claims → key window
-→ validity window.  The first that fails decides the status; every fact is kept.
+(the issue day inside it, the validity no longer than the key's ``max_validity_days``) →
+validity window.  The first that fails decides the status; every fact is kept.
 """
 
 from __future__ import annotations
@@ -82,6 +83,9 @@ def verify(text: str, trust: TrustList, at: dt.datetime,
         return signed(Verdict.UNKNOWN_KEY, f"key belongs to {entry.issuer}, not {claims.issuer}", claims)
     if not entry.not_before <= day_of(claims.issued_at) <= entry.not_after:
         return signed(Verdict.UNKNOWN_KEY, "signed outside the key's validity window", claims)
+    problem = entry.validity_problem(claims.issued_at, claims.expires)
+    if problem is not None:  # more than the key may sign: minted with a stolen or old key
+        return signed(Verdict.UNKNOWN_KEY, problem, claims)
     if revoked.covers(claims):
         return signed(Verdict.REVOKED, "card serial is on the revocation list", claims, window=True,
                       revoked=True)

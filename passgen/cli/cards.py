@@ -37,8 +37,10 @@ from passgen.jobs.ledger import DEFAULT_LEDGER
               help="Issue date YYYY-MM-DD (default: today in Asia/Shanghai). "
                    "Cards are valid from this day; same inputs and date give identical PDFs.")
 @click.option("--issuer", help="Office code expected on the key (must match KEY.pub.json).")
-@click.option("--valid-days", type=click.IntRange(1, 60), default=7, show_default=True,
-              help="Cards are valid through the as-of date plus this many days.")
+@click.option("--valid-days", type=click.IntRange(1, 365), default=7, show_default=True,
+              help="卡片有效期：签发日期之后再加的天数（不能超过密钥的 max_validity_days）。/ "
+                   "Cards are valid through the as-of date plus this many days (within the "
+                   "key's max_validity_days).")
 @click.option("--community", default="",
               help="Community name for rows whose 社区 cell is blank.")
 @click.option("--template", default=None,

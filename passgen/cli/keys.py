@@ -27,16 +27,22 @@ def keys_group() -> None:
               help="First day the key may sign (default: today).")
 @click.option("--not-after", callback=parse_day,
               help="Last day the key may sign (default: one year after --not-before).")
+@click.option("--max-validity-days", type=click.IntRange(1, 366), default=60, show_default=True,
+              help="该密钥签发的卡片最长有效天数，写入信任列表；核验时拒绝更长的卡，"
+                   "密钥被盗也造不出长期有效的卡。/ The longest validity a card of this key may "
+                   "have, written into the trust list: checkpoints refuse longer ones.")
 @click.option("--force", is_flag=True, help="Overwrite an existing key file.")
 def keys_generate(out_path: Path, issuer: str, not_before: dt.date | None,
-                  not_after: dt.date | None, force: bool) -> ExitStatus:
+                  not_after: dt.date | None, max_validity_days: int,
+                  force: bool) -> ExitStatus:
     """Create a new signing key for an office."""
     key, pub = keys.create(out_path, issuer, not_before or today(), not_after,
-                           passphrase_source(confirm=True), force)
+                           passphrase_source(confirm=True), force, max_validity_days)
     click.echo(f"私钥 private key: {out_path}")
     click.echo(f"公钥 public key:  {pub}")
     click.echo(f"kid {key.entry.kid.hex()}  issuer {issuer}  "
-               f"{key.entry.not_before} .. {key.entry.not_after}")
+               f"{key.entry.not_before} .. {key.entry.not_after}  "
+               f"卡片最长 max {key.entry.max_validity_days} 天 days")
     return ExitStatus.OK
 
 

@@ -92,12 +92,20 @@ def assess_rows(paths: Sequence[Path], ctx: RowContext, rules: Rules,
         yield RowOutcome(row.where, row.name, row.masked_id, assessment, card, note=note)
 
 
-def check_key_window(key: SigningKey, as_of: dt.date) -> None:
+def check_key_window(key: SigningKey, as_of: dt.date,
+                     valid_days: int = DEFAULT_VALID_DAYS) -> None:
+    """Refuse before any work a batch whose cards every checkpoint would refuse."""
     e = key.entry
     if not e.not_before <= as_of <= e.not_after:
         raise PassgenError(
             f"签发日期 {as_of} 不在密钥有效期 {e.not_before} 至 {e.not_after} 内，核验时会被拒绝",
             f"as-of date {as_of} is outside the key's window {e.not_before}..{e.not_after}")
+    if valid_days + 1 > e.max_validity_days:
+        raise PassgenError(
+            f"有效天数 {valid_days}（共 {valid_days + 1} 天）超过了该密钥允许的最长 "
+            f"{e.max_validity_days} 天，核验时会被拒绝",
+            f"{valid_days} valid days ({valid_days + 1} in all) exceed the key's maximum of "
+            f"{e.max_validity_days} days: checkpoints would refuse the cards")
 
 
 def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rules,
@@ -115,7 +123,7 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
     under temporary names and the batch is journalled so PDFs and ledger always agree."""
     if isinstance(printing, CardTemplate):
         printing = PrintOptions(printing)
-    check_key_window(key, as_of)
+    check_key_window(key, as_of, valid_days)
     out_dir.mkdir(parents=True, exist_ok=True)
     notices: list[SheetNotice] = []
     rejected: list[RowOutcome] = []

@@ -26,12 +26,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from nacl.bindings import crypto_sign_open
 from nacl.exceptions import CryptoError
 
-from passgen.dates import one_year_after
+from passgen.dates import day_start, one_year_after
 from passgen.errors import KeyFileError
 from passgen.files import atomic_write, refuse_existing
 
 TRUST_FORMAT = "passgen-trust/1"
 MAX_ISSUER = 16
+DEFAULT_MAX_VALIDITY_DAYS = 60
+MAX_VALIDITY_LIMIT = 366
 
 
 def kid_of(public_raw: bytes) -> bytes:
@@ -53,6 +55,9 @@ class TrustEntry:
     issuer: str
     not_before: dt.date
     not_after: dt.date
+    # the longest validity a pass of this key may claim (DESIGN.md §5): a stolen or retired
+    # key cannot mint a pass that outlives its window by more than this
+    max_validity_days: int = DEFAULT_MAX_VALIDITY_DAYS
 
     def signature_ok(self, signature: bytes, message: bytes) -> bool:
         """Whether ``signature`` is this key's Ed25519 signature of ``message``.
@@ -66,10 +71,22 @@ class TrustEntry:
             return False
         return True
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, str | int]:
         return {"kid": self.kid.hex(), "public_key": base64.b64encode(self.public_key).decode(),
                 "issuer": self.issuer, "not_before": self.not_before.isoformat(),
-                "not_after": self.not_after.isoformat()}
+                "not_after": self.not_after.isoformat(),
+                "max_validity_days": self.max_validity_days}
+
+    def validity_problem(self, issued_at: int, expires: int) -> str | None:
+        """Why a pass with this validity cannot come from this key (None if it can)."""
+        longest = self.max_validity_days * 86_400
+        if expires - issued_at > longest:
+            return (f"validity of {(expires - issued_at) / 86_400:.1f} days exceeds the key's "
+                    f"maximum of {self.max_validity_days}")
+        if expires > day_start(self.not_after) + 86_400 + longest:
+            return (f"ends more than {self.max_validity_days} days after the key's window "
+                    f"(not_after {self.not_after})")
+        return None
 
     @classmethod
     def from_json(cls, obj: object, where: str) -> TrustEntry:
@@ -78,10 +95,15 @@ class TrustEntry:
             raise bad
         try:
             public = base64.b64decode(obj["public_key"], validate=True)
+            longest = obj.get("max_validity_days", DEFAULT_MAX_VALIDITY_DAYS)
+            if type(longest) is not int or not 1 <= longest <= MAX_VALIDITY_LIMIT:
+                raise KeyFileError(
+                    f"{where}: max_validity_days 应为1到{MAX_VALIDITY_LIMIT}的整数",
+                    f"{where}: max_validity_days must be a whole number 1..{MAX_VALIDITY_LIMIT}")
             entry = cls(bytes.fromhex(obj["kid"]), public, str(obj["issuer"]),
                         dt.date.fromisoformat(obj["not_before"]),
-                        dt.date.fromisoformat(obj["not_after"]))
-        except (KeyError, ValueError, TypeError):
+                        dt.date.fromisoformat(obj["not_after"]), longest)
+        except (KeyError, ValueError, TypeError, AttributeError):
             raise bad from None
         if len(public) != 32 or entry.kid != kid_of(public):
             raise KeyFileError(f"{where}: kid 与公钥不符", f"{where}: kid does not match the key")
@@ -118,15 +140,20 @@ def check_issuer(issuer: str) -> str:
 
 
 def generate(issuer: str, not_before: dt.date, not_after: dt.date,
-             seed: bytes | None = None) -> SigningKey:
+             seed: bytes | None = None,
+             max_validity_days: int = DEFAULT_MAX_VALIDITY_DAYS) -> SigningKey:
     """A new Ed25519 key (from a 32-byte ``seed`` for tests and the demo)."""
     check_issuer(issuer)
     if not_after < not_before:
         raise KeyFileError("有效期结束早于开始", "not-after is before not-before")
+    if not 1 <= max_validity_days <= MAX_VALIDITY_LIMIT:
+        raise KeyFileError(f"卡片最长有效天数应为1到{MAX_VALIDITY_LIMIT}",
+                           f"max validity days must be 1..{MAX_VALIDITY_LIMIT}")
     key = (Ed25519PrivateKey.from_private_bytes(seed) if seed is not None
            else Ed25519PrivateKey.generate())
     raw = public_raw(key)
-    return SigningKey(key, TrustEntry(kid_of(raw), raw, issuer, not_before, not_after))
+    return SigningKey(key, TrustEntry(kid_of(raw), raw, issuer, not_before, not_after,
+                                      max_validity_days))
 
 
 def pub_path(key_path: Path) -> Path:
@@ -155,7 +182,8 @@ def save(key: SigningKey, path: Path, passphrase: bytes, force: bool = False) ->
 
 
 def create(path: Path, issuer: str, not_before: dt.date, not_after: dt.date | None,
-           passphrase: Callable[[], bytes], force: bool = False) -> tuple[SigningKey, Path]:
+           passphrase: Callable[[], bytes], force: bool = False,
+           max_validity_days: int = DEFAULT_MAX_VALIDITY_DAYS) -> tuple[SigningKey, Path]:
     """A new office key valid ``not_before`` .. ``not_after`` (default: one year), saved
     to ``path`` and ``path.pub.json``.  Existing files are refused before the passphrase
     is asked for, unless ``force``.  Returns the key and the path of its public half."""
@@ -163,7 +191,8 @@ def create(path: Path, issuer: str, not_before: dt.date, not_after: dt.date | No
     if not force:
         refuse_existing(path)
         refuse_existing(pub_path(path))
-    key = generate(issuer, not_before, not_after or one_year_after(not_before))
+    key = generate(issuer, not_before, not_after or one_year_after(not_before),
+                   max_validity_days=max_validity_days)
     return key, save(key, path, passphrase(), force=True)
 
 

@@ -179,3 +179,33 @@ def test_rules_show_and_explain(runner: CliRunner, tmp_path: Path) -> None:
     broken.write_text('format = "passgen-rules/1"\nwobble = 1\n')
     refused = runner.invoke(cli, ["rules", "show", "--rules", str(broken)])
     assert refused.exit_code == ExitStatus.ERROR and "line 2" in refused.output
+
+
+def test_a_key_s_maximum_validity_bounds_the_batch(runner: CliRunner, tmp_path: Path) -> None:
+    key = tmp_path / "short.pem"
+    made = runner.invoke(cli, ["keys", "generate", "--out", str(key), "--issuer", "NC-XM-01",
+                               "--not-before", "2020-01-01", "--not-after", "2020-12-31",
+                               "--max-validity-days", "5"], env=ENV)
+    assert made.exit_code == ExitStatus.OK and "max 5" in made.output
+    assert json.loads(Path(f"{key}.pub.json").read_text())["max_validity_days"] == 5
+    roster = write_roster(tmp_path / "r.xlsx", [row()])
+    result = runner.invoke(cli, ["cards", str(roster), "--key", str(key), "--out",
+                                 str(tmp_path / "out"), "--as-of", AS_OF.isoformat()], env=ENV)
+    assert result.exit_code == ExitStatus.ERROR
+    assert "超过了该密钥允许的最长 5 天" in result.output and "maximum of 5 days" in result.output
+    assert not (tmp_path / "out").exists()  # refused before any work
+    ok = runner.invoke(cli, ["cards", str(roster), "--key", str(key), "--out",
+                             str(tmp_path / "out"), "--as-of", AS_OF.isoformat(),
+                             "--valid-days", "4"], env=ENV)
+    assert ok.exit_code == ExitStatus.OK, ok.output
+
+
+def test_verify_standard_input_survives_bytes_that_are_not_utf8(runner: CliRunner,
+                                                                 tmp_path: Path) -> None:
+    key = make_key(runner, tmp_path)
+    runner.invoke(cli, ["keys", "trust", str(key), "--out", str(tmp_path / "t.json")])
+    result = runner.invoke(cli, ["verify", "-", "--trust", str(tmp_path / "t.json")],
+                           input=b"PG1:\xff\xfe\nPG1:NOT-REALLY\n")
+    assert result.exit_code == ExitStatus.NOT_VALID, result.output
+    assert "stdin:1\tmalformed" in result.output and "stdin:2\tmalformed" in result.output
+    assert "Traceback" not in result.output

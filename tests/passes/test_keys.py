@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from helpers import fixed_key
 
+from passgen.dates import day_start
 from passgen.errors import KeyFileError
 from passgen.passes import keys
 
@@ -68,7 +69,9 @@ def test_trust_list_merges_and_deduplicates(tmp_path: Path) -> None:
     doc = json.loads(out.read_text())
     assert doc["format"] == "passgen-trust/1"
     assert sorted(e["kid"] for e in doc["keys"]) == sorted([a.entry.kid.hex(), b.entry.kid.hex()])
-    assert set(doc["keys"][0]) == {"kid", "public_key", "issuer", "not_before", "not_after"}
+    assert set(doc["keys"][0]) == {"kid", "public_key", "issuer", "not_before", "not_after",
+                                   "max_validity_days"}
+    assert doc["keys"][0]["max_validity_days"] == 60
     assert keys.read_trust(out).find(b.entry.kid) == b.entry
 
 
@@ -118,3 +121,25 @@ def test_load_signing_needs_matching_public_half(tmp_path: Path) -> None:
     (tmp_path / "office.pem.pub.json").unlink()
     with pytest.raises(KeyFileError, match="missing"):
         keys.load_signing(path, b"secret")
+
+
+def test_max_validity_days_is_optional_and_checked() -> None:
+    entry = fixed_key("a").entry.to_json()
+    del entry["max_validity_days"]
+    assert keys.TrustEntry.from_json(entry, "t").max_validity_days == 60  # DESIGN.md §5
+    for bad in (0, -1, 367, "60", 60.0, None, True):
+        with pytest.raises(KeyFileError) as info:
+            keys.TrustEntry.from_json({**entry, "max_validity_days": bad}, "t.json")
+        assert info.value.zh.startswith("t.json")
+    assert keys.TrustEntry.from_json({**entry, "max_validity_days": 30}, "t").max_validity_days == 30
+
+
+def test_a_key_cannot_sign_longer_than_its_maximum() -> None:
+    e = keys.generate("X", dt.date(2020, 1, 1), dt.date(2020, 12, 31), bytes(32),
+                      max_validity_days=10).entry
+    start = day_start(dt.date(2020, 3, 1))
+    assert e.validity_problem(start, start + 10 * 86_400) is None
+    assert "exceeds" in (e.validity_problem(start, start + 10 * 86_400 + 1) or "")
+    late = day_start(dt.date(2020, 12, 31))
+    assert e.validity_problem(late, late + 10 * 86_400) is None
+    assert e.validity_problem(late + 86_400 * 2, late + 86_400 * 12) is not None  # after window

@@ -93,12 +93,13 @@ def expected(status: str, passed: int) -> dict[str, Any]:
 
 def vector(name: str, description: str, text: str, status: str, passed: int,
            claims: Claims | None = None, payload: bytes | None = None,
-           cose: bytes | None = None, png: bool = False) -> dict[str, Any]:
+           cose: bytes | None = None, png: bool = False,
+           at: dt.datetime = AT) -> dict[str, Any]:
     out: dict[str, Any] = {
         "name": name,
         "description": description,
         "trust": json.loads(keys.trust_json(TRUST)),
-        "at": AT.isoformat(),
+        "at": at.isoformat(),
         "text": text,
         "expected": expected(status, passed),
     }
@@ -121,11 +122,11 @@ def build() -> list[dict[str, Any]]:
     ok = len(STAGES)
 
     def good(name: str, description: str, claims: Claims, key: keys.SigningKey = KEY_A,
-             status: str = "valid", passed: int = ok) -> None:
+             status: str = "valid", passed: int = ok, at: dt.datetime = AT) -> None:
         body = pg1.encode_claims(claims)
         c = cose_of(body, key)
         v.append(vector(name, description, text_of(c), status, passed, claims, body, c,
-                        png=True))
+                        png=True, at=at))
 
     good("valid-green", "A valid pass: key A, green, elderly.", CLAIMS)
     good("valid-red-student", "A valid pass: key B, red, student, 4-character name.",
@@ -218,6 +219,21 @@ def build() -> list[dict[str, Any]]:
     mistyped[4] = "2020-04-02"
     bad("mistyped-claim", "Correctly signed, but expires (4) is text, not uint.",
         text_of(cose_of(pg1.dumps(mistyped), KEY_A)), "malformed", 6)
+
+    def lasting(issued: dt.date, days: int) -> Claims:
+        return Claims(CLAIMS.issuer, day_start(issued + dt.timedelta(days=days)),
+                      day_start(issued), CLAIMS.serial, "张三", CLAIMS.masked_id, Colour.GREEN,
+                      Category.ELDERLY, CLAIMS.rules_version)
+
+    good("validity-at-key-maximum", "Valid for exactly the key's max_validity_days (60, the "
+         "default): accepted.", lasting(ISSUED, 60))
+    good("validity-beyond-key-maximum", "Valid for 61 days, one more than the key's "
+         "max_validity_days: refused although the signature is good.", lasting(ISSUED, 61),
+         status="unknown-key", passed=7)
+    good("stolen-key-long-pass", "A stolen key, inside its window on 2020-12-31, mints a "
+         "pass that runs to 2099; checked in 2030 it is refused, not valid.",
+         lasting(dt.date(2020, 12, 31), 78 * 365), status="unknown-key", passed=7,
+         at=dt.datetime(2030, 6, 1, 12, 0, tzinfo=SHANGHAI))
     return v
 
 
