@@ -137,7 +137,7 @@ def test_revocation_list_is_signed_and_checked(tmp_path: Path, trust: keys.Trust
 
 def test_cli_revoke_export_and_verify(tmp_path: Path) -> None:
     runner = CliRunner()
-    env = {"PASSGEN_KEY_PASSPHRASE": "pw"}
+    env = {"PASSGEN_KEY_PASSPHRASE": "a long enough passphrase"}
     key = tmp_path / "office.pem"
     assert runner.invoke(cli, ["keys", "generate", "--out", str(key), "--issuer", "NC-XM-01",
                                "--not-before", "2020-01-01"], env=env).exit_code == ExitStatus.OK

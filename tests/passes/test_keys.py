@@ -143,3 +143,51 @@ def test_a_key_cannot_sign_longer_than_its_maximum() -> None:
     late = day_start(dt.date(2020, 12, 31))
     assert e.validity_problem(late, late + 10 * 86_400) is None
     assert e.validity_problem(late + 86_400 * 2, late + 86_400 * 12) is not None  # after window
+
+
+def test_private_key_kdf_is_pbkdf2_sha256_with_600k_rounds(tmp_path: Path) -> None:
+    """Read back by cryptography (what passgen uses) and by the DER itself: 600,000 rounds,
+    where cryptography's own PKCS#8 writer uses 2,048."""
+    import base64 as b64
+
+    from cryptography.hazmat.primitives import serialization
+
+    key = fixed_key("a")
+    pem = keys.encrypted_pkcs8(key.private_key, b"correct horse battery")
+    der = b64.b64decode(b"".join(pem.splitlines()[1:-1]))
+    assert bytes.fromhex("2a864886f70d01050d") in der  # PBES2
+    assert bytes.fromhex("2a864886f70d01050c") in der  # PBKDF2
+    assert bytes.fromhex("2a864886f70d0209") in der  # hmacWithSHA256
+    assert bytes.fromhex("0203" "0927c0") in der  # INTEGER 600000
+    back = serialization.load_pem_private_key(pem, b"correct horse battery")
+    assert back.private_bytes_raw() == key.private_key.private_bytes_raw()  # type: ignore[union-attr]
+    with pytest.raises(ValueError):
+        serialization.load_pem_private_key(pem, b"correct horse batterY")
+    # an INTEGER whose high bit is set gets its leading zero byte
+    assert bytes.fromhex("020400800000") in b64.b64decode(b"".join(
+        keys.encrypted_pkcs8(key.private_key, b"x" * 10, 0x800000).splitlines()[1:-1]))
+
+
+def test_keys_written_before_the_stronger_kdf_still_load(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    key = fixed_key("a")
+    old = key.private_key.private_bytes(serialization.Encoding.PEM,
+                                        serialization.PrivateFormat.PKCS8,
+                                        serialization.BestAvailableEncryption(b"x"))
+    path = tmp_path / "old.pem"
+    path.write_bytes(old)
+    path.chmod(0o600)
+    assert keys.load_private(path, b"x").private_bytes_raw() == \
+        key.private_key.private_bytes_raw()
+
+
+def test_a_new_key_needs_a_passphrase_of_ten_characters(tmp_path: Path) -> None:
+    for short in (b"", b"x", "口令太短了但还不够".encode()):
+        with pytest.raises(KeyFileError) as info:
+            keys.create(tmp_path / "k.pem", "X", dt.date(2020, 1, 1), None, lambda s=short: s)
+        assert "至少要 10 个字符" in info.value.zh and "10 characters" in info.value.en
+        assert not (tmp_path / "k.pem").exists()
+    key, _ = keys.create(tmp_path / "k.pem", "X", dt.date(2020, 1, 1), None,
+                         lambda: "十个汉字的口令也可以".encode())  # characters, not bytes
+    assert keys.load_private(tmp_path / "k.pem", "十个汉字的口令也可以".encode())
