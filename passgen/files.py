@@ -86,3 +86,14 @@ class Stems:
             self.given[name] = stem
             self.taken.add(stem.casefold())
         return stem
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` empty and readable by its owner only, or make an existing file of
+    ours so (SQLite's journal files take the database file's mode)."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        info = path.stat()
+        if os.name == "posix" and info.st_mode & 0o077 and info.st_uid == os.getuid():
+            path.chmod(0o600)

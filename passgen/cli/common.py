@@ -17,6 +17,7 @@ from passgen.dates import SHANGHAI, noon
 from passgen.errors import KeyFileError
 from passgen.intake.sheets import DEFAULT_MAX_MB, DEFAULT_MAX_ROWS
 from passgen.jobs.ledger import DEFAULT_LEDGER
+from passgen.passes.keys import SigningKey, load_office_key
 
 PASSPHRASE_ENV = "PASSGEN_KEY_PASSPHRASE"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -129,14 +130,24 @@ def rules_option(command: F) -> F:
 
 
 def history_option(command: F) -> F:
-    """--ledger for the commands that read rosters without issuing (roster check, rules
-    explain): where a blank 上次颜色 is looked up, as passgen cards does."""
+    """--ledger and --key for the commands that read rosters without issuing (roster check,
+    rules explain): where a blank 上次颜色 is looked up, as passgen cards does."""
+    command = click.option(
+        "--key", "key_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="机构签名密钥：用它打开登记册中的居民假名，才能查到上一张卡（口令同 cards）。/ "
+             "The office's signing key, which unlocks the ledger's pseudonyms so residents' "
+             "last cards can be found (passphrase as for cards).")(command)
     return click.option("--ledger", "ledger_path",
                         type=click.Path(dir_okay=False, path_type=Path),
                         default=Path(DEFAULT_LEDGER), show_default=True,
                         help="Issuance ledger: the previous colour of a resident whose 上次颜色 "
                              "is blank, as passgen cards finds it (not used if the file does "
                              "not exist).")(command)
+
+
+def history_key(key_path: Path | None) -> SigningKey | None:
+    """The key given to a history command, unlocked (None if none was given)."""
+    return None if key_path is None else load_office_key(key_path, passphrase_source())
 
 
 def echo_outcomes(result: Any, rejected_word: str) -> None:

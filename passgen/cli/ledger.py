@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,7 @@ import click
 
 from passgen.cli.common import (
     PASSPHRASE_ENV,
+    history_key,
     ledger_option,
     now,
     parse_day,
@@ -21,8 +23,9 @@ from passgen.cli.common import (
 )
 from passgen.dates import day_of
 from passgen.errors import ExitStatus
-from passgen.jobs.ledger import (
-    LedgerCard,
+from passgen.jobs.ledger import LedgerCard
+from passgen.jobs.ledger_tasks import (
+    add_ledger_key,
     card_filters,
     find_cards,
     list_cards,
@@ -73,15 +76,36 @@ def ledger_list(community: str | None, colour: str | None, issued_from: dt.date 
 
 @ledger_group.command("show")
 @click.argument("serial", required=False)
-@click.option("--id", "id_number", help="A resident's full ID number: every card they hold.")
+@click.option("--id", "by_id", is_flag=True,
+              help="按身份证号查找此人的所有卡：号码在提示时输入（不显示）或从标准输入读入，不留在"
+                   "命令行历史里；需要 --key。/ Every card of a resident, by the full ID number "
+                   "typed at a hidden prompt or read from standard input; needs --key.")
+@click.option("--key", "key_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="机构签名密钥，用于 --id / The office's signing key, for --id.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per card.")
 @ledger_option
-def ledger_show(serial: str | None, id_number: str | None, as_json: bool,
+def ledger_show(serial: str | None, by_id: bool, key_path: Path | None, as_json: bool,
                 ledger_path: Path) -> ExitStatus:
     """Show one card by SERIAL, or every card of a resident by --id."""
-    if (serial is None) == (id_number is None):
-        raise click.UsageError("请给出卡片编号或 --id / give a SERIAL or --id")
-    _print_cards(find_cards(ledger_path, serial, id_number), as_json)
+    if (serial is None) == (not by_id) or (by_id and key_path is None):
+        raise click.UsageError("请给出卡片编号，或 --id 加 --key / give a SERIAL, or --id with --key")
+    id_number = (click.prompt("身份证号 / ID number", hide_input=True) if sys.stdin.isatty()
+                 else sys.stdin.readline()) if by_id else None
+    _print_cards(find_cards(ledger_path, serial, id_number, history_key(key_path)), as_json)
+    return ExitStatus.OK
+
+
+@ledger_group.command("add-key")
+@click.argument("new_public", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--key", "key_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="现用的签名密钥 / The signing key in use now (its passphrase is asked for).")
+@ledger_option
+def ledger_add_key(new_public: Path, key_path: Path, ledger_path: Path) -> ExitStatus:
+    """换用新签名密钥前运行：让新密钥（NEW.pem.pub.json）也能打开登记册中的居民假名。/ Before
+    switching to a new signing key: let it open the ledger's pseudonyms too."""
+    new = add_ledger_key(ledger_path, key_path, passphrase_source(), new_public)
+    click.echo(f"登记册已可用新密钥 ledger now opens with key {new.kid.hex()} ({new.issuer})")
     return ExitStatus.OK
 
 

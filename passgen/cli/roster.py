@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from passgen.cli.common import echo_outcomes, history_option, limit_options, parse_day, rules_option
+from passgen.cli.common import (
+    echo_outcomes,
+    history_key,
+    history_option,
+    limit_options,
+    parse_day,
+    rules_option,
+)
 from passgen.dates import today
 from passgen.errors import ExitStatus
 from passgen.intake.roster_template import write_template
@@ -32,11 +39,12 @@ def roster() -> None:
 @history_option
 @limit_options
 def roster_check(rosters: tuple[Path, ...], out_dir: Path, as_of: dt.date | None,
-                 community: str, rules_path: Path | None, ledger_path: Path, max_rows: int,
-                 max_mb: float) -> ExitStatus:
+                 community: str, rules_path: Path | None, ledger_path: Path,
+                 key_path: Path | None, max_rows: int, max_mb: float) -> ExitStatus:
     """Validate ROSTER files and write the report; no cards are made."""
     result = check_rosters(list(rosters), out_dir, rules_path, as_of or today(), community,
-                           Limits(max_mb, max_rows), ledger=ledger_path)
+                           Limits(max_mb, max_rows), ledger=ledger_path,
+                           key=history_key(key_path))
     echo_outcomes(result, "未通过 rejected")
     click.echo(f"报告 report: {result.report}")
     return ExitStatus.OK

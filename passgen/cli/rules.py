@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from passgen.cli.common import history_option, parse_day, rules_option
+from passgen.cli.common import history_key, history_option, parse_day, rules_option
 from passgen.dates import today
 from passgen.errors import ExitStatus
 from passgen.jobs.cards import explain_roster
@@ -40,13 +40,14 @@ def rules_show(rules_path: Path | None) -> ExitStatus:
 @history_option
 def rules_explain(rosters: tuple[Path, ...], row: int | None, id_text: str | None,
                   sheet: str | None, as_of: dt.date | None, community: str,
-                  rules_path: Path | None, ledger_path: Path) -> ExitStatus:
+                  rules_path: Path | None, ledger_path: Path,
+                  key_path: Path | None) -> ExitStatus:
     """Explain a resident's colour: the facts, every clause that applies with its source
     text, the conversion, and the result."""
     if row is None and id_text is None:
         raise click.UsageError("请用 --row 或 --id 指定要解释的行 / give --row or --id")
     texts = explain_roster(list(rosters), rules_path, as_of or today(), row, id_text, sheet,
-                           community, ledger_path)
+                           community, ledger_path, history_key(key_path))
     click.echo("\n\n".join(texts))
     return ExitStatus.OK
 

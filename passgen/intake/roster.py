@@ -210,7 +210,8 @@ class SheetNotice:
 
     @property
     def message(self) -> str:
-        return f"{self.file} · {self.sheet}: {self.zh} / {self.en}"
+        where = f"{self.file} · {self.sheet}" if self.sheet else self.file
+        return f"{where}: {self.zh} / {self.en}"
 
 
 ROSTER_HEADERS = HeaderIndex({c.field: c.headers for c in COLUMNS})

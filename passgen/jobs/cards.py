@@ -144,7 +144,7 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
             if pool is not None:
                 volumes.pool = stack.enter_context(pool)
             # opened after the forks: no child holds the connection
-            history = open_history(stack, ledger)
+            history = open_history(stack, ledger, key, notices)
             if progress:
                 progress.start("读取、签发、印制 reading, signing, printing rows", None)
             # spool: a batch reads for minutes; a big workbook's parsed sheet stays out of it
@@ -167,7 +167,7 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
                 progress.finish()
         superseded: list[bytes] = []
         if ledger is not None:
-            with Ledger(ledger) as journal:
+            with Ledger(ledger, key) as journal:
                 superseded = journal.begin_batch(
                     batch_id, key.entry.issuer, key.entry.kid, records, volumes.files,
                     out_dir, int(time.time()) if now is None else now)
@@ -211,19 +211,32 @@ def print_cards(paths: Sequence[Path], key_path: Path, passphrase: Callable[[], 
                      progress=progress, limits=limits, ledger=ledger)
 
 
-def open_history(stack: ExitStack, ledger: Path | None) -> History | None:
-    """A resident's last card, looked up in ``ledger`` (kept open by ``stack``); None when
-    there is no ledger file, so a read-only command never creates one."""
+NO_KEY_NOTICE = ("没有提供签名密钥（--key），未在登记册中查找居民的上一张卡；“上次颜色”为空的行按"
+                 "首次办卡评定，可能与 passgen cards 的结果不同",
+                 "no signing key (--key): residents' last cards were not looked up in the "
+                 "ledger, so rows with a blank 上次颜色 are assessed as first cards and may "
+                 "differ from what passgen cards gives")
+
+
+def open_history(stack: ExitStack, ledger: Path | None, key: SigningKey | None = None,
+                 notices: list[SheetNotice] | None = None) -> History | None:
+    """A resident's last card, looked up in ``ledger`` (kept open by ``stack``) with the
+    pseudonym secret ``key`` unlocks; None when there is no ledger file, so a read-only
+    command never creates one, or when no key unlocks it (said in ``notices``)."""
     if ledger is None or not ledger.exists():
         return None
-    opened = stack.enter_context(Ledger(ledger))
+    opened = stack.enter_context(Ledger(ledger, key))
+    if opened.secret is None:
+        if notices is not None:
+            notices.append(SheetNotice(ledger.name, "", 0, *NO_KEY_NOTICE))
+        return None
     return lambda resident: opened.previous_for(resident.id_number)
 
 
 def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules | Path | None,
                   as_of: dt.date, community: str = "", limits: Limits = DEFAULT_LIMITS,
                   on_outcome: Callable[[RowOutcome], None] | None = None,
-                  ledger: Path | None = None) -> BatchResult:
+                  ledger: Path | None = None, key: SigningKey | None = None) -> BatchResult:
     """Validate only: the report, no cards (``rules``: the rules, a rules file, or None
     for the shared default).  With ``ledger``, a blank 上次颜色 is looked up there as
     ``cards`` would."""
@@ -234,7 +247,7 @@ def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules | Path | No
     with ExitStack() as stack:
         for outcome in assess_rows(paths, RowContext(as_of, community), rules, None,
                                    DEFAULT_VALID_DAYS, limits, notices,
-                                   history=open_history(stack, ledger)):
+                                   history=open_history(stack, ledger, key, notices)):
             report.add(outcome)
             if outcome.error is not None:
                 rejected.append(outcome)
@@ -249,9 +262,11 @@ def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules | Path | No
 def explain_roster(paths: Sequence[Path], rules: Rules | Path | None, as_of: dt.date,
                    row: int | None = None, id_text: str | None = None,
                    sheet: str | None = None, community: str = "",
-                   ledger: Path | None = None) -> list[str]:
+                   ledger: Path | None = None, key: SigningKey | None = None) -> list[str]:
     """``passgen rules explain``: ``explain_rows`` with a blank 上次颜色 looked up in the
-    ``ledger`` (if it exists) as ``cards`` would."""
+    ``ledger`` (if it exists, with the pseudonym secret ``key`` unlocks) as ``cards`` would."""
+    notices: list[SheetNotice] = []
     with ExitStack() as stack:
-        return explain_rows(paths, rules, as_of, row, id_text, sheet, community,
-                            open_history(stack, ledger))
+        history = open_history(stack, ledger, key, notices)
+        texts = explain_rows(paths, rules, as_of, row, id_text, sheet, community, history)
+    return [f"注意 notice: {n.message}" for n in notices] + texts

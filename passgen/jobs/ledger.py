@@ -1,7 +1,8 @@
 """The issuance ledger (SQLite): every card issued, re-issue, revocation, crash recovery.
 
 The ledger never holds an ID number or a name: a resident is a pseudonym, the HMAC-SHA-256 of
-the ID number under a secret made with the ledger.  A batch is journalled: its PDFs are
+the ID number under a secret sealed to the office's signing keys (``jobs.pseudonyms``), and
+the file is readable by its owner only.  A batch is journalled: its PDFs are
 written under temporary names, its cards committed as *pending* with the list of files, the
 files renamed into place, and the batch marked complete.  ``Ledger.recover`` finishes or
 undoes a batch that was interrupted, so printed PDFs and ledger rows always agree: every
@@ -16,17 +17,18 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from passgen.dates import SHANGHAI, day_of, day_start
+from passgen.dates import SHANGHAI, day_of
 from passgen.errors import LedgerError
-from passgen.files import fsync_dir
+from passgen.files import fsync_dir, private_file
+from passgen.jobs import pseudonyms
 from passgen.models import Card, Claims, Colour, Location, Previous, PreviousSource
+from passgen.passes.keys import SigningKey
 
 
 class BatchStatus(StrEnum):
@@ -148,9 +150,12 @@ def parse_serial(text: str) -> bytes:
 class Ledger:
     """An open ledger.  Use as a context manager; every write is one short transaction."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, key: SigningKey | None = None) -> None:
+        """Open (or create) the ledger at ``path``; with the office's signing ``key`` its
+        pseudonym secret is unlocked, which finding a resident's cards needs."""
         self.path = path
         try:
+            private_file(path)
             self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000,
                                       isolation_level=None)
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -158,7 +163,10 @@ class Ledger:
             self.db.execute("PRAGMA synchronous = FULL")
             self.db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
-            self.secret = self._secret()
+            self.secret = pseudonyms.unlock(self.db, key)
+        except OSError as exc:
+            raise LedgerError(f"无法打开登记册 {path}（{exc.strerror}）",
+                              f"cannot open ledger {path}: {exc.strerror}") from None
         except sqlite3.DatabaseError as exc:
             raise LedgerError(f"无法打开登记册 {path}（{exc}）",
                               f"cannot open ledger {path}: {exc}") from None
@@ -190,16 +198,12 @@ class Ledger:
             self.db.execute("ROLLBACK")
             raise
 
-    def _secret(self) -> bytes:
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()
-        if row is not None:
-            return bytes(row[0])
-        secret = secrets.token_bytes(32)
-        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('secret', ?)", (secret,))
-        return bytes(self.db.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()[0])
-
     def pseudonym(self, id_number: str) -> bytes:
         """The resident's stand-in: HMAC-SHA-256(ledger secret, ID number)."""
+        if self.secret is None:
+            raise LedgerError("按身份证号查找登记册需要机构的签名密钥（--key）",
+                              "finding a resident in the ledger needs the office's signing "
+                              "key (--key)")
         return hmac.new(self.secret, id_number.encode(), hashlib.sha256).digest()
 
     # --- batches ------------------------------------------------------------------------
@@ -356,43 +360,3 @@ class Ledger:
         return [LedgerCard(bytes(r[0]), r[1], bytes(r[2]), r[3], r[4], r[5], bytes(r[6]), r[7],
                            r[8], r[9], r[10], r[11], r[12], r[13], r[14])
                 for r in self.db.execute(sql, args)]
-
-
-
-def card_filters(community: str | None = None, colour: str | None = None,
-                 issued_from: dt.date | None = None, issued_to: dt.date | None = None,
-                 batch: str | None = None) -> Filters:
-    """Filters as a clerk gives them: a colour word (绿码, green, …) and days, inclusive."""
-    chosen = Colour.from_word(colour) if colour else None
-    return Filters(community=community, colour=None if chosen is None else int(chosen),
-                   issued_from=day_start(issued_from) if issued_from else None,
-                   issued_before=day_start(issued_to + dt.timedelta(days=1)) if issued_to
-                   else None, batch=batch or None)
-
-
-def list_cards(path: Path, filters: Filters = Filters()) -> list[LedgerCard]:
-    """``passgen ledger list``: cards matching ``filters``, oldest first."""
-    with Ledger(path) as ledger:
-        return ledger.cards(filters)
-
-
-def find_cards(path: Path, serial: str | None = None,
-               id_number: str | None = None) -> list[LedgerCard]:
-    """``passgen ledger show``: one card by serial (as printed or hex), or every card of
-    the resident with ``id_number``; nothing found is an error."""
-    with Ledger(path) as ledger:
-        if serial is not None:
-            found = ledger.cards(Filters(serial=parse_serial(serial)))
-        else:
-            found = ledger.cards(Filters(pseudonym=ledger.pseudonym(
-                (id_number or "").strip().upper())))
-    if not found:
-        raise LedgerError("登记册中没有找到", "not found in the ledger")
-    return found
-
-
-def recover_ledger(path: Path) -> list[str]:
-    """``passgen ledger recover``: finish or undo batches a crash left pending; returns
-    their ids."""
-    with Ledger(path) as ledger:
-        return ledger.recover()

@@ -189,14 +189,16 @@ def test_a_key_s_maximum_validity_bounds_the_batch(runner: CliRunner, tmp_path: 
     assert made.exit_code == ExitStatus.OK and "max 5" in made.output
     assert json.loads(Path(f"{key}.pub.json").read_text())["max_validity_days"] == 5
     roster = write_roster(tmp_path / "r.xlsx", [row()])
+    ledger = ["--ledger", str(tmp_path / "ledger.sqlite")]
     result = runner.invoke(cli, ["cards", str(roster), "--key", str(key), "--out",
-                                 str(tmp_path / "out"), "--as-of", AS_OF.isoformat()], env=ENV)
+                                 str(tmp_path / "out"), "--as-of", AS_OF.isoformat(), *ledger],
+                           env=ENV)
     assert result.exit_code == ExitStatus.ERROR
     assert "超过了该密钥允许的最长 5 天" in result.output and "maximum of 5 days" in result.output
     assert not (tmp_path / "out").exists()  # refused before any work
     ok = runner.invoke(cli, ["cards", str(roster), "--key", str(key), "--out",
                              str(tmp_path / "out"), "--as-of", AS_OF.isoformat(),
-                             "--valid-days", "4"], env=ENV)
+                             "--valid-days", "4", *ledger], env=ENV)
     assert ok.exit_code == ExitStatus.OK, ok.output
 
 

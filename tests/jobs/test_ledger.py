@@ -59,7 +59,7 @@ def serials_printed(folder: Path) -> set[bytes]:
 
 def test_cards_are_recorded(tmp_path: Path) -> None:
     result = batch(tmp_path, ROWS, tmp_path / "l.sqlite")
-    with Ledger(tmp_path / "l.sqlite") as ledger:
+    with Ledger(tmp_path / "l.sqlite", fixed_key()) as ledger:
         cards = ledger.cards()
         assert {c.serial for c in cards} == {o.card.claims.serial for o in result.outcomes}
         first = cards[0]
@@ -176,9 +176,17 @@ def test_cli_revoke_export_and_verify(tmp_path: Path) -> None:
     assert "older than 48 hours" in stale.output
     filtered = runner.invoke(cli, ["ledger", "list", "--ledger", ledger, "--colour", "红码"])
     assert filtered.exit_code == ExitStatus.OK and "0 cards" in filtered.output
-    by_id = runner.invoke(cli, ["ledger", "show", "--id", make_id(dt.date(1948, 2, 3)),
-                                "--ledger", ledger])
-    assert by_id.exit_code == ExitStatus.OK and "桂花社区" in by_id.output
+    full_id = make_id(dt.date(1948, 2, 3))
+    by_id = runner.invoke(cli, ["ledger", "show", "--id", "--key", str(key), "--ledger", ledger],
+                          input=full_id + "\n", env=env)
+    assert by_id.exit_code == ExitStatus.OK and "桂花社区" in by_id.output, by_id.output
+    assert full_id not in by_id.output
+    no_key = runner.invoke(cli, ["ledger", "show", "--id", "--ledger", ledger],
+                           input=full_id + "\n")
+    assert no_key.exit_code == ExitStatus.ERROR and "--key" in no_key.output
+    on_the_line = runner.invoke(cli, ["ledger", "show", "--id", full_id, "--key", str(key),
+                                      "--ledger", ledger], env=env)
+    assert on_the_line.exit_code == ExitStatus.ERROR  # the number never goes on the line
     batch_id = cards[0]["batch"]
     for prefix, count in ((batch_id[:8], 3), (batch_id, 3), ("f" * 8 if batch_id[0] != "f"
                                                             else "0" * 8, 0)):

@@ -78,7 +78,7 @@ def test_a_red_card_then_14_and_28_days_later_with_the_ledger(tmp_path: Path) ->
     checked: list[object] = []
     check_rosters([write_roster(tmp_path / "zero.xlsx", [{**arrival, "连续申报天数": 0}])],
                   tmp_path / "check", RULES, start + days(14), ledger=ledger,
-                  on_outcome=checked.append)
+                  on_outcome=checked.append, key=fixed_key())
     assert [o.assessment.colour for o in checked] == [R]  # type: ignore[attr-defined]
     yellow, why = batch(start + days(14), 14, "yellow")
     assert yellow == Y and "T2" in why and "G1" not in why and "登记册" in why
