@@ -53,5 +53,9 @@ class OutputExists(PassgenError):
     "An output file exists and --force was not given."
 
 
+class OutputBusy(PassgenError):
+    "Another batch is writing into the same folder or ledger."
+
+
 class LedgerError(PassgenError):
     "The ledger cannot be opened or does not hold what was asked for."

@@ -7,10 +7,11 @@ import contextlib
 import hashlib
 import os
 import re
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from passgen.errors import OutputExists
+from passgen.errors import OutputBusy, OutputExists
 
 
 def fsync_file(path: Path) -> None:
@@ -43,7 +44,7 @@ def atomic_write(path: Path, write: Callable[[Path], object], mode: int | None =
     ``path``."""
     if not overwrite:
         refuse_existing(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    tmp = path.with_name(temporary_name(path.name, str(os.getpid())))
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
         os.close(fd)
@@ -60,12 +61,33 @@ def atomic_write(path: Path, write: Callable[[Path], object], mode: int | None =
         raise
 
 
-_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
+TEMPORARY_PREFIX = ".pg-"
+MAX_STEM = 40  # characters of a name kept in a file name (a CJK character is 3 bytes)
+
+
+def temporary_name(final: str, tag: str) -> str:
+    """A short hidden name for ``final`` while it is written: a digest of the final name
+    (which may be long, or not safe yet) and ``tag`` (a process or batch id)."""
+    return f"{TEMPORARY_PREFIX}{hashlib.sha256(final.encode()).hexdigest()[:12]}-{tag}.part"
+
+
+_KEEP = frozenset("-_.()（）·")
+
+
+def _safe_char(ch: str) -> bool:
+    """Letters and digits of any script, and a few marks: nothing a shell, a file system or
+    a bidirectional-text trick (U+202E) can misread."""
+    return ch in _KEEP or unicodedata.category(ch)[0] in "LN"
 
 
 def safe_stem(name: str, fallback: str = "community") -> str:
-    """``name`` made safe as part of a file name on any system."""
-    return _UNSAFE.sub("_", name).strip("_.") or fallback
+    """``name`` made safe as part of a file name on any system: letters, digits and
+    ``-_.()（）·`` only, runs of anything else one ``_``, at most ``MAX_STEM`` characters
+    (a longer name keeps its start and a digest of the whole)."""
+    stem = re.sub(r"_+", "_", "".join(ch if _safe_char(ch) else "_" for ch in name)).strip("_.")
+    if len(stem) > MAX_STEM:
+        stem = stem[:MAX_STEM - 9] + "_" + hashlib.sha256(name.encode()).hexdigest()[:8]
+    return stem or fallback
 
 
 class Stems:
@@ -97,3 +119,44 @@ def private_file(path: Path) -> None:
         info = path.stat()
         if os.name == "posix" and info.st_mode & 0o077 and info.st_uid == os.getuid():
             path.chmod(0o600)
+
+
+@contextlib.contextmanager
+def exclusive(path: Path, busy: OutputBusy,
+              wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold an exclusive lock (``flock``) on ``path`` until the block ends.  If another
+    process holds it: raise ``busy`` at once, or, given ``wait``, call it (to say so) and
+    wait for the lock (Ctrl-C still ends the wait).  ``path`` is created if missing; a lock file of
+    ours (named ``.pg-…``) is removed at the end, never while held, so a process that opened
+    it just before is told apart by its inode and tries again."""
+    import fcntl
+
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if wait is None:
+                os.close(fd)
+                raise busy from None
+            wait()
+            wait = None  # said once
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except BaseException:
+                os.close(fd)
+                raise
+        try:  # the file may have been removed by its last holder between open and lock
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        if path.name.startswith(TEMPORARY_PREFIX):
+            with contextlib.suppress(OSError):
+                path.unlink()
+        os.close(fd)

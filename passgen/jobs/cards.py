@@ -6,6 +6,7 @@ This is the edge where files, keys and the clock meet the pure stages; a library
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import time
@@ -16,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from passgen import fonts
-from passgen.errors import PassgenError
-from passgen.files import fsync_dir
+from passgen.errors import OutputBusy, PassgenError
+from passgen.files import TEMPORARY_PREFIX, exclusive, fsync_dir
 from passgen.intake.columns import HEADER_OF
 from passgen.intake.roster import RowContext, SheetNotice, read_rosters
 from passgen.intake.sheets import DEFAULT_LIMITS, Limits
@@ -33,6 +34,8 @@ from passgen.printing.layout import CardTemplate, load_template
 from passgen.rules import Rules, evaluate, rules_of
 from passgen.rules.engine import valid_through
 from passgen.rules.views import explain_rows
+
+LOCK_NAME = f"{TEMPORARY_PREFIX}batch.lock"  # in the output folder while a batch runs
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,38 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
         printing = PrintOptions(printing)
     check_key_window(key, as_of, valid_days)
     out_dir.mkdir(parents=True, exist_ok=True)
+    with batch_lock(out_dir, ledger, progress):
+        return _run_locked(paths, key, out_dir, rules, printing, as_of, community, valid_days,
+                           progress, limits, ledger, now, on_outcome)
+
+
+@contextlib.contextmanager
+def batch_lock(out_dir: Path, ledger: Path | None = None,
+               progress: Progress | None = None) -> Iterator[None]:
+    """One batch at a time in ``out_dir`` and in ``ledger``, never interleaved: a second
+    batch into the same folder is refused at once (its start-up sweep of temporary files
+    would delete the first one's); one into another folder with the same ledger waits for
+    it, saying so."""
+    def waiting() -> None:
+        if progress is not None:
+            progress.start(f"等待另一个批次用完登记册 {ledger.name if ledger else ''} "
+                           "waiting for another batch to finish with the ledger", None)
+
+    with contextlib.ExitStack() as stack:
+        if ledger is not None:
+            stack.enter_context(exclusive(ledger, OutputBusy("", ""), waiting))
+        stack.enter_context(exclusive(out_dir / LOCK_NAME, OutputBusy(
+            f"输出文件夹 {out_dir} 正被另一个批次使用，请等它完成，或换一个 --out 文件夹",
+            f"output folder {out_dir} is in use by another batch: wait for it to finish, or "
+            "choose another --out folder")))
+        yield
+
+
+def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rules,
+                printing: PrintOptions, as_of: dt.date, community: str, valid_days: int,
+                progress: Progress | None, limits: Limits, ledger: Path | None,
+                now: int | None, on_outcome: Callable[[RowOutcome], None] | None
+                ) -> BatchResult:
     notices: list[SheetNotice] = []
     rejected: list[RowOutcome] = []
     records: list[CardRecord] = []
@@ -132,8 +167,8 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
     if ledger is not None:
         with Ledger(ledger) as journal:  # finish or undo any batch a crash interrupted
             journal.recover()
-        for stale in out_dir.glob(".cards-*.part"):  # orphans of a batch killed before it
-            stale.unlink(missing_ok=True)             # was journalled: nothing was printed
+    for stale in out_dir.glob(f"{TEMPORARY_PREFIX}*.part"):  # orphans of a batch killed
+        stale.unlink(missing_ok=True)  # before it was journalled: nothing was printed
     journalled = False
     volumes = Volumes(out_dir, printing, batch_id if ledger else None, None)
     # the report process is forked first: forking after the pool's threads start is unsafe
@@ -244,7 +279,9 @@ def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules | Path | No
     notices: list[SheetNotice] = []
     report = ReportWriter()
     rejected: list[RowOutcome] = []
+    out_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
+        stack.enter_context(batch_lock(out_dir))
         for outcome in assess_rows(paths, RowContext(as_of, community), rules, None,
                                    DEFAULT_VALID_DAYS, limits, notices,
                                    history=open_history(stack, ledger, key, notices)):

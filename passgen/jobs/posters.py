@@ -15,6 +15,7 @@ from passgen.errors import TemplateError
 from passgen.files import Stems, atomic_write
 from passgen.intake.sheets import DEFAULT_LIMITS, Limits
 from passgen.intake.venues import OneVenue, Venue, read_venues, single_venue
+from passgen.jobs.cards import batch_lock
 from passgen.jobs.progress import Progress
 from passgen.jobs.report import write_table
 from passgen.models import Location, RowError
@@ -59,6 +60,13 @@ def run_posters(venues: Iterable[Venue | RowError], out_dir: Path, template: Pos
     if size not in SCALE:
         raise TemplateError(f"纸张只能是 {'、'.join(SCALE)}", f"size must be one of {list(SCALE)}")
     out_dir.mkdir(parents=True, exist_ok=True)
+    with batch_lock(out_dir):
+        return _run_locked(venues, out_dir, template, size, pages_per_volume, progress)
+
+
+def _run_locked(venues: Iterable[Venue | RowError], out_dir: Path, template: PosterTemplate,
+                size: str, pages_per_volume: int,
+                progress: Callable[[int], None] | None) -> PosterResult:
     outcomes: list[PosterOutcome] = []
     good: dict[str, list[tuple[Venue, QrMatrix | None]]] = {}
     codes: dict[str, tuple[QrMatrix, float]] = {}  # most rows share the template's link

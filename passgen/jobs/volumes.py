@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 
-from passgen.files import Stems, fsync_file
+from passgen.files import Stems, fsync_file, temporary_name
 from passgen.jobs.parallel import qr_pages
 from passgen.models import Card
 from passgen.printing.cards import CardSheetWriter
@@ -78,7 +78,7 @@ class Volumes:
     def _start(self, community: str) -> _Volume:
         part = self.parts[community] = self.parts.get(community, 0) + 1
         final = volume_name(self.stems(community), part)
-        temporary = self.out_dir / f".{final}.{self.suffix or os.getpid()}.part"
+        temporary = self.out_dir / temporary_name(final, self.suffix or str(os.getpid()))
         p = self.printing
         writer = CardSheetWriter(temporary, p.template, p.duplex, p.hotline)
         volume = self.open[community] = _Volume(

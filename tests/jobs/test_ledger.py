@@ -341,3 +341,57 @@ def test_killed_batch_leaves_ledger_and_pdfs_consistent(tmp_path: Path, point: s
     expected_new = 0 if point == "pdfs-written" else 25
     assert len(recorded) == 5 + expected_new
     assert not list((tmp_path / "crash").glob(".*.part")) or point == "pdfs-written"
+
+
+def test_a_second_batch_into_the_same_folder_is_refused_and_deletes_nothing(
+        tmp_path: Path) -> None:
+    """Held here as a running batch holds it: the second batch's start-up sweep must not
+    touch the first one's temporary volume, and it must not write anything."""
+    from passgen.errors import OutputBusy
+    from passgen.jobs.cards import batch_lock
+
+    out = tmp_path / "out"
+    out.mkdir()
+    theirs = out / ".pg-0123456789ab-otherbatch.part"
+    theirs.write_bytes(b"%PDF- a volume being written")
+    with batch_lock(out):
+        with pytest.raises(OutputBusy) as info:
+            batch(tmp_path, ROWS, tmp_path / "l.sqlite")
+        assert "正被另一个批次使用" in info.value.zh and str(out) in info.value.en
+        assert theirs.exists() and sorted(p.name for p in out.iterdir()) == [
+            ".pg-0123456789ab-otherbatch.part", ".pg-batch.lock"]
+    result = batch(tmp_path, ROWS, tmp_path / "l.sqlite")  # once free: the orphan is swept
+    assert not theirs.exists() and result.totals.cards == 3
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_a_batch_waits_for_the_ledger_and_says_so(tmp_path: Path) -> None:
+    import threading
+
+    from passgen.errors import OutputBusy
+    from passgen.files import exclusive
+
+    ledger = tmp_path / "l.sqlite"
+    waiting = threading.Event()
+    results: list[Any] = []
+
+    class Said:
+        def start(self, label: str, total: int | None) -> None:
+            if "waiting" in label:
+                waiting.set()
+
+        def advance(self, n: int) -> None: ...
+        def finish(self) -> None: ...
+
+    def run() -> None:
+        roster = write_roster(tmp_path / "r.xlsx", ROWS)
+        results.append(run_collecting([roster], fixed_key(), tmp_path / "out", load_rules(),
+                                      TEMPLATE, AS_OF, ledger=ledger, progress=Said()))
+
+    with exclusive(ledger, OutputBusy("", "")):  # another batch has the ledger
+        worker = threading.Thread(target=run)
+        worker.start()
+        assert waiting.wait(60)
+        assert not results  # still waiting, nothing written into the ledger
+    worker.join(120)
+    assert results and results[0].totals.cards == 3

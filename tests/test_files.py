@@ -1,0 +1,51 @@
+"""Output file names and temporary files (issue #20): a safe alphabet, bounded lengths,
+temporary names that are short and never followed through a planted link."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from passgen.files import MAX_STEM, Stems, atomic_write, safe_stem, temporary_name
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("桂花社区", "桂花社区"),
+    ("a/b:c", "a_b_c"),
+    ("西门\u202egpj.exe", "西门_gpj.exe"),  # a right-to-left override would reverse the name
+    ("东门\x00\x07\t社区", "东门_社区"),
+    ("..", "community"),
+    ("(一)社区·二组", "(一)社区·二组"),
+    ("$(rm -rf ~)", "(rm_-rf_)"),
+])
+def test_safe_stem_keeps_a_safe_alphabet(name: str, expected: str) -> None:
+    assert safe_stem(name) == expected
+
+
+def test_a_long_name_is_cut_with_a_digest_so_names_stay_apart() -> None:
+    a, b = "很" * 80 + "甲", "很" * 80 + "乙"
+    assert len(safe_stem(a)) == MAX_STEM and safe_stem(a) != safe_stem(b)
+    assert safe_stem(a).startswith("很" * 31)
+    stems = Stems()
+    assert len({stems(a), stems(b)}) == 2
+
+
+def test_temporary_names_are_short_whatever_the_final_name(tmp_path: Path) -> None:
+    final = "cards-" + "很" * 80 + "-001.pdf"  # 250 bytes: with a suffix, too long before
+    name = temporary_name(final, str(os.getpid()))
+    assert len(name.encode()) < 40 and name.startswith(".pg-") and name.endswith(".part")
+    target = tmp_path / ("很" * 60 + ".pdf")
+    atomic_write(target, lambda tmp: tmp.write_bytes(b"ok"))
+    assert target.read_bytes() == b"ok" and sorted(tmp_path.iterdir()) == [target]
+
+
+def test_a_link_planted_at_the_temporary_name_is_never_followed(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    target = tmp_path / "report.xlsx"
+    (tmp_path / temporary_name(target.name, str(os.getpid()))).symlink_to(victim)
+    with pytest.raises(OSError):
+        atomic_write(target, lambda tmp: tmp.write_bytes(b"overwritten?"))
+    assert victim.read_text() == "keep me" and not target.exists()
