@@ -76,6 +76,53 @@ NO_ARRIVAL = Problem("", "填写了旅居地区，但来南日期为空",
 NO_ENTRY = Problem("", "填写了境外国家，但入境日期为空",
                     "countries given but the entry date is empty")
 
+# Longest text a column may hold, in characters: a name must fit the card and the pass, a
+# community its card's header line and a file name; anything else, a report cell.
+MAX_LENGTH = {"name": 20, "community": 30, "guardian": 20, "address": 120, "venue": 40}
+MAX_TEXT = 200
+_WHITESPACE = frozenset("\t\n\r\u3000\u00a0")  # not printable, but only spacing: cleaned
+
+
+def screen(field: str, value: str) -> Problem | None:
+    """A text cell that must not reach a card, a report or a file name: too long for its
+    column, or holding a control or invisible formatting character (NUL, bell, a bidi
+    override such as U+202E, a zero-width space).  Tabs, line breaks and wide spaces pass:
+    the readers treat them as spaces."""
+    limit = MAX_LENGTH.get(field, MAX_TEXT)
+    if len(value) > limit:
+        return Problem(visible(value[:20]) + "…", f"内容过长（{len(value)}个字，最多{limit}个）",
+                       f"too long ({len(value)} characters, at most {limit})")
+    if not value.isprintable():
+        for ch in value:
+            if not ch.isprintable() and ch not in _WHITESPACE and (
+                    unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp")):
+                return Problem(visible(value[:40]),
+                               f"含有看不见的控制字符 U+{ord(ch):04X}（多见于从网页或聊天软件复制），"
+                               "请删除后重新输入",
+                               f"holds the invisible control character U+{ord(ch):04X} (often "
+                               "copied from a web page or a chat): delete it and type the text "
+                               "again")
+    return None
+
+
+def visible(text: str) -> str:
+    """``text`` with every control or formatting character shown as <U+XXXX>: safe in a
+    report cell and on a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch in " \u3000" else f"<U+{ord(ch):04X}>"
+                   for ch in text)
+
+
+def masked_shown(text: str) -> str:
+    """An ID number as a rejection shows it: masked like the card's, whatever its length
+    (a wrong number is still someone's number)."""
+    text = visible(text)
+    if len(text) >= 11:
+        return text[:6] + "*" * (len(text) - 10) + text[-4:]
+    return text[:2] + "*" * max(len(text) - 2, 0)
+
+
 # Cell readers: one raw cell → its value, or the Problem that rejects the row.  Pure functions
 # of the cell alone (the ID number's also of the as-of date); checks between cells come after.
 

@@ -17,12 +17,14 @@ from typing import Any, cast
 from passgen.errors import RosterError
 from passgen.intake import idcard
 from passgen.intake.cells import (
+    MAX_LENGTH,
     NO_ARRIVAL,
     NO_COMMUNITY,
     NO_ENTRY,
     Header,
     Problem,
     RowContext,
+    masked_shown,
     read_category,
     read_date,
     read_folded,
@@ -35,6 +37,8 @@ from passgen.intake.cells import (
     read_report_days,
     read_status,
     read_yes_no,
+    screen,
+    visible,
 )
 from passgen.intake.columns import COLUMNS, DATED_STATUSES, FIELDS, HEADER_OF, INSTRUCTIONS_MARK
 from passgen.intake.headers import HeaderIndex, cell_text, is_blank, locate_header
@@ -53,6 +57,7 @@ _CODED_READERS: tuple[Callable[[Any], Any], ...] = tuple({
     "previous_colour": read_previous, "report_days": read_report_days,
 }[f] for f in CODED)
 _COMMUNITY = CODED.index("community")
+_SCREEN_LENGTH = min(MAX_LENGTH.values())  # a longer text cell is checked against its column
 _MEMO_SIZE = 4096
 # Cells of these types never equal one of another type, so a remembered key cannot answer for
 # a different row; numbers and booleans can (1 == 1.0 == True), so rows with them are not kept.
@@ -148,12 +153,19 @@ class SheetReader:
         self.coded = operator.itemgetter(*(header.index.get(f, pad) for f in CODED))
         self.codes = _Codes(ctx)
         self.by_birth: dict[str, Category] = {}  # category by birth date, where it is blank
+        self.fields = tuple(header.index)  # the columns read, screened before anything else
+        self.read = operator.itemgetter(*(header.index[f] for f in self.fields))
 
     def outcome(self, number: int, cells: Sequence[Any]) -> Resident | RowError:
         """One non-blank data row (``number`` as Excel shows it)."""
         short = self.width - len(cells)
         if short > 0:
             cells = [*cells, *([None] * short)]
+        for index, value in enumerate(self.read(cells)):  # the quick test first: most pass
+            if type(value) is str and (len(value) > _SCREEN_LENGTH or not value.isprintable()):
+                why = screen(self.fields[index], value)
+                if why is not None:
+                    return self._rejected(number, self.fields[index], why, "")
         raw_name, raw_id, address, phone, guardian, guardian_phone = self.personal(cells)
         name = read_name(raw_name)
         id18 = read_id_number(raw_id, self.ctx.as_of)
@@ -164,9 +176,7 @@ class SheetReader:
             problem = "id_number", id18
         if problem is not None:
             field, why = problem
-            return RowError(Location(self.file, self.sheet, number,
-                                     self.header.text.get(field, HEADER_OF[field])),
-                            why.shown, why.zh, why.en, name if type(name) is str else "")
+            return self._rejected(number, field, why, name if type(name) is str else "")
         name, id18 = cast(str, name), cast(str, id18)  # neither is a Problem here
         first = self.seen.first(id18, self.place, number)
         if first is not None:
@@ -190,6 +200,12 @@ class SheetReader:
             "status_date": status_date, "severe_contact": severe,
             "lives_with_observed": with_observed, "certificate_until": certificate,
             "override": override, "previous_colour": previous, "report_days": report_days})
+
+    def _rejected(self, number: int, field: str, why: Problem, name: str) -> RowError:
+        shown = masked_shown(why.shown) if field == "id_number" else visible(why.shown)
+        return RowError(Location(self.file, self.sheet, number,
+                                 self.header.text.get(field, HEADER_OF[field])),
+                        shown, why.zh, why.en, name)
 
     def _duplicate(self, number: int, id18: str, name: str, first: Location) -> RowError:
         return RowError(Location(self.file, self.sheet, number, HEADER_OF["id_number"]),
@@ -280,6 +296,10 @@ def read_rosters(paths: Sequence[Path], ctx: RowContext, limits: Limits = DEFAUL
                  notices: list[SheetNotice] | None = None,
                  spool: bool = False) -> Iterator[Resident | RowError]:
     """All rows of all files; an ID number seen before is rejected, naming its first row."""
+    problem = screen("community", ctx.community) if ctx.community else None
+    if problem is not None:
+        raise RosterError(f"--community「{problem.shown}」：{problem.zh}",
+                          f"--community {problem.shown!r}: {problem.en}")
     first_seen = Seen()
     for path in paths:
         yield from read_roster(path, ctx, limits, notices, first_seen, spool)

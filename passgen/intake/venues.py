@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from passgen import fonts
 from passgen.errors import RosterError
+from passgen.intake.cells import screen
 from passgen.intake.headers import HeaderIndex, cell_text, is_blank, locate_header
 from passgen.intake.sheets import DEFAULT_LIMITS, Limits, read_sheets
 from passgen.models import Location, RowError
@@ -70,6 +71,12 @@ def check_venue(v: Venue) -> Venue | RowError:
         w = v.where
         return RowError(Location(w.file, w.sheet, w.row, column), value, zh, en, v.venue)
 
+    for column, field, value in (("名称", "venue", v.venue), ("社区", "community", v.community),
+                                 ("地址", "address", v.address), ("类型", "type", v.type),
+                                 ("二维码内容", "qr_content", v.qr_content)):
+        problem = screen(field, value)
+        if problem is not None:
+            return bad(column, problem.shown, problem.zh, problem.en)
     if not v.venue:
         return bad("名称", "", "名称为空", "venue name is empty")
     if not v.community:

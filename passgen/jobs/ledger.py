@@ -162,8 +162,12 @@ class Ledger:
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = FULL")
             self.db.execute("PRAGMA foreign_keys = ON")
-            self._migrate()
-            self.secret = pseudonyms.unlock(self.db, key)
+            try:
+                self._migrate()
+                self.secret = pseudonyms.unlock(self.db, key)
+            except BaseException:
+                self.db.close()
+                raise
         except OSError as exc:
             raise LedgerError(f"无法打开登记册 {path}（{exc.strerror}）",
                               f"cannot open ledger {path}: {exc.strerror}") from None

@@ -1,0 +1,112 @@
+"""Hostile cells (issue #20): control characters, invisible formatting, overlong text and
+full ID numbers of rejected rows.  A bad cell rejects its row only; nothing of it reaches a
+report, a file name or a card; the batch goes on."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import AS_OF, HEADERS, fixed_key, make_id, row
+
+from passgen.intake.roster import RowContext, read_rosters
+from passgen.jobs.cards import run_cards
+from passgen.models import Resident, RowError
+from passgen.printing.layout import load_template
+from passgen.rules import load_rules
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
+    """CSV, because openpyxl refuses to write the characters these tests need."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADERS)
+        for r in rows:
+            writer.writerow(["" if r.get(h) is None else r.get(h) for h in HEADERS])
+    return path
+
+
+def read(path: Path) -> list[Resident | RowError]:
+    return list(read_rosters([path], RowContext(AS_OF)))
+
+
+@pytest.mark.parametrize("fields, column, code", [
+    ({"姓名": "张\x00三"}, "姓名", "U+0000"),
+    ({"姓名": "张三\x07"}, "姓名", "U+0007"),
+    ({"姓名": "\u202e三张"}, "姓名", "U+202E"),  # right-to-left override
+    ({"姓名": "张\u200b三"}, "姓名", "U+200B"),  # zero-width space
+    ({"社区": "桂花\x1b[31m社区"}, "社区", "U+001B"),  # a terminal escape
+    ({"住址": "桂花路\x0c1号"}, "住址", "U+000C"),
+    ({"身份证号": make_id(dt.date(1950, 6, 15))[:10] + "\u2066" + "12345678"}, "身份证号",
+     "U+2066"),
+])
+def test_a_control_character_rejects_its_row_only(tmp_path: Path, fields: dict[str, str],
+                                                  column: str, code: str) -> None:
+    path = write_csv(tmp_path / "r.csv", [row(**fields),
+                                          row(姓名="李四", 身份证号=make_id(dt.date(1951, 1, 1)))])
+    bad, good = read(path)
+    assert isinstance(bad, RowError) and isinstance(good, Resident), bad
+    assert bad.where.column == column and code in bad.zh and code in bad.en
+    assert bad.value.isprintable()  # shown, never passed on
+    assert code in bad.value or column == "身份证号"  # an ID number is masked instead
+    assert bad.message.isprintable()
+
+
+def test_tabs_line_breaks_and_wide_spaces_are_only_spacing(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "r.csv", [row(姓名="张　三", 住址="桂花路1号\n2单元")])
+    [r] = read(path)
+    assert isinstance(r, Resident) and r.name == "张三"
+
+
+@pytest.mark.parametrize("field, length, limit", [("姓名", 21, 20), ("社区", 31, 30),
+                                                  ("住址", 121, 120), ("人工认定", 201, 200)])
+def test_overlong_text_rejects_its_row(tmp_path: Path, field: str, length: int,
+                                       limit: int) -> None:
+    path = write_csv(tmp_path / "r.csv", [row(**{field: "很" * length}),
+                                          row(**{field: "很" * (length - 1)}, 身份证号=make_id(
+                                              dt.date(1951, 1, 1)))])
+    bad, ok = read(path)
+    assert isinstance(bad, RowError) and bad.where.column == field
+    assert f"最多{limit}个" in bad.zh and f"at most {limit}" in bad.en
+    assert len(bad.value) <= 21
+    assert not (isinstance(ok, RowError) and "too long" in ok.en)
+
+
+def test_a_3000_character_name_and_a_nul_do_not_stop_the_batch(tmp_path: Path) -> None:
+    """The batch prints the good rows and its report holds the bad ones, readably."""
+    from openpyxl import load_workbook
+
+    rows = [row(姓名="很" * 3000), row(姓名="王\x00五", 身份证号=make_id(dt.date(1952, 1, 1))),
+            row(姓名="赵六", 身份证号=make_id(dt.date(1953, 1, 1)))]
+    result = run_cards([write_csv(tmp_path / "r.csv", rows)], fixed_key(), tmp_path / "out",
+                       load_rules(), load_template(), AS_OF)
+    assert (result.totals.cards, result.totals.rejected) == (1, 2)
+    cells = [str(c.value) for r in load_workbook(result.report).worksheets[0].iter_rows()
+             for c in r if c.value is not None]
+    assert any("U+0000" in c for c in cells) and not any("\x00" in c for c in cells)
+    assert not any(len(c) > 300 for c in cells)
+
+
+def test_rejected_id_numbers_are_masked(tmp_path: Path) -> None:
+    wrong = make_id(dt.date(1950, 6, 15))[:17] + ("0" if make_id(dt.date(1950, 6, 15))[17] != "0"
+                                                   else "1")
+    path = write_csv(tmp_path / "r.csv", [row(身份证号=wrong), row(身份证号="12345")])
+    checksum, short = read(path)
+    assert isinstance(checksum, RowError) and isinstance(short, RowError)
+    assert wrong not in checksum.message and checksum.value == wrong[:6] + "********" + wrong[-4:]
+    assert "12345" not in short.message and short.value == "12***"
+
+
+def test_venue_cells_and_the_community_option_are_screened_too(tmp_path: Path) -> None:
+    from passgen.errors import RosterError
+    from passgen.intake.venues import OneVenue, single_venue
+
+    bad = single_venue(OneVenue("东门\u202e菜市场", "桂花社区"))
+    assert isinstance(bad, RowError) and "U+202E" in bad.zh and bad.where.column == "名称"
+    with pytest.raises(RosterError) as info:
+        list(read_rosters([write_csv(tmp_path / "r.csv", [row()])],
+                          RowContext(AS_OF, community="桂花\x00社区")))
+    assert "--community" in info.value.zh and "U+0000" in info.value.zh
