@@ -82,14 +82,35 @@ def decode_image(image: Any, source: str, despeckle: bool = False) -> list[Found
     return [Found(f"{source}#{i}", r.text) for i, r in enumerate(ordered, start=1)]
 
 
+MAX_PIXELS = 100_000_000  # a 100-megapixel photo or scan; a page rendered for reading too
+
+
+def _too_big(source: str, pixels: float) -> ScanError:
+    return ScanError(f"{source}: 图像有 {pixels / 1e6:,.0f} 百万像素，超过上限 "
+                     f"{MAX_PIXELS / 1e6:,.0f} 百万像素，请缩小后再试",
+                     f"{source}: {pixels / 1e6:,.0f} megapixels, over the "
+                     f"{MAX_PIXELS / 1e6:,.0f}-megapixel limit: scale it down and try again")
+
+
 def from_image(path: Path) -> list[Found]:
+    """Codes in a photo or scan; its size is read from the header and checked before any
+    pixel is decoded (a 76 KB PNG can claim 20,000 × 20,000 pixels)."""
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
-            image.load()
-            return decode_image(image, path.name, despeckle=True)
-    except (OSError, UnidentifiedImageError, ValueError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                width, height = image.size
+                if width * height > MAX_PIXELS:
+                    raise _too_big(path.name, width * height)
+                image.load()
+                return decode_image(image, path.name, despeckle=True)
+    except Image.DecompressionBombError:
+        raise _too_big(path.name, MAX_PIXELS * 2) from None
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError):
         raise ScanError(f"无法打开图片 {path}", f"cannot open image {path}") from None
 
 
@@ -106,6 +127,9 @@ def from_pdf(path: Path, dpi: int = DEFAULT_DPI) -> list[Found]:
     try:
         for index in range(len(pdf)):
             page = pdf[index]
+            width, height = page.get_size()  # points: checked before any pixel is made
+            if width * height * (dpi / 72) ** 2 > MAX_PIXELS:
+                raise _too_big(f"{path.name} p{index + 1}", width * height * (dpi / 72) ** 2)
             image = page.render(scale=dpi / 72, grayscale=True).to_pil()
             found.extend(f for f in decode_image(image, f"{path.name} p{index + 1}") if f.text)
             page.close()

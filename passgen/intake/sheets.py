@@ -13,9 +13,12 @@ from __future__ import annotations
 import csv
 import io
 import pickle
+import re
 import subprocess
 import sys
 import tempfile
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,8 +110,66 @@ def _workbook_rows(sheet: Any) -> Iterator[Row]:
         yield r + 1, cells
 
 
+UNPACKED_FACTOR = 10  # a workbook may unpack to at most this many times --max-mb
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]{1,3}\d+:[A-Z]{1,3}(\d+)"')
+_SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
+_STRING_PARTS = frozenset({"xl/sharedStrings.xml", "content.xml"})
+
+
+def check_unpacked(path: Path, limits: Limits) -> None:
+    """Refuse a workbook (a zip: .xlsx, .xlsm, .ods) that would unpack into more than the
+    limits allow, from its zip directory and the first bytes of each sheet, before the
+    spreadsheet reader holds any of it: the parts' total size, the shared strings (which a
+    reader keeps whole in memory, and whose real unpacked size is counted, not trusted from
+    the directory), and each sheet's row count as its <dimension> states it."""
+    try:
+        book = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return  # .xls, or not a zip: the reader says what is wrong with it
+    mb = 1024 * 1024
+    most = limits.max_mb * UNPACKED_FACTOR * mb
+    with book:
+        parts = book.infolist()
+        total = sum(p.file_size for p in parts)
+        if total > most or len(parts) > 10_000:
+            raise _refuse(path, f"解压后有 {total / mb:,.0f} MB，超过上限 {most / mb:,.0f} MB"
+                                "（可用 --max-mb 调整）",
+                          f"unpacks to {total / mb:,.0f} MB, over the {most / mb:,.0f} MB limit "
+                          "(see --max-mb)")
+        for part in parts:
+            if part.filename in _STRING_PARTS:
+                _bounded(book, part, path, int(limits.max_mb * mb))
+            elif _SHEET_PART.fullmatch(part.filename):
+                with book.open(part) as member:
+                    found = _DIMENSION.search(member.read(4096))
+                if found and int(found.group(1)) > limits.max_rows + 1:  # + the header row
+                    raise _refuse(path, f"工作表有 {int(found.group(1)):,} 行，超过 "
+                                        f"{limits.max_rows:,} 行的上限（可用 --max-rows 调整）",
+                                  f"a sheet has {int(found.group(1)):,} rows, more than "
+                                  f"{limits.max_rows:,} (see --max-rows)")
+
+
+def _bounded(book: zipfile.ZipFile, part: zipfile.ZipInfo, path: Path, most: int) -> None:
+    """Unpack ``part`` without keeping it, refusing the file past ``most`` bytes."""
+    seen = 0
+    try:
+        with book.open(part) as member:
+            while chunk := member.read(1 << 20):
+                seen += len(chunk)
+                if seen > most:
+                    break
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        raise _refuse(path, "文件已损坏（压缩内容不完整）",
+                      "the file is damaged (its compressed content is incomplete)") from None
+    if seen > most:
+        raise _refuse(path, f"文字内容超过 {most >> 20} MB 的上限（可用 --max-mb 调整）",
+                      f"its text unpacks to more than {most >> 20} MB (see --max-mb)")
+
+
 def read_workbook(path: Path, limits: Limits) -> Iterator[Sheet]:
     import python_calamine as calamine
+
+    check_unpacked(path, limits)
 
     try:
         book = calamine.CalamineWorkbook.from_path(str(path))

@@ -2,9 +2,11 @@
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 import base45
 import cbor2
+import pytest
 from helpers import AS_OF, fixed_key, make_id
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -278,3 +280,29 @@ def test_quick_claims_path_agrees_with_the_general_checks(text: str) -> None:
     except pg1.FormatProblem:
         quick = pg1.FormatProblem
     assert quick == _general(payload)
+
+
+def test_huge_images_and_pages_are_refused_before_any_pixel(tmp_path: Path) -> None:
+    """A 20,000 × 20,000 PNG of a few kilobytes and a 200 × 200 inch PDF page: one clear
+    refusal each, in a moment, instead of gigabytes (issue #20)."""
+    import time
+
+    from PIL import Image
+    from reportlab.pdfgen.canvas import Canvas
+
+    from passgen.check import scan
+    from passgen.errors import ScanError
+
+    png = tmp_path / "huge.png"
+    Image.new("1", (20_000, 20_000), 1).save(png, optimize=True)
+    pdf = tmp_path / "huge.pdf"
+    page = Canvas(str(pdf), pagesize=(200 * 72, 200 * 72))
+    page.drawString(100, 100, "PG1:")
+    page.save()
+    assert png.stat().st_size < 200_000 and pdf.stat().st_size < 5_000
+    for path, needle in ((png, "huge.png"), (pdf, "huge.pdf p1")):
+        started = time.perf_counter()
+        with pytest.raises(ScanError) as info:
+            scan.from_path(path)
+        assert time.perf_counter() - started < 5
+        assert needle in info.value.zh and "megapixel" in info.value.en

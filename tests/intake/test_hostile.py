@@ -110,3 +110,63 @@ def test_venue_cells_and_the_community_option_are_screened_too(tmp_path: Path) -
         list(read_rosters([write_csv(tmp_path / "r.csv", [row()])],
                           RowContext(AS_OF, community="桂花\x00社区")))
     assert "--community" in info.value.zh and "U+0000" in info.value.zh
+
+
+def rewrite_part(source: Path, target: Path, name: str, data: bytes) -> Path:
+    """``source`` (a workbook) with its part ``name`` replaced by ``data``."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w",
+                                                         zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            new.writestr(item.filename, data if item.filename == name else old.read(item))
+        if name not in old.namelist():
+            new.writestr(name, data)
+    return target
+
+
+def test_a_workbook_that_unpacks_too_big_is_refused_before_reading(tmp_path: Path) -> None:
+    """A shared-strings part of 64 MB of one letter (64 KB packed) against a 2 MB limit: the
+    zip directory and a bounded unpacking refuse it, not the reader after gigabytes."""
+    import time
+
+    from helpers import write_roster
+
+    from passgen.errors import RosterError
+    from passgen.intake.sheets import Limits
+
+    plain = write_roster(tmp_path / "plain.xlsx", [row()])
+    bomb = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" ' \
+        b'uniqueCount="1"><si><t>' + b"A" * (64 << 20) + b"</t></si></sst>"
+    path = rewrite_part(plain, tmp_path / "bomb.xlsx", "xl/sharedStrings.xml", bomb)
+    assert path.stat().st_size < 1 << 20
+    started = time.perf_counter()
+    with pytest.raises(RosterError) as info:
+        list(read_rosters([path], RowContext(AS_OF), Limits(max_mb=2)))
+    assert time.perf_counter() - started < 10
+    assert "bomb.xlsx" in info.value.zh and "--max-mb" in info.value.en
+    assert "解压后有 64 MB" in info.value.zh  # the directory alone: 64 MB > 10 × 2 MB
+    with pytest.raises(RosterError) as info:  # within 10 × 8 MB, but its text is over 8 MB
+        list(read_rosters([path], RowContext(AS_OF), Limits(max_mb=8)))
+    assert "文字内容超过 8 MB" in info.value.zh
+
+
+def test_a_sheet_whose_dimension_is_over_the_row_limit_is_refused_unread(tmp_path: Path) -> None:
+    import re
+    import zipfile
+
+    from helpers import write_roster
+
+    from passgen.errors import RosterError
+    from passgen.intake.sheets import Limits
+
+    plain = write_roster(tmp_path / "plain.xlsx", [row()])
+    with zipfile.ZipFile(plain) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml")
+    huge = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:U1048576"', sheet)
+    assert huge != sheet
+    path = rewrite_part(plain, tmp_path / "tall.xlsx", "xl/worksheets/sheet1.xml", huge)
+    with pytest.raises(RosterError) as info:
+        list(read_rosters([path], RowContext(AS_OF), Limits(max_rows=1000)))
+    assert "1,048,576" in info.value.zh and "--max-rows" in info.value.en
+    assert len(list(read_rosters([plain], RowContext(AS_OF), Limits(max_rows=1000)))) == 1
