@@ -24,3 +24,10 @@ def trust(signing_key: keys.SigningKey) -> keys.TrustList:
 @pytest.fixture
 def noon() -> dt.datetime:
     return dt.datetime(AS_OF.year, AS_OF.month, AS_OF.day, 12, tzinfo=SHANGHAI)
+
+
+@pytest.fixture(autouse=True)
+def own_state_folder(tmp_path_factory: pytest.TempPathFactory,
+                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test remembers revocation lists in a folder of its own, never the user's."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from passgen.check.inputs import DEFAULT_REVOCATION_MAX_AGE_HOURS, load_lists
+from passgen.check.inputs import DEFAULT_REVOCATION_MAX_AGE_HOURS, load_lists, seen_beside
 from passgen.check.scan import MAX_LINE, byte_lines
 from passgen.check.verify import Verdict, VerifyResult, verify
 from passgen.dates import SHANGHAI
+from passgen.errors import PassgenError
 from passgen.models import Colour, short_serial
 from passgen.passes import pg1
 from passgen.passes.keys import TrustList
@@ -172,7 +173,12 @@ def serve(lines: Iterable[str], out: TextIO, err: TextIO, trust_path: Path,
     def clock() -> dt.datetime:
         return at or dt.datetime.now(SHANGHAI)
 
-    lists = load_lists(trust_path, revoked_paths, clock(), max_age_hours)
+    if log is not None and not log.parent.is_dir():
+        raise PassgenError(f"日志所在的文件夹 {log.parent} 不存在", f"the folder of the log, "
+                           f"{log.parent}, does not exist")
+
+    lists = load_lists(trust_path, revoked_paths, clock(), max_age_hours,
+                       seen_beside(log) if log is not None else None)
     if threading.current_thread() is threading.main_thread():
         # Ctrl-C stops the gate even when it was started with SIGINT ignored (as a shell
         # starts a background job): the guard has no other way to end it

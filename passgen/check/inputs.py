@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,11 +13,14 @@ from typing import Any, TextIO
 from passgen.check import scan
 from passgen.check.verify import Verdict, VerifyResult, verify
 from passgen.dates import SHANGHAI
+from passgen.errors import KeyFileError
+from passgen.files import atomic_write
 from passgen.passes import pg1, revocation
 from passgen.passes.keys import TrustList, read_trust
 from passgen.passes.revocation import NO_REVOCATIONS, Revocations
 
 DEFAULT_REVOCATION_MAX_AGE_HOURS = 48.0
+SEEN_NAME = "revocations-seen.json"
 
 
 @dataclass(frozen=True)
@@ -66,11 +71,58 @@ class CheckReport:
 
 
 def load_lists(trust_path: Path, revoked_paths: Sequence[Path], at: dt.datetime,
-               max_age_hours: float = DEFAULT_REVOCATION_MAX_AGE_HOURS) -> Lists:
-    """The trust list and the signed revocation lists, with warnings when they look stale."""
+               max_age_hours: float = DEFAULT_REVOCATION_MAX_AGE_HOURS,
+               seen: Path | None = None) -> Lists:
+    """The trust list and the signed revocation lists, with warnings when they look stale.
+    A list older than one already loaded for its office (remembered in ``seen``, by default
+    in the user's state folder) is refused: an attacker who got a card revoked could
+    otherwise hand the checkpoint last week's list."""
     trust = read_trust(trust_path)
     revoked = revocation.load(list(revoked_paths), trust)
+    if revoked.lists:
+        remember_newest(revoked, seen or default_seen())
     return Lists(trust, revoked, tuple(stale_warnings(trust, revoked, at, max_age_hours)))
+
+
+def default_seen() -> Path:
+    """Where the newest revocation list per office is remembered when no log says where:
+    $XDG_STATE_HOME/passgen (~/.local/state/passgen)."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "passgen" / SEEN_NAME
+
+
+def seen_beside(log: Path) -> Path:
+    """The gate keeps it beside its log."""
+    return log.with_name(f"{log.name}.{SEEN_NAME}")
+
+
+def remember_newest(revoked: Revocations, seen: Path) -> None:
+    """Refuse a list older than the newest seen for its issuer; remember newer ones."""
+    try:
+        known = json.loads(seen.read_text(encoding="utf-8")) if seen.exists() else {}
+        if not isinstance(known, dict):
+            raise ValueError
+    except (OSError, ValueError, RecursionError):
+        raise KeyFileError(f"无法读取已加载吊销名单的记录 {seen}（可删除后重试）",
+                           f"cannot read the record of revocation lists loaded, {seen} "
+                           "(delete it and try again)") from None
+    newest = dict(known)
+    for r in revoked.lists:
+        before = known.get(r.issuer)
+        if isinstance(before, int) and r.generated < before:
+            made = dt.datetime.fromtimestamp(r.generated, SHANGHAI)
+            last = dt.datetime.fromtimestamp(before, SHANGHAI)
+            raise KeyFileError(
+                f"{r.issuer} 的吊销名单生成于 {made:%Y-%m-%d %H:%M}，比已经加载过的 "
+                f"{last:%Y-%m-%d %H:%M} 的名单旧：可能被换成了旧名单，请使用最新的名单",
+                f"the revocation list of {r.issuer} is from {made:%Y-%m-%d %H:%M}, older than "
+                f"the one from {last:%Y-%m-%d %H:%M} loaded before: it may have been swapped "
+                "for an old list; use the newest")
+        newest[r.issuer] = max(r.generated, before if isinstance(before, int) else 0)
+    if newest != known:
+        seen.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(newest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        atomic_write(seen, lambda tmp: tmp.write_text(text, encoding="utf-8"), 0o600)
 
 
 def stale_warnings(trust: TrustList, revoked: Revocations, at: dt.datetime,

@@ -51,9 +51,11 @@ def keys_generate(out_path: Path, issuer: str, not_before: dt.date | None,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Trust list to write (passgen-trust/1 JSON).")
-def keys_trust(sources: tuple[Path, ...], out_path: Path) -> ExitStatus:
+@click.option("--allow-demo", is_flag=True,
+              help="允许放入公开的演示密钥（仅供演示）/ Accept the public demo key (demos only).")
+def keys_trust(sources: tuple[Path, ...], out_path: Path, allow_demo: bool) -> ExitStatus:
     """Build a trust list from key files, KEY.pub.json files or other trust lists."""
-    entries = keys.build_trust(list(sources), out_path)
+    entries = keys.build_trust(list(sources), out_path, allow_demo)
     click.echo(f"信任列表 trust list: {out_path} ({len(entries)} keys)")
     return ExitStatus.OK
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -43,8 +42,8 @@ class DemoResult:
 
 def demo_key() -> keys.SigningKey:
     """A fixed, public demo key: never use it for real cards."""
-    seed = hashlib.sha256(b"passgen demo key - not for real cards").digest()
-    return keys.generate(DEMO_ISSUER, dt.date(2020, 1, 1), dt.date(2020, 12, 31), seed)
+    return keys.generate(DEMO_ISSUER, dt.date(2020, 1, 1), dt.date(2020, 12, 31),
+                         keys.DEMO_SEED)
 
 
 def sample_paths(out_dir: Path) -> list[Path]:

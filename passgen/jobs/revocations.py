@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from passgen.errors import LedgerError
+from passgen.dates import SHANGHAI
+from passgen.errors import KeyFileError, LedgerError
 from passgen.files import atomic_write
 from passgen.jobs.ledger import Ledger, parse_serial
 from passgen.passes import revocation
@@ -26,6 +27,14 @@ def export_revocations(key_path: Path, passphrase: Callable[[], bytes], ledger_p
     """Sign the list of this office's revoked cards that have not expired by ``at`` and
     write it to ``out_path``."""
     key = load_office_key(key_path, passphrase)
+    e = key.entry
+    if not e.not_before <= at.astimezone(SHANGHAI).date() <= e.not_after:
+        raise KeyFileError(
+            f"生成时间 {at:%Y-%m-%d} 不在密钥有效期 {e.not_before} 至 {e.not_after} 内，检查点会拒绝"
+            "这份名单：请用当前有效的密钥，或用 --at 指定有效期内的时间",
+            f"{at:%Y-%m-%d} is outside the key's window {e.not_before}..{e.not_after}, so "
+            "every checkpoint would refuse the list: use the current key, or --at a time "
+            "inside its window")
     moment = int(at.timestamp())
     with Ledger(ledger_path) as ledger:
         serials = ledger.revoked_serials(key.entry.issuer, moment)

@@ -286,13 +286,26 @@ def load_private(path: Path, passphrase: bytes) -> Ed25519PrivateKey:
     return key
 
 
+MAX_JSON_BYTES = 16 << 20  # a trust list of 100,000 keys is under 20 MB; ours are small
+
+
+def read_json(path: Path, zh: str, en: str) -> object:
+    """A JSON file of passgen's (trust list, public key, revocation list), read with bounds:
+    at most MAX_JSON_BYTES, and nesting too deep for the parser is an error like any other
+    malformed file, never a RecursionError."""
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_JSON_BYTES + 1)
+        if len(data) > MAX_JSON_BYTES:
+            raise ValueError("too big")
+        return json.loads(data.decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        raise KeyFileError(f"无法读取{zh} {path}", f"cannot read {en} {path}") from None
+
+
 def read_entry(path: Path) -> TrustEntry:
     """A ``KEY.pub.json`` file."""
-    try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise KeyFileError(f"无法读取公钥文件 {path}", f"cannot read public key file {path}") from None
-    return TrustEntry.from_json(obj, str(path))
+    return TrustEntry.from_json(read_json(path, "公钥文件", "public key file"), str(path))
 
 
 def load_signing(path: Path, passphrase: bytes) -> SigningKey:
@@ -308,10 +321,7 @@ def load_signing(path: Path, passphrase: bytes) -> SigningKey:
 
 
 def read_trust(path: Path) -> TrustList:
-    try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise KeyFileError(f"无法读取信任列表 {path}", f"cannot read trust list {path}") from None
+    obj = read_json(path, "信任列表", "trust list")
     if not isinstance(obj, dict) or obj.get("format") != TRUST_FORMAT \
             or not isinstance(obj.get("keys"), list):
         raise KeyFileError(f"{path} 不是passgen信任列表", f"{path} is not a {TRUST_FORMAT} file")
@@ -332,10 +342,7 @@ def entries_from(paths: Sequence[Path]) -> list[TrustEntry]:
     out: list[TrustEntry] = []
     for path in paths:
         if path.suffix == ".json":
-            try:
-                obj = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                raise KeyFileError(f"无法读取 {path}", f"cannot read {path}") from None
+            obj = read_json(path, "", "")
             if isinstance(obj, dict) and obj.get("format") == TRUST_FORMAT:
                 out.extend(read_trust(path).entries)
             else:
@@ -360,10 +367,29 @@ def write_trust(entries: Iterable[TrustEntry], path: Path, force: bool = True) -
     _write_new(path, trust_json(entries).encode(), 0o644, force)
 
 
-def build_trust(sources: Sequence[Path], path: Path) -> list[TrustEntry]:
+# The demo key (``passgen demo``) is public: anyone can sign a "valid" card with it.
+DEMO_SEED = hashlib.sha256(b"passgen demo key - not for real cards").digest()
+
+
+@functools.cache
+def demo_public_key() -> bytes:
+    return public_raw(Ed25519PrivateKey.from_private_bytes(DEMO_SEED))
+
+
+def build_trust(sources: Sequence[Path], path: Path, allow_demo: bool = False
+                ) -> list[TrustEntry]:
     """A trust list at ``path`` from key files, ``KEY.pub.json`` files or other trust
-    lists; returns its entries (one per key)."""
+    lists; returns its entries (one per key).  The public demo key is refused unless
+    ``allow_demo``: a checkpoint that trusts it accepts cards anyone can make."""
     entries = list({e.kid: e for e in entries_from(sources)}.values())
+    demo = [e for e in entries if e.public_key == demo_public_key()]
+    if demo and not allow_demo:
+        raise KeyFileError(
+            f"密钥 {demo[0].kid.hex()}（{demo[0].issuer}）是公开的演示密钥，任何人都能用它制作"
+            "“有效”的卡片，不能放进真实的信任列表（仅供演示时可加 --allow-demo）",
+            f"key {demo[0].kid.hex()} ({demo[0].issuer}) is the public demo key: anyone can "
+            "make 'valid' cards with it, so it must not be in a real trust list (for a demo "
+            "only, add --allow-demo)")
     write_trust(entries, path)
     return entries
 

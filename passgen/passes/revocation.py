@@ -19,7 +19,7 @@ from passgen.dates import SHANGHAI, day_of
 from passgen.errors import KeyFileError
 from passgen.models import Claims
 from passgen.passes import pg1
-from passgen.passes.keys import SigningKey, TrustList
+from passgen.passes.keys import MAX_JSON_BYTES, SigningKey, TrustList
 
 FORMAT = "passgen-revocations/1"
 
@@ -80,7 +80,7 @@ def parse(text: str, trust: TrustList, origin: str = "revocations") -> Revocatio
         doc = json.loads(text)
         cose = base64.b64decode(doc["cose"], validate=True)
         unpacked = pg1.unpack_cose(cose)
-    except (ValueError, KeyError, TypeError, binascii.Error, pg1.FormatProblem):
+    except (ValueError, KeyError, TypeError, binascii.Error, pg1.FormatProblem, RecursionError):
         raise _refuse(origin, "格式错误", "malformed") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise _refuse(origin, "不是passgen吊销名单", f"not a {FORMAT} document")
@@ -112,8 +112,12 @@ def load(paths: Sequence[Path], trust: TrustList) -> Revocations:
     lists = []
     for path in paths:
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            with path.open("rb") as fh:
+                data = fh.read(MAX_JSON_BYTES + 1)
+            if len(data) > MAX_JSON_BYTES:
+                raise ValueError("too big")
+            text = data.decode("utf-8")
+        except (OSError, ValueError):
             raise _refuse(str(path), "无法读取", "cannot be read") from None
         lists.append(parse(text, trust, str(path)))
     return Revocations(tuple(lists))

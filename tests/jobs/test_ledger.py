@@ -165,6 +165,11 @@ def test_cli_revoke_export_and_verify(tmp_path: Path) -> None:
                                    "--at", "2020-03-26"], env=env)
     assert exported.exit_code == ExitStatus.OK, exported.output
     assert json.loads((tmp_path / "revoked.json").read_text())["serials"] == [serial]
+    outside = runner.invoke(cli, ["revocations", "export", "--key", str(key), "--out",
+                                  str(tmp_path / "late.json"), "--ledger", ledger,
+                                  "--at", "2021-06-01"], env=env)  # the key ended 2020-12-31
+    assert outside.exit_code == ExitStatus.ERROR and "检查点会拒绝" in outside.output
+    assert not (tmp_path / "late.json").exists()
     pdf = next(out.glob("cards-*.pdf"))
     checked = runner.invoke(cli, ["verify", str(pdf), "--trust", str(tmp_path / "trust.json"),
                                   "--revoked", str(tmp_path / "revoked.json"), "--at",

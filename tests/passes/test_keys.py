@@ -191,3 +191,19 @@ def test_a_new_key_needs_a_passphrase_of_ten_characters(tmp_path: Path) -> None:
     key, _ = keys.create(tmp_path / "k.pem", "X", dt.date(2020, 1, 1), None,
                          lambda: "十个汉字的口令也可以".encode())  # characters, not bytes
     assert keys.load_private(tmp_path / "k.pem", "十个汉字的口令也可以".encode())
+
+
+def test_the_public_demo_key_is_kept_out_of_trust_lists(tmp_path: Path) -> None:
+    from passgen.jobs.demo import demo_key
+
+    demo = demo_key()
+    assert demo.entry.public_key == keys.demo_public_key()
+    keys.save(demo, tmp_path / "demo.pem", b"demo")
+    with pytest.raises(KeyFileError) as info:
+        keys.build_trust([tmp_path / "demo.pem"], tmp_path / "t.json")
+    assert "演示密钥" in info.value.zh and "--allow-demo" in info.value.en
+    assert not (tmp_path / "t.json").exists()
+    keys.write_trust([demo.entry], tmp_path / "other.json")  # hidden inside another list
+    with pytest.raises(KeyFileError):
+        keys.build_trust([tmp_path / "other.json"], tmp_path / "t.json")
+    assert keys.build_trust([tmp_path / "demo.pem"], tmp_path / "t.json", allow_demo=True)

@@ -1,0 +1,88 @@
+"""The lists a checkpoint loads, against hostile copies (issue #20): a revocation list rolled
+back to an older one, JSON nested too deep or too big, a log in a missing folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pytest
+from helpers import AS_OF, fixed_key
+
+from passgen.check import gate
+from passgen.check.inputs import default_seen, load_lists, seen_beside
+from passgen.dates import SHANGHAI, day_start
+from passgen.errors import KeyFileError, PassgenError
+from passgen.passes import keys, revocation
+
+AT = dt.datetime(2020, 3, 30, 12, tzinfo=SHANGHAI)
+
+
+def lists_of(tmp_path: Path) -> tuple[Path, Path, Path]:
+    trust = tmp_path / "trust.json"
+    keys.write_trust([fixed_key().entry], trust)
+    older, newer = tmp_path / "older.json", tmp_path / "newer.json"
+    older.write_text(revocation.build(fixed_key(), [b"\1" * 8], day_start(AS_OF)))
+    newer.write_text(revocation.build(fixed_key(), [b"\1" * 8, b"\2" * 8],
+                                      day_start(AS_OF) + 86_400))
+    return trust, older, newer
+
+
+def test_an_older_revocation_list_than_one_seen_is_refused(tmp_path: Path) -> None:
+    trust, older, newer = lists_of(tmp_path)
+    assert len(load_lists(trust, [older], AT).revoked.lists) == 1  # first sight: fine
+    load_lists(trust, [newer], AT)
+    with pytest.raises(KeyFileError) as info:
+        load_lists(trust, [older], AT)  # the card revoked yesterday would pass again
+    assert "比已经加载过的" in info.value.zh and "older than" in info.value.en
+    assert len(load_lists(trust, [newer], AT).revoked.lists) == 1  # the newest: still fine
+    remembered = json.loads(default_seen().read_text())
+    assert remembered == {"NC-TEST-01": day_start(AS_OF) + 86_400}
+    assert oct(default_seen().stat().st_mode & 0o777) == "0o600"
+    # a gate with a log keeps its own record beside the log
+    log = tmp_path / "gate" / "log.csv"
+    log.parent.mkdir()
+    load_lists(trust, [older], AT, seen=seen_beside(log))
+    assert seen_beside(log).exists()
+
+
+def test_a_damaged_record_is_said_not_ignored(tmp_path: Path) -> None:
+    trust, older, _ = lists_of(tmp_path)
+    default_seen().parent.mkdir(parents=True)
+    default_seen().write_text("[[[")
+    with pytest.raises(KeyFileError) as info:
+        load_lists(trust, [older], AT)
+    assert str(default_seen()) in info.value.zh
+
+
+@pytest.mark.parametrize("which", ["trust", "revoked"])
+def test_json_nested_too_deep_or_too_big_is_malformed_not_a_crash(tmp_path: Path,
+                                                                  which: str) -> None:
+    trust, older, _ = lists_of(tmp_path)
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 200_000 + "]" * 200_000)
+    big = tmp_path / "big.json"
+    with big.open("w") as fh:
+        fh.write('{"format": "passgen-trust/1", "keys": [], "pad": "')
+        fh.write("x" * (keys.MAX_JSON_BYTES + 10))
+        fh.write('"}')
+    for bad in (deep, big):
+        with pytest.raises(KeyFileError) as info:
+            if which == "trust":
+                load_lists(bad, [], AT)
+            else:
+                load_lists(trust, [bad], AT)
+        assert str(bad) in info.value.zh
+
+
+def test_a_log_in_a_missing_folder_is_refused_before_the_gate_opens(tmp_path: Path) -> None:
+    import io
+
+    trust, _, _ = lists_of(tmp_path)
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(PassgenError) as info:
+        gate.serve(iter([]), out, err, trust, (), AT, tmp_path / "missing" / "log.csv")
+    assert "不存在" in info.value.zh and str(tmp_path / "missing") in info.value.en
+    assert not os.path.exists(tmp_path / "missing")
