@@ -115,8 +115,9 @@ def ledger_recover(ledger_path: Path) -> ExitStatus:
     """Finish or undo card batches that a crash or power cut interrupted (every batch does
     this first by itself): their PDFs and the ledger agree again afterwards."""
     done = recover_ledger(ledger_path)
-    click.echo(f"已处理中断的批次 batches recovered: {len(done)}"
-               + (f" ({', '.join(b[:8] for b in done)})" if done else ""))
+    for batch in done:
+        click.echo(" / ".join(batch.message()))
+    click.echo(f"已处理中断的批次 batches recovered: {len(done)}")
     return ExitStatus.OK
 
 

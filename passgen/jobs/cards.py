@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -152,7 +154,26 @@ def batch_lock(out_dir: Path, ledger: Path | None = None,
             f"输出文件夹 {out_dir} 正被另一个批次使用，请等它完成，或换一个 --out 文件夹",
             f"output folder {out_dir} is in use by another batch: wait for it to finish, or "
             "choose another --out folder")))
+        stack.enter_context(scratch_folder(out_dir))
         yield
+
+
+@contextlib.contextmanager
+def scratch_folder(out_dir: Path) -> Iterator[Path]:
+    """The batch's own temporary folder inside its locked output folder, where every
+    temporary file of the batch goes (openpyxl's, with names and masked IDs, among them):
+    removed when the batch ends, and by the next batch if this one was killed."""
+    for stale in out_dir.glob(f"{TEMPORARY_PREFIX}tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    scratch = out_dir / f"{TEMPORARY_PREFIX}tmp-{os.getpid()}"
+    scratch.mkdir(mode=0o700)
+    before = tempfile.tempdir
+    tempfile.tempdir = str(scratch)  # forked report and worker processes inherit it
+    try:
+        yield scratch
+    finally:
+        tempfile.tempdir = before
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rules,
@@ -166,7 +187,8 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
     batch_id = uuid.uuid4().hex
     if ledger is not None:
         with Ledger(ledger) as journal:  # finish or undo any batch a crash interrupted
-            journal.recover()
+            for done in journal.recover():
+                notices.append(SheetNotice(ledger.name, "", 0, *done.message()))
     for stale in out_dir.glob(f"{TEMPORARY_PREFIX}*.part"):  # orphans of a batch killed
         stale.unlink(missing_ok=True)  # before it was journalled: nothing was printed
     journalled = False

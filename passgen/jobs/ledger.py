@@ -147,6 +147,32 @@ def parse_serial(text: str) -> bytes:
     return serial
 
 
+@dataclass(frozen=True)
+class Recovered:
+    """A batch a crash left pending, as recovery left it: finished (its PDFs renamed into
+    place and its cards kept) or undone (its PDFs and cards removed)."""
+
+    batch_id: str
+    finished: bool
+    out_dir: Path
+    files: tuple[str, ...]
+
+    def message(self) -> tuple[str, str]:
+        names = "、".join(self.files) or "—"
+        if self.finished:
+            report = "" if (self.out_dir / "report.xlsx").exists() else (
+                "；它的 report.xlsx 没有写成：用同样的花名册和日期再运行一次，会印出相同的卡片并写出报告",
+                "; its report.xlsx was never written: run it again with the same rosters and "
+                "date to get the same cards and the report")
+            return (f"上次中断的批次 {self.batch_id[:8]} 已补完：{names}（{self.out_dir}）"
+                    + (report[0] if report else ""),
+                    f"the interrupted batch {self.batch_id[:8]} was finished: {names} "
+                    f"({self.out_dir})" + (report[1] if report else ""))
+        return (f"上次中断的批次 {self.batch_id[:8]} 已撤销：它的卡片不算数，文件已删除（{self.out_dir}）",
+                f"the interrupted batch {self.batch_id[:8]} was undone: its cards do not count "
+                f"and its files were removed ({self.out_dir})")
+
+
 class Ledger:
     """An open ledger.  Use as a context manager; every write is one short transaction."""
 
@@ -271,8 +297,8 @@ class Ledger:
             self.db.execute("ROLLBACK")
             raise
 
-    def recover(self) -> list[str]:
-        """Finish or undo batches an earlier run left pending; return their ids."""
+    def recover(self) -> list[Recovered]:
+        """Finish or undo batches an earlier run left pending; say what became of each."""
         pending = self.db.execute(
             "SELECT id, out_dir, files FROM batches WHERE status = ?",
             (BatchStatus.PENDING.value,)).fetchall()
@@ -283,7 +309,8 @@ class Ledger:
             for tmp, final in pairs:
                 if (folder / tmp).exists():
                     os.replace(folder / tmp, folder / final)
-            if all((folder / final).exists() for _, final in pairs):
+            finished = all((folder / final).exists() for _, final in pairs)
+            if finished:
                 if pairs:
                     fsync_dir(folder)
                 self.complete_batch(batch_id)
@@ -291,7 +318,7 @@ class Ledger:
                 for _, final in pairs:
                     (folder / final).unlink(missing_ok=True)
                 self.abandon_batch(batch_id)
-            done.append(batch_id)
+            done.append(Recovered(batch_id, finished, folder, tuple(f for _, f in pairs)))
         return done
 
     def previous_for(self, id_number: str) -> Previous | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from passgen.dates import day_start
 from passgen.errors import LedgerError
 from passgen.jobs import pseudonyms
-from passgen.jobs.ledger import Filters, Ledger, LedgerCard, parse_serial
+from passgen.jobs.ledger import Filters, Ledger, LedgerCard, Recovered, parse_serial
 from passgen.models import Colour
 from passgen.passes import keys
 
@@ -49,7 +49,7 @@ def find_cards(path: Path, serial: str | None = None, id_number: str | None = No
     return found
 
 
-def recover_ledger(path: Path) -> list[str]:
+def recover_ledger(path: Path) -> list[Recovered]:
     """``passgen ledger recover``: finish or undo batches a crash left pending; returns
     their ids."""
     with Ledger(path) as ledger:

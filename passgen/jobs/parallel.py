@@ -7,6 +7,9 @@ one process with the same output.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
+import sys
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.pool import Pool
@@ -26,9 +29,25 @@ def parallel(jobs: int) -> bool:
     return jobs > 1 and can_fork()
 
 
+def die_with_parent() -> None:
+    """Have the kernel end this (forked) process when its parent dies, however it dies: a
+    batch killed with SIGKILL leaves no worker or report process behind (Linux; elsewhere
+    the parent's normal exit ends them)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        parent = multiprocessing.parent_process()
+        if parent is not None and os.getppid() != parent.pid:  # it died before that: go now
+            os._exit(1)
+
+
 def worker_pool(jobs: int) -> Pool | None:
     """A pool of ``jobs`` forked workers, or None where ``parallel(jobs)`` is False."""
-    return multiprocessing.get_context("fork").Pool(jobs) if parallel(jobs) else None
+    if not parallel(jobs):
+        return None
+    return multiprocessing.get_context("fork").Pool(jobs, initializer=die_with_parent)
 
 
 def child(target: Callable[[Connection], None]) -> tuple[Connection, BaseProcess]:
@@ -36,10 +55,15 @@ def child(target: Callable[[Connection], None]) -> tuple[Connection, BaseProcess
     Fork children before any pool: forking after a pool's threads start is unsafe."""
     context = multiprocessing.get_context("fork")
     mine, theirs = context.Pipe()
-    process = context.Process(target=target, args=(theirs,), daemon=True)
+    process = context.Process(target=_orphan_proof, args=(target, theirs), daemon=True)
     process.start()
     theirs.close()
     return mine, process
+
+
+def _orphan_proof(target: Callable[[Connection], None], conn: Connection) -> None:
+    die_with_parent()
+    target(conn)
 
 
 def qr_pages(payloads: list[str], template: CardTemplate) -> list[bytes]:

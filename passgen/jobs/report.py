@@ -238,8 +238,8 @@ class ReportWriter:
             ("未制卡 rejected", t.rejected), ("绿码 green", t.by_colour[0]),
             ("黄码 yellow", t.by_colour[1]), ("红码 red", t.by_colour[2]),
             ("规则版本 rules version", rules_version)]
-        summary += [(f"未读取的工作表 sheet not read: {n.file} · {n.sheet}", f"{n.zh} / {n.en}")
-                    for n in notices]
+        summary += [(f"未读取的工作表 sheet not read: {n.file} · {n.sheet}" if n.sheet
+                     else f"注意 notice: {n.file}", f"{n.zh} / {n.en}") for n in notices]
         if self.table is not None:
             try:
                 self.table.save(path, summary)

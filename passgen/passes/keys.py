@@ -29,6 +29,7 @@ from nacl.exceptions import CryptoError
 from passgen.dates import day_start, one_year_after
 from passgen.errors import KeyFileError
 from passgen.files import atomic_write, refuse_existing
+from passgen.passes import pkcs8
 
 TRUST_FORMAT = "passgen-trust/1"
 MAX_ISSUER = 16
@@ -167,58 +168,6 @@ def _write_new(path: Path, data: bytes, mode: int, force: bool) -> None:
     atomic_write(path, lambda tmp: tmp.write_bytes(data), mode, overwrite=force)
 
 
-def _der(tag: int, body: bytes) -> bytes:
-    n = len(body)
-    length = bytes([n]) if n < 0x80 else (lambda b: bytes([0x80 | len(b)]) + b)(
-        n.to_bytes((n.bit_length() + 7) // 8, "big"))
-    return bytes([tag]) + length + body
-
-
-def _oid(dotted: str) -> bytes:
-    first, second, *rest = (int(p) for p in dotted.split("."))
-    body = bytearray([40 * first + second])
-    for arc in rest:
-        chunk = [arc & 0x7F]
-        while arc > 0x7F:
-            arc >>= 7
-            chunk.append(0x80 | (arc & 0x7F))
-        body += bytes(reversed(chunk))
-    return _der(0x06, bytes(body))
-
-
-def _seq(*parts: bytes) -> bytes:
-    return _der(0x30, b"".join(parts))
-
-
-def encrypted_pkcs8(private_key: Ed25519PrivateKey, passphrase: bytes,
-                    iterations: int = KDF_ITERATIONS) -> bytes:
-    """The key as encrypted PKCS#8 PEM (RFC 5958, PBES2 of RFC 8018): PBKDF2-HMAC-SHA256
-    with ``iterations`` rounds and AES-256-CBC.  ``cryptography`` writes PKCS#8 with only
-    2,048 rounds (about 1,000 guesses a second a core) and lets nobody choose more, so the
-    fixed structure is written here; ``cryptography`` and OpenSSL read it back."""
-    from cryptography.hazmat.primitives import hashes, padding
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-    from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
-
-    plain = private_key.private_bytes(serialization.Encoding.DER,
-                                      serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption())
-    salt, iv = os.urandom(16), os.urandom(16)
-    secret = PBKDF2HMAC(hashes.SHA256(), 32, salt, iterations).derive(passphrase)
-    padder = padding.PKCS7(128).padder()
-    encryptor = Cipher(algorithms.AES(secret), modes.CBC(iv)).encryptor()
-    sealed = encryptor.update(padder.update(plain) + padder.finalize()) + encryptor.finalize()
-    kdf = _seq(_oid("1.2.840.113549.1.5.12"),  # PBKDF2
-               _seq(_der(0x04, salt), _der(0x02, iterations.to_bytes(iterations.bit_length() // 8 + 1, "big")),
-                    _seq(_oid("1.2.840.113549.2.9"), b"\x05\x00")))  # hmacWithSHA256, NULL
-    scheme = _seq(_oid("2.16.840.1.101.3.4.1.42"), _der(0x04, iv))  # aes256-CBC
-    der = _seq(_seq(_oid("1.2.840.113549.1.5.13"), _seq(kdf, scheme)), _der(0x04, sealed))
-    body = base64.encodebytes(der).decode().replace("\n", "")
-    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
-    return ("-----BEGIN ENCRYPTED PRIVATE KEY-----\n" + "\n".join(lines)
-            + "\n-----END ENCRYPTED PRIVATE KEY-----\n").encode("ascii")
-
-
 def check_passphrase(passphrase: bytes) -> None:
     """A new key's passphrase: at least ``MIN_PASSPHRASE`` characters."""
     if len(passphrase.decode("utf-8", errors="replace")) < MIN_PASSPHRASE:
@@ -231,7 +180,7 @@ def save(key: SigningKey, path: Path, passphrase: bytes, force: bool = False) ->
     """Write the encrypted private key (0600) and ``KEY.pub.json``; return the latter's path."""
     if not passphrase:
         raise KeyFileError("口令不能为空", "the passphrase must not be empty")
-    pem = encrypted_pkcs8(key.private_key, passphrase)
+    pem = pkcs8.encrypted(key.private_key, passphrase, KDF_ITERATIONS)
     pub = pub_path(path)
     if pub.exists() and not force:
         raise KeyFileError(f"{pub} 已存在，如确需覆盖请加 --force",

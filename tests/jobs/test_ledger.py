@@ -337,6 +337,8 @@ def test_killed_batch_leaves_ledger_and_pdfs_consistent(tmp_path: Path, point: s
     recovered = CliRunner().invoke(cli, ["ledger", "recover", "--ledger", str(ledger)])
     pending = 0 if point == "pdfs-written" else 1
     assert recovered.exit_code == ExitStatus.OK and f": {pending}" in recovered.output
+    if pending:  # said, not done in silence: finished, and its report is missing
+        assert "已补完" in recovered.output and "report.xlsx" in recovered.output
     with Ledger(ledger) as opened:
         recorded = {c.serial for c in opened.cards()}
         statuses = {s for (s,) in opened.db.execute("SELECT status FROM batches")}
@@ -364,7 +366,7 @@ def test_a_second_batch_into_the_same_folder_is_refused_and_deletes_nothing(
             batch(tmp_path, ROWS, tmp_path / "l.sqlite")
         assert "正被另一个批次使用" in info.value.zh and str(out) in info.value.en
         assert theirs.exists() and sorted(p.name for p in out.iterdir()) == [
-            ".pg-0123456789ab-otherbatch.part", ".pg-batch.lock"]
+            ".pg-0123456789ab-otherbatch.part", ".pg-batch.lock", f".pg-tmp-{os.getpid()}"]
     result = batch(tmp_path, ROWS, tmp_path / "l.sqlite")  # once free: the orphan is swept
     assert not theirs.exists() and result.totals.cards == 3
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
@@ -400,3 +402,70 @@ def test_a_batch_waits_for_the_ledger_and_says_so(tmp_path: Path) -> None:
         assert not results  # still waiting, nothing written into the ledger
     worker.join(120)
     assert results and results[0].totals.cards == 3
+
+
+KILLED_WITH_WORKERS = """
+import datetime as dt, os, signal, sys
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+from helpers import fixed_key
+from passgen.jobs.cards import PrintOptions, run_cards
+from passgen.jobs.volumes import Volumes
+from passgen.printing.layout import load_template
+from passgen.rules import load_rules
+
+def finish(self):  # every row is read, the pool still works: tell the test who lives
+    children = []
+    for task in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{{task}}/children") as fh:
+            children += fh.read().split()
+    Path({pids!r}).write_text(" ".join(children))
+    os.kill(os.getpid(), signal.SIGKILL)
+Volumes.finish = finish
+run_cards([Path({roster!r})], fixed_key(), Path({out!r}), load_rules(),
+          PrintOptions(load_template(), jobs=2), dt.date(2020, 3, 25), ledger=Path({ledger!r}))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and PR_SET_PDEATHSIG")
+def test_a_killed_batch_leaves_no_process_and_no_temporary_file_behind(tmp_path: Path) -> None:
+    """SIGKILL to the main process of a --jobs 2 batch: its workers and report process
+    end with it (they used to wait forever), and the report's temporary files, which hold
+    names, stay inside the locked output folder, where the next batch removes them."""
+    import time
+
+    roster = write_roster(tmp_path / "r.xlsx", people("戊", 40, 0))
+    pids = tmp_path / "pids.txt"
+    script = KILLED_WITH_WORKERS.format(tests=str(TESTS), roster=str(roster),
+                                        out=str(tmp_path / "out"), ledger=str(tmp_path / "l.sqlite"),
+                                        pids=str(pids))
+    before = set(Path(tempfile_dir()).glob("openpyxl*"))
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                          timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
+    children = [int(p) for p in pids.read_text().split()]
+    assert len(children) >= 3  # two workers and the report process
+    deadline = time.monotonic() + 20
+    while any(alive(p) for p in children) and time.monotonic() < deadline:
+        time.sleep(0.05)  # waiting for an event (their exit), with a deadline
+    assert not any(alive(p) for p in children)
+    assert set(Path(tempfile_dir()).glob("openpyxl*")) == before  # nothing in /tmp
+    assert list((tmp_path / "out").glob(".pg-tmp-*"))  # the killed batch's scratch
+    again = batch(tmp_path, people("戊", 40, 0), tmp_path / "l.sqlite")
+    assert again.totals.cards == 40
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+
+
+def tempfile_dir() -> str:
+    import tempfile
+
+    return tempfile.gettempdir()
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie waiting to be reaped counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

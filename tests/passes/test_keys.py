@@ -10,7 +10,7 @@ from helpers import fixed_key
 
 from passgen.dates import day_start
 from passgen.errors import KeyFileError
-from passgen.passes import keys
+from passgen.passes import keys, pkcs8
 
 
 def test_save_and_load_round_trip(tmp_path: Path) -> None:
@@ -153,7 +153,7 @@ def test_private_key_kdf_is_pbkdf2_sha256_with_600k_rounds(tmp_path: Path) -> No
     from cryptography.hazmat.primitives import serialization
 
     key = fixed_key("a")
-    pem = keys.encrypted_pkcs8(key.private_key, b"correct horse battery")
+    pem = pkcs8.encrypted(key.private_key, b"correct horse battery", keys.KDF_ITERATIONS)
     der = b64.b64decode(b"".join(pem.splitlines()[1:-1]))
     assert bytes.fromhex("2a864886f70d01050d") in der  # PBES2
     assert bytes.fromhex("2a864886f70d01050c") in der  # PBKDF2
@@ -165,7 +165,7 @@ def test_private_key_kdf_is_pbkdf2_sha256_with_600k_rounds(tmp_path: Path) -> No
         serialization.load_pem_private_key(pem, b"correct horse batterY")
     # an INTEGER whose high bit is set gets its leading zero byte
     assert bytes.fromhex("020400800000") in b64.b64decode(b"".join(
-        keys.encrypted_pkcs8(key.private_key, b"x" * 10, 0x800000).splitlines()[1:-1]))
+        pkcs8.encrypted(key.private_key, b"x" * 10, 0x800000).splitlines()[1:-1]))
 
 
 def test_keys_written_before_the_stronger_kdf_still_load(tmp_path: Path) -> None:
