@@ -142,11 +142,30 @@ def check_unpacked(path: Path, limits: Limits) -> None:
             elif _SHEET_PART.fullmatch(part.filename):
                 with book.open(part) as member:
                     found = _DIMENSION.search(member.read(4096))
-                if found and int(found.group(1)) > limits.max_rows + 1:  # + the header row
-                    raise _refuse(path, f"工作表有 {int(found.group(1)):,} 行，超过 "
+                rows = int(found.group(1)) if found else 0
+                if not rows and part.file_size > (limits.max_rows + 1) * _MIN_ROW_BYTES:
+                    rows = _count_rows(book, part, limits.max_rows + 2)  # no <dimension>
+                if rows > limits.max_rows + 1:  # + the header row
+                    raise _refuse(path, f"工作表有 {rows:,} 行以上，超过 "
                                         f"{limits.max_rows:,} 行的上限（可用 --max-rows 调整）",
-                                  f"a sheet has {int(found.group(1)):,} rows, more than "
+                                  f"a sheet has {rows:,} rows or more, over the limit of "
                                   f"{limits.max_rows:,} (see --max-rows)")
+
+
+_MIN_ROW_BYTES = 12  # <row r="1"/>: a sheet smaller than rows × this cannot hold them
+
+
+def _count_rows(book: zipfile.ZipFile, part: zipfile.ZipInfo, enough: int) -> int:
+    """Rows of a sheet without a <dimension>, counted as it unpacks, up to ``enough``:
+    the spreadsheet reader would hold them all before the first is read."""
+    count, tail = 0, b""
+    with book.open(part) as member:
+        while (chunk := member.read(1 << 20)) and count < enough:
+            data = tail + chunk
+            count += data.count(b"<row ") + data.count(b"<row>")
+            tail = data[-5:]
+            count -= tail.count(b"<row ") + tail.count(b"<row>")  # counted with the next
+    return count
 
 
 def _bounded(book: zipfile.ZipFile, part: zipfile.ZipInfo, path: Path, most: int) -> None:

@@ -368,7 +368,16 @@ def test_a_spooled_error_comes_after_the_same_rows(tmp_path: Path,
                 data = re.sub(rb"<dimension [^>]*/>", b"", data)
             new.writestr(item.filename, data)
     plain, spooled = spooled_and_not(monkeypatch, [path], Limits(max_rows=2300))
-    assert spooled == plain and "2300" in plain[2] and len(plain[0]) == 2299  # + the header
+    assert spooled == plain and "2,501" in plain[2] and plain[0] == []  # rows counted unpacking
+    # the reader's own count, for a file the checks before it cannot see into (CSV)
+    csv_path = tmp_path / "big.csv"
+    csv_path.write_text(",".join(HEADERS) + "\n" + "".join(
+        ",".join(str(base(姓名=f"人{i}", 身份证号=make_id(dt.date(1950, 1, 1), i))[h] or "")
+                 for h in HEADERS) + "\n" for i in range(2500)), encoding="utf-8")
+    rows: list[object] = []
+    with pytest.raises(RosterError) as info:
+        rows.extend(read_rosters([csv_path], RowContext(AS_OF), Limits(max_rows=2300)))
+    assert "2300" in info.value.en and len(rows) == 2299  # + the header
     damaged = tmp_path / "damaged.xlsx"
     damaged.write_bytes(b"PK\x03\x04 not really a workbook")
     plain, spooled = spooled_and_not(monkeypatch, [damaged], Limits())
