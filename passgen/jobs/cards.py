@@ -148,12 +148,12 @@ def batch_lock(out_dir: Path, ledger: Path | None = None,
                            "waiting for another batch to finish with the ledger", None)
 
     with contextlib.ExitStack() as stack:
-        if ledger is not None:
-            stack.enter_context(exclusive(ledger, OutputBusy("", ""), waiting))
         stack.enter_context(exclusive(out_dir / LOCK_NAME, OutputBusy(
             f"输出文件夹 {out_dir} 正被另一个批次使用，请等它完成，或换一个 --out 文件夹",
             f"output folder {out_dir} is in use by another batch: wait for it to finish, or "
-            "choose another --out folder")))
+            "choose another --out folder")))  # first: refused at once, never queued
+        if ledger is not None:
+            stack.enter_context(exclusive(ledger, OutputBusy("", ""), waiting))
         stack.enter_context(scratch_folder(out_dir))
         yield
 
@@ -299,22 +299,25 @@ def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules | Path | No
     ``cards`` would."""
     rules = rules_of(rules)
     notices: list[SheetNotice] = []
-    report = ReportWriter()
     rejected: list[RowOutcome] = []
     out_dir.mkdir(parents=True, exist_ok=True)
+    report_path = out_dir / "report.xlsx"
     with ExitStack() as stack:
         stack.enter_context(batch_lock(out_dir))
-        for outcome in assess_rows(paths, RowContext(as_of, community), rules, None,
-                                   DEFAULT_VALID_DAYS, limits, notices,
-                                   history=open_history(stack, ledger, key, notices)):
-            report.add(outcome)
-            if outcome.error is not None:
-                rejected.append(outcome)
-            if on_outcome:
-                on_outcome(outcome)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    report_path = out_dir / "report.xlsx"
-    report.save(report_path, rules.version_hex, notices)
+        report = ReportWriter()  # its temporary files in the batch's scratch folder
+        try:
+            for outcome in assess_rows(paths, RowContext(as_of, community), rules, None,
+                                       DEFAULT_VALID_DAYS, limits, notices,
+                                       history=open_history(stack, ledger, key, notices)):
+                report.add(outcome)
+                if outcome.error is not None:
+                    rejected.append(outcome)
+                if on_outcome:
+                    on_outcome(outcome)
+        except BaseException:
+            report.abort()
+            raise
+        report.save(report_path, rules.version_hex, notices)
     return BatchResult((), report_path, report.tally.totals(), tuple(rejected), tuple(notices))
 
 

@@ -361,7 +361,7 @@ def test_a_second_batch_into_the_same_folder_is_refused_and_deletes_nothing(
     out.mkdir()
     theirs = out / ".pg-0123456789ab-otherbatch.part"
     theirs.write_bytes(b"%PDF- a volume being written")
-    with batch_lock(out):
+    with batch_lock(out, tmp_path / "l.sqlite"):  # the same ledger too: refused, not queued
         with pytest.raises(OutputBusy) as info:
             batch(tmp_path, ROWS, tmp_path / "l.sqlite")
         assert "正被另一个批次使用" in info.value.zh and str(out) in info.value.en
