@@ -115,8 +115,8 @@ def ledger_recover(ledger_path: Path) -> ExitStatus:
     """Finish or undo card batches that a crash or power cut interrupted (every batch does
     this first by itself): their PDFs and the ledger agree again afterwards."""
     done = recover_ledger(ledger_path)
-    for batch in done:
-        click.echo(" / ".join(batch.message()))
+    for batch, rebuilt in done:
+        click.echo(" / ".join(batch.message(rebuilt is not None)))
     click.echo(f"已处理中断的批次 batches recovered: {len(done)}")
     return ExitStatus.OK
 

@@ -25,6 +25,7 @@ from passgen.intake.columns import HEADER_OF
 from passgen.intake.roster import RowContext, SheetNotice, read_rosters
 from passgen.intake.sheets import DEFAULT_LIMITS, Limits
 from passgen.jobs.ledger import CardRecord, Ledger
+from passgen.jobs.ledger_tasks import rebuild_report
 from passgen.jobs.parallel import parallel, worker_pool
 from passgen.jobs.progress import Progress
 from passgen.jobs.report import ReportWriter, RowOutcome, Totals
@@ -188,7 +189,8 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
     if ledger is not None:
         with Ledger(ledger) as journal:  # finish or undo any batch a crash interrupted
             for done in journal.recover():
-                notices.append(SheetNotice(ledger.name, "", 0, *done.message()))
+                rebuilt = rebuild_report(journal, done) is not None
+                notices.append(SheetNotice(ledger.name, "", 0, *done.message(rebuilt)))
     for stale in out_dir.glob(f"{TEMPORARY_PREFIX}*.part"):  # orphans of a batch killed
         stale.unlink(missing_ok=True)  # before it was journalled: nothing was printed
     journalled = False

@@ -157,17 +157,16 @@ class Recovered:
     out_dir: Path
     files: tuple[str, ...]
 
-    def message(self) -> tuple[str, str]:
+    def message(self, rebuilt: bool = False) -> tuple[str, str]:
         names = "、".join(self.files) or "—"
         if self.finished:
-            report = "" if (self.out_dir / "report.xlsx").exists() else (
-                "；它的 report.xlsx 没有写成：用同样的花名册和日期再运行一次，会印出相同的卡片并写出报告",
-                "; its report.xlsx was never written: run it again with the same rosters and "
-                "date to get the same cards and the report")
-            return (f"上次中断的批次 {self.batch_id[:8]} 已补完：{names}（{self.out_dir}）"
-                    + (report[0] if report else ""),
+            report = ("", "") if not rebuilt else (
+                "；它没写成的 report.xlsx 已按登记册重建（只有制了卡的行；未制卡的行请用 roster check 再看）",
+                "; its report.xlsx, never written, was rebuilt from the ledger (the rows that "
+                "became cards; run roster check for the rejected ones)")
+            return (f"上次中断的批次 {self.batch_id[:8]} 已补完：{names}（{self.out_dir}）{report[0]}",
                     f"the interrupted batch {self.batch_id[:8]} was finished: {names} "
-                    f"({self.out_dir})" + (report[1] if report else ""))
+                    f"({self.out_dir}){report[1]}")
         return (f"上次中断的批次 {self.batch_id[:8]} 已撤销：它的卡片不算数，文件已删除（{self.out_dir}）",
                 f"the interrupted batch {self.batch_id[:8]} was undone: its cards do not count "
                 f"and its files were removed ({self.out_dir})")

@@ -10,6 +10,7 @@ from passgen.dates import day_start
 from passgen.errors import LedgerError
 from passgen.jobs import pseudonyms
 from passgen.jobs.ledger import Filters, Ledger, LedgerCard, Recovered, parse_serial
+from passgen.jobs.report import HEADERS, WIDTHS, Outcome, write_table
 from passgen.models import Colour
 from passgen.passes import keys
 
@@ -49,11 +50,35 @@ def find_cards(path: Path, serial: str | None = None, id_number: str | None = No
     return found
 
 
-def recover_ledger(path: Path) -> list[Recovered]:
-    """``passgen ledger recover``: finish or undo batches a crash left pending; returns
-    their ids."""
+def recover_ledger(path: Path) -> list[tuple[Recovered, Path | None]]:
+    """``passgen ledger recover``: finish or undo batches a crash left pending; each with
+    the report rebuilt for it, if its own was never written."""
     with Ledger(path) as ledger:
-        return ledger.recover()
+        return [(done, rebuild_report(ledger, done)) for done in ledger.recover()]
+
+
+def rebuild_report(ledger: Ledger, done: Recovered) -> Path | None:
+    """The report.xlsx of a finished batch whose own was never written, from what the
+    ledger knows: a line per card (source row, colour, clauses, serial), no names, and no
+    rejected rows (the ledger holds none).  None if there was nothing to rebuild."""
+    path = done.out_dir / "report.xlsx"
+    if not done.finished or path.exists() or not done.out_dir.is_dir():
+        return None
+    cards = ledger.cards(Filters(batch=done.batch_id))
+    rows = [[c.source_file, c.source_sheet, c.source_row, "", "", Outcome.CARD.value,
+             Colour(c.colour).word, c.clauses, c.serial.hex().upper(), REBUILT]
+            for c in sorted(cards, key=lambda c: (c.source_file, c.source_sheet, c.source_row))]
+    summary: list[tuple[str, object]] = [
+        ("制卡 cards", len(rows)), ("说明 note", f"{REBUILT} / rebuilt from the ledger after "
+                                    "a crash: the rows that became cards, without names; "
+                                    "rejected rows are not in the ledger"),
+        ("批次 batch", done.batch_id)]
+    write_table(path, HEADERS, WIDTHS, rows, summary, HEADERS.index("结果"),
+                Outcome.REJECTED.value)
+    return path
+
+
+REBUILT = "批次中断后按登记册重建：只有制了卡的行，不含姓名；未制卡的行不在登记册中"
 
 
 def add_ledger_key(path: Path, key_path: Path, passphrase: Callable[[], bytes],

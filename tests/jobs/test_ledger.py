@@ -337,8 +337,12 @@ def test_killed_batch_leaves_ledger_and_pdfs_consistent(tmp_path: Path, point: s
     recovered = CliRunner().invoke(cli, ["ledger", "recover", "--ledger", str(ledger)])
     pending = 0 if point == "pdfs-written" else 1
     assert recovered.exit_code == ExitStatus.OK and f": {pending}" in recovered.output
-    if pending:  # said, not done in silence: finished, and its report is missing
-        assert "已补完" in recovered.output and "report.xlsx" in recovered.output
+    if pending:  # said, not done in silence: finished, and its lost report rebuilt
+        assert "已补完" in recovered.output and "已按登记册重建" in recovered.output
+        from openpyxl import load_workbook
+        rebuilt = load_workbook(tmp_path / "crash" / "report.xlsx")
+        lines = list(rebuilt["逐行结果"].iter_rows(min_row=2, values_only=True))
+        assert len(lines) == 25 and all(line[5] == "已制卡" and not line[3] for line in lines)
     with Ledger(ledger) as opened:
         recorded = {c.serial for c in opened.cards()}
         statuses = {s for (s,) in opened.db.execute("SELECT status FROM batches")}
