@@ -17,6 +17,7 @@ class ExitStatus(IntEnum):
     OK = 0
     NOT_VALID = 1  # a verified code was not valid, or an input held no readable code
     ERROR = 2  # usage error, or a run that could not go on
+    REJECTED_ROWS = 3  # cards: the batch completed, but some rows (or all: none) are not cards
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 

@@ -83,6 +83,11 @@ def cards(rosters: tuple[Path, ...], key_path: Path, out_dir: Path, as_of: dt.da
     for pdf in result.pdfs:
         click.echo(f"卡片 cards: {pdf}")
     click.echo(f"报告 report: {result.report}")
+    if result.totals.rows == 0:
+        click.echo("注意：花名册中没有任何数据行，没有制卡 / notice: the rosters hold no data "
+                   "rows, so no card was made", err=True)
+    if result.totals.rejected or result.totals.rows == 0:
+        return ExitStatus.REJECTED_ROWS  # a script can tell "some rows need fixing" apart
     return ExitStatus.OK
 
 

@@ -63,7 +63,7 @@ def test_cards_then_verify(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(cli, ["cards", str(roster), "--key", str(key), "--out", str(out),
                                  "--as-of", AS_OF.isoformat(), "--ledger",
                                  str(tmp_path / "ledger.sqlite")], env=ENV)
-    assert result.exit_code == ExitStatus.OK, result.output
+    assert result.exit_code == ExitStatus.REJECTED_ROWS, result.output  # 3: a row to fix
     assert "read 2 rows: 1 cards, 1 rejected" in result.output
     assert "第3行" in result.output and "身份证号" in result.output
     pdf = out / "cards-桂花社区-001.pdf"
@@ -211,3 +211,19 @@ def test_verify_standard_input_survives_bytes_that_are_not_utf8(runner: CliRunne
     assert result.exit_code == ExitStatus.NOT_VALID, result.output
     assert "stdin:1\tmalformed" in result.output and "stdin:2\tmalformed" in result.output
     assert "Traceback" not in result.output
+
+
+def test_exit_status_tells_all_cards_from_rejected_rows_and_an_empty_roster(
+        runner: CliRunner, tmp_path: Path) -> None:
+    """DESIGN.md §8: 0 every row a card, 3 completed with rejected rows or no rows at all."""
+    key = make_key(runner, tmp_path)
+    ledger = ["--ledger", str(tmp_path / "l.sqlite"), "--as-of", AS_OF.isoformat()]
+    good = write_roster(tmp_path / "good.xlsx", [row()])
+    empty = write_roster(tmp_path / "empty.xlsx", [])
+    done = runner.invoke(cli, ["cards", str(good), "--key", str(key), "--out",
+                               str(tmp_path / "a"), *ledger], env=ENV)
+    assert done.exit_code == ExitStatus.OK, done.output
+    none = runner.invoke(cli, ["cards", str(empty), "--key", str(key), "--out",
+                               str(tmp_path / "b"), *ledger], env=ENV)
+    assert none.exit_code == ExitStatus.REJECTED_ROWS and "没有任何数据行" in none.output
+    assert int(ExitStatus.REJECTED_ROWS) == 3
