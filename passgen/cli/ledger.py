@@ -21,18 +21,17 @@ from passgen.cli.common import (
     parse_moment,
     passphrase_source,
 )
-from passgen.dates import day_of
 from passgen.errors import ExitStatus
 from passgen.jobs.ledger import LedgerCard
 from passgen.jobs.ledger_tasks import (
     add_ledger_key,
     card_filters,
+    card_lines,
     find_cards,
     list_cards,
     recover_ledger,
 )
 from passgen.jobs.revocations import export_revocations, revoke_cards
-from passgen.models import Colour
 
 
 @click.group("ledger")
@@ -41,15 +40,9 @@ def ledger_group() -> None:
 
 
 def _print_cards(found: Sequence[LedgerCard], as_json: bool) -> None:
-    for card in found:
-        if as_json:
-            click.echo(json.dumps(card.to_json(), ensure_ascii=False))
-        else:
-            state = f"已吊销 revoked ({card.reason})" if card.revoked_at else ""
-            click.echo(f"{card.serial.hex().upper()}  {day_of(card.issued_at)}  "
-                       f"{Colour(card.colour).word}  {card.community}  {card.source_file}·"
-                       f"{card.source_sheet}·{card.source_row}  {card.batch_id[:8]}  "
-                       f"{state}".rstrip())
+    for line in (json.dumps(c.to_json(), ensure_ascii=False) for c in found) if as_json \
+            else card_lines(found):
+        click.echo(line)
 
 
 @ledger_group.command("list")

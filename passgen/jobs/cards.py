@@ -239,7 +239,10 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
             volumes.discard()
         raise
     report_path = out_dir / "report.xlsx"
-    report.save(report_path, rules.version_hex, notices)
+    report.save(report_path, rules.version_hex, notices, [
+        ("签发日期 as-of date", as_of.isoformat()),
+        ("签名密钥 key", f"{key.entry.kid.hex()} {key.entry.issuer}"),
+        ("登记册 ledger", str(ledger) if ledger else "（未使用 none）")])
     return BatchResult(tuple(volumes.finals()), report_path,
                        report.tally.totals(), tuple(rejected), tuple(notices),
                        tuple(superseded))
@@ -319,7 +322,9 @@ def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules | Path | No
         except BaseException:
             report.abort()
             raise
-        report.save(report_path, rules.version_hex, notices)
+        report.save(report_path, rules.version_hex, notices, [
+            ("评定日期 as-of date", as_of.isoformat()),
+            ("登记册 ledger", str(ledger) if ledger and ledger.exists() else "（未使用 none）")])
     return BatchResult((), report_path, report.tally.totals(), tuple(rejected), tuple(notices))
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from passgen.dates import day_start
+from passgen.dates import day_of, day_start
 from passgen.errors import LedgerError
 from passgen.jobs import pseudonyms
 from passgen.jobs.ledger import Filters, Ledger, LedgerCard, Recovered, parse_serial
 from passgen.jobs.report import HEADERS, WIDTHS, Outcome, write_table
-from passgen.models import Colour
+from passgen.models import Colour, short_serial
 from passgen.passes import keys
 
 
@@ -24,6 +24,21 @@ def card_filters(community: str | None = None, colour: str | None = None,
                    issued_from=day_start(issued_from) if issued_from else None,
                    issued_before=day_start(issued_to + dt.timedelta(days=1)) if issued_to
                    else None, batch=batch or None)
+
+
+def card_lines(found: Sequence[LedgerCard]) -> list[str]:
+    """``ledger list`` and ``show`` as text: a header, then a line per card, the serial as
+    printed on the card."""
+    if not found:
+        return []
+    lines = ["编号 serial           签发 issued  颜色  社区 community  来源 source  批次 batch  "
+             "状态 state"]
+    for card in found:
+        state = f"已吊销 revoked ({card.reason})" if card.revoked_at else "有效 issued"
+        lines.append(f"{short_serial(card.serial)}  {day_of(card.issued_at)}  "
+                     f"{Colour(card.colour).word}  {card.community}  {card.source_file}·"
+                     f"{card.source_sheet}·{card.source_row}  {card.batch_id[:8]}  {state}")
+    return lines
 
 
 def list_cards(path: Path, filters: Filters | None = None) -> list[LedgerCard]:
@@ -74,7 +89,7 @@ def rebuild_report(ledger: Ledger, done: Recovered) -> Path | None:
                                     "rejected rows are not in the ledger"),
         ("批次 batch", done.batch_id)]
     write_table(path, HEADERS, WIDTHS, rows, summary, HEADERS.index("结果"),
-                Outcome.REJECTED.value)
+                Outcome.REJECTED.value, HEADERS.index("颜色"))
     return path
 
 

@@ -20,11 +20,14 @@ from passgen.errors import PassgenError
 from passgen.files import atomic_write
 from passgen.intake.roster import SheetNotice
 from passgen.jobs.parallel import child
-from passgen.models import Assessment, Card, Colour, Location, RowError
+from passgen.models import Assessment, Card, Colour, Location, RowError, short_serial
 
 HEADERS = ("文件", "工作表", "行号", "姓名", "身份证号（脱敏）", "结果", "颜色", "依据条款",
            "卡片编号", "说明")
-FILLS = {"card": "E2F0D9", "rejected": "F8CBAD"}
+FILLS = {"card": "E2F0D9", "rejected": "D9D9D9"}
+# a resident's line in the colour of their code, so a red resident never looks "all right";
+# a rejected row is grey (its 结果 says 未制卡)
+COLOUR_FILLS = {Colour.GREEN: "C6EFCE", Colour.YELLOW: "FFEB9C", Colour.RED: "FFC7CE"}
 
 
 class Outcome(StrEnum):
@@ -68,7 +71,7 @@ def _row(o: RowOutcome) -> list[object]:
     w = o.where
     if o.assessment is not None:
         a = o.assessment
-        serial = o.card.claims.serial.hex().upper() if o.card else ""
+        serial = short_serial(o.card.claims.serial) if o.card else ""  # as on the card
         return [w.file, w.sheet, w.row, o.name, o.masked_id,
                 (Outcome.CARD if o.card else Outcome.PASSED).value,
                 a.colour.word, "、".join(a.clause_ids), serial, o.note]
@@ -91,7 +94,7 @@ class TableWriter:
     spends more on hashing per-cell styles than on writing the cells themselves."""
 
     def __init__(self, headers: Sequence[str], widths: Sequence[int], outcome_column: int,
-                 bad_word: str) -> None:
+                 bad_word: str, colour_column: int | None = None) -> None:
         self.book = Workbook(write_only=True)
         self.sheet = sheet = self.book.create_sheet("逐行结果")
         sheet.freeze_panes = "A2"
@@ -107,6 +110,7 @@ class TableWriter:
         self.columns = len(headers)
         self.outcome_column = outcome_column
         self.bad_word = bad_word
+        self.colour_column = colour_column
         self.rows = 0
 
     def _text(self, value: str) -> WriteOnlyCell:
@@ -125,8 +129,13 @@ class TableWriter:
         if self.rows:
             cells = f"A2:{last}{self.rows + 1}"
             column = get_column_letter(self.outcome_column + 1)
-            for formula, colour in ((f'${column}2="{self.bad_word}"', FILLS["rejected"]),
-                                    (f'${column}2<>"{self.bad_word}"', FILLS["card"])):
+            rules = [(f'${column}2="{self.bad_word}"', FILLS["rejected"])]
+            if self.colour_column is None:
+                rules.append((f'${column}2<>"{self.bad_word}"', FILLS["card"]))
+            else:
+                by = get_column_letter(self.colour_column + 1)
+                rules += [(f'${by}2="{c.word}"', fill) for c, fill in COLOUR_FILLS.items()]
+            for formula, colour in rules:
                 self.sheet.conditional_formatting.add(cells, FormulaRule(
                     formula=[formula], fill=PatternFill("solid", bgColor=colour)))
         sheet2 = self.book.create_sheet("汇总")
@@ -145,9 +154,9 @@ class TableWriter:
 
 def write_table(path: Path, headers: Sequence[str], widths: Sequence[int],
                 rows: Iterable[Sequence[object]], summary: Sequence[tuple[str, object]],
-                outcome_column: int, bad_word: str) -> int:
+                outcome_column: int, bad_word: str, colour_column: int | None = None) -> int:
     """A whole outcome report at once (see ``TableWriter``); returns the rows written."""
-    table = TableWriter(headers, widths, outcome_column, bad_word)
+    table = TableWriter(headers, widths, outcome_column, bad_word, colour_column)
     for values in rows:
         table.append(values)
     table.save(path, summary)
@@ -183,7 +192,8 @@ _BATCH = 256  # rows per message to a background writer
 
 
 def _new_table() -> TableWriter:
-    return TableWriter(HEADERS, WIDTHS, HEADERS.index("结果"), Outcome.REJECTED.value)
+    return TableWriter(HEADERS, WIDTHS, HEADERS.index("结果"), Outcome.REJECTED.value,
+                       HEADERS.index("颜色"))
 
 
 def _write_in_background(conn: Connection) -> None:
@@ -231,13 +241,16 @@ class ReportWriter:
             self.conn.send(("rows", self.rows))
             self.rows = []
 
-    def save(self, path: Path, rules_version: str, notices: Sequence[SheetNotice] = ()) -> None:
+    def save(self, path: Path, rules_version: str, notices: Sequence[SheetNotice] = (),
+             context: Sequence[tuple[str, object]] = ()) -> None:
+        """Write the workbook; ``context`` adds lines to the summary sheet (the as-of date,
+        the key, the ledger: what a clerk needs to tell one batch's report from another)."""
         t = self.tally.totals()
         summary: list[tuple[str, object]] = [
             ("读取行数 rows read", t.rows), ("制卡 cards", t.cards),
             ("未制卡 rejected", t.rejected), ("绿码 green", t.by_colour[0]),
             ("黄码 yellow", t.by_colour[1]), ("红码 red", t.by_colour[2]),
-            ("规则版本 rules version", rules_version)]
+            ("规则版本 rules version", rules_version), *context]
         summary += [(f"未读取的工作表 sheet not read: {n.file} · {n.sheet}" if n.sheet
                      else f"注意 notice: {n.file}", f"{n.zh} / {n.en}") for n in notices]
         if self.table is not None:

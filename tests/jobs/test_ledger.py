@@ -179,6 +179,11 @@ def test_cli_revoke_export_and_verify(tmp_path: Path) -> None:
     stale = runner.invoke(cli, ["verify", str(pdf), "--trust", str(tmp_path / "trust.json"),
                                 "--revoked", str(tmp_path / "revoked.json"), "--at", "2020-03-30"])
     assert "older than 48 hours" in stale.output
+    text = runner.invoke(cli, ["ledger", "list", "--ledger", ledger])
+    header, first = text.output.splitlines()[:2]
+    assert header.startswith("编号 serial") and first.startswith(printed[:4])
+    assert printed in text.output or any(  # serials as printed on the card: 1A2B-3C4D-…
+        len(word) == 19 and word.count("-") == 3 for word in first.split())
     filtered = runner.invoke(cli, ["ledger", "list", "--ledger", ledger, "--colour", "红码"])
     assert filtered.exit_code == ExitStatus.OK and "0 cards" in filtered.output
     full_id = make_id(dt.date(1948, 2, 3))

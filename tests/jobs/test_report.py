@@ -29,13 +29,15 @@ def test_report_has_one_line_per_row_and_never_a_formula(tmp_path: Path) -> None
     assert rows[1][3].value == "=HYPERLINK(\"x\")"
     assert rows[2][5].value == "未制卡" and "身份证号" in rows[2][9].value
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:J4"
-    # every line is filled by its outcome: red where 结果 (column F) says 未制卡, else green
+    # every line is filled by the resident's colour (column G), grey where 结果 (F) says 未制卡
     [fills] = list(sheet.conditional_formatting)
     assert str(fills.sqref) == "A2:J4"
     rules = {r.formula[0]: r.dxf.fill.bgColor.rgb[-6:] for r in fills.rules}
-    assert rules == {'$F2="未制卡"': "F8CBAD", '$F2<>"未制卡"': "E2F0D9"}
+    assert rules == {'$F2="未制卡"': "D9D9D9", '$G2="绿码"': "C6EFCE", '$G2="黄码"': "FFEB9C",
+                     '$G2="红码"': "FFC7CE"}
     summary = dict(book["汇总"].iter_rows(values_only=True))
     assert summary["读取行数 rows read"] == 3 and summary["未制卡 rejected"] == 1
+    assert summary["评定日期 as-of date"] == AS_OF.isoformat()
 
 
 def test_text_that_looks_like_a_formula_or_an_error_stays_text(tmp_path: Path) -> None:
@@ -81,3 +83,23 @@ def test_background_report_matches_and_failures_surface(tmp_path: Path) -> None:
         with pytest.raises(PassgenError, match="cannot write the report"):
             run_cards([roster], fixed_key(), blocked, load_rules(),
                       PrintOptions(load_template(), jobs=jobs), AS_OF)
+
+
+def test_a_card_s_report_line_shows_its_serial_as_printed_and_the_batch_context(
+        tmp_path: Path) -> None:
+    from helpers import fixed_key, run_collecting
+
+    from passgen.models import short_serial
+    from passgen.printing.layout import load_template
+
+    roster = write_roster(tmp_path / "r.xlsx", [row()])
+    result = run_collecting([roster], fixed_key(), tmp_path / "out", load_rules(),
+                            load_template(), AS_OF)
+    [outcome] = result.outcomes
+    book = load_workbook(result.report)
+    [line] = list(book["逐行结果"].iter_rows(min_row=2, values_only=True))
+    assert line[8] == short_serial(outcome.card.claims.serial)  # 1A2B-3C4D-…, as on the card
+    summary = dict(book["汇总"].iter_rows(values_only=True))
+    assert summary["签发日期 as-of date"] == AS_OF.isoformat()
+    assert summary["签名密钥 key"] == f"{fixed_key().entry.kid.hex()} NC-TEST-01"
+    assert summary["登记册 ledger"].startswith("（未使用")
