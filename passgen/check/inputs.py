@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,17 +58,43 @@ class Lists:
     warnings: tuple[str, ...] = ()
 
 
+VERDICT_WORDS = {Verdict.VALID: "有效", Verdict.EXPIRED: "已过期",
+                 Verdict.NOT_YET_VALID: "尚未生效", Verdict.REVOKED: "已吊销",
+                 Verdict.BAD_SIGNATURE: "签名无效", Verdict.UNKNOWN_KEY: "非受信机构",
+                 Verdict.MALFORMED: "无法识别"}
+
+
 @dataclass(frozen=True)
 class CheckReport:
-    """Every code found in the inputs of one ``verify`` run."""
+    """Every code found in the inputs of one ``verify`` run, and how many each input held."""
 
     checked: tuple[Checked, ...]
     warnings: tuple[str, ...] = ()
+    per_input: tuple[tuple[str, int], ...] = ()  # (input, readable codes found in it)
 
     @property
     def all_valid(self) -> bool:
         """At least one code, and every code valid (an input without a code is not)."""
         return bool(self.checked) and all(c.result.valid for c in self.checked)
+
+    def input_lines(self) -> list[str]:
+        """Per input: how many codes were found (a photo of a sheet where only 3 of 10
+        codes could be read says 3)."""
+        return [f"{name}: 找到 {n} 个二维码 / {n} code{'s' if n != 1 else ''} found"
+                + ("（没有可识别的二维码 / none readable）" if n == 0 else "")
+                for name, n in self.per_input]
+
+    def summary(self) -> str:
+        """``共 N 张：有效 a，无效 b（…）/ N codes: a valid, b not valid``."""
+        counts = Counter(c.result.status for c in self.checked)
+        valid = counts.pop(Verdict.VALID, 0)
+        bad = sum(counts.values())
+        detail = "，".join(f"{VERDICT_WORDS[v]} {n}" for v, n in sorted(counts.items()))
+        detail_en = ", ".join(f"{v} {n}" for v, n in sorted(counts.items()))
+        total = len(self.checked)
+        return (f"共 {total} 张：有效 {valid}，无效 {bad}" + (f"（{detail}）" if detail else "")
+                + f" / {total} codes: {valid} valid, {bad} not valid"
+                + (f" ({detail_en})" if detail_en else ""))
 
 
 def load_lists(trust_path: Path, revoked_paths: Sequence[Path], at: dt.datetime,
@@ -173,9 +200,13 @@ def check_inputs(inputs: Iterable[str | Path], trust_path: Path, at: dt.datetime
     ``stdin``, one payload per line) verified at ``at``."""
     lists = load_lists(trust_path, revoked_paths, at, max_age_hours)
     found: list[scan.Found] = []
+    per_input: list[tuple[str, int]] = []
     for item in inputs:
         if str(item) == "-" and stdin is not None:
-            found.extend(scan.from_stream(stdin, "stdin"))
+            these = scan.from_stream(stdin, "stdin")
         else:
-            found.extend(scan.from_path(Path(item), dpi))
-    return CheckReport(tuple(check_found(found, lists.trust, at, lists.revoked)), lists.warnings)
+            these = scan.from_path(Path(item), dpi)
+        found.extend(these)
+        per_input.append((str(item), sum(1 for f in these if f.text)))
+    return CheckReport(tuple(check_found(found, lists.trust, at, lists.revoked)),
+                       lists.warnings, tuple(per_input))

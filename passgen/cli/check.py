@@ -13,10 +13,15 @@ from typing import Any, TypeVar
 import click
 
 from passgen.check import gate
-from passgen.check.inputs import DEFAULT_REVOCATION_MAX_AGE_HOURS, check_inputs
+from passgen.check.inputs import (
+    DEFAULT_REVOCATION_MAX_AGE_HOURS,
+    VERDICT_WORDS,
+    check_inputs,
+)
 from passgen.check.scan import DEFAULT_DPI
 from passgen.cli.common import now, parse_moment
 from passgen.errors import ExitStatus
+from passgen.models import short_serial
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,18 +63,20 @@ def verify(inputs: tuple[str, ...], trust_path: Path, at: dt.datetime | None, as
         click.echo(warning, err=True)
     for c in report.checked:
         d = c.to_json()
+        word = VERDICT_WORDS[c.result.status]
+        claims = c.result.claims
         if as_json:
             click.echo(json.dumps(d, ensure_ascii=False))
-        elif d["name"]:
-            claims = c.result.claims
-            action = f"\t{gate.ACTIONS[claims.colour]}" if c.result.valid and claims else ""
-            click.echo(f"{c.source}\t{d['status']}\t{d['color']}\t{d['name']}\t"
-                       f"{d['masked_id']}\tvalid until {d['valid_until']}\t{d['serial']}"
-                       f"{action}")
+        elif claims is not None:
+            action = f"\t{gate.ACTIONS[claims.colour]}" if c.result.valid else ""
+            click.echo(f"{c.source}\t{word} {d['status']}\t{claims.colour.word}\t{d['name']}\t"
+                       f"{d['masked_id']}\t有效期至 {d['valid_until']}\t"
+                       f"编号 {short_serial(claims.serial)}{action}")
         else:
-            click.echo(f"{c.source}\t{d['status']}\t{d['reason']}")
-    if not report.checked:
-        click.echo("没有找到任何二维码 / no code found", err=True)
+            click.echo(f"{c.source}\t{word} {d['status']}\t{d['reason']}")
+    for line in report.input_lines():  # on stderr with --json: the JSON lines stay clean
+        click.echo(line, err=as_json)
+    click.echo(report.summary(), err=as_json)
     return ExitStatus.OK if report.all_valid else ExitStatus.NOT_VALID
 
 

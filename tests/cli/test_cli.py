@@ -73,7 +73,7 @@ def test_cards_then_verify(runner: CliRunner, tmp_path: Path) -> None:
     verdict = runner.invoke(cli, ["verify", str(pdf), "--trust",
                                   str(tmp_path / "t.json"), "--at", "2020-03-26", "--json"])
     assert verdict.exit_code == ExitStatus.OK, verdict.output
-    [line] = verdict.output.strip().splitlines()
+    [line] = verdict.stdout.strip().splitlines()
     obj = json.loads(line)
     assert {"source", "status", "color", "serial", "name", "expires"} <= set(obj)
     assert (obj["status"], obj["color"], obj["name"]) == ("valid", "green", "张三")
@@ -94,7 +94,7 @@ def test_verify_standard_input(runner: CliRunner, tmp_path: Path) -> None:
     runner.invoke(cli, ["keys", "trust", str(key), "--out", str(tmp_path / "t.json")])
     result = runner.invoke(cli, ["verify", "-", "--trust", str(tmp_path / "t.json")],
                            input="PG1:NOT-REALLY\n")
-    assert result.exit_code == ExitStatus.NOT_VALID and "stdin:1\tmalformed" in result.output
+    assert result.exit_code == ExitStatus.NOT_VALID and "stdin:1\t无法识别 malformed" in result.output
 
 
 def test_wrong_passphrase_and_issuer(runner: CliRunner, tmp_path: Path) -> None:
@@ -209,7 +209,7 @@ def test_verify_standard_input_survives_bytes_that_are_not_utf8(runner: CliRunne
     result = runner.invoke(cli, ["verify", "-", "--trust", str(tmp_path / "t.json")],
                            input=b"PG1:\xff\xfe\nPG1:NOT-REALLY\n")
     assert result.exit_code == ExitStatus.NOT_VALID, result.output
-    assert "stdin:1\tmalformed" in result.output and "stdin:2\tmalformed" in result.output
+    assert "stdin:1\t无法识别 malformed" in result.output and "stdin:2\t无法识别 malformed" in result.output
     assert "Traceback" not in result.output
 
 
@@ -227,3 +227,23 @@ def test_exit_status_tells_all_cards_from_rejected_rows_and_an_empty_roster(
                                str(tmp_path / "b"), *ledger], env=ENV)
     assert none.exit_code == ExitStatus.REJECTED_ROWS and "没有任何数据行" in none.output
     assert int(ExitStatus.REJECTED_ROWS) == 3
+
+
+def test_verify_says_what_each_input_held_and_sums_up(runner: CliRunner, tmp_path: Path) -> None:
+    """A photo where no code could be read is said, counted and makes the run not valid."""
+    from PIL import Image
+
+    key = make_key(runner, tmp_path)
+    runner.invoke(cli, ["keys", "trust", str(key), "--out", str(tmp_path / "t.json")])
+    blank = tmp_path / "blank.png"
+    Image.new("L", (200, 200), 255).save(blank)
+    codes = tmp_path / "codes.txt"
+    codes.write_text("PG1:NOT-REALLY\nPG1:NOR-THIS\n")
+    result = runner.invoke(cli, ["verify", str(blank), str(codes), "--trust",
+                                 str(tmp_path / "t.json")])
+    assert result.exit_code == ExitStatus.NOT_VALID
+    assert f"{blank}: 找到 0 个二维码" in result.output and "none readable" in result.output
+    assert f"{codes}: 找到 2 个二维码 / 2 codes found" in result.output
+    last = result.stdout.strip().splitlines()[-1]
+    assert last == ("共 3 张：有效 0，无效 3（无法识别 3） / 3 codes: 0 valid, 3 not valid "
+                    "(malformed 3)")

@@ -174,7 +174,7 @@ def test_cli_revoke_export_and_verify(tmp_path: Path) -> None:
     checked = runner.invoke(cli, ["verify", str(pdf), "--trust", str(tmp_path / "trust.json"),
                                   "--revoked", str(tmp_path / "revoked.json"), "--at",
                                   "2020-03-26", "--json"])
-    statuses = sorted(json.loads(line)["status"] for line in checked.output.strip().splitlines())
+    statuses = sorted(json.loads(line)["status"] for line in checked.stdout.strip().splitlines())
     assert statuses == ["revoked", "valid", "valid"] and checked.exit_code == ExitStatus.NOT_VALID
     stale = runner.invoke(cli, ["verify", str(pdf), "--trust", str(tmp_path / "trust.json"),
                                 "--revoked", str(tmp_path / "revoked.json"), "--at", "2020-03-30"])
