@@ -54,6 +54,10 @@ class OutputExists(PassgenError):
     "An output file exists and --force was not given."
 
 
+class Interrupted(PassgenError):
+    "Ctrl-C or SIGTERM ended the run; the message says what was kept and what was removed."
+
+
 class OutputBusy(PassgenError):
     "Another batch is writing into the same folder or ledger."
 

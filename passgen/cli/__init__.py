@@ -8,6 +8,7 @@ English) and an :class:`~passgen.errors.ExitStatus`; nobody sees a traceback.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
@@ -16,13 +17,15 @@ from typing import Any
 import click
 
 from passgen import __version__
-from passgen.errors import ExitStatus, PassgenError
+from passgen.errors import ExitStatus, Interrupted, PassgenError
 
 DEBUG_ENV = "PASSGEN_DEBUG"  # set to 1 to see the traceback of an unexpected error
 
 
 def exit_status(exc: BaseException) -> tuple[ExitStatus, str]:
     """The one place that maps an exception to an exit status and the message shown."""
+    if isinstance(exc, Interrupted):
+        return ExitStatus.INTERRUPTED, f"{exc.zh} / {exc.en}"
     if isinstance(exc, PassgenError):
         return ExitStatus.ERROR, f"错误：{exc.zh}\nError: {exc.en}"
     if isinstance(exc, (click.exceptions.Exit, SystemExit)):
@@ -97,5 +100,10 @@ def _register() -> None:
 _register()
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM ends a run as Ctrl-C does: cleanly, exit status 130
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     cli(prog_name="passgen")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from passgen import fonts
-from passgen.errors import OutputBusy, PassgenError
+from passgen.errors import Interrupted, OutputBusy, PassgenError
 from passgen.files import TEMPORARY_PREFIX, exclusive, fsync_dir
 from passgen.intake.columns import HEADER_OF
 from passgen.intake.roster import RowContext, SheetNotice, read_rosters
@@ -131,9 +131,12 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
         printing = PrintOptions(printing)
     check_key_window(key, as_of, valid_days)
     out_dir.mkdir(parents=True, exist_ok=True)
-    with batch_lock(out_dir, ledger, progress):
-        return _run_locked(paths, key, out_dir, rules, printing, as_of, community, valid_days,
-                           progress, limits, ledger, now, on_outcome)
+    try:
+        with batch_lock(out_dir, ledger, progress):
+            return _run_locked(paths, key, out_dir, rules, printing, as_of, community,
+                               valid_days, progress, limits, ledger, now, on_outcome)
+    except KeyboardInterrupt:  # before the batch began (its own are said in _run_locked)
+        raise interrupted(False) from None
 
 
 @contextlib.contextmanager
@@ -233,10 +236,12 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
                 journalled = True  # from here the journal decides what becomes of the files
                 _rename_into_place(volumes.files, out_dir)
                 journal.complete_batch(batch_id)
-    except BaseException:
+    except BaseException as exc:
         report.abort()
         if not journalled:  # the ledger never knew these files: nothing was printed
             volumes.discard()
+        if isinstance(exc, KeyboardInterrupt):
+            raise interrupted(journalled) from None
         raise
     report_path = out_dir / "report.xlsx"
     report.save(report_path, rules.version_hex, notices, [
@@ -246,6 +251,17 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
     return BatchResult(tuple(volumes.finals()), report_path,
                        report.tally.totals(), tuple(rejected), tuple(notices),
                        tuple(superseded))
+
+
+def interrupted(journalled: bool) -> Interrupted:
+    """What a clerk is told when Ctrl-C (or SIGTERM) ends a batch: what was kept, what went."""
+    if journalled:
+        return Interrupted("已中断：本批次已记入登记册，下次运行（或 passgen ledger recover）会把它补完",
+                           "interrupted: the batch is in the ledger; the next run (or passgen "
+                           "ledger recover) finishes it")
+    return Interrupted("已中断：没有制成任何卡片，临时文件已删除，登记册没有记录这一批；重新运行即可",
+                       "interrupted: no card was made, the temporary files are removed and the "
+                       "ledger records nothing of this batch; run it again")
 
 
 def _rename_into_place(files: list[tuple[str, str]], out_dir: Path) -> None:

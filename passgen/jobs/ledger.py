@@ -27,6 +27,7 @@ from passgen.dates import SHANGHAI, day_of
 from passgen.errors import LedgerError
 from passgen.files import fsync_dir, private_file
 from passgen.jobs import pseudonyms
+from passgen.jobs.pseudonyms import rollback
 from passgen.models import Card, Claims, Colour, Location, Previous, PreviousSource
 from passgen.passes.keys import SigningKey
 
@@ -224,7 +225,7 @@ class Ledger:
                 self.db.execute(f"PRAGMA user_version = {target}")
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            rollback(self.db)
             raise
 
     def pseudonym(self, id_number: str) -> bytes:
@@ -272,7 +273,7 @@ class Ledger:
                     superseded.append(bytes(serial))
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            rollback(self.db)
             raise
         return superseded
 
@@ -293,7 +294,7 @@ class Ledger:
                             (BatchStatus.ABANDONED.value, batch_id))
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            rollback(self.db)
             raise
 
     def recover(self) -> list[Recovered]:
@@ -354,7 +355,7 @@ class Ledger:
                                     (serial, now, reason))
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            rollback(self.db)
             raise
         return unknown
 

@@ -33,6 +33,10 @@ def die_with_parent() -> None:
     """Have the kernel end this (forked) process when its parent dies, however it dies: a
     batch killed with SIGKILL leaves no worker or report process behind (Linux; elsewhere
     the parent's normal exit ends them)."""
+    # Ctrl-C reaches every process of the terminal's group: the parent alone decides what
+    # happens (it ends these), so none of them prints a traceback of its own
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
         import ctypes
 

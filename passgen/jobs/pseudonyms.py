@@ -33,6 +33,13 @@ LEGACY = "secret"
 PREFIX = "secret-for:"
 
 
+def rollback(db: sqlite3.Connection) -> None:
+    """Undo the open transaction, if one was opened: an interrupt can land between a
+    ``try`` and its ``BEGIN``, and "cannot rollback" must not hide the interrupt."""
+    if db.in_transaction:
+        db.execute("ROLLBACK")
+
+
 def _recipient(entry: TrustEntry) -> SealedBox:  # type: ignore[type-arg]
     return SealedBox(PublicKey(crypto_sign_ed25519_pk_to_curve25519(entry.public_key)))
 
@@ -68,7 +75,7 @@ def unlock(db: sqlite3.Connection, key: SigningKey | None) -> bytes | None:
         secret, migrated = _unlock(db, key)
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        rollback(db)
         raise
     if migrated:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # no old page left in the log
@@ -113,5 +120,5 @@ def add_key(db: sqlite3.Connection, key: SigningKey, new: TrustEntry) -> None:
         _seal(db, secret, new)
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        rollback(db)
         raise

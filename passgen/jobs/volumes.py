@@ -124,7 +124,7 @@ class Volumes:
             writer.page(cards[start:start + n], codes[page])
 
     def _save(self, community: str) -> None:
-        volume = self.open.pop(community)
+        volume = self.open[community]  # open until saved: ``discard`` must find it meanwhile
         if volume.unsent:
             if self.pool is not None:
                 self._send(volume)
@@ -138,6 +138,7 @@ class Volumes:
             self.saved.append((volume.rank, volume.final, volume.final))
         else:
             self.saved.append((volume.rank, volume.temporary.name, volume.final))
+        del self.open[community]
 
     def finish(self) -> None:
         for community in list(self.open):
