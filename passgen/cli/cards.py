@@ -62,11 +62,16 @@ from passgen.jobs.ledger import DEFAULT_LEDGER
               help="Worker processes making the QR codes while rows are read and pages laid "
                    "out (above 1, the report is written by its own process too); the PDFs "
                    "are the same for any number.")
+@click.option("--replace", is_flag=True,
+              help="输出文件夹里若有上一批次的输出，先删除其清单（passgen-batch.json）所列的文件；"
+                   "不加时拒绝，以免新旧卡片混在一起打印。/ Remove the files the folder's last "
+                   "batch listed in its manifest first (without it such a folder is refused).")
 @limit_options
 def cards(rosters: tuple[Path, ...], key_path: Path, out_dir: Path, as_of: dt.date | None,
           issuer: str | None, valid_days: int, community: str, template: str | None,
           rules_path: Path | None, hotline: str | None, simplex: bool, sheets_per_volume: int,
-          ledger_path: Path, jobs: int, max_rows: int, max_mb: float) -> ExitStatus:
+          ledger_path: Path, jobs: int, replace: bool, max_rows: int,
+          max_mb: float) -> ExitStatus:
     """Print signed cards for every good row of ROSTER files (.xlsx, .xls, .ods, .csv in
     UTF-8 or GB18030) and write a report with one line per row."""
     result = print_cards(list(rosters), key_path, passphrase_source(), out_dir,
@@ -74,7 +79,8 @@ def cards(rosters: tuple[Path, ...], key_path: Path, out_dir: Path, as_of: dt.da
                          community=community, template=template, rules=rules_path,
                          hotline=hotline, duplex=not simplex,
                          sheets_per_volume=sheets_per_volume, ledger=ledger_path, jobs=jobs,
-                         limits=Limits(max_mb, max_rows), progress=ProgressBar())
+                         limits=Limits(max_mb, max_rows), progress=ProgressBar(),
+                         replace=replace)
     echo_outcomes(result, "未制卡 rejected")
     if result.superseded:
         click.echo(f"已吊销旧卡 superseded: {len(result.superseded)} earlier cards of these "

@@ -109,7 +109,7 @@ def ledger_recover(ledger_path: Path) -> ExitStatus:
     this first by itself): their PDFs and the ledger agree again afterwards."""
     done = recover_ledger(ledger_path)
     for batch, rebuilt in done:
-        click.echo(" / ".join(batch.message(rebuilt is not None)))
+        click.echo(" / ".join(batch.message(rebuilt)))
     click.echo(f"已处理中断的批次 batches recovered: {len(done)}")
     return ExitStatus.OK
 

@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from passgen import fonts
-from passgen.errors import Interrupted, OutputBusy, PassgenError
+from passgen.errors import Interrupted, OutputBusy, OutputExists, PassgenError
 from passgen.files import TEMPORARY_PREFIX, exclusive, fsync_dir
 from passgen.intake.columns import HEADER_OF
 from passgen.intake.roster import RowContext, SheetNotice, read_rosters
 from passgen.intake.sheets import DEFAULT_LIMITS, Limits
 from passgen.jobs.ledger import CardRecord, Ledger
-from passgen.jobs.ledger_tasks import rebuild_report
+from passgen.jobs import manifest
+from passgen.jobs.ledger_tasks import settle
 from passgen.jobs.parallel import parallel, worker_pool
 from passgen.jobs.progress import Progress
 from passgen.jobs.report import ReportWriter, RowOutcome, Totals
@@ -119,9 +120,11 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
               valid_days: int = DEFAULT_VALID_DAYS, progress: Progress | None = None,
               limits: Limits = DEFAULT_LIMITS, ledger: Path | None = None,
               now: int | None = None,
-              on_outcome: Callable[[RowOutcome], None] | None = None) -> BatchResult:
+              on_outcome: Callable[[RowOutcome], None] | None = None,
+              replace: bool = False) -> BatchResult:
     """Read, assess, sign and print: ``out_dir/cards-<community>-NNN.pdf`` volumes and
-    ``out_dir/report.xlsx``.  With a ``ledger`` every card is recorded, and a resident's
+    ``out_dir/report.xlsx``, listed in ``out_dir/passgen-batch.json``.  A folder holding
+    another batch's outputs is refused, or with ``replace`` cleared of exactly those.  With a ``ledger`` every card is recorded, and a resident's
     earlier unexpired card is revoked (superseded) by the new one.
 
     Rows stream through: each is decided, reported and, if it is a card, queued for its
@@ -134,7 +137,7 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
     try:
         with batch_lock(out_dir, ledger, progress):
             return _run_locked(paths, key, out_dir, rules, printing, as_of, community,
-                               valid_days, progress, limits, ledger, now, on_outcome)
+                               valid_days, progress, limits, ledger, now, on_outcome, replace)
     except KeyboardInterrupt:  # before the batch began (its own are said in _run_locked)
         raise interrupted(False) from None
 
@@ -183,8 +186,8 @@ def scratch_folder(out_dir: Path) -> Iterator[Path]:
 def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rules,
                 printing: PrintOptions, as_of: dt.date, community: str, valid_days: int,
                 progress: Progress | None, limits: Limits, ledger: Path | None,
-                now: int | None, on_outcome: Callable[[RowOutcome], None] | None
-                ) -> BatchResult:
+                now: int | None, on_outcome: Callable[[RowOutcome], None] | None,
+                replace: bool = False) -> BatchResult:
     notices: list[SheetNotice] = []
     rejected: list[RowOutcome] = []
     records: list[CardRecord] = []
@@ -192,10 +195,15 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
     if ledger is not None:
         with Ledger(ledger) as journal:  # finish or undo any batch a crash interrupted
             for done in journal.recover():
-                rebuilt = rebuild_report(journal, done) is not None
-                notices.append(SheetNotice(ledger.name, "", 0, *done.message(rebuilt)))
+                notices.append(SheetNotice(ledger.name, "", 0, *done.message(settle(journal,
+                                                                                    done))))
     for stale in out_dir.glob(f"{TEMPORARY_PREFIX}*.part"):  # orphans of a batch killed
         stale.unlink(missing_ok=True)  # before it was journalled: nothing was printed
+    removed = manifest.claim(out_dir, replace)
+    if removed:
+        notices.append(SheetNotice(out_dir.name or str(out_dir), "", 0,
+                                   f"已删除上一批次的 {len(removed)} 个文件（--replace）",
+                                   f"removed the last batch's {len(removed)} files (--replace)"))
     journalled = False
     volumes = Volumes(out_dir, printing, batch_id if ledger else None, None)
     # the report process is forked first: forking after the pool's threads start is unsafe
@@ -248,6 +256,7 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
         ("签发日期 as-of date", as_of.isoformat()),
         ("签名密钥 key", f"{key.entry.kid.hex()} {key.entry.issuer}"),
         ("登记册 ledger", str(ledger) if ledger else "（未使用 none）")])
+    manifest.write(out_dir, batch_id, "cards", [*volumes.finals(), report_path])
     return BatchResult(tuple(volumes.finals()), report_path,
                        report.tally.totals(), tuple(rejected), tuple(notices),
                        tuple(superseded))
@@ -277,7 +286,7 @@ def print_cards(paths: Sequence[Path], key_path: Path, passphrase: Callable[[], 
                 template: str | Path | None = None, rules: Rules | Path | None = None,
                 hotline: str | None = None, duplex: bool = True, sheets_per_volume: int = 500,
                 ledger: Path | None = None, jobs: int = 1, limits: Limits = DEFAULT_LIMITS,
-                progress: Progress | None = None) -> BatchResult:
+                progress: Progress | None = None, replace: bool = False) -> BatchResult:
     """``passgen cards``: load the rules, the layout and the office key (refused if it is
     not ``issuer``'s), then ``run_cards``.  Rules and layout are checked before the
     passphrase is asked for."""
@@ -286,7 +295,7 @@ def print_cards(paths: Sequence[Path], key_path: Path, passphrase: Callable[[], 
     key = load_office_key(key_path, passphrase, issuer)
     printing = PrintOptions(layout, duplex, hotline, sheets_per_volume, jobs)
     return run_cards(paths, key, out_dir, chosen_rules, printing, as_of, community, valid_days,
-                     progress=progress, limits=limits, ledger=ledger)
+                     progress=progress, limits=limits, ledger=ledger, replace=replace)
 
 
 NO_KEY_NOTICE = ("没有提供签名密钥（--key），未在登记册中查找居民的上一张卡；“上次颜色”为空的行按"
@@ -325,6 +334,12 @@ def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules | Path | No
     report_path = out_dir / "report.xlsx"
     with ExitStack() as stack:
         stack.enter_context(batch_lock(out_dir))
+        batch = manifest.read(out_dir)
+        if batch is not None and report_path.name in batch.files:
+            raise OutputExists(
+                f"{report_path} 是一个制卡批次的报告，不能覆盖：请用 --out 另选文件夹",
+                f"{report_path} is a card batch's report and is not overwritten: choose "
+                "another folder with --out")
         report = ReportWriter()  # its temporary files in the batch's scratch folder
         try:
             for outcome in assess_rows(paths, RowContext(as_of, community), rules, None,

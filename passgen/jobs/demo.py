@@ -67,7 +67,7 @@ def run_demo(out_dir: Path, progress: Progress | None = None) -> DemoResult:
     keys.write_trust([key.entry], trust_path)
     batch = run_cards(sample_paths(out_dir), key, out_dir, load_rules(), load_template(),
                       DEMO_AS_OF, progress=progress, ledger=out_dir / "ledger.sqlite",
-                      now=day_start(DEMO_AS_OF) + 9 * 3600)
+                      now=day_start(DEMO_AS_OF) + 9 * 3600, replace=True)  # its own folder
     at = noon(DEMO_AS_OF)
     checked = check_paths(list(batch.pdfs), keys.read_trust(trust_path), at)
     return DemoResult(key_path, trust_path, batch, tuple(checked))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from passgen.dates import day_of, day_start
 from passgen.errors import LedgerError
-from passgen.jobs import pseudonyms
+from passgen.jobs import manifest, pseudonyms
 from passgen.jobs.ledger import Filters, Ledger, LedgerCard, Recovered, parse_serial
 from passgen.jobs.report import HEADERS, WIDTHS, Outcome, write_table
 from passgen.models import Colour, short_serial
@@ -65,11 +65,23 @@ def find_cards(path: Path, serial: str | None = None, id_number: str | None = No
     return found
 
 
-def recover_ledger(path: Path) -> list[tuple[Recovered, Path | None]]:
+def recover_ledger(path: Path) -> list[tuple[Recovered, bool]]:
     """``passgen ledger recover``: finish or undo batches a crash left pending; each with
-    the report rebuilt for it, if its own was never written."""
+    whether a report was rebuilt for it (its own was never written)."""
     with Ledger(path) as ledger:
-        return [(done, rebuild_report(ledger, done)) for done in ledger.recover()]
+        return [(done, settle(ledger, done)) for done in ledger.recover()]
+
+
+def settle(ledger: Ledger, done: Recovered) -> bool:
+    """After recovery: a finished batch gets its lost report rebuilt and its manifest (so
+    its folder is known as its own); returns whether a report was rebuilt."""
+    rebuilt = rebuild_report(ledger, done)
+    if done.finished and done.out_dir.is_dir() and manifest.read(done.out_dir) is None:
+        files = [done.out_dir / f for f in done.files]
+        report = done.out_dir / "report.xlsx"
+        manifest.write(done.out_dir, done.batch_id, "cards",
+                       files + ([report] if report.exists() else []))
+    return rebuilt is not None
 
 
 def rebuild_report(ledger: Ledger, done: Recovered) -> Path | None:
