@@ -24,8 +24,8 @@ from passgen.files import TEMPORARY_PREFIX, exclusive, fsync_dir
 from passgen.intake.columns import HEADER_OF
 from passgen.intake.roster import RowContext, SheetNotice, read_rosters
 from passgen.intake.sheets import DEFAULT_LIMITS, Limits
-from passgen.jobs.ledger import CardRecord, Ledger
 from passgen.jobs import manifest
+from passgen.jobs.ledger import CardRecord, Ledger
 from passgen.jobs.ledger_tasks import settle
 from passgen.jobs.parallel import parallel, worker_pool
 from passgen.jobs.progress import Progress
