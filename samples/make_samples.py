@@ -111,15 +111,29 @@ def rosters() -> dict[str, list[list[Any]]]:
     }
 
 
+VENUES = [
+    ["名称", "社区", "地址", "类型", "咨询电话", "二维码内容"],
+    ["骏达市场", "西门社区", "西门路12号", "农贸市场", "0817-2345678", ""],
+    ["桂花苑小区东门", "桂花社区", "桂花路1号", "小区出入口", "0817-2345679", ""],
+    ["南充汽车站", "西门社区", "车站路8号", "交通站点", "12345", ""],
+]
+
+
+def sheets() -> dict[str, tuple[str, list[list[Any]]]]:
+    """File name → (sheet title, rows): the two rosters and a venue list for posters."""
+    return {**{name: ("花名册", rows) for name, rows in rosters().items()},
+            "点位表.xlsx": ("点位", VENUES)}
+
+
 def write(folder: Path) -> list[Path]:
     from openpyxl import Workbook
 
     paths = []
-    for name, rows in rosters().items():
+    for name, (title, rows) in sheets().items():
         book = Workbook()
         sheet = book.active
         assert sheet is not None
-        sheet.title = "花名册"
+        sheet.title = title
         for row in rows:
             sheet.append(row)
         for cell in sheet[1]:

@@ -1,0 +1,58 @@
+"""The README's short tour runs as written (issue #17): its shell block is taken from the
+README, run line by line in one shell in an empty folder, and every command must end as the
+README says (exit 0 unless its comment says ``exit N``).  The docs cannot drift."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+from helpers import REPO
+
+EXIT = re.compile(r"#\s*exit (\d+)")
+
+
+def tour_commands() -> list[tuple[str, int]]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = text.split("## A short tour", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    commands = []
+    for line in block.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        expected = EXIT.search(line)
+        commands.append((line, int(expected.group(1)) if expected else 0))
+    return commands
+
+
+def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
+    commands = tour_commands()
+    assert len(commands) >= 14 and commands[0][0].startswith("source .venv/bin/activate")
+    samples = resources.files("passgen.samples")
+    (tmp_path / "samples").mkdir()
+    for name in ("elderly.xlsx", "点位表.xlsx"):
+        (tmp_path / "samples" / name).write_bytes((samples / name).read_bytes())
+    bin_dir = Path(sys.executable).parent  # the environment passgen is installed in
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    (tmp_path / ".venv" / "bin" / "activate").write_text(
+        f'export PATH="{bin_dir}:$PATH"\n')  # what make demo's .venv/bin/activate does
+    script = "\n".join(f"{command}\necho \"__status__ {index} $?\""
+                       for index, (command, _) in enumerate(commands))
+    done = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True,
+                          stdin=subprocess.DEVNULL, timeout=600,
+                          env={k: v for k, v in os.environ.items()
+                               if k != "PASSGEN_KEY_PASSPHRASE"})
+    out = done.stdout.decode("utf-8", "replace")
+    err = done.stderr.decode("utf-8", "replace")
+    statuses = {int(i): int(s) for i, s in re.findall(r"__status__ (\d+) (\d+)", out)}
+    assert len(statuses) == len(commands), err[-2000:]
+    for index, (command, expected) in enumerate(commands):
+        assert statuses[index] == expected, f"{command}\n→ {statuses[index]}\n{err[-2000:]}"
+    assert "Traceback" not in err
+    assert (tmp_path / "cards" / "cards-桂花社区-001.pdf").exists()
+    assert (tmp_path / "revoked.json").exists() and (tmp_path / "scans.csv").exists()
+    assert list((tmp_path / "posters").glob("posters-*.pdf"))
