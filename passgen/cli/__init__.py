@@ -49,6 +49,27 @@ def exit_status(exc: BaseException) -> tuple[ExitStatus, str]:
                               f"set {DEBUG_ENV}=1 for details")
 
 
+def chinese_usage(exc: click.ClickException) -> str:
+    """A Chinese line before click's own English message (none when ours already is)."""
+    message = exc.format_message()
+    if message[:1] and "\u4e00" <= message[0] <= "\u9fff":
+        return ""
+    hint = getattr(exc, "param_hint", None) or ""
+    if isinstance(hint, (list, tuple)):
+        hint = " / ".join(hint)
+    if isinstance(exc, click.MissingParameter):
+        return f"错误：缺少必填的参数或选项 {hint}".rstrip()
+    if isinstance(exc, click.NoSuchOption):
+        return f"错误：没有这个选项 {exc.option_name}"
+    if isinstance(exc, click.BadParameter):
+        return f"错误：{hint} 的值无效（文件不存在或格式不对，见下面的英文说明）"
+    if isinstance(exc, click.FileError):
+        return f"错误：无法打开文件 {exc.ui_filename}"
+    if isinstance(exc, click.UsageError) and "No such command" in message:
+        return "错误：没有这个命令（passgen --help 列出全部命令）"
+    return "错误：命令用法不对（见下面的英文说明和 --help）"
+
+
 class PassgenGroup(click.Group):
     """A click group whose commands return an ExitStatus and whose every error is mapped
     by ``exit_status``."""
@@ -65,6 +86,9 @@ class PassgenGroup(click.Group):
                 raise
             status, message = exit_status(exc)
             if isinstance(exc, click.ClickException):
+                zh = chinese_usage(exc)
+                if zh:
+                    click.echo(zh, err=True)
                 exc.show()
             elif message:
                 click.echo(message, err=True)
@@ -90,11 +114,12 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from passgen.cli import cards, check, demo, keys, ledger, posters, roster, rules
+    from passgen.cli import cards, check, demo, keys, ledger, posters, roster, rules, zh
 
     for module in (demo, cards, posters, roster, ledger, rules, keys, check):
         for command in module.COMMANDS:
             cli.add_command(command)
+    zh.chinese_first(cli)
 
 
 _register()
