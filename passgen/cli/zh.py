@@ -5,6 +5,8 @@ left as it is."""
 
 from __future__ import annotations
 
+import inspect
+
 import click
 
 COMMANDS = {
@@ -103,7 +105,7 @@ def chinese_first(group: click.Group, prefix: str = "") -> None:
         path = f"{prefix}{name}"
         zh = COMMANDS.get(path)
         if zh and not starts_in_chinese(command.help):
-            command.help = f"{zh}\n\n{command.help or ''}".strip()
+            command.help = f"{zh}\n\n{inspect.cleandoc(command.help or '')}".strip()
             command.short_help = zh
         for param in command.params:
             if isinstance(param, click.Option) and param.help and \
