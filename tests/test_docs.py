@@ -23,7 +23,7 @@ def test_library_script_runs(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert "valid" in lines and re.search(r"^\d+ codes in the PDF, all valid$", lines[-1])
-    assert any(line.startswith("read ") for line in lines)
+    assert any(line.startswith("读取 ") and "read " in line for line in lines)
     assert list((tmp_path / "out").glob("cards-*.pdf")) and (tmp_path / "out" / "report.xlsx").is_file()
 
 

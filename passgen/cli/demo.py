@@ -22,7 +22,7 @@ def demo(out_dir: Path) -> ExitStatus:
     click.echo(f"演示密钥（仅供演示，勿用于真实卡片）/ DEMO key, not for real cards: {result.key} "
                f"(口令 passphrase: {DEMO_PASSPHRASE.decode()})")
     click.echo(f"签发日期 as-of date: {DEMO_AS_OF}")
-    click.echo(f"读取 {t.rows} 行：制卡 {t.cards}，未制卡 {t.rejected}  /  {t.line()}")
+    click.echo(t.line())
     click.echo(f"自检 self-check: {result.valid} of {len(result.checked)} codes in the PDF "
                "verify as valid")
     for pdf in result.batch.pdfs:

@@ -50,7 +50,8 @@ class PosterResult:
 
     def line(self) -> str:
         rejected = len(self.outcomes) - self.printed
-        return f"read {len(self.outcomes)} rows: {self.printed} posters, {rejected} rejected"
+        return (f"读取 {len(self.outcomes)} 行：海报 {self.printed}，未印制 {rejected} / "
+                f"read {len(self.outcomes)} rows: {self.printed} posters, {rejected} rejected")
 
 
 def run_posters(venues: Iterable[Venue | RowError], out_dir: Path, template: PosterTemplate,

@@ -62,6 +62,12 @@ class Totals:
     by_colour: tuple[int, int, int]
 
     def line(self) -> str:
+        """``读取 N 行：制卡 C，未制卡 R（…） / read N rows: C cards, R rejected (…)``."""
+        g, y, r = self.by_colour
+        return (f"读取 {self.rows} 行：制卡 {self.cards}，未制卡 {self.rejected}"
+                f"（绿码 {g}，黄码 {y}，红码 {r}） / {self.english()}")
+
+    def english(self) -> str:
         g, y, r = self.by_colour
         return (f"read {self.rows} rows: {self.cards} cards, {self.rejected} rejected "
                 f"(绿码 {g}, 黄码 {y}, 红码 {r})")

@@ -55,7 +55,7 @@ def campaign(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 def test_every_row_is_accounted_for(campaign: Any) -> None:
-    assert campaign.line() == "read 6 rows: 3 posters, 3 rejected"
+    assert campaign.line() == "读取 6 行：海报 3，未印制 3 / read 6 rows: 3 posters, 3 rejected"
     errors = {o.error.where.column for o in campaign.outcomes if o.error}
     assert errors == {"名称", "二维码内容", "咨询电话"}
     assert [p.name for p in campaign.pdfs] == ["posters-campaign-西门社区-001.pdf",
