@@ -10,13 +10,13 @@ import click
 
 from passgen.cli.common import (
     PASSPHRASE_ENV,
-    ProgressBar,
     echo_outcomes,
     limit_options,
     parse_day,
     passphrase_source,
     rules_option,
 )
+from passgen.cli.progress import ProgressBar
 from passgen.dates import today
 from passgen.errors import ExitStatus
 from passgen.intake.sheets import Limits

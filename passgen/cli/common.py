@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -36,43 +35,6 @@ def passphrase_source(confirm: bool = False) -> Callable[[], bytes]:
         return str(click.prompt("密钥口令 / key passphrase", hide_input=True,
                                 confirmation_prompt=confirm)).encode()
     return ask
-
-
-class ProgressBar:
-    """Progress on standard error: click's progress bar when the total is known, a running
-    count when it is not (rows stream in before anyone knows how many there are)."""
-
-    def __init__(self) -> None:
-        self.bar: Any = None
-        self.label = ""
-        self.count = 0
-        self.shown = 0.0
-
-    def start(self, label: str, total: int | None) -> None:
-        if not sys.stderr.isatty():  # a log file gets the totals line, not a bar
-            return
-        if total is None:
-            self.label, self.count, self.shown = label, 0, 0.0
-            self.bar = "count"
-        else:
-            self.bar = click.progressbar(length=total, label=label, file=sys.stderr)
-            self.bar.__enter__()
-
-    def advance(self, n: int) -> None:
-        if self.bar == "count":
-            self.count += n
-            if time.monotonic() - self.shown > 0.2:
-                self.shown = time.monotonic()
-                click.echo(f"\r{self.label}: {self.count:,}", nl=False, err=True)
-        elif self.bar is not None:
-            self.bar.update(n)
-
-    def finish(self) -> None:
-        if self.bar == "count":
-            click.echo(f"\r{self.label}: {self.count:,}", err=True)
-        elif self.bar is not None:
-            self.bar.__exit__(None, None, None)
-        self.bar = None
 
 
 def parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from passgen.cli.common import ProgressBar
+from passgen.cli.progress import ProgressBar
 from passgen.errors import ExitStatus
 from passgen.jobs.demo import DEMO_AS_OF, DEMO_PASSPHRASE, run_demo
 

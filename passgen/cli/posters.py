@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from passgen.cli.common import ProgressBar, limit_options
+from passgen.cli.common import limit_options
+from passgen.cli.progress import ProgressBar
 from passgen.errors import ExitStatus
 from passgen.intake.sheets import Limits
 from passgen.intake.venues import OneVenue

@@ -321,6 +321,31 @@ def _spool(path: Path, limits: Limits, out: IO[bytes]) -> None:
     out.flush()
 
 
+def estimate_rows(path: Path) -> int | None:
+    """About how many data rows a roster file holds, read cheaply (a workbook's sheet
+    dimensions, a CSV's lines), for a progress bar; None when it cannot be told quickly."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in CSV_SUFFIXES:
+            with path.open("rb") as fh:
+                return max(sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20),
+                                                                     b"")) - 1, 0)
+        if suffix in (".xlsx", ".xlsm"):
+            total = 0
+            with zipfile.ZipFile(path) as book:
+                for part in book.infolist():
+                    if _SHEET_PART.fullmatch(part.filename):
+                        with book.open(part) as member:
+                            found = _DIMENSION.search(member.read(4096))
+                        if found is None:
+                            return None
+                        total += max(int(found.group(1)) - 1, 0)
+            return total
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return None
+    return None
+
+
 def read_sheets(path: Path, limits: Limits = DEFAULT_LIMITS,
                 spool: bool = False) -> Iterator[Sheet]:
     """Every sheet of a roster file, lazily, row by row.  With ``spool``, a workbook of

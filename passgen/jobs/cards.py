@@ -23,7 +23,7 @@ from passgen.errors import Interrupted, OutputBusy, OutputExists, PassgenError
 from passgen.files import TEMPORARY_PREFIX, exclusive, fsync_dir
 from passgen.intake.columns import HEADER_OF
 from passgen.intake.roster import RowContext, SheetNotice, read_rosters
-from passgen.intake.sheets import DEFAULT_LIMITS, Limits
+from passgen.intake.sheets import DEFAULT_LIMITS, Limits, estimate_rows
 from passgen.jobs import manifest
 from passgen.jobs.ledger import CardRecord, Ledger
 from passgen.jobs.ledger_tasks import settle
@@ -216,7 +216,10 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
             # opened after the forks: no child holds the connection
             history = open_history(stack, ledger, key, notices)
             if progress:
-                progress.start("读取、签发、印制 reading, signing, printing rows", None)
+                estimates = [estimate_rows(p) for p in paths]
+                total = None if None in estimates else sum(e or 0 for e in estimates)
+                progress.start("读取、签发、印制 reading, signing, printing rows", total or None)
+                volumes.on_saved = getattr(progress, "note", None)
             # spool: a batch reads for minutes; a big workbook's parsed sheet stays out of it
             for outcome in assess_rows(paths, RowContext(as_of, community), rules, key,
                                        valid_days, limits, notices, spool=True,

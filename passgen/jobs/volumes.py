@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
@@ -74,6 +75,7 @@ class Volumes:
         self.stems = Stems()  # community → the name part of its volumes, distinct
         # ((community rank, part), file written, final name) of each volume, as saved
         self.saved: list[tuple[tuple[int, int], str, str]] = []
+        self.on_saved: Callable[[str], None] | None = None  # told of each finished volume
 
     def _start(self, community: str) -> _Volume:
         part = self.parts[community] = self.parts.get(community, 0) + 1
@@ -139,6 +141,9 @@ class Volumes:
         else:
             self.saved.append((volume.rank, volume.temporary.name, volume.final))
         del self.open[community]
+        if self.on_saved is not None:
+            self.on_saved(f"已印好 {volume.final}（{volume.cards} 张卡） / volume done: "
+                          f"{volume.final} ({volume.cards} cards)")
 
     def finish(self) -> None:
         for community in list(self.open):

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from helpers import AS_OF, row, write_roster
+from helpers import AS_OF, make_id, row, write_roster
 
 from passgen.cli import cli
 from passgen.errors import ExitStatus
@@ -247,3 +247,28 @@ def test_verify_says_what_each_input_held_and_sums_up(runner: CliRunner, tmp_pat
     last = result.stdout.strip().splitlines()[-1]
     assert last == ("共 3 张：有效 0，无效 3（无法识别 3） / 3 codes: 0 valid, 3 not valid "
                     "(malformed 3)")
+
+
+def test_progress_into_a_log_says_the_start_and_each_finished_volume(runner: CliRunner,
+                                                                    tmp_path: Path) -> None:
+    import datetime as dt
+
+    from passgen.intake.sheets import estimate_rows
+
+    key = make_key(runner, tmp_path)
+    rows = [row(姓名=f"甲{i}", 身份证号=make_id(dt.date(1950, 1, 1), i)) for i in range(15)]
+    roster = write_roster(tmp_path / "r.xlsx", rows)
+    assert estimate_rows(roster) == 15
+    (tmp_path / "r.csv").write_text("a,b\n1,2\n3,4\n", encoding="utf-8")
+    assert estimate_rows(tmp_path / "r.csv") == 2 and estimate_rows(tmp_path / "x.ods") is None
+    result = runner.invoke(cli, ["cards", str(roster), "--key", str(key), "--out",
+                                 str(tmp_path / "out"), "--as-of", AS_OF.isoformat(),
+                                 "--sheets-per-volume", "1", "--ledger",
+                                 str(tmp_path / "l.sqlite")], env=ENV)
+    assert result.exit_code == ExitStatus.OK, result.output
+    assert "约 15 行 / about 15 rows" in result.output
+    done = [line for line in result.output.splitlines() if line.startswith("已印好")]
+    assert done == ["已印好 cards-桂花社区-001.pdf（10 张卡） / volume done: "
+                    "cards-桂花社区-001.pdf (10 cards)",
+                    "已印好 cards-桂花社区-002.pdf（5 张卡） / volume done: "
+                    "cards-桂花社区-002.pdf (5 cards)"]

@@ -383,7 +383,7 @@ def test_progress_counts_every_row(tmp_path: Path, signing_key: keys.SigningKey)
 
     result = run_cards([roster], signing_key, tmp_path / "out", load_rules(), TEMPLATE, AS_OF,
                        progress=Recorder())
-    assert calls[0] == ("start", None) and calls[-1] == ("finish", None)
+    assert calls[0] == ("start", 13) and calls[-1] == ("finish", None)  # 13: the dimension
     assert sum(n for kind, n in calls if kind == "advance") == 13  # type: ignore[misc]
     assert result.totals.rows == 13 and [o.where.row for o in result.rejected] == [14]
 

@@ -1,0 +1,58 @@
+"""The progress the command line shows on standard error."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import click
+
+
+class ProgressBar:
+    """Progress on standard error.  On a terminal: click's bar with percentage and time left
+    when the row count is known ahead (from the sheets' dimensions), else a running count.
+    Into a file or pipe: a line when the work starts and one per finished volume, no bar."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.label = ""
+        self.count = 0
+        self.shown = 0.0
+        self.total: int | None = None
+        self.terminal = sys.stderr.isatty()
+
+    def start(self, label: str, total: int | None) -> None:
+        self.label, self.count, self.shown, self.total = label, 0, 0.0, total
+        if not self.terminal:
+            about = f"（约 {total:,} 行 / about {total:,} rows）" if total else ""
+            click.echo(f"{label}{about}", err=True)
+            return
+        if total is None:
+            self.bar = "count"
+        else:
+            self.bar = click.progressbar(length=total, label=label, file=sys.stderr,
+                                         show_percent=True, show_eta=True)
+            self.bar.__enter__()
+
+    def advance(self, n: int) -> None:
+        self.count += n
+        if self.bar == "count":
+            if time.monotonic() - self.shown > 0.2:
+                self.shown = time.monotonic()
+                click.echo(f"\r{self.label}: {self.count:,}", nl=False, err=True)
+        elif self.bar is not None:
+            self.bar.update(min(n, max(self.bar.length - self.bar.pos, 0)))  # an estimate
+
+    def note(self, text: str) -> None:
+        """A line of its own (a finished volume): above the bar, or alone in a log."""
+        if self.terminal and self.bar is not None:
+            click.echo("", err=True)
+        click.echo(text, err=True)
+
+    def finish(self) -> None:
+        if self.bar == "count":
+            click.echo(f"\r{self.label}: {self.count:,}", err=True)
+        elif self.bar is not None:
+            self.bar.__exit__(None, None, None)
+        self.bar = None
