@@ -29,5 +29,7 @@ def noon() -> dt.datetime:
 @pytest.fixture(autouse=True)
 def own_state_folder(tmp_path_factory: pytest.TempPathFactory,
                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test remembers revocation lists in a folder of its own, never the user's."""
+    """Each test remembers revocation lists, and keeps a default ledger, in folders of its
+    own, never the user's."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))

@@ -21,7 +21,7 @@ from passgen.dates import today
 from passgen.errors import ExitStatus
 from passgen.intake.sheets import Limits
 from passgen.jobs.cards import print_cards
-from passgen.jobs.ledger import DEFAULT_LEDGER
+from passgen.jobs.ledger_tasks import DEFAULT_LEDGER_SHOWN, default_ledger
 
 
 @click.command()
@@ -53,7 +53,7 @@ from passgen.jobs.ledger import DEFAULT_LEDGER
 @click.option("--sheets-per-volume", type=click.IntRange(1), default=500, show_default=True,
               help="Start a new PDF after this many sheets (one PDF series per community).")
 @click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path(DEFAULT_LEDGER), show_default=True,
+              default=default_ledger, show_default=DEFAULT_LEDGER_SHOWN,
               help="Issuance ledger (SQLite) recording every card; a resident's earlier "
                    "unexpired card is revoked by the new one, and its colour is the previous "
                    "colour (for conversions) when 上次颜色 is blank.")
@@ -89,6 +89,7 @@ def cards(rosters: tuple[Path, ...], key_path: Path, out_dir: Path, as_of: dt.da
     for pdf in result.pdfs:
         click.echo(f"卡片 cards: {pdf}")
     click.echo(f"报告 report: {result.report}")
+    click.echo(f"登记册 ledger: {ledger_path}")
     if result.totals.rows == 0:
         click.echo("注意：花名册中没有任何数据行，没有制卡 / notice: the rosters hold no data "
                    "rows, so no card was made", err=True)

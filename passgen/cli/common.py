@@ -15,7 +15,7 @@ import click
 from passgen.dates import SHANGHAI, noon
 from passgen.errors import KeyFileError
 from passgen.intake.sheets import DEFAULT_MAX_MB, DEFAULT_MAX_ROWS
-from passgen.jobs.ledger import DEFAULT_LEDGER
+from passgen.jobs.ledger_tasks import DEFAULT_LEDGER_SHOWN, default_ledger
 from passgen.passes.keys import SigningKey, load_office_key
 
 PASSPHRASE_ENV = "PASSGEN_KEY_PASSPHRASE"
@@ -80,7 +80,7 @@ def ledger_option(command: F) -> F:
     """--ledger for the commands that read an existing ledger."""
     return click.option("--ledger", "ledger_path",
                         type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                        default=Path(DEFAULT_LEDGER), show_default=True,
+                        default=default_ledger, show_default=DEFAULT_LEDGER_SHOWN,
                         help="Issuance ledger (SQLite) written by passgen cards.")(command)
 
 
@@ -101,7 +101,7 @@ def history_option(command: F) -> F:
              "last cards can be found (passphrase as for cards).")(command)
     return click.option("--ledger", "ledger_path",
                         type=click.Path(dir_okay=False, path_type=Path),
-                        default=Path(DEFAULT_LEDGER), show_default=True,
+                        default=default_ledger, show_default=DEFAULT_LEDGER_SHOWN,
                         help="Issuance ledger: the previous colour of a resident whose 上次颜色 "
                              "is blank, as passgen cards finds it (not used if the file does "
                              "not exist).")(command)

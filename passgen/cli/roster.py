@@ -47,6 +47,8 @@ def roster_check(rosters: tuple[Path, ...], out_dir: Path, as_of: dt.date | None
                            key=history_key(key_path))
     echo_outcomes(result, "未通过 rejected")
     click.echo(f"报告 report: {result.report}")
+    click.echo(f"登记册 ledger: {ledger_path}" + ("" if ledger_path.exists() else
+                                                 "（不存在，未使用 / none yet, not used）"))
     return ExitStatus.OK
 
 

@@ -134,6 +134,8 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
         printing = PrintOptions(printing)
     check_key_window(key, as_of, valid_days)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if ledger is not None:
+        ledger.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         with batch_lock(out_dir, ledger, progress):
             return _run_locked(paths, key, out_dir, rules, printing, as_of, community,

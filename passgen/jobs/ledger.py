@@ -41,7 +41,6 @@ class BatchStatus(StrEnum):
 
 
 SCHEMA_VERSION = 2
-DEFAULT_LEDGER = "passgen-ledger.sqlite"
 BUSY_TIMEOUT_MS = 30_000
 
 # Each entry upgrades the schema by one version; a ledger made by an older passgen is

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -13,6 +14,16 @@ from passgen.jobs.ledger import Filters, Ledger, LedgerCard, Recovered, parse_se
 from passgen.jobs.report import HEADERS, WIDTHS, Outcome, write_table
 from passgen.models import Colour, short_serial
 from passgen.passes import keys
+
+DEFAULT_LEDGER = "passgen-ledger.sqlite"
+DEFAULT_LEDGER_SHOWN = f"$XDG_DATA_HOME/passgen/{DEFAULT_LEDGER} (~/.local/share/passgen/…)"
+
+
+def default_ledger() -> Path:
+    """The office's ledger when no --ledger is given: one per user, in their data folder,
+    not in whatever folder a command happens to run from (which gave an office several)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "passgen" / DEFAULT_LEDGER
 
 
 def card_filters(community: str | None = None, colour: str | None = None,

@@ -272,3 +272,21 @@ def test_progress_into_a_log_says_the_start_and_each_finished_volume(runner: Cli
                     "cards-桂花社区-001.pdf (10 cards)",
                     "已印好 cards-桂花社区-002.pdf（5 张卡） / volume done: "
                     "cards-桂花社区-002.pdf (5 cards)"]
+
+
+def test_the_default_ledger_lives_in_the_user_s_data_folder_not_the_working_one(
+        runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = make_key(runner, tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    work = tmp_path / "somewhere"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    roster = write_roster(tmp_path / "r.xlsx", [row()])
+    done = runner.invoke(cli, ["cards", str(roster), "--key", str(key), "--out", "out",
+                               "--as-of", AS_OF.isoformat()], env=ENV)
+    ledger = tmp_path / "data" / "passgen" / "passgen-ledger.sqlite"
+    assert done.exit_code == ExitStatus.OK, done.output
+    assert ledger.exists() and f"登记册 ledger: {ledger}" in done.output
+    assert not list(work.glob("*.sqlite"))
+    listed = runner.invoke(cli, ["ledger", "list"])  # found again from anywhere
+    assert listed.exit_code == ExitStatus.OK and "1 cards" in listed.output
