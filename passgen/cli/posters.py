@@ -33,12 +33,17 @@ from passgen.jobs.posters import print_posters
 @click.option("--hotline", default="", help="With --venue: the hotline (default: the template's).")
 @click.option("--qr-content", default="",
               help="With --venue: what the QR holds (default: the template's link).")
+@click.option("--url", help="宣传海报二维码的真实申领链接（点位表“二维码内容”列为空的行用它）。/ "
+                            "The real application link for the campaign posters' QR.")
+@click.option("--demo", is_flag=True, help="允许用版式中的示例链接（仅供演示）/ Accept the "
+                                         "template's example link (demonstrations only).")
 @click.option("--pages-per-volume", type=click.IntRange(1), default=500, show_default=True,
               help="Start a new PDF after this many posters (one PDF series per community).")
 @limit_options
 def posters(venues: tuple[Path, ...], out_dir: Path, kind: str, size: str,
             template: str | None, venue: str | None, community: str | None, hotline: str,
-            qr_content: str, pages_per_volume: int, max_rows: int, max_mb: float) -> ExitStatus:
+            qr_content: str, url: str | None, demo: bool, pages_per_volume: int,
+            max_rows: int, max_mb: float) -> ExitStatus:
     """Print posters for every row of VENUES (a spreadsheet with 名称, 社区, 地址, 类型,
     咨询电话 and optionally 二维码内容), or one poster with --venue and --community."""
     if bool(venues) == bool(venue):
@@ -48,7 +53,7 @@ def posters(venues: tuple[Path, ...], out_dir: Path, kind: str, size: str,
         raise click.UsageError("--venue 需要 --community / --venue needs --community")
     one = OneVenue(venue, community or "", hotline, qr_content) if venue else None
     result = print_posters(list(venues), out_dir, kind, size, template, pages_per_volume,
-                           Limits(max_mb, max_rows), one, ProgressBar())
+                           Limits(max_mb, max_rows), one, ProgressBar(), url, demo)
     for o in result.outcomes:
         if o.error:
             click.echo(f"未印制 rejected: {o.error.message}", err=True)

@@ -7,6 +7,8 @@ so two communities never write one file.
 
 from __future__ import annotations
 
+import dataclasses
+import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,15 +132,32 @@ def _run_locked(venues: Iterable[Venue | RowError], out_dir: Path, template: Pos
 
 
 
+def is_example(link: str) -> bool:
+    """A placeholder link (example.com, example.gov.cn …) that must not reach a real poster."""
+    host = urllib.parse.urlsplit(link).hostname or ""
+    return host == "example" or host.startswith("example.") or ".example." in f".{host}"
+
+
 def print_posters(venues: Sequence[Path], out_dir: Path, kind: str = "campaign",
                   size: str = "A4", template: str | Path | None = None,
                   pages_per_volume: int = 500, limits: Limits = DEFAULT_LIMITS,
                   one: OneVenue | None = None,
-                  progress: Progress | None = None) -> PosterResult:
+                  progress: Progress | None = None, url: str | None = None,
+                  demo: bool = False) -> PosterResult:
     """``passgen posters``: the layout for ``kind``, then a poster for every row of the
     ``venues`` spreadsheets, or for the ``one`` venue given on the command line."""
     layout = load_poster_template(kind, None if template is None else str(template))
-    rows = read_venues(venues, limits) if one is None else [single_venue(one)]
+    if url:
+        layout = dataclasses.replace(layout, qr_content=url)
+    rows = list(read_venues(venues, limits)) if one is None else [single_venue(one)]
+    if layout.qr is not None and not demo and is_example(layout.qr_content) and any(
+            isinstance(r, Venue) and not r.qr_content for r in rows):
+        raise TemplateError(
+            f"海报二维码还是示例链接 {layout.qr_content}，居民扫了申领不到健康码：请用 --url 给出真实的"
+            "申领链接（或在点位表的“二维码内容”列里填写）；只是演示时加 --demo",
+            f"the posters' QR is still the example link {layout.qr_content}, which applies for "
+            "nothing: give the real application link with --url (or in the venue list's "
+            "二维码内容 column); add --demo for a demonstration")
     if progress:
         progress.start("海报 posters", None)
     try:

@@ -153,3 +153,28 @@ def test_communities_with_the_same_file_name_keep_their_posters(tmp_path: Path) 
     printed = [text(pdf) for pdf in result.pdfs]  # the campaign poster names the community
     for community in ("a/b", "a:b", "A区", "a区"):
         assert sum(f"· {community}" in page for page in printed) == 1, community
+
+
+def test_campaign_posters_refuse_the_example_link_and_show_venue_and_address(
+        tmp_path: Path) -> None:
+    """The bundled campaign layout's link is a placeholder: refused unless --url gives the
+    real one or --demo says it is a demonstration; the venue and its address are printed."""
+    from pdfcheck import text as pdf_text
+
+    from passgen.errors import TemplateError
+    from passgen.intake.venues import OneVenue
+    from passgen.jobs.posters import is_example, print_posters
+
+    one = OneVenue("骏达市场", "西门社区", address="西门路12号")
+    with pytest.raises(TemplateError) as info:
+        print_posters([], tmp_path / "a", "campaign", one=one)
+    assert "--url" in info.value.en and "示例链接" in info.value.zh
+    real = print_posters([], tmp_path / "b", "campaign", one=one,
+                         url="https://jkm.nanchong.gov.cn/apply")
+    assert real.printed == 1
+    words = pdf_text(real.pdfs[0])
+    assert "骏达市场" in words and "西门路12号" in words
+    assert print_posters([], tmp_path / "c", "campaign", one=one, demo=True).printed == 1
+    assert print_posters([], tmp_path / "d", "checkpoint", one=one).printed == 1  # no QR
+    assert is_example("https://example.gov.cn/x") and is_example("http://www.example.com")
+    assert not is_example("https://jkm.nanchong.gov.cn/apply")
