@@ -74,6 +74,9 @@ def cards(rosters: tuple[Path, ...], key_path: Path, out_dir: Path, as_of: dt.da
           max_mb: float) -> ExitStatus:
     """Print signed cards for every good row of ROSTER files (.xlsx, .xls, .ods, .csv in
     UTF-8 or GB18030) and write a report with one line per row."""
+    if out_dir.suffix.lower() in (".pdf", ".xlsx", ".xls", ".csv"):
+        raise click.UsageError(f"--out 要的是一个文件夹，不是文件名（{out_dir}）/ --out names a "
+                               "folder for the PDFs and the report, not a file")
     result = print_cards(list(rosters), key_path, passphrase_source(), out_dir,
                          as_of or today(), issuer=issuer, valid_days=valid_days,
                          community=community, template=template, rules=rules_path,

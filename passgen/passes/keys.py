@@ -220,6 +220,12 @@ def check_private_mode(path: Path) -> None:
 
 def load_private(path: Path, passphrase: bytes) -> Ed25519PrivateKey:
     """Decrypt a private key file; one clear error for every way it can fail."""
+    if path.name.endswith(".pub.json") or path.suffix == ".json":
+        raise KeyFileError(
+            f"{path} 是公钥文件（或信任列表），这里要的是私钥，例如 "
+            f"{path.name.removesuffix('.pub.json') or 'office.pem'}",
+            f"{path} is a public key (or a trust list); the private key is wanted here, "
+            f"e.g. {path.name.removesuffix('.pub.json') or 'office.pem'}")
     try:
         check_private_mode(path)
         data = path.read_bytes()

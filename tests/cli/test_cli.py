@@ -290,3 +290,18 @@ def test_the_default_ledger_lives_in_the_user_s_data_folder_not_the_working_one(
     assert not list(work.glob("*.sqlite"))
     listed = runner.invoke(cli, ["ledger", "list"])  # found again from anywhere
     assert listed.exit_code == ExitStatus.OK and "1 cards" in listed.output
+
+
+def test_a_public_key_given_as_key_and_a_file_name_given_as_out(runner: CliRunner,
+                                                                 tmp_path: Path) -> None:
+    key = make_key(runner, tmp_path)
+    roster = write_roster(tmp_path / "r.xlsx", [row()])
+    public = runner.invoke(cli, ["cards", str(roster), "--key", f"{key}.pub.json", "--out",
+                                 str(tmp_path / "out"), "--as-of", AS_OF.isoformat()], env=ENV)
+    assert public.exit_code == ExitStatus.ERROR and "是公钥文件" in public.output
+    assert "chmod" not in public.output
+    as_file = runner.invoke(cli, ["cards", str(roster), "--key", str(key), "--out",
+                                  str(tmp_path / "cards.pdf"), "--as-of", AS_OF.isoformat()],
+                            env=ENV)
+    assert as_file.exit_code == ExitStatus.ERROR and "不是文件名" in as_file.output
+    assert not (tmp_path / "cards.pdf").exists()
