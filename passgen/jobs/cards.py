@@ -124,8 +124,9 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
               replace: bool = False) -> BatchResult:
     """Read, assess, sign and print: ``out_dir/cards-<community>-NNN.pdf`` volumes and
     ``out_dir/report.xlsx``, listed in ``out_dir/passgen-batch.json``.  A folder holding
-    another batch's outputs is refused, or with ``replace`` cleared of exactly those.  With a ``ledger`` every card is recorded, and a resident's
-    earlier unexpired card is revoked (superseded) by the new one.
+    another batch's outputs is refused, or with ``replace`` cleared of exactly those.
+    With a ``ledger`` every card is recorded, and a resident's earlier unexpired card is
+    revoked (superseded) by the new one.  Ctrl-C or SIGTERM ends it as ``Interrupted``.
 
     Rows stream through: each is decided, reported and, if it is a card, queued for its
     community's volume, which is written when full.  With a ledger, volumes are written
