@@ -1,7 +1,10 @@
-"""Render the README pictures: python docs/render_images.py out/   (after `make demo`)
+"""Render the pictures of the README and the clerk's guide (docs/指南.md) from real runs:
 
-docs/demo-sheet.png and demo-sheet-back.png come from the demo's card PDF; the two poster
-pictures are made here with the bundled poster layouts.
+    python docs/render_images.py out/      (after `make demo`)
+
+docs/demo-sheet.png and demo-sheet-back.png come from the demo's card PDF, demo-card.png is
+one card of it at print size, demo-report.png the first lines and the rejected lines of its
+report.xlsx; the two poster pictures are made here with the bundled poster layouts.
 """
 
 from __future__ import annotations
@@ -26,10 +29,65 @@ def save(pdf_path: Path, index: int, dpi: int, name: str) -> None:
     print(target)
 
 
+def card(pdf_path: Path, dpi: int, name: str) -> None:
+    """The first card of the sheet, as it comes out of the printer."""
+    from passgen.printing.layout import card_origins, load_template
+
+    t = load_template()
+    x, y = card_origins(t)[0]
+    px = dpi / 25.4
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    image = pdf[0].render(scale=dpi / 72).to_pil()
+    image = image.crop((round((x - 1) * px), round((y - 1) * px),
+                        round((x + t.card_mm[0] + 1) * px), round((y + t.card_mm[1] + 1) * px)))
+    target = Path(__file__).parent / name
+    image.convert("P", palette=1, colors=128).save(target, optimize=True)
+    pdf.close()
+    print(target)
+
+
+FILL = {"绿码": (198, 239, 206), "黄码": (255, 235, 156), "红码": (255, 199, 206)}
+
+
+def report(path: Path, name: str, lines: int = 8) -> None:
+    """report.xlsx as a clerk sees it in a spreadsheet program: the header, the first
+    lines and every rejected line, filled as the workbook's rules fill them."""
+    from openpyxl import load_workbook
+    from PIL import Image, ImageDraw, ImageFont
+
+    from passgen import fonts
+
+    rows = list(load_workbook(path)["逐行结果"].iter_rows(values_only=True))
+    shown = [rows[0], *rows[1:lines + 1], *[r for r in rows[lines + 1:] if r[5] == "未制卡"]]
+    columns = (0, 2, 3, 4, 5, 6, 7, 8, 9)  # file, row, name, ID, outcome, colour, clauses, …
+    widths = (120, 40, 80, 150, 60, 50, 90, 150, 520)
+    font = ImageFont.truetype(fonts.font_file(), 13)
+    image = Image.new("RGB", (sum(widths) + 10, 24 * len(shown) + 10), "white")
+    draw = ImageDraw.Draw(image)
+    for i, values in enumerate(shown):
+        top = 5 + 24 * i
+        fill = (217, 217, 217) if values[5] == "未制卡" else FILL.get(str(values[6]))
+        if i and fill:
+            draw.rectangle((5, top, sum(widths) + 5, top + 23), fill=fill)
+        left = 5
+        for column, width in zip(columns, widths, strict=True):
+            text = "" if values[column] is None else str(values[column])
+            while text and draw.textlength(text, font=font) > width - 6:
+                text = text[:-2] + "…"
+            draw.text((left + 3, top + 4), text, fill="black", font=font)
+            left += width
+        draw.line((5, top + 23, sum(widths) + 5, top + 23), fill=(190, 190, 190))
+    target = Path(__file__).parent / name
+    image.convert("P", palette=1, colors=64).save(target, optimize=True)
+    print(target)
+
+
 def main(out_dir: Path) -> None:
     cards = sorted(out_dir.glob("cards-*.pdf"))[0]
     save(cards, 0, 110, "demo-sheet.png")
     save(cards, 1, 110, "demo-sheet-back.png")
+    card(cards, 200, "demo-card.png")
+    report(out_dir / "report.xlsx", "demo-report.png")
     folder = Path(tempfile.mkdtemp())
     for kind in ("campaign", "checkpoint"):
         venue = single_venue(OneVenue("骏达市场", "西门社区", "0817-2345678"))

@@ -38,3 +38,24 @@ def test_library_table_names_exist() -> None:
             module, _, name = dotted.rpartition(".")
             target = importlib.import_module(f"{package}.{module}" if module else package)
             assert hasattr(target, name), f"{package}.{dotted}"
+
+
+def test_the_clerk_s_guide_is_linked_first_and_explains_every_demo_rejection(
+        tmp_path: Path) -> None:
+    """docs/指南.md: the README's first document link; its pictures exist; and every
+    rejection the sample rosters produce is in its table, word for word."""
+    from passgen.jobs.cards import check_rosters
+    from passgen.jobs.demo import DEMO_AS_OF
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\((docs/[^)]+\.md)\)", readme)
+    assert links[0] == "docs/指南.md"
+    guide = (REPO / "docs" / "指南.md").read_text(encoding="utf-8")
+    for picture in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", guide):
+        assert (REPO / "docs" / picture).is_file(), picture
+    samples = [REPO / "samples" / n for n in ("elderly.xlsx", "students.xlsx")]
+    checked = check_rosters(samples, tmp_path, None, DEMO_AS_OF)  # as roster check reads them
+    rejections = [o.error for o in checked.rejected if o.error is not None]
+    assert len(rejections) == 6
+    for r in rejections:
+        assert r.zh in guide, r.zh
