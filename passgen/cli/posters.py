@@ -9,14 +9,15 @@ import click
 from passgen.cli.common import limit_options
 from passgen.cli.progress import ProgressBar
 from passgen.errors import ExitStatus
+from passgen.intake.roster_template import write_venue_template
 from passgen.intake.sheets import Limits
 from passgen.intake.venues import OneVenue
 from passgen.jobs.posters import print_posters
 
 
 @click.command()
-@click.argument("venues", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.argument("venues", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the poster PDFs (posters-<kind>-<community>-NNN.pdf) and "
                    "report.xlsx.")
 @click.option("--kind", type=click.Choice(["campaign", "checkpoint"]), default="campaign",
@@ -40,12 +41,19 @@ from passgen.jobs.posters import print_posters
 @click.option("--pages-per-volume", type=click.IntRange(1), default=500, show_default=True,
               help="Start a new PDF after this many posters (one PDF series per community).")
 @limit_options
-def posters(venues: tuple[Path, ...], out_dir: Path, kind: str, size: str,
+def posters(venues: tuple[Path, ...], out_dir: Path | None, kind: str, size: str,
             template: str | None, venue: str | None, community: str | None, hotline: str,
             qr_content: str, url: str | None, demo: bool, pages_per_volume: int,
             max_rows: int, max_mb: float) -> ExitStatus:
     """Print posters for every row of VENUES (a spreadsheet with 名称, 社区, 地址, 类型,
-    咨询电话 and optionally 二维码内容), or one poster with --venue and --community."""
+    咨询电话 and optionally 二维码内容), or one poster with --venue and --community.
+    `passgen posters template OUT.xlsx` writes a blank venue list."""
+    if venues[:1] == (Path("template"),) and len(venues) == 2:
+        write_venue_template(venues[1], force=False)
+        click.echo(f"空白点位表 blank venue list: {venues[1]}")
+        return ExitStatus.OK
+    if out_dir is None:
+        raise click.UsageError("请用 --out 指定海报写入的文件夹 / give --out")
     if bool(venues) == bool(venue):
         raise click.UsageError("请给出场所表格，或用 --venue 和 --community 指定一个场所 / "
                                "give a VENUES spreadsheet or --venue with --community")

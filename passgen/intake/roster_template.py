@@ -117,3 +117,33 @@ def write_template(path: Path, force: bool = False) -> None:
     for letter, width in zip("ABCD", (26, 22, 70, 24), strict=True):
         help_sheet.column_dimensions[letter].width = width
     atomic_write(path, lambda tmp: book.save(tmp), overwrite=force)
+
+
+VENUE_EXPLAIN = {
+    "名称": ("场所名称，印在海报上", "骏达市场"),
+    "社区": ("所属社区", "西门社区"),
+    "地址": ("地址，印在海报上", "西门路12号"),
+    "类型": ("场所类型（农贸市场、小区出入口…）", "农贸市场"),
+    "咨询电话": ("印在海报上的电话；不填用版式中的", "0817-2345678"),
+    "二维码内容": ("宣传海报的申领链接；不填时用 passgen posters --url 给出的", ""),
+}
+
+
+def write_venue_template(path: Path, force: bool = False) -> None:
+    """``passgen posters template``: a blank venue list.  Its first row explains the columns
+    (a title row above the header is skipped by the reader), the phone column is text."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "点位表"
+    sheet.append(["填写说明：" + "；".join(f"{k}：{v[0]}" for k, v in VENUE_EXPLAIN.items())])
+    sheet.append(list(VENUE_EXPLAIN))
+    for index, header in enumerate(VENUE_EXPLAIN, start=1):
+        letter = get_column_letter(index)
+        sheet.cell(2, index).font = Font(bold=True)
+        sheet.column_dimensions[letter].width = 40 if header == "二维码内容" else 18
+        if header in ("咨询电话", "名称", "地址"):
+            for row in range(3, ROWS + 3):
+                sheet.cell(row, index).number_format = "@"
+    sheet.freeze_panes = "A3"
+    atomic_write(path, lambda tmp: book.save(tmp), overwrite=force)

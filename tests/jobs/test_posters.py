@@ -178,3 +178,27 @@ def test_campaign_posters_refuse_the_example_link_and_show_venue_and_address(
     assert print_posters([], tmp_path / "d", "checkpoint", one=one).printed == 1  # no QR
     assert is_example("https://example.gov.cn/x") and is_example("http://www.example.com")
     assert not is_example("https://jkm.nanchong.gov.cn/apply")
+
+
+def test_posters_template_writes_a_venue_list_the_posters_command_reads(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from passgen.cli import cli
+    from passgen.errors import ExitStatus
+
+    runner = CliRunner()
+    blank = tmp_path / "点位表.xlsx"
+    made = runner.invoke(cli, ["posters", "template", str(blank)])
+    assert made.exit_code == ExitStatus.OK and blank.exists(), made.output
+    again = runner.invoke(cli, ["posters", "template", str(blank)])
+    assert again.exit_code == ExitStatus.ERROR and "--force" in again.output
+    book = load_workbook(blank)
+    sheet = book.active
+    assert [c.value for c in sheet[2]] == ["名称", "社区", "地址", "类型", "咨询电话", "二维码内容"]
+    sheet.append(["骏达市场", "西门社区", "西门路12号", "农贸市场", "0817-2345678", None])
+    book.save(blank)
+    done = runner.invoke(cli, ["posters", str(blank), "--out", str(tmp_path / "p"), "--kind",
+                               "checkpoint"])
+    assert done.exit_code == ExitStatus.OK and "海报 1" in done.output, done.output
+    no_out = runner.invoke(cli, ["posters", str(blank)])
+    assert no_out.exit_code == ExitStatus.ERROR and "--out" in no_out.output
