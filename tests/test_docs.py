@@ -59,3 +59,12 @@ def test_the_clerk_s_guide_is_linked_first_and_explains_every_demo_rejection(
     assert len(rejections) == 6
     for r in rejections:
         assert r.zh in guide, r.zh
+
+
+def test_the_guide_explains_the_fixed_rejections() -> None:
+    from passgen.intake import cells
+
+    guide = (REPO / "docs" / "指南.md").read_text(encoding="utf-8")
+    for problem in (cells.EMPTY_NAME, cells.NO_COMMUNITY, cells.NO_ARRIVAL, cells.NO_ENTRY):
+        assert problem.zh in guide, problem.zh
+    assert cells.DESTROYED_ID[0] in guide
