@@ -82,12 +82,55 @@ def report(path: Path, name: str, lines: int = 8) -> None:
     print(target)
 
 
+def gate_screen(out_dir: Path, name: str) -> None:
+    """What the checkpoint's screen shows for a valid card and for a revoked one, drawn as a
+    terminal draws ``passgen checkpoint``'s lines (the colours are the terminal's)."""
+    import datetime as dt
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    from passgen import fonts
+    from passgen.check.gate import verdict_lines
+    from passgen.check.scan import from_path
+    from passgen.check.verify import verify
+    from passgen.dates import SHANGHAI
+    from passgen.passes import keys, revocation
+
+    trust = keys.read_trust(out_dir / "trust.json")
+    texts = [f.text for f in from_path(sorted(out_dir.glob("cards-*.pdf"))[0]) if f.text][:2]
+    at = dt.datetime(2020, 3, 26, 9, 30, tzinfo=SHANGHAI)
+    from passgen.passes.pg1 import decode_claims, unpack
+
+    revoked_serial = decode_claims(unpack(texts[1]).payload).serial
+    lists = revocation.Revocations((revocation.RevocationList(
+        trust.entries[0].issuer, int(at.timestamp()), frozenset({revoked_serial})),))
+    lines = []
+    for text in texts:
+        lines += verdict_lines(verify(text, trust, at, lists), colour=False, width=56)
+    font = ImageFont.truetype(fonts.font_file(), 18)
+    image = Image.new("RGB", (760, 28 * len(lines) + 20), (24, 24, 24))
+    draw = ImageDraw.Draw(image)
+    for i, line in enumerate(lines):
+        banner = "█" in line
+        fill = (255, 255, 255)
+        if banner:
+            colour = ((46, 125, 50) if "绿码" in line else (198, 40, 40) if "红码" in line
+                      else (242, 194, 0) if "黄码" in line else (123, 31, 162))
+            draw.rectangle((10, 10 + 28 * i, 750, 36 + 28 * i), fill=colour)
+            line = line.replace("█", " ").replace("✗", "×")  # the font has no ✗
+        draw.text((14, 12 + 28 * i), line, fill=fill, font=font)
+    target = Path(__file__).parent / name
+    image.convert("P", palette=1, colors=32).save(target, optimize=True)
+    print(target)
+
+
 def main(out_dir: Path) -> None:
     cards = sorted(out_dir.glob("cards-*.pdf"))[0]
     save(cards, 0, 110, "demo-sheet.png")
     save(cards, 1, 110, "demo-sheet-back.png")
     card(cards, 200, "demo-card.png")
     report(out_dir / "report.xlsx", "demo-report.png")
+    gate_screen(out_dir, "demo-checkpoint.png")
     folder = Path(tempfile.mkdtemp())
     for kind in ("campaign", "checkpoint"):
         venue = single_venue(OneVenue("骏达市场", "西门社区", "0817-2345678"))
