@@ -126,37 +126,40 @@ def exclusive(path: Path, busy: OutputBusy,
               wait: Callable[[], None] | None = None) -> Iterator[None]:
     """Hold an exclusive lock (``flock``) on ``path`` until the block ends.  If another
     process holds it: raise ``busy`` at once, or, given ``wait``, call it (to say so) and
-    wait for the lock (Ctrl-C still ends the wait).  ``path`` is created if missing; a lock file of
-    ours (named ``.pg-…``) is removed at the end, never while held, so a process that opened
-    it just before is told apart by its inode and tries again."""
+    wait for the lock (Ctrl-C still ends the wait).  ``path`` is created if missing; a lock
+    file of ours (named ``.pg-…``) is removed at the end, never while held, so a process that
+    opened it just before is told apart by its inode and tries again."""
     import fcntl
 
-    while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if wait is None:
-                os.close(fd)
-                raise busy from None
-            wait()
-            wait = None  # said once
+    fd, held = -1, False
+    try:  # acquired inside: an interrupt at any point still closes and cleans up
+        while True:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
             try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if wait is None:
+                    raise busy from None
+                wait()
+                wait = None  # said once
                 fcntl.flock(fd, fcntl.LOCK_EX)
-            except BaseException:
-                os.close(fd)
-                raise
-        try:  # the file may have been removed by its last holder between open and lock
-            same = os.fstat(fd).st_ino == os.stat(path).st_ino
-        except FileNotFoundError:
-            same = False
-        if same:
-            break
-        os.close(fd)
-    try:
+            try:  # the file may have been removed by its last holder between open and lock
+                same = os.fstat(fd).st_ino == os.stat(path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                held = True
+                break
+            os.close(fd)
+            fd = -1
         yield
     finally:
-        if path.name.startswith(TEMPORARY_PREFIX):
+        if fd >= 0 and not held:  # interrupted between locking and knowing it: ask again
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                held = os.fstat(fd).st_ino == os.stat(path).st_ino
+        if held and path.name.startswith(TEMPORARY_PREFIX):
             with contextlib.suppress(OSError):
                 path.unlink()
-        os.close(fd)
+        if fd >= 0:
+            os.close(fd)

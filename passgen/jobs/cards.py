@@ -176,10 +176,10 @@ def scratch_folder(out_dir: Path) -> Iterator[Path]:
     for stale in out_dir.glob(f"{TEMPORARY_PREFIX}tmp-*"):
         shutil.rmtree(stale, ignore_errors=True)
     scratch = out_dir / f"{TEMPORARY_PREFIX}tmp-{os.getpid()}"
-    scratch.mkdir(mode=0o700)
     before = tempfile.tempdir
-    tempfile.tempdir = str(scratch)  # forked report and worker processes inherit it
-    try:
+    try:  # made inside: an interrupt can land anywhere, and it must still go
+        scratch.mkdir(mode=0o700)
+        tempfile.tempdir = str(scratch)  # forked report and worker processes inherit it
         yield scratch
     finally:
         tempfile.tempdir = before

@@ -250,7 +250,8 @@ class Ledger:
                 " files) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (batch_id, now, issuer, kid, len(cards), BatchStatus.PENDING.value,
                  str(out_dir.resolve()),
-                 json.dumps(files, ensure_ascii=False)))
+                 json.dumps([(tmp, final, (out_dir / tmp).stat().st_size)  # sizes: whose
+                             for tmp, final in files], ensure_ascii=False)))  # file it is
             for card in cards:
                 c, w = card.claims, card.where
                 pseudonym = self.pseudonym(card.id_number)
@@ -304,20 +305,27 @@ class Ledger:
         done = []
         for batch_id, out_dir, files in pending:
             folder = Path(out_dir)
-            pairs = [tuple(p) for p in json.loads(files)]
-            for tmp, final in pairs:
+            entries = [(*p, None)[:3] for p in json.loads(files)]  # old journals: no size
+            for tmp, final, _ in entries:
                 if (folder / tmp).exists():
                     os.replace(folder / tmp, folder / final)
-            finished = all((folder / final).exists() for _, final in pairs)
+
+            def ours(final: str, size: int | None, folder: Path = folder) -> bool:
+                """A file of this batch under ``final``, not another's of the same name."""
+                path = folder / final
+                return path.is_file() and (size is None or path.stat().st_size == size)
+
+            finished = all(ours(final, size) for _, final, size in entries)
             if finished:
-                if pairs:
+                if entries:
                     fsync_dir(folder)
                 self.complete_batch(batch_id)
-            else:  # a temporary file was removed by hand: nothing of this batch stands
-                for _, final in pairs:
-                    (folder / final).unlink(missing_ok=True)
+            else:  # a temporary file was removed: nothing of this batch stands
+                for _, final, size in entries:
+                    if ours(final, size):
+                        (folder / final).unlink()
                 self.abandon_batch(batch_id)
-            done.append(Recovered(batch_id, finished, folder, tuple(f for _, f in pairs)))
+            done.append(Recovered(batch_id, finished, folder, tuple(e[1] for e in entries)))
         return done
 
     def previous_for(self, id_number: str) -> Previous | None:

@@ -478,3 +478,25 @@ def alive(pid: int) -> bool:
             return fh.read().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_recovery_never_deletes_a_same_named_file_of_another_batch(tmp_path: Path) -> None:
+    """A batch journalled, then killed; its temporary volumes are swept and another batch
+    (another ledger) writes a file of the same final name.  Undoing the first must not
+    delete the second's file: the journal knows its own files' sizes."""
+    ledger = tmp_path / "l.sqlite"
+    proc = start_batch(tmp_path, "crash", people("丁", 25, 0), ledger, crash_at="ledger-pending")
+    proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    folder = tmp_path / "crash"
+    temporary = list(folder.glob(".pg-*.part"))
+    assert temporary
+    for path in temporary:
+        path.unlink()  # what another batch's sweep does
+    theirs = folder / "cards-桂花社区-001.pdf"
+    theirs.write_bytes(b"%PDF- another batch's volume")
+    recovered = CliRunner().invoke(cli, ["ledger", "recover", "--ledger", str(ledger)])
+    assert recovered.exit_code == ExitStatus.OK and "已撤销" in recovered.output
+    assert theirs.read_bytes() == b"%PDF- another batch's volume"
+    with Ledger(ledger) as opened:
+        assert opened.cards() == []
