@@ -46,9 +46,6 @@ def card(pdf_path: Path, dpi: int, name: str) -> None:
     print(target)
 
 
-FILL = {"绿码": (198, 239, 206), "黄码": (255, 235, 156), "红码": (255, 199, 206)}
-
-
 def report(path: Path, name: str, lines: int = 8) -> None:
     """report.xlsx as a clerk sees it in a spreadsheet program: the header, the first
     lines and every rejected line, filled as the workbook's rules fill them."""
@@ -56,7 +53,12 @@ def report(path: Path, name: str, lines: int = 8) -> None:
     from PIL import Image, ImageDraw, ImageFont
 
     from passgen import fonts
+    from passgen.jobs.report import COLOUR_FILLS, FILLS
 
+    def rgb(hex_colour: str) -> tuple[int, int, int]:
+        return (int(hex_colour[:2], 16), int(hex_colour[2:4], 16), int(hex_colour[4:], 16))
+
+    fills = {c.word: rgb(f) for c, f in COLOUR_FILLS.items()}  # as the workbook's rules fill
     rows = list(load_workbook(path)["逐行结果"].iter_rows(values_only=True))
     shown = [rows[0], *rows[1:lines + 1], *[r for r in rows[lines + 1:] if r[5] == "未制卡"]]
     columns = (0, 2, 3, 4, 5, 6, 7, 8, 9)  # file, row, name, ID, outcome, colour, clauses, …
@@ -66,7 +68,7 @@ def report(path: Path, name: str, lines: int = 8) -> None:
     draw = ImageDraw.Draw(image)
     for i, values in enumerate(shown):
         top = 5 + 24 * i
-        fill = (217, 217, 217) if values[5] == "未制卡" else FILL.get(str(values[6]))
+        fill = rgb(FILLS["rejected"]) if values[5] == "未制卡" else fills.get(str(values[6]))
         if i and fill:
             draw.rectangle((5, top, sum(widths) + 5, top + 23), fill=fill)
         left = 5

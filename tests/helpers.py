@@ -80,3 +80,19 @@ def run_collecting(*args: Any, **kwargs: Any) -> Collected:
 
     outcomes: list[Any] = []
     return Collected(run_cards(*args, on_outcome=outcomes.append, **kwargs), outcomes)
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie waiting to be reaped counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def children_of(pid: int) -> list[int]:
+    """The child processes of ``pid``, from /proc."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(p) for p in (task / "children").read_text().split()]
+    return found

@@ -244,16 +244,21 @@ def load_private(path: Path, passphrase: bytes) -> Ed25519PrivateKey:
 MAX_JSON_BYTES = 16 << 20  # a trust list of 100,000 keys is under 20 MB; ours are small
 
 
+def read_bounded(path: Path) -> str:
+    """The UTF-8 text of a JSON file of passgen's (trust list, public key, revocation list),
+    at most MAX_JSON_BYTES: OSError or ValueError otherwise."""
+    with path.open("rb") as fh:
+        data = fh.read(MAX_JSON_BYTES + 1)
+    if len(data) > MAX_JSON_BYTES:
+        raise ValueError("too big")
+    return data.decode("utf-8")
+
+
 def read_json(path: Path, zh: str, en: str) -> object:
-    """A JSON file of passgen's (trust list, public key, revocation list), read with bounds:
-    at most MAX_JSON_BYTES, and nesting too deep for the parser is an error like any other
+    """``read_bounded`` parsed; nesting too deep for the parser is an error like any other
     malformed file, never a RecursionError."""
     try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_JSON_BYTES + 1)
-        if len(data) > MAX_JSON_BYTES:
-            raise ValueError("too big")
-        return json.loads(data.decode("utf-8"))
+        return json.loads(read_bounded(path))
     except (OSError, ValueError, RecursionError):
         raise KeyFileError(f"无法读取{zh} {path}", f"cannot read {en} {path}") from None
 

@@ -19,7 +19,7 @@ from passgen.dates import SHANGHAI, day_of
 from passgen.errors import KeyFileError
 from passgen.models import Claims
 from passgen.passes import pg1
-from passgen.passes.keys import MAX_JSON_BYTES, SigningKey, TrustList
+from passgen.passes.keys import SigningKey, TrustList, read_bounded
 
 FORMAT = "passgen-revocations/1"
 
@@ -112,11 +112,7 @@ def load(paths: Sequence[Path], trust: TrustList) -> Revocations:
     lists = []
     for path in paths:
         try:
-            with path.open("rb") as fh:
-                data = fh.read(MAX_JSON_BYTES + 1)
-            if len(data) > MAX_JSON_BYTES:
-                raise ValueError("too big")
-            text = data.decode("utf-8")
+            text = read_bounded(path)
         except (OSError, ValueError):
             raise _refuse(str(path), "无法读取", "cannot be read") from None
         lists.append(parse(text, trust, str(path)))

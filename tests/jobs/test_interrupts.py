@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import AS_OF, HEADERS, fixed_key, make_id, row
+from helpers import AS_OF, HEADERS, alive, children_of, fixed_key, make_id, row
 
 from passgen.errors import ExitStatus
 from passgen.passes import keys
@@ -37,20 +37,6 @@ def roster(path: Path, count: int) -> Path:
                 dt.date(1940, 1, 1) + dt.timedelta(days=i % 9000), i // 9000))
             out.writerow([r.get(h, "") or "" for h in HEADERS])
     return path
-
-
-def children_of(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(p) for p in (task / "children").read_text().split()]
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")

@@ -16,7 +16,16 @@ from typing import Any
 import pypdfium2 as pdfium
 import pytest
 from click.testing import CliRunner
-from helpers import AS_OF, TESTS, fixed_key, make_id, row, run_collecting, write_roster
+from helpers import (
+    AS_OF,
+    TESTS,
+    alive,
+    fixed_key,
+    make_id,
+    row,
+    run_collecting,
+    write_roster,
+)
 
 from passgen.check.verify import Verdict, verify
 from passgen.cli import cli
@@ -469,15 +478,6 @@ def tempfile_dir() -> str:
     import tempfile
 
     return tempfile.gettempdir()
-
-
-def alive(pid: int) -> bool:
-    """Whether ``pid`` is a live process (a zombie waiting to be reaped counts as gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def test_recovery_never_deletes_a_same_named_file_of_another_batch(tmp_path: Path) -> None:
