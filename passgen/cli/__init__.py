@@ -114,9 +114,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from passgen.cli import cards, check, demo, keys, ledger, posters, roster, rules, zh
+    from passgen.cli import cards, check, demo, keys, ledger, page, posters, roster, rules, zh
 
-    for module in (demo, cards, posters, roster, ledger, rules, keys, check):
+    for module in (demo, cards, posters, roster, ledger, rules, keys, check, page):
         for command in module.COMMANDS:
             cli.add_command(command)
     zh.chinese_first(cli)

@@ -168,6 +168,8 @@ def _general_claims(obj: Any, payload: bytes) -> Claims:
     """Every check, with the message of the first that fails."""
     if not isinstance(obj, Mapping):
         raise FormatProblem("claims", "payload is not a CBOR map")
+    if not plain_claims(obj):
+        raise FormatProblem("claims", "payload holds a tag or a key that is not an integer or text")
     try:
         canonical = dumps(obj)
     except Exception:
@@ -180,6 +182,27 @@ def _general_claims(obj: Any, payload: bytes) -> Claims:
         if not ok(obj[key]):
             raise FormatProblem("claims", f"claim {key} has the wrong type or value")
     return _claims_of(obj)
+
+
+_PLAIN_VALUES = (str, bytes, bool, float, type(None), cbor2.CBORSimpleValue)
+
+
+def plain_claims(obj: Any) -> bool:
+    """Every map key an integer (of 64 bits at most) or text, and no tag anywhere.
+
+    cbor2 turns tags into Python values (dates, big integers, sets…) and treats keys such as
+    ``true``, ``1.0`` and ``1`` as one; the browser verifier (web/src/pg1.js) could not judge
+    such a payload as cbor2 does, so neither accepts one.  passgen never signs one."""
+    if type(obj) is int:
+        return -(1 << 64) <= obj < (1 << 64)
+    if isinstance(obj, _PLAIN_VALUES):
+        return True
+    if type(obj) is list:
+        return all(plain_claims(v) for v in obj)
+    if type(obj) is dict:
+        return all(type(k) in (int, str) and plain_claims(k) and plain_claims(v)
+                   for k, v in obj.items())
+    return False
 
 
 def _claims_of(obj: Mapping[Any, Any]) -> Claims:

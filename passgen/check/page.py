@@ -1,0 +1,236 @@
+"""``passgen verifier-page``: a checkpoint in a phone, as one self-contained HTML file.
+
+The page holds everything it needs: the trust list, the revocation lists (already checked
+here, so the page trusts their content), the words of the verdicts, the QR decoder
+(zxing-wasm, gzip + base64) and its script (``web/`` in the repository, bundled into
+``page_assets/`` by ``make page-assets``; no Node is needed here).  A Content-Security-Policy
+forbids every connection, so the page cannot send what it scans anywhere.
+
+Beside it go a service worker and a web app manifest: where the folder is served over HTTPS
+the page installs itself and works offline after the first visit; from a file they are unused.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from passgen.check.gate import REASONS
+from passgen.check.inputs import Lists, load_lists
+from passgen.errors import PassgenError
+from passgen.files import atomic_write
+from passgen.models import Colour
+
+ASSETS = Path(__file__).parent / "page_assets"
+TITLE = "出行卡核验"
+PAGE_LIMIT = 700 * 1024  # bytes: the page must open quickly on a phone from a chat message
+_SLOT = re.compile(r"\{\{(\w+)\}\}")
+
+
+@dataclass(frozen=True)
+class Assets:
+    """The bundled parts of the page (``page_assets/``)."""
+
+    html: str
+    css: str
+    script: str
+    decoder_gz: bytes
+    versions: Mapping[str, str]
+
+    @classmethod
+    def load(cls, folder: Path = ASSETS) -> Assets:
+        try:
+            return cls((folder / "page.html").read_text(encoding="utf-8"),
+                       (folder / "page.css").read_text(encoding="utf-8"),
+                       (folder / "verifier.js").read_text(encoding="utf-8"),
+                       (folder / "zxing_reader.wasm.gz").read_bytes(),
+                       json.loads((folder / "versions.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            raise PassgenError(f"核验页面的组件缺失或损坏（{folder}），请重新安装 passgen",
+                               f"the parts of the verifier page are missing or damaged "
+                               f"({folder}); reinstall passgen") from None
+
+
+@dataclass(frozen=True)
+class PageFiles:
+    """The three files of a page, by the names they are written under."""
+
+    html_name: str
+    html: str
+    worker_name: str
+    worker: str
+    manifest_name: str
+    manifest: str
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def content_security_policy(script: str, style: str) -> str:
+    """Only this page's own script and style run; no connection of any kind is allowed
+    (``connect-src 'none'``); WebAssembly may compile (the decoder); the service worker and
+    manifest come from the page's own folder, and only when it is served."""
+    return "; ".join((
+        "default-src 'none'",
+        f"script-src {_sha256(script)} 'wasm-unsafe-eval'",
+        f"style-src {_sha256(style)}",
+        "img-src data: blob:",
+        "media-src blob: mediastream:",
+        "connect-src 'none'",
+        "worker-src 'self'",
+        "manifest-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+    ))
+
+
+def _json_in_html(obj: Any) -> str:
+    """JSON that cannot end the <script> element it sits in."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/") \
+        .replace("<!--", "<\\!--")
+
+
+def page_data(lists: Lists, made: dt.datetime, max_age_hours: float, test_hooks: bool,
+              names: Mapping[str, str]) -> dict[str, Any]:
+    """What the page's script reads: the lists, the words it shows, its own file names."""
+    return {
+        "made": int(made.timestamp()),
+        "trust": {"format": "passgen-trust/1",
+                  "keys": [e.to_json() for e in lists.trust.entries]},
+        "revocations": [{"issuer": r.issuer, "generated": r.generated,
+                         "serials": sorted(s.hex().upper() for s in r.serials)}
+                        for r in lists.revoked.lists],
+        "maxAgeHours": max_age_hours,
+        "testHooks": test_hooks,
+        "colours": [{"word": c.word, "english": c.english, "meaning": c.meaning}
+                    for c in Colour],
+        "reasons": {str(v): list(words) for v, words in REASONS.items()},
+        "files": dict(names),
+    }
+
+
+def file_names(html_name: str) -> dict[str, str]:
+    """The page's own name and its companions': ``核验.html``, ``核验.sw.js``,
+    ``核验.webmanifest``."""
+    stem = html_name[:-len(".html")]
+    return {"page": html_name, "sw": f"{stem}.sw.js", "manifest": f"{stem}.webmanifest"}
+
+
+def render(assets: Assets, data: Mapping[str, Any]) -> PageFiles:
+    """The page, its service worker and its manifest (pure: no file is touched)."""
+    names = data["files"]
+    slots = {
+        "title": TITLE,
+        "style": assets.css,
+        "script": assets.script,
+        "data": _json_in_html(data),
+        "decoder": base64.b64encode(assets.decoder_gz).decode("ascii"),
+        "csp": content_security_policy(assets.script, assets.css),
+    }
+    html = _SLOT.sub(lambda m: slots[m.group(1)], assets.html)
+    digest = hashlib.sha256(html.encode()).hexdigest()[:16]
+    return PageFiles(names["page"], html, names["sw"], _service_worker(digest),
+                     names["manifest"], _manifest(names["page"]))
+
+
+def _service_worker(digest: str) -> str:
+    """Cache the page at install; serve it from the cache, refreshing the cache from the
+    network when there is one (the next opening shows the newer lists)."""
+    return f"""// passgen verifier page: offline copy (generated by passgen verifier-page)
+const CACHE = "passgen-verifier-{digest}";
+const PAGE = self.registration.scope;
+self.addEventListener("install", (event) => {{
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.add(PAGE)).then(() => self.skipWaiting()));
+}});
+self.addEventListener("activate", (event) => {{
+  event.waitUntil(caches.keys().then((keys) => Promise.all(keys
+    .filter((key) => key.startsWith("passgen-verifier-") && key !== CACHE)
+    .map((key) => caches.delete(key)))).then(() => self.clients.claim()));
+}});
+self.addEventListener("fetch", (event) => {{
+  if (event.request.mode !== "navigate") return;
+  event.respondWith(caches.open(CACHE).then(async (cache) => {{
+    const cached = await cache.match(PAGE);
+    const fresh = fetch(event.request).then((response) => {{
+      if (response.ok) cache.put(PAGE, response.clone());
+      return response;
+    }});
+    if (!cached) return fresh;
+    event.waitUntil(fresh.catch(() => undefined));
+    return cached;
+  }}));
+}});
+"""
+
+
+def _icon(size: int) -> str:
+    """A data: URL of a square PNG icon: a white QR finder pattern on the page's colour."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (size, size), (21, 32, 43))
+    draw = ImageDraw.Draw(image)
+    unit = size // 10
+    for (x, y) in ((2, 2), (6, 2), (2, 6)):
+        draw.rectangle((x * unit, y * unit, (x + 2) * unit, (y + 2) * unit), fill="white")
+    draw.rectangle((6 * unit, 6 * unit, 8 * unit, 8 * unit), fill=(11, 122, 59))
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def _manifest(html_name: str) -> str:
+    return json.dumps({
+        "name": f"{TITLE}（离线）", "short_name": "核验", "lang": "zh-CN",
+        "start_url": f"./{html_name}", "scope": f"./{html_name}", "display": "standalone",
+        "background_color": "#15202b", "theme_color": "#15202b",
+        "icons": [{"src": _icon(s), "sizes": f"{s}x{s}", "type": "image/png"}
+                  for s in (192, 512)],
+    }, ensure_ascii=False, indent=1) + "\n"
+
+
+def _writer(text: str) -> Callable[[Path], object]:
+    return lambda tmp: tmp.write_text(text, encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class PageReport:
+    """What ``write_page`` wrote, and the warnings about the lists' age."""
+
+    files: tuple[Path, ...]
+    size: int
+    keys: int
+    revoked: int
+    warnings: tuple[str, ...]
+
+
+def write_page(out: Path, trust_path: Path, revoked_paths: Sequence[Path], at: dt.datetime,
+               max_age_hours: float, test_hooks: bool = False,
+               assets: Assets | None = None) -> PageReport:
+    """Check the lists as ``passgen verify`` does, then write the page and its two
+    companions beside it, each whole or not at all."""
+    if out.suffix.lower() != ".html":
+        raise PassgenError(f"输出文件名应以 .html 结尾：{out}",
+                           f"the output file name must end in .html: {out}")
+    if not out.parent.is_dir():
+        raise PassgenError(f"输出文件夹 {out.parent} 不存在",
+                           f"the output folder {out.parent} does not exist")
+    lists = load_lists(trust_path, revoked_paths, at, max_age_hours)
+    data = page_data(lists, at, max_age_hours, test_hooks, file_names(out.name))
+    page = render(assets or Assets.load(), data)
+    written = []
+    for name, text in ((page.worker_name, page.worker), (page.manifest_name, page.manifest),
+                       (page.html_name, page.html)):
+        path = out.with_name(name)
+        atomic_write(path, _writer(text))
+        written.append(path)
+    return PageReport(tuple(written), len(page.html.encode()), len(lists.trust.entries),
+                      sum(len(r.serials) for r in lists.revoked.lists), lists.warnings)

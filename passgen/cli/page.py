@@ -1,0 +1,51 @@
+"""``passgen verifier-page``: the offline phone checkpoint page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from passgen.check.page import PAGE_LIMIT, write_page
+from passgen.cli.check import checking_options
+from passgen.cli.common import now, parse_moment
+from passgen.errors import ExitStatus
+
+
+@click.command("verifier-page")
+@checking_options
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The page to write, e.g. 核验.html; NAME.sw.js and NAME.webmanifest go "
+                   "beside it (used only where the folder is served over HTTPS).")
+@click.option("--at", "at", callback=parse_moment,
+              help="The time the page is made (YYYY-MM-DD or YYYY-MM-DDTHH:MM); default now.")
+@click.option("--test-hooks", is_flag=True,
+              help="For tests only: the page accepts #at=YYYY-MM-DD to check as of that day. "
+                   "Never give a page built this way to a checkpoint.")
+def verifier_page(trust_path: Path, revoked_paths: tuple[Path, ...], revoked_max_age: float,
+                  out: Path, at: dt.datetime | None, test_hooks: bool) -> ExitStatus:
+    """Write one HTML page that verifies cards on a phone, offline: open it from the file
+    or from any HTTPS site, point the camera at a card, read the verdict.  The trust list
+    and the revocation lists go inside it; make a new page when the lists change."""
+    report = write_page(out, trust_path, revoked_paths, at or now(), revoked_max_age,
+                        test_hooks)
+    for warning in report.warnings:
+        click.echo(warning, err=True)
+    if not revoked_paths:
+        click.echo("注意：没有给吊销名单（--revoked），挂失或补办的旧卡在页面上会显示有效 / warning: "
+                   "no revocation list (--revoked): lost or replaced cards will show as valid",
+                   err=True)
+    size = report.size / 1024
+    click.echo(f"已写出核验页面 {report.files[-1]}（{size:.0f} KB，{report.keys} 个密钥，"
+               f"{report.revoked} 张已吊销）/ wrote {report.files[-1]} ({size:.0f} KB, "
+               f"{report.keys} keys, {report.revoked} revoked)")
+    if size * 1024 > PAGE_LIMIT:
+        click.echo(f"注意：页面大于 {PAGE_LIMIT // 1024} KB，在手机上打开会慢 / warning: the page is "
+                   f"larger than {PAGE_LIMIT // 1024} KB and opens slowly on a phone", err=True)
+    click.echo("用手机打开这个文件（或放到 https 网站上），允许使用摄像头即可扫码核验 / open it on a "
+               "phone (from the file or an https site) and allow the camera")
+    return ExitStatus.OK
+
+
+COMMANDS = (verifier_page,)

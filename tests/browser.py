@@ -1,0 +1,110 @@
+"""Headless Chromium for the verifier page's tests: Debian's chromium and chromium-driver
+driven by Selenium, with a fake camera that plays a Y4M file made from a rendered card.
+
+Without them the browser tests are skipped, with one line in pytest's summary saying why;
+``.ci/run`` installs them and sets PASSGEN_BROWSER_TESTS=required, which turns that skip
+into a failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib.util
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+CHROMIUM = ("chromium", "chromium-browser")
+REQUIRED = os.environ.get("PASSGEN_BROWSER_TESTS") == "required"
+PHONE = (412, 915)  # CSS pixels of a common Android phone
+
+
+@functools.cache
+def missing() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    if importlib.util.find_spec("selenium") is None:
+        return "selenium is not installed (pip install '.[test]')"
+    if not any(shutil.which(c) for c in CHROMIUM):
+        return "no chromium (apt-get install chromium chromium-driver)"
+    if not shutil.which("chromedriver"):
+        return "no chromedriver (apt-get install chromium-driver)"
+    return None
+
+
+def write_y4m(image: Image.Image, path: Path, frames: int = 4) -> Path:
+    """A Y4M video (4:2:0, full-range JPEG YCbCr) showing ``image`` for ``frames`` frames;
+    Chromium's fake camera plays it in a loop."""
+    rgb = image.convert("RGB")
+    w, h = rgb.size
+    w, h = w - w % 2, h - h % 2
+    rgb = rgb.crop((0, 0, w, h))
+    y, cb, cr = rgb.convert("YCbCr").split()
+    half = (w // 2, h // 2)
+    planes = y.tobytes() + cb.resize(half, Image.BOX).tobytes() + cr.resize(half, Image.BOX).tobytes()
+    with path.open("wb") as f:
+        f.write(f"YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            f.write(b"FRAME\n" + planes)
+    return path
+
+
+@contextlib.contextmanager
+def chromium(camera: Path | None = None, size: tuple[int, int] = PHONE,
+             cpu_throttle: float = 1.0) -> Iterator[Any]:
+    """A headless Chromium with its own empty profile; ``camera`` is a Y4M file it uses as
+    the camera (permission granted without asking)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = next(p for c in CHROMIUM if (p := shutil.which(c)))
+    profile = tempfile.mkdtemp(prefix="passgen-chromium-")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                 "--use-fake-ui-for-media-stream", "--autoplay-policy=no-user-gesture-required",
+                 f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}"):
+        options.add_argument(flag)
+    if camera is not None:
+        options.add_argument("--use-fake-device-for-media-stream")
+        options.add_argument(f"--use-file-for-fake-video-capture={camera}")
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+    try:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": True})
+        if cpu_throttle != 1.0:
+            driver.execute_cdp_cmd("Emulation.setCPUThrottlingRate", {"rate": cpu_throttle})
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def requests_made(driver: Any) -> list[str]:
+    """Every URL the page asked for since the last call (the performance log)."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+def console_errors(driver: Any) -> list[str]:
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def wait_for(driver: Any, script: str, timeout: float = 30.0) -> Any:
+    """Wait until ``script`` (a JavaScript expression) is truthy; return its value."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(
+        lambda d: d.execute_script(f"return {script};"))

@@ -1,0 +1,358 @@
+// The phone checkpoint page: camera → zxing-wasm → pg1.verify → one full-screen verdict.
+// Everything it needs is inside the HTML file that `passgen verifier-page` writes: the lists
+// and texts (#passgen-data), the decoder (#passgen-decoder, gzip + base64) and this script.
+import { gunzipSync } from "fflate";
+import { prepareZXingModule, readBarcodes } from "zxing-wasm/reader";
+
+import { chooseEd25519 } from "./ed25519.js";
+import * as pg1 from "./pg1.js";
+
+const $ = (id) => document.getElementById(id);
+const DATA = JSON.parse($("passgen-data").textContent);
+const TRUST = pg1.trustFromJson(DATA.trust);
+const REVOKED = pg1.revocationsFromJson(DATA.revocations);
+const SAME_CARD_MS = 5000; // the same card seen again within this time is the same scan
+const LOG_KEY = "passgen-checkpoint-log";
+const NEWEST_KEY = "passgen-newest-lists";
+const LOG_LIMIT = 50000;
+const READ = { formats: ["QRCode"], tryHarder: true, maxNumberOfSymbols: 1 };
+
+// ---- time ------------------------------------------------------------------------------
+
+const hooks = DATA.testHooks ? new URLSearchParams(location.hash.slice(1)) : new URLSearchParams();
+
+/** The checking time in unix seconds: now, or noon Asia/Shanghai of #at= in a test page. */
+function checkingTime() {
+  const at = hooks.get("at");
+  if (at && /^\d{4}-\d{2}-\d{2}$/.test(at)) return Number(pg1.epochDay(at)) * 86400 + 4 * 3600;
+  return Date.now() / 1000;
+}
+
+const pad = (n) => String(n).padStart(2, "0");
+/** Unix seconds as Asia/Shanghai "YYYY-MM-DDTHH:MM:SS+08:00" (the checkpoint log's form). */
+function shanghaiIso(seconds) {
+  const d = new Date((Math.floor(seconds) + 8 * 3600) * 1000);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T`
+    + `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}+08:00`;
+}
+const shanghaiMinute = (seconds) => shanghaiIso(seconds).slice(0, 16).replace("T", " ");
+const shortSerial = (hex) => hex.toUpperCase().match(/.{4}/g).join("-");
+
+// ---- lists and their age ---------------------------------------------------------------
+
+function readStore(key, fallback) {
+  try {
+    const value = JSON.parse(localStorage.getItem(key));
+    return value ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+function writeStore(key, value) {
+  try {
+    localStorage.setItem(key, JSON.stringify(value));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function showLists() {
+  const now = checkingTime();
+  const keys = DATA.trust.keys.length;
+  const lines = [`页面生成于 ${shanghaiMinute(DATA.made)} · 信任列表 ${keys} 个密钥 (${keys} trusted keys)`];
+  const warnings = [];
+  const newest = readStore(NEWEST_KEY, {});
+  for (const r of DATA.revocations) {
+    const days = Math.max(0, (now - r.generated) / 86400);
+    lines.push(`${r.issuer} 吊销名单生成于 ${shanghaiMinute(r.generated)}，${days.toFixed(1)} 天前，`
+      + `${r.serials.length} 张 (revocation list, ${days.toFixed(1)} days old)`);
+    if (now - r.generated > DATA.maxAgeHours * 3600) {
+      warnings.push(`注意：${r.issuer} 的吊销名单已有 ${days.toFixed(1)} 天，超过 ${DATA.maxAgeHours / 24} 天，`
+        + "可能不是最新的，请尽快更新本页 / the revocation list is out of date: get a new page");
+    }
+    if (typeof newest[r.issuer] === "number" && r.generated < newest[r.issuer]) {
+      warnings.push(`注意：本页 ${r.issuer} 的吊销名单比这部手机用过的旧（${shanghaiMinute(newest[r.issuer])}），`
+        + "请用最新的页面 / this page's revocation list is older than one used on this phone");
+    } else {
+      newest[r.issuer] = r.generated;
+    }
+  }
+  writeStore(NEWEST_KEY, newest);
+  if (!DATA.revocations.length) {
+    warnings.push("注意：本页没有吊销名单，挂失或补办的旧卡也会显示有效 / no revocation list: lost or replaced cards show as valid");
+  }
+  const today = pg1.epochDay(shanghaiIso(now).slice(0, 10));
+  if (DATA.trust.keys.every((k) => pg1.epochDay(k.not_after) < today)) {
+    warnings.push("注意：信任列表中的密钥都已过期，请索取最新的页面 / every key in the trust list has expired");
+  }
+  $("lists").textContent = lines.join("\n");
+  $("lists").innerHTML = $("lists").innerHTML.replace(/\n/g, "<br>");
+  $("warnings").replaceChildren(...warnings.map((w) => Object.assign(document.createElement("span"), { textContent: w })));
+}
+
+// ---- the log (never a name or an ID number) ---------------------------------------------
+
+let log = readStore(LOG_KEY, []);
+if (!Array.isArray(log)) log = [];
+
+function record(at, result) {
+  const c = result.claims;
+  log.push([shanghaiIso(at), c ? pg1.hex(c.serial).toUpperCase() : "", result.status,
+    c ? DATA.colours[c.colour].english : ""]);
+  if (log.length > LOG_LIMIT) log = log.slice(-LOG_LIMIT);
+  writeStore(LOG_KEY, log);
+  $("count").textContent = String(log.length);
+}
+
+function csvField(value) {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** The log as `passgen checkpoint --log` writes it. */
+function logCsv() {
+  return [["time", "serial", "verdict", "colour"], ...log]
+    .map((row) => row.map(csvField).join(",") + "\r\n").join("");
+}
+
+function showLog() {
+  const counts = new Map();
+  for (const [, , verdict] of log) counts.set(verdict, (counts.get(verdict) || 0) + 1);
+  $("log-counts").replaceChildren(...[...counts].sort().map(([verdict, n]) => {
+    const tr = document.createElement("tr");
+    const word = verdict === "valid" ? "有效" : (DATA.reasons[verdict] || [verdict])[0];
+    tr.append(Object.assign(document.createElement("td"), { textContent: `${word} ${verdict}` }),
+      Object.assign(document.createElement("td"), { textContent: String(n) }));
+    return tr;
+  }));
+  const last = log[log.length - 1];
+  $("log-latest").textContent = last ? `共 ${log.length} 次，最近一次 ${last[0]} · ${log.length} scans` : "还没有记录 · no scans yet";
+  $("log").hidden = false;
+}
+
+function exportLog() {
+  const blob = new Blob([logCsv()], { type: "text/csv;charset=utf-8" });
+  const a = Object.assign(document.createElement("a"), {
+    href: URL.createObjectURL(blob),
+    download: `checkpoint-log-${shanghaiIso(Date.now() / 1000).slice(0, 10)}.csv`,
+  });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+}
+
+// ---- the verdict -----------------------------------------------------------------------
+
+let audio = null;
+function signal(good) {
+  if (navigator.userActivation?.hasBeenActive ?? true) { // not before the first tap
+    try {
+      navigator.vibrate?.(good ? 120 : [300, 120, 300]);
+    } catch { /* not allowed here */ }
+  }
+  try {
+    if (!audio && !(navigator.userActivation?.hasBeenActive ?? true)) return;
+    audio ??= new AudioContext();
+    const tone = audio.createOscillator();
+    const gain = audio.createGain();
+    tone.frequency.value = good ? 1320 : 220;
+    tone.type = good ? "sine" : "square";
+    gain.gain.value = 0.2;
+    tone.connect(gain).connect(audio.destination);
+    tone.start();
+    tone.stop(audio.currentTime + (good ? 0.15 : 0.6));
+  } catch { /* no sound before the first tap, or none at all */ }
+}
+
+function fact(dl, label, value, cls = "") {
+  dl.append(Object.assign(document.createElement("dt"), { textContent: label }),
+    Object.assign(document.createElement("dd"), { textContent: value, className: cls }));
+}
+
+function show(result) {
+  const v = $("verdict");
+  const c = result.claims;
+  const valid = result.status === "valid";
+  const colour = valid ? DATA.colours[c.colour] : null;
+  v.className = valid ? `v-${colour.english}` : "v-refused";
+  v.dataset.status = result.status;
+  v.dataset.serial = c ? pg1.hex(c.serial).toUpperCase() : "";
+  $("v-word").textContent = valid ? colour.word : "不得通行";
+  $("v-action").textContent = valid ? colour.meaning : "✕ 无效 INVALID";
+  const [zh, en] = DATA.reasons[result.status] || ["", ""];
+  $("v-reason").textContent = valid ? "" : `${zh}${result.status === "expired" ? `（有效期至 ${pg1.lastValidDay(c)}）` : ""} · ${en}`;
+  const dl = $("v-facts");
+  dl.replaceChildren();
+  if (c) {
+    fact(dl, "姓名", c.name, "name");
+    fact(dl, "证件", c.maskedId);
+    fact(dl, "有效期至", pg1.lastValidDay(c));
+    fact(dl, "编号", `${shortSerial(pg1.hex(c.serial))} · ${c.issuer}`);
+  }
+  $("v-check").textContent = valid ? "请核对卡上姓名与本人 · compare the name with the card and the person" : "";
+  v.hidden = false;
+  signal(valid);
+}
+
+let verifyWith = null; // the Ed25519 engine, chosen once
+let lastText = "";
+let lastSeen = 0;
+
+async function handle(text) {
+  const seen = performance.now();
+  if (text === lastText && seen - lastSeen < SAME_CARD_MS) {
+    lastSeen = seen;
+    return;
+  }
+  lastText = text;
+  lastSeen = seen;
+  const at = checkingTime();
+  const [, ed] = await verifyWith;
+  const result = await pg1.verify(text, TRUST, at, REVOKED, ed);
+  record(at, result);
+  show(result);
+}
+
+// ---- the decoder and the camera ----------------------------------------------------------
+
+async function decoderBytes() {
+  const packed = Uint8Array.from(atob($("passgen-decoder").textContent.trim()), (ch) => ch.charCodeAt(0));
+  if (typeof DecompressionStream === "function") {
+    const stream = new Blob([packed]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).arrayBuffer();
+  }
+  return gunzipSync(packed).buffer; // browsers before 2023
+}
+
+const decoder = decoderBytes().then((wasmBinary) => prepareZXingModule({
+  overrides: { wasmBinary, locateFile: (path) => path }, fireImmediately: true,
+}));
+
+function say(text) {
+  $("hint").textContent = text;
+}
+
+let track = null;
+let frames = 0; // frames decoded: tests wait on #scan's data-frames, not on the clock
+const canvas = document.createElement("canvas");
+const context = canvas.getContext("2d", { willReadFrequently: true });
+
+async function scanFrame() {
+  const video = $("camera");
+  if (video.readyState >= 2 && video.videoWidth) {
+    const scale = Math.min(1, 1280 / Math.max(video.videoWidth, video.videoHeight));
+    canvas.width = Math.round(video.videoWidth * scale);
+    canvas.height = Math.round(video.videoHeight * scale);
+    context.drawImage(video, 0, 0, canvas.width, canvas.height);
+    try {
+      const [found] = await readBarcodes(context.getImageData(0, 0, canvas.width, canvas.height), READ);
+      if (found?.isValid && found.text) await handle(found.text);
+    } catch (exc) {
+      console.error(exc);
+    }
+    $("scan").dataset.frames = String(++frames);
+  }
+  setTimeout(scanFrame, 40);
+}
+
+async function startCamera() {
+  if (!navigator.mediaDevices?.getUserMedia) {
+    say("此浏览器不能使用摄像头（需要 https 或本机文件），请用“扫描照片” · no camera here: use “scan a photo”");
+    return;
+  }
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
+      audio: false,
+    });
+    const video = $("camera");
+    video.srcObject = stream;
+    await video.play();
+    [track] = stream.getVideoTracks();
+    if (track?.getCapabilities?.().torch) $("torch").hidden = false;
+    await decoder;
+    scanFrame();
+  } catch (exc) {
+    say(`无法打开摄像头（${exc.name || exc}），请允许使用摄像头或用“扫描照片” · cannot open the camera: allow it or use “scan a photo”`);
+  }
+}
+
+async function scanPhoto(file) {
+  say("正在识别照片… · reading the photo…");
+  try {
+    await decoder;
+    const [found] = await readBarcodes(file, { ...READ, maxNumberOfSymbols: 1 });
+    if (found?.isValid && found.text) {
+      lastText = "";
+      await handle(found.text);
+      say("把卡上的二维码对准框内 · point the camera at the card's QR code");
+    } else {
+      say("照片里没有找到二维码，请靠近些再拍 · no QR code found in the photo: take it closer");
+    }
+  } catch (exc) {
+    say(`无法读取照片（${exc.name || exc}） · cannot read the photo`);
+  }
+}
+
+// ---- installable where served -------------------------------------------------------------
+
+function offlineWhenServed() {
+  if (!window.isSecureContext || !location.protocol.startsWith("http") || !("serviceWorker" in navigator)) return;
+  const manifest = Object.assign(document.createElement("link"), { rel: "manifest", href: DATA.files.manifest });
+  document.head.append(manifest);
+  navigator.serviceWorker.register(DATA.files.sw, { scope: DATA.files.page }).catch((exc) => {
+    console.warn("offline copy not installed:", exc);
+  });
+}
+
+// ---- start --------------------------------------------------------------------------------
+
+$("verdict").addEventListener("click", () => {
+  $("verdict").hidden = true;
+  lastText = "";
+});
+$("torch").addEventListener("click", async () => {
+  const on = !$("torch").classList.contains("on");
+  try {
+    await track.applyConstraints({ advanced: [{ torch: on }] });
+    $("torch").classList.toggle("on", on);
+  } catch { /* the phone refused */ }
+});
+$("file").addEventListener("change", (event) => {
+  const [file] = event.target.files;
+  if (file) scanPhoto(file);
+  event.target.value = "";
+});
+$("logbutton").addEventListener("click", showLog);
+$("log-close").addEventListener("click", () => { $("log").hidden = true; });
+$("log-export").addEventListener("click", exportLog);
+$("log-clear").addEventListener("click", () => {
+  if (confirm("确定清空本机的核验记录吗？请先导出。 Clear the log on this phone? Export it first.")) {
+    log = [];
+    writeStore(LOG_KEY, log);
+    $("count").textContent = "0";
+    showLog();
+  }
+});
+document.addEventListener("pointerdown", () => audio?.resume?.(), { passive: true });
+
+$("count").textContent = String(log.length);
+verifyWith = chooseEd25519(hooks.get("engine") || "");
+showLists();
+offlineWhenServed();
+startCamera();
+
+if (DATA.testHooks) {
+  // only in a page built with --test-hooks: the tests run tests/vectors through this page
+  window.passgenTest = {
+    async verify(text, trustDoc, atIso) {
+      const [engine, ed] = await verifyWith;
+      const result = await pg1.verify(text, pg1.trustFromJson(trustDoc), Date.parse(atIso) / 1000, new Map(), ed);
+      return { engine, status: result.status, reason: result.reason };
+    },
+    logCsv,
+    handle,
+  };
+}
