@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install install-test clean
+.PHONY: demo test install install-test js-deps page-assets clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +20,23 @@ install-test: $(BIN)/python
 demo: install
 	$(BIN)/passgen demo --out out/
 
+# The phone page's JavaScript (web/): its libraries at the versions web/package-lock.json
+# pins, for the tests that run it in Node.  Without Node the tests say they were skipped.
+js-deps:
+	@if command -v node >/dev/null && command -v npm >/dev/null; then \
+		cd web && npm ci --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "*** no Node.js here: the phone page's JavaScript tests will be skipped ***"; \
+	fi
+
+# Rebuild passgen/check/page_assets from web/ (commit the result; CI checks it is current).
+page-assets:
+	cd web && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
+
 # pytest is started as a console script (not `python -m pytest`), so the source
 # folder is not put on sys.path and the tests import the installed package.
-test: install-test
+test: install-test js-deps
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) out build *.egg-info
+	rm -rf $(VENV) out build *.egg-info web/node_modules

@@ -33,3 +33,14 @@ def own_state_folder(tmp_path_factory: pytest.TempPathFactory,
     own, never the user's."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One loud line when the phone page's browser tests could not run here."""
+    from browser import missing
+
+    reason = missing()
+    if reason is not None:
+        terminalreporter.write_line(
+            f"*** 手机核验页面的浏览器测试已跳过 / the phone page's browser tests were SKIPPED: "
+            f"{reason} ***", yellow=True, bold=True)

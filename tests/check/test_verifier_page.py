@@ -1,0 +1,563 @@
+"""``passgen verifier-page`` in a real browser: demo cards rendered by pypdfium2, shown to
+headless Chromium's fake camera, verified by the page offline; the page's verifier run on
+every test vector; the page's size, its CSP, its log and its offline copy."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import http.server
+import io
+import json
+import random
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+import qrcode
+import zxingcpp
+from browser import REQUIRED, chromium, console_errors, missing, requests_made, wait_for, write_y4m
+from click.testing import CliRunner
+from helpers import TESTS, fixed_key
+from PIL import Image, ImageFilter
+
+from passgen.check.page import PAGE_LIMIT
+from passgen.check.verify import verify
+from passgen.cli import cli
+from passgen.dates import SHANGHAI, day_start
+from passgen.jobs.demo import demo_key, run_demo
+from passgen.passes import keys, revocation
+
+CHECK_DAY = "2020-03-26"
+FRAME = (1280, 720)
+
+
+def needs_browser() -> None:
+    reason = missing()
+    if reason is not None:
+        if REQUIRED:
+            pytest.fail(f"browser tests are required here but cannot run: {reason}")
+        pytest.skip(f"browser tests skipped: {reason}")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    run_demo(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def cards(demo: Path) -> dict[str, tuple[Image.Image, str]]:
+    """One card of each colour (a crop of a page rendered at 200 dpi) and its text, and a
+    second green card to revoke."""
+    trust = keys.read_trust(demo / "trust.json")
+    at = dt.datetime(2020, 3, 26, 12, tzinfo=SHANGHAI)
+    found: dict[str, tuple[Image.Image, str]] = {}
+    for pdf_path in sorted(demo.glob("cards-*.pdf")):
+        pdf = pdfium.PdfDocument(pdf_path)
+        for index in range(0, len(pdf), 2):  # fronts; backs follow each front
+            page = pdf[index].render(scale=200 / 72).to_pil().convert("RGB")
+            for code in zxingcpp.read_barcodes(page):
+                result = verify(code.text, trust, at)
+                assert result.claims is not None
+                name = result.claims.colour.english
+                if name in found:
+                    name = "other-" + name
+                if name not in found:
+                    found[name] = (card_crop(page, code), code.text)
+        if {"green", "yellow", "red", "other-green"} <= set(found):
+            return found
+    raise AssertionError(f"the demo has no card of each colour: {sorted(found)}")
+
+
+def card_crop(page: Image.Image, code: Any) -> Image.Image:
+    p = code.position
+    xs = (p.top_left.x, p.top_right.x, p.bottom_left.x, p.bottom_right.x)
+    ys = (p.top_left.y, p.top_right.y, p.bottom_left.y, p.bottom_right.y)
+    side = max(xs) - min(xs)
+    return page.crop((int(min(xs) - side * 0.25), int(min(ys) - side * 0.25),
+                      int(max(xs) + side * 0.9), int(max(ys) + side * 0.25)))
+
+
+def frame_of(card: Image.Image, treatment: str = "") -> Image.Image:
+    """A camera frame: the card on a grey table, as a phone held 15 cm above sees it."""
+    frame = Image.new("RGB", FRAME, (110, 105, 100))
+    card = card.copy()
+    card.thumbnail((FRAME[0] * 0.8, FRAME[1] * 0.8))
+    frame.paste(card, ((FRAME[0] - card.width) // 2, (FRAME[1] - card.height) // 2))
+    if treatment == "rotated":
+        frame = frame.rotate(23, fillcolor=(110, 105, 100))
+    elif treatment == "blurred":
+        frame = frame.filter(ImageFilter.GaussianBlur(2.0))
+    elif treatment == "noisy":
+        pixels = np.asarray(frame, dtype=np.float32)
+        noise = np.random.default_rng(7).normal(0, 20, pixels.shape)
+        frame = Image.fromarray(np.clip(pixels + noise, 0, 255).astype(np.uint8))
+    return frame
+
+
+def qr_image(text: str) -> Image.Image:
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4)
+    code.add_data(text)
+    return code.make_image().get_image().convert("RGB")
+
+
+def tampered(text: str) -> str:
+    """One Base45 character of the signature changed."""
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+    i = len(text) - 20
+    return text[:i] + alphabet[(alphabet.index(text[i]) + 1) % 45] + text[i + 1:]
+
+
+def invoke(args: list[str]) -> tuple[int, str]:
+    """Exit status and everything printed (standard output and error)."""
+    result = CliRunner().invoke(cli, args)
+    return result.exit_code, result.output
+
+
+def make_page(out: Path, trust: Path, *extra: str) -> Path:
+    status, output = invoke(["verifier-page", "--trust", str(trust), "--out", str(out), *extra])
+    assert status == 0, output
+    return out
+
+
+@pytest.fixture(scope="module")
+def pages(demo: Path, cards: dict[str, tuple[Image.Image, str]],
+          tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("pages")
+    key = demo_key()
+    revoked_serial = verify(cards["other-green"][1], keys.read_trust(demo / "trust.json"),
+                            dt.datetime(2020, 3, 26, 12, tzinfo=SHANGHAI)).claims.serial
+    listed = folder / "revoked.json"
+    listed.write_text(revocation.build(key, [revoked_serial], day_start(dt.date(2020, 3, 26))),
+                      encoding="utf-8")
+    other = fixed_key("office-b", "NC-OTHER-02")
+    other_trust = folder / "other-trust.json"
+    other_trust.write_text(json.dumps({"format": keys.TRUST_FORMAT,
+                                       "keys": [other.entry.to_json()]}), encoding="utf-8")
+    trust = demo / "trust.json"
+    return {
+        "main": make_page(folder / "核验.html", trust, "--revoked", str(listed), "--at",
+                          f"{CHECK_DAY}T08:00", "--test-hooks"),
+        "other-key": make_page(folder / "other.html", other_trust, "--at", CHECK_DAY,
+                               "--test-hooks"),
+        "no-hooks": make_page(folder / "plain.html", trust, "--revoked", str(listed),
+                              "--at", CHECK_DAY),
+        "stale": make_page(folder / "stale.html", trust, "--revoked", str(listed), "--at",
+                           "2020-03-30", "--test-hooks"),
+    }
+
+
+def scan(page: Path, frame: Image.Image, tmp_path: Path, fragment: str = f"at={CHECK_DAY}",
+         then: Any = None) -> dict[str, Any]:
+    """Open ``page`` with ``frame`` as the camera; wait for the verdict (or for 25 decoded
+    frames without one); return what the page shows and what it asked the network for."""
+    needs_browser()
+    camera = write_y4m(frame, tmp_path / "camera.y4m")
+    with chromium(camera) as driver:
+        requests_made(driver)  # the browser's own start page, before ours
+        driver.get(page.as_uri() + (f"#{fragment}" if fragment else ""))
+        wait_for(driver, "document.getElementById('verdict').dataset.status"
+                         " || Number(document.getElementById('scan').dataset.frames) >= 25")
+        seen = driver.execute_script("""
+            const v = document.getElementById('verdict');
+            return {status: v.dataset.status || null, serial: v.dataset.serial || null,
+                    hidden: v.hidden, text: v.innerText, cls: v.className,
+                    warnings: document.getElementById('warnings').innerText,
+                    lists: document.getElementById('lists').innerText,
+                    frames: Number(document.getElementById('scan').dataset.frames || 0)};""")
+        if then is not None:
+            seen["then"] = then(driver)
+        seen["requests"] = requests_made(driver)
+        seen["errors"] = console_errors(driver)
+    return seen
+
+
+def serial_of(text: str, demo: Path) -> str:
+    result = verify(text, keys.read_trust(demo / "trust.json"),
+                    dt.datetime(2020, 3, 26, 12, tzinfo=SHANGHAI))
+    assert result.claims is not None
+    return result.claims.serial.hex().upper()
+
+
+# ---- the page as a file (no browser) ---------------------------------------------------
+
+def test_page_is_small_self_contained_and_forbids_connections(pages: dict[str, Path]) -> None:
+    html = pages["main"].read_text(encoding="utf-8")
+    assert len(html.encode()) <= PAGE_LIMIT
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
+    rules = dict(r.strip().split(" ", 1) for r in csp.split(";"))
+    assert rules["default-src"] == "'none'" and rules["connect-src"] == "'none'"
+    assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
+    assert not re.search(r'<(script|link|img|iframe)[^>]+(src|href)=', html)
+    companions = {p.name for p in pages["main"].parent.iterdir()}
+    assert {"核验.sw.js", "核验.webmanifest"} <= companions
+    manifest = json.loads((pages["main"].parent / "核验.webmanifest").read_text("utf-8"))
+    assert manifest["start_url"] == "./核验.html"
+
+
+def test_page_carries_the_checked_lists(pages: dict[str, Path], demo: Path) -> None:
+    html = pages["main"].read_text(encoding="utf-8")
+    data = json.loads(re.search(r'id="passgen-data">(.*?)</script>', html, re.S).group(1))
+    trust = json.loads((demo / "trust.json").read_text(encoding="utf-8"))
+    assert [k["kid"] for k in data["trust"]["keys"]] == [k["kid"] for k in trust["keys"]]
+    assert len(data["revocations"]) == 1 and len(data["revocations"][0]["serials"]) == 1
+    assert data["testHooks"] is True
+    plain = pages["no-hooks"].read_text(encoding="utf-8")
+    assert '"testHooks":false' in plain
+
+
+def test_cli_refuses_bad_requests_in_plain_words(tmp_path: Path, demo: Path) -> None:
+    trust = demo / "trust.json"
+    wrong = invoke(["verifier-page", "--trust", str(trust), "--out",
+                                 str(tmp_path / "page.txt")])
+    assert wrong[0] == 2 and "应以 .html 结尾" in wrong[1]
+    nowhere = invoke(["verifier-page", "--trust", str(trust), "--out",
+                                   str(tmp_path / "no" / "page.html")])
+    assert nowhere[0] == 2 and "不存在" in nowhere[1]
+    bad = tmp_path / "bad-trust.json"
+    bad.write_text("{not json", encoding="utf-8")
+    broken = invoke(["verifier-page", "--trust", str(bad), "--out",
+                                  str(tmp_path / "page.html")])
+    assert broken[0] == 2 and "Traceback" not in broken[1]
+    assert not (tmp_path / "page.html").exists()
+
+
+def test_cli_warns_of_an_old_list_and_of_none(pages: dict[str, Path], demo: Path,
+                                              tmp_path: Path) -> None:
+    listed = pages["main"].parent / "revoked.json"
+    old = invoke(["verifier-page", "--trust", str(demo / "trust.json"),
+                               "--revoked", str(listed), "--out", str(tmp_path / "a.html"),
+                               "--at", "2020-03-30"])
+    assert old[0] == 0 and "吊销名单生成于" in old[1] and "已超过 48 小时" in old[1]
+    none = invoke(["verifier-page", "--trust", str(demo / "trust.json"),
+                                "--out", str(tmp_path / "b.html"), "--at", CHECK_DAY])
+    assert none[0] == 0 and "没有给吊销名单" in none[1]
+
+
+# ---- cards through the fake camera ------------------------------------------------------
+
+COLOUR_WORDS = {"green": ("绿码", "查验体温亮码通行"), "yellow": ("黄码", "检查体温、充分核验后方可通行"),
+                "red": ("红码", "待转码后方可通行")}
+
+
+@pytest.mark.parametrize("colour", ["green", "yellow", "red"])
+def test_a_valid_card_shows_its_colour_and_the_sources_action(
+        colour: str, cards: dict[str, tuple[Image.Image, str]], pages: dict[str, Path],
+        demo: Path, tmp_path: Path) -> None:
+    image, text = cards[colour]
+    seen = scan(pages["main"], frame_of(image), tmp_path)
+    assert seen["status"] == "valid", seen
+    assert seen["serial"] == serial_of(text, demo)
+    word, action = COLOUR_WORDS[colour]
+    assert word in seen["text"] and action in seen["text"] and "不得通行" not in seen["text"]
+    assert seen["cls"] == f"v-{colour}"
+    assert seen["requests"] == [pages["main"].as_uri()]  # the page itself, nothing else
+    assert not seen["errors"], seen["errors"]
+
+
+@pytest.mark.parametrize("treatment", ["rotated", "blurred", "noisy"])
+def test_a_poor_frame_of_a_valid_card_still_reads(
+        treatment: str, cards: dict[str, tuple[Image.Image, str]], pages: dict[str, Path],
+        demo: Path, tmp_path: Path) -> None:
+    image, text = cards["green"]
+    seen = scan(pages["main"], frame_of(image, treatment), tmp_path)
+    assert (seen["status"], seen["serial"]) == ("valid", serial_of(text, demo)), seen
+
+
+def test_a_tampered_card_is_refused(cards: dict[str, tuple[Image.Image, str]],
+                                    pages: dict[str, Path], tmp_path: Path) -> None:
+    seen = scan(pages["main"], frame_of(qr_image(tampered(cards["green"][1]))), tmp_path)
+    assert seen["status"] == "bad-signature"
+    assert "不得通行" in seen["text"] and "签名无效" in seen["text"]
+    assert seen["cls"] == "v-refused"
+
+
+def test_a_revoked_card_is_refused(cards: dict[str, tuple[Image.Image, str]],
+                                   pages: dict[str, Path], demo: Path, tmp_path: Path) -> None:
+    image, text = cards["other-green"]
+    seen = scan(pages["main"], frame_of(image), tmp_path)
+    assert (seen["status"], seen["serial"]) == ("revoked", serial_of(text, demo))
+    assert "不得通行" in seen["text"] and "已吊销" in seen["text"]
+
+
+def test_an_expired_card_is_refused(cards: dict[str, tuple[Image.Image, str]],
+                                    pages: dict[str, Path], tmp_path: Path) -> None:
+    seen = scan(pages["main"], frame_of(cards["green"][0]), tmp_path, "at=2020-06-01")
+    assert seen["status"] == "expired"
+    assert "不得通行" in seen["text"] and "已过期" in seen["text"]
+
+
+def test_a_card_from_an_unknown_key_is_refused(cards: dict[str, tuple[Image.Image, str]],
+                                               pages: dict[str, Path], tmp_path: Path) -> None:
+    seen = scan(pages["other-key"], frame_of(cards["green"][0]), tmp_path)
+    assert seen["status"] == "unknown-key"
+    assert "不是受信任的机构签发" in seen["text"]
+
+
+def test_a_blank_frame_gives_no_verdict(pages: dict[str, Path], tmp_path: Path) -> None:
+    seen = scan(pages["main"], Image.new("RGB", FRAME, (200, 200, 200)), tmp_path)
+    assert seen["frames"] >= 25 and seen["status"] is None and seen["hidden"]
+
+
+def test_the_checking_date_is_fixed_only_in_a_test_page(
+        cards: dict[str, tuple[Image.Image, str]], pages: dict[str, Path],
+        tmp_path: Path) -> None:
+    """Without --test-hooks #at= is ignored: today a 2020 card has long expired."""
+    seen = scan(pages["no-hooks"], frame_of(cards["green"][0]), tmp_path)
+    assert seen["status"] == "expired"
+
+
+def test_an_old_revocation_list_is_flagged_on_the_page(
+        cards: dict[str, tuple[Image.Image, str]], pages: dict[str, Path],
+        tmp_path: Path) -> None:
+    fresh = scan(pages["main"], frame_of(cards["green"][0]), tmp_path)
+    assert "吊销名单生成于 2020-03-26 00:00" in fresh["lists"] and not fresh["warnings"]
+    stale = scan(pages["stale"], frame_of(cards["green"][0]), tmp_path, "at=2020-03-30")
+    assert "超过 2 天" in stale["warnings"] and "DEMO-XIMEN" in stale["warnings"]
+
+
+def test_one_card_held_up_is_one_scan_and_the_log_has_no_names(
+        cards: dict[str, tuple[Image.Image, str]], pages: dict[str, Path], demo: Path,
+        tmp_path: Path) -> None:
+    """The fake camera shows the same card over and over: one verdict, one log line, in the
+    format of ``passgen checkpoint --log``, without the name or ID number."""
+    image, text = cards["yellow"]
+
+    def afterwards(driver: Any) -> dict[str, Any]:
+        frames = driver.execute_script("return Number(document.getElementById('scan').dataset.frames)")
+        wait_for(driver, f"Number(document.getElementById('scan').dataset.frames) >= {frames + 20}")
+        return driver.execute_script("return {csv: window.passgenTest.logCsv(), "
+                                     "store: JSON.stringify(Object.assign({}, localStorage)),"
+                                     "count: document.getElementById('count').textContent}")
+
+    seen = scan(pages["main"], frame_of(image), tmp_path, then=afterwards)
+    rows = list(csv.reader(io.StringIO(seen["then"]["csv"], newline="")))
+    assert rows[0] == ["time", "serial", "verdict", "colour"]
+    assert len(rows) == 2 and seen["then"]["count"] == "1"
+    time, serial, verdict, colour = rows[1]
+    assert (serial, verdict, colour) == (serial_of(text, demo), "valid", "yellow")
+    assert re.fullmatch(r"2020-03-26T12:00:00\+08:00", time)
+    claims = verify(text, keys.read_trust(demo / "trust.json"),
+                    dt.datetime(2020, 3, 26, 12, tzinfo=SHANGHAI)).claims
+    assert claims is not None
+    assert claims.name not in seen["then"]["store"] and claims.masked_id not in seen["then"]["store"]
+
+
+# ---- the verifier inside the page, on every vector --------------------------------------
+
+VECTORS = sorted((TESTS / "vectors").glob("*.json"))
+
+
+@pytest.mark.parametrize("engine", ["", "noble"], ids=["webcrypto", "noble"])
+def test_every_vector_in_the_page(engine: str, pages: dict[str, Path], tmp_path: Path) -> None:
+    needs_browser()
+    blank = write_y4m(Image.new("RGB", (64, 64), (200, 200, 200)), tmp_path / "blank.y4m")
+    vectors = [json.loads(p.read_text(encoding="utf-8")) for p in VECTORS]
+    with chromium(blank) as driver:
+        driver.get(pages["main"].as_uri() + (f"#engine={engine}" if engine else ""))
+        wait_for(driver, "window.passgenTest")
+        driver.set_script_timeout(60)
+        got = driver.execute_async_script("""
+            const [vectors, done] = arguments;
+            Promise.all(vectors.map((v) => window.passgenTest.verify(v.text, v.trust, v.at)))
+              .then(done, (e) => done(String(e)));""", vectors)
+    assert isinstance(got, list), got
+    assert {g["engine"] for g in got} == {engine or "webcrypto"}
+    assert [g["status"] for g in got] == [v["expected"]["status"] for v in vectors]
+
+
+# ---- served over HTTP(S): offline after the first visit -----------------------------------
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def served(pages: dict[str, Path]) -> Iterator[tuple[str, http.server.ThreadingHTTPServer]]:
+    handler = functools.partial(_Quiet, directory=str(pages["main"].parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_served_page_works_offline_after_the_first_visit(
+        served: tuple[str, http.server.ThreadingHTTPServer],
+        cards: dict[str, tuple[Image.Image, str]], tmp_path: Path) -> None:
+    """127.0.0.1 is a secure context as HTTPS is: the page installs its service worker; with
+    the server gone, opening the page again still verifies a card."""
+    needs_browser()
+    base, server = served
+    camera = write_y4m(frame_of(cards["green"][0]), tmp_path / "camera.y4m")
+    url = base + "%E6%A0%B8%E9%AA%8C.html#at=" + CHECK_DAY
+    with chromium(camera) as driver:
+        driver.get(url)
+        driver.set_script_timeout(30)
+        state = driver.execute_async_script("""
+            const done = arguments[0];
+            navigator.serviceWorker.ready.then((r) => done(r.active && r.active.state),
+                                               (e) => done(String(e)));""")
+        assert state in ("activating", "activated")
+        wait_for(driver, "document.querySelector('link[rel=manifest]')")
+        server.shutdown()
+        server.server_close()
+        driver.get("about:blank")
+        driver.get(url)
+        status = wait_for(driver, "document.getElementById('verdict').dataset.status")
+    assert status == "valid"
+
+
+def test_js_module_tests_pass_in_node() -> None:
+    """web/test/*.test.mjs: every vector through web/src/pg1.js with both Ed25519 engines."""
+    import shutil
+    import subprocess
+
+    web = TESTS.parent / "web"
+    if not shutil.which("node") or not (web / "node_modules").is_dir():
+        if REQUIRED:
+            pytest.fail("node and web/node_modules are required here (make test runs npm ci)")
+        pytest.skip("JavaScript tests skipped: no node, or web/node_modules missing (npm ci)")
+    done = subprocess.run(["node", "--test", "test/"], cwd=web, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert re.search(r"^# fail 0$", done.stdout, re.M)
+
+
+def test_same_verdicts_as_python_on_random_texts(demo: Path) -> None:
+    """Random changes to real card texts: the page's verifier (in Node) and passgen verify
+    give the same verdict for every one."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("node"):
+        if REQUIRED:
+            pytest.fail("node is required here")
+        pytest.skip("JavaScript tests skipped: no node")
+    trust_doc = json.loads((demo / "trust.json").read_text(encoding="utf-8"))
+    trust = keys.read_trust(demo / "trust.json")
+    at = dt.datetime(2020, 3, 26, 12, tzinfo=SHANGHAI)
+    pdf_texts = [f.text for f in __import__("passgen.check.scan", fromlist=["x"]).from_path(
+        next(demo.glob("cards-*.pdf")))][:6]
+    rng = random.Random(18)
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+    texts = []
+    for _ in range(400):
+        t = list(rng.choice(pdf_texts))
+        for _ in range(rng.choice((1, 1, 2, 3))):
+            i = rng.randrange(len(t))
+            op = rng.random()
+            if op < 0.6:
+                t[i] = rng.choice(alphabet + "a€\x00")
+            elif op < 0.8:
+                del t[i]
+            else:
+                t.insert(i, rng.choice(alphabet))
+        texts.append("".join(t))
+    texts += pdf_texts + ["", "PG1:", " " + pdf_texts[0] + "\n"]
+    judged = subprocess.run(["node", str(TESTS.parent / "web" / "scripts" / "judge.mjs")],
+                            input=json.dumps({"trust": trust_doc, "at": int(at.timestamp()),
+                                              "texts": texts}),
+                            capture_output=True, text=True, timeout=120, check=True)
+    js = json.loads(judged.stdout)
+    python = [str(verify(t, trust, at).status) for t in texts]
+    differ = [(t, p, j) for t, p, j in zip(texts, python, js, strict=True) if p != j]
+    assert not differ, differ[:5]
+    assert {"valid", "bad-signature", "malformed"} <= set(python)
+
+
+# ---- signed payloads of every shape: the page's CBOR reading agrees with cbor2's ----------
+
+def _payload_strategy() -> Any:
+    import cbor2
+    from hypothesis import strategies as st
+
+    from passgen.passes import pg1
+
+    leaves = st.one_of(st.integers(-(2 ** 70), 2 ** 70), st.text(max_size=4),
+                       st.binary(max_size=4), st.booleans(), st.none(),
+                       st.floats(allow_nan=True, width=64),
+                       st.builds(cbor2.CBORTag, st.sampled_from([1, 2, 18, 55799, 99]),
+                                 st.integers(0, 5)))
+    values = st.recursive(leaves, lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.one_of(st.integers(-30, 30), st.text(max_size=2), st.booleans(),
+                                  st.floats(0, 2)), inner, max_size=3)), max_leaves=6)
+    claim_keys = st.sampled_from([1, 4, 6, 7, -1, -2, -3, -4, -5])
+    usual = {1: "DEMO-XIMEN", 4: day_start(dt.date(2020, 3, 28)),
+             6: day_start(dt.date(2020, 3, 25)), 7: b"\x01" * 8, -1: "张三",
+             -2: "511302********1234", -3: 1, -4: 0, -5: b"\x00" * 4}
+
+    @st.composite
+    def payload(draw: Any) -> bytes:
+        claims: dict[Any, Any] = dict(usual)
+        for key in draw(st.lists(claim_keys, max_size=2)):
+            claims[key] = draw(values)
+        for key in draw(st.lists(claim_keys, max_size=1)):
+            claims.pop(key, None)
+        extra = draw(st.dictionaries(st.one_of(st.integers(-40, 40), st.text(max_size=3),
+                                               st.booleans(), st.floats(0, 9)),
+                                     values, max_size=2))
+        claims.update(extra)
+        how = draw(st.sampled_from(["deterministic", "cbor2", "canonical"]))
+        try:
+            if how == "deterministic":
+                return pg1.dumps(claims)
+            return cbor2.dumps(claims, canonical=how == "canonical")
+        except Exception:
+            return pg1.dumps(usual)
+
+    return payload()
+
+
+def test_same_verdicts_as_python_on_signed_payloads_of_every_shape() -> None:
+    """A trusted key signs payloads with odd claims (tags, big integers, floats, bools as
+    keys, indefinite or unsorted encodings): Python and the page decide alike."""
+    import shutil
+    import subprocess
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from passgen.passes import pg1
+    from passgen.passes.base45 import b45encode
+
+    if not shutil.which("node"):
+        if REQUIRED:
+            pytest.fail("node is required here")
+        pytest.skip("JavaScript tests skipped: no node")
+    key = demo_key()
+    trust = keys.TrustList((key.entry,))
+    trust_doc = {"format": keys.TRUST_FORMAT, "keys": [key.entry.to_json()]}
+    at = dt.datetime(2020, 3, 26, 12, tzinfo=SHANGHAI)
+    seen: set[str] = set()
+
+    @settings(max_examples=6, deadline=None, database=None)
+    @given(st.lists(_payload_strategy(), min_size=60, max_size=60))
+    def agree(payloads: list[bytes]) -> None:
+        texts = [pg1.PREFIX + b45encode(pg1.sign_cose(p, key.private_key, key.entry.kid))
+                 for p in payloads]
+        judged = subprocess.run(["node", str(TESTS.parent / "web" / "scripts" / "judge.mjs")],
+                                input=json.dumps({"trust": trust_doc, "at": int(at.timestamp()),
+                                                  "texts": texts}),
+                                capture_output=True, text=True, timeout=120, check=True)
+        python = [str(verify(t, trust, at).status) for t in texts]
+        seen.update(python)
+        differ = [(p.hex(), a, b) for p, a, b in zip(payloads, python, json.loads(judged.stdout),
+                                                     strict=True) if a != b]
+        assert not differ, differ[:3]
+
+    agree()
+    assert {"valid", "malformed"} <= seen, seen  # both odd payloads that pass and that fail
