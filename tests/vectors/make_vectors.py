@@ -234,6 +234,14 @@ def build() -> list[dict[str, Any]]:
          "pass that runs to 2099; checked in 2030 it is refused, not valid.",
          lasting(dt.date(2020, 12, 31), 78 * 365), status="unknown-key", passed=7,
          at=dt.datetime(2030, 6, 1, 12, 0, tzinfo=SHANGHAI))
+    tagged = dict(cbor2.loads(payload))
+    tagged[99] = cbor2.CBORTag(1, 1585000000)
+    bad("tag-in-claims", "Correctly signed, but an extra claim (99) holds a CBOR tag (1, a "
+        "date): claims hold no tags.", text_of(cose_of(pg1.dumps(tagged), KEY_A)), "malformed", 6)
+    bool_key = {True if k == 1 else k: value for k, value in cbor2.loads(payload).items()}
+    bad("bool-claim-key", "Correctly signed, but the issuer claim's key is `true`, not 1 "
+        "(cbor2 takes true for 1): claim keys are integers or text.",
+        text_of(cose_of(pg1.dumps(bool_key), KEY_A)), "malformed", 6)
     return v
 
 
