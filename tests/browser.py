@@ -57,9 +57,9 @@ def write_y4m(image: Image.Image, path: Path, frames: int = 4) -> Path:
 
 @contextlib.contextmanager
 def chromium(camera: Path | None = None, size: tuple[int, int] = PHONE,
-             cpu_throttle: float = 1.0) -> Iterator[Any]:
+             cpu_throttle: float = 1.0, downloads: Path | None = None) -> Iterator[Any]:
     """A headless Chromium with its own empty profile; ``camera`` is a Y4M file it uses as
-    the camera (permission granted without asking)."""
+    the camera (permission granted without asking); files it downloads go to ``downloads``."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -80,6 +80,9 @@ def chromium(camera: Path | None = None, size: tuple[int, int] = PHONE,
     try:
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
             "width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": True})
+        if downloads is not None:
+            driver.execute_cdp_cmd("Browser.setDownloadBehavior", {
+                "behavior": "allow", "downloadPath": str(downloads)})
         if cpu_throttle != 1.0:
             driver.execute_cdp_cmd("Emulation.setCPUThrottlingRate", {"rate": cpu_throttle})
         yield driver

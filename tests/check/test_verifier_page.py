@@ -47,7 +47,17 @@ def needs_browser() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def own_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The module's fixtures are made before each test's own state folder is set
+    (conftest.own_state_folder): they get folders of their own, never the user's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("module-state")))
+        patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("module-data")))
+        yield
+
+
+@pytest.fixture(scope="module")
+def demo(own_folders: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo")
     run_demo(out)
     return out
@@ -129,7 +139,7 @@ def make_page(out: Path, trust: Path, *extra: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def pages(demo: Path, cards: dict[str, tuple[Image.Image, str]],
+def pages(own_folders: None, demo: Path, cards: dict[str, tuple[Image.Image, str]],
           tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("pages")
     key = demo_key()
@@ -143,7 +153,14 @@ def pages(demo: Path, cards: dict[str, tuple[Image.Image, str]],
     other_trust.write_text(json.dumps({"format": keys.TRUST_FORMAT,
                                        "keys": [other.entry.to_json()]}), encoding="utf-8")
     trust = demo / "trust.json"
+    older = folder / "older-revoked.json"
+    older.write_text(revocation.build(key, [], day_start(dt.date(2020, 3, 24))),
+                     encoding="utf-8")
+    older_page = make_page(folder / "older.html", trust, "--revoked", str(older), "--at",
+                           "2020-03-24T08:00", "--test-hooks")  # made first: passgen
+    # refuses a list older than one it has loaded, as a checkpoint does
     return {
+        "older": older_page,
         "main": make_page(folder / "核验.html", trust, "--revoked", str(listed), "--at",
                           f"{CHECK_DAY}T08:00", "--test-hooks"),
         "other-key": make_page(folder / "other.html", other_trust, "--at", CHECK_DAY,
@@ -322,6 +339,62 @@ def test_an_old_revocation_list_is_flagged_on_the_page(
     assert "吊销名单生成于 2020-03-26 00:00" in fresh["lists"] and not fresh["warnings"]
     stale = scan(pages["stale"], frame_of(cards["green"][0]), tmp_path, "at=2020-03-30")
     assert "超过 2 天" in stale["warnings"] and "DEMO-XIMEN" in stale["warnings"]
+
+
+def test_a_page_with_an_older_list_than_this_phone_has_seen_says_so(
+        pages: dict[str, Path], tmp_path: Path) -> None:
+    needs_browser()
+    camera = write_y4m(Image.new("RGB", (64, 64), (200, 200, 200)), tmp_path / "blank.y4m")
+    with chromium(camera) as driver:
+        driver.get(pages["main"].as_uri() + f"#at={CHECK_DAY}")
+        wait_for(driver, "document.getElementById('lists').innerText")
+        assert "旧" not in driver.find_element("id", "warnings").text
+        driver.get(pages["older"].as_uri() + f"#at={CHECK_DAY}")
+        warning = wait_for(driver, "document.getElementById('warnings').innerText")
+    assert "比这部手机用过的旧" in warning and "2020-03-26 00:00" in warning
+
+
+def test_a_photo_of_a_card_from_the_file_picker(cards: dict[str, tuple[Image.Image, str]],
+                                                pages: dict[str, Path], demo: Path,
+                                                tmp_path: Path) -> None:
+    """Where the camera cannot be used: 扫描照片 reads a JPEG photo of the card."""
+    needs_browser()
+    image, text = cards["red"]
+    photo = tmp_path / "card.jpg"
+    frame_of(image, "blurred").save(photo, quality=70)
+    camera = write_y4m(Image.new("RGB", (64, 64), (200, 200, 200)), tmp_path / "blank.y4m")
+    with chromium(camera) as driver:
+        driver.get(pages["main"].as_uri() + f"#at={CHECK_DAY}")
+        wait_for(driver, "document.getElementById('scan').dataset.frames")
+        picker = driver.find_element("id", "file")
+        driver.execute_script("arguments[0].style.display = 'block'", picker)
+        picker.send_keys(str(photo))
+        status = wait_for(driver, "document.getElementById('verdict').dataset.status")
+        serial = driver.execute_script("return document.getElementById('verdict').dataset.serial")
+    assert (status, serial) == ("valid", serial_of(text, demo))
+
+
+def test_the_log_exports_as_a_csv_file(cards: dict[str, tuple[Image.Image, str]],
+                                       pages: dict[str, Path], tmp_path: Path) -> None:
+    """记录 → 导出 CSV downloads the log in the format of ``passgen checkpoint --log``."""
+    needs_browser()
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    camera = write_y4m(frame_of(cards["green"][0]), tmp_path / "camera.y4m")
+    with chromium(camera, downloads=downloads) as driver:
+        driver.get(pages["main"].as_uri() + f"#at={CHECK_DAY}")
+        wait_for(driver, "document.getElementById('verdict').dataset.status")
+        driver.find_element("id", "verdict").click()
+        driver.find_element("id", "logbutton").click()
+        assert "有效 valid" in wait_for(driver, "document.getElementById('log-counts').innerText")
+        driver.find_element("id", "log-export").click()
+        wait_for(driver, "true")
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        done = WebDriverWait(driver, 20, poll_frequency=0.05).until(
+            lambda d: [p for p in downloads.glob("checkpoint-log-*.csv")])
+    rows = list(csv.reader(io.StringIO(done[0].read_text(encoding="utf-8"), newline="")))
+    assert rows[0] == ["time", "serial", "verdict", "colour"] and rows[1][2:] == ["valid", "green"]
 
 
 def test_one_card_held_up_is_one_scan_and_the_log_has_no_names(

@@ -193,6 +193,7 @@ function show(result) {
   }
   $("v-check").textContent = valid ? "请核对卡上姓名与本人 · compare the name with the card and the person" : "";
   v.hidden = false;
+  v.dataset.shownAt = String(Math.round(performance.now())); // ms since the page opened
   signal(valid);
 }
 
@@ -310,8 +311,9 @@ function offlineWhenServed() {
 // ---- start --------------------------------------------------------------------------------
 
 $("verdict").addEventListener("click", () => {
+  // the card still in front of the camera is not shown again until it has been away for
+  // SAME_CARD_MS: the next card is what the worker wants to see
   $("verdict").hidden = true;
-  lastText = "";
 });
 $("torch").addEventListener("click", async () => {
   const on = !$("torch").classList.contains("on");
