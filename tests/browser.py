@@ -19,11 +19,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
+import numpy as np
+from PIL import Image, ImageFilter
 
 CHROMIUM = ("chromium", "chromium-browser")
 REQUIRED = os.environ.get("PASSGEN_BROWSER_TESTS") == "required"
 PHONE = (412, 915)  # CSS pixels of a common Android phone
+FRAME = (1280, 720)  # the fake camera's frames
 
 
 @functools.cache
@@ -111,3 +113,62 @@ def wait_for(driver: Any, script: str, timeout: float = 30.0) -> Any:
 
     return WebDriverWait(driver, timeout, poll_frequency=0.05).until(
         lambda d: d.execute_script(f"return {script};"))
+
+
+def demo_cards(demo: Path) -> dict[str, tuple[Image.Image, str]]:
+    """From the card PDFs ``passgen demo`` wrote to ``demo``: one card of each colour (a crop
+    of a page rendered at 200 dpi by pypdfium2) and its text, and a second green card
+    ("other-green")."""
+    import datetime as dt
+
+    import pypdfium2 as pdfium
+    import zxingcpp
+
+    from passgen.check.verify import verify
+    from passgen.dates import SHANGHAI
+    from passgen.passes import keys
+
+    trust = keys.read_trust(demo / "trust.json")
+    at = dt.datetime(2020, 3, 26, 12, tzinfo=SHANGHAI)
+    found: dict[str, tuple[Image.Image, str]] = {}
+    for pdf_path in sorted(demo.glob("cards-*.pdf")):
+        pdf = pdfium.PdfDocument(pdf_path)
+        for index in range(0, len(pdf), 2):  # fronts; backs follow each front
+            page = pdf[index].render(scale=200 / 72).to_pil().convert("RGB")
+            for code in zxingcpp.read_barcodes(page):
+                result = verify(code.text, trust, at)
+                assert result.claims is not None
+                name = result.claims.colour.english
+                if name in found:
+                    name = "other-" + name
+                if name not in found:
+                    found[name] = (card_crop(page, code), code.text)
+        if {"green", "yellow", "red", "other-green"} <= set(found):
+            return found
+    raise AssertionError(f"the demo has no card of each colour: {sorted(found)}")
+
+
+def card_crop(page: Image.Image, code: Any) -> Image.Image:
+    p = code.position
+    xs = (p.top_left.x, p.top_right.x, p.bottom_left.x, p.bottom_right.x)
+    ys = (p.top_left.y, p.top_right.y, p.bottom_left.y, p.bottom_right.y)
+    side = max(xs) - min(xs)
+    return page.crop((int(min(xs) - side * 0.25), int(min(ys) - side * 0.25),
+                      int(max(xs) + side * 0.9), int(max(ys) + side * 0.25)))
+
+
+def frame_of(card: Image.Image, treatment: str = "") -> Image.Image:
+    """A camera frame: the card on a grey table, as a phone held 15 cm above sees it."""
+    frame = Image.new("RGB", FRAME, (110, 105, 100))
+    card = card.copy()
+    card.thumbnail((FRAME[0] * 0.8, FRAME[1] * 0.8))
+    frame.paste(card, ((FRAME[0] - card.width) // 2, (FRAME[1] - card.height) // 2))
+    if treatment == "rotated":
+        frame = frame.rotate(23, fillcolor=(110, 105, 100))
+    elif treatment == "blurred":
+        frame = frame.filter(ImageFilter.GaussianBlur(2.0))
+    elif treatment == "noisy":
+        pixels = np.asarray(frame, dtype=np.float32)
+        noise = np.random.default_rng(7).normal(0, 20, pixels.shape)
+        frame = Image.fromarray(np.clip(pixels + noise, 0, 255).astype(np.uint8))
+    return frame

@@ -356,5 +356,6 @@ if (DATA.testHooks) {
     },
     logCsv,
     handle,
+    decode: (image) => decoder.then(() => readBarcodes(image, READ)),
   };
 }
