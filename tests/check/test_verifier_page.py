@@ -10,6 +10,7 @@ import functools
 import http.server
 import io
 import json
+import os
 import random
 import re
 import threading
@@ -300,6 +301,7 @@ def test_an_old_revocation_list_is_flagged_on_the_page(
         tmp_path: Path) -> None:
     fresh = scan(pages["main"], frame_of(cards["green"][0]), tmp_path)
     assert "吊销名单生成于 2020-03-26 00:00" in fresh["lists"] and not fresh["warnings"]
+    assert "信任列表 1 个密钥（有效至 " in fresh["lists"]
     stale = scan(pages["stale"], frame_of(cards["green"][0]), tmp_path, "at=2020-03-30")
     assert "超过 2 天" in stale["warnings"] and "DEMO-XIMEN" in stale["warnings"]
 
@@ -448,6 +450,8 @@ def test_a_served_page_works_offline_after_the_first_visit(
                                                (e) => done(String(e)));""")
         assert state in ("activating", "activated")
         wait_for(driver, "document.querySelector('link[rel=manifest]')")
+        manifest = driver.execute_cdp_cmd("Page.getAppManifest", {})
+        assert manifest["url"].endswith(".webmanifest") and not manifest["errors"], manifest
         server.shutdown()
         server.server_close()
         driver.get("about:blank")
@@ -580,7 +584,8 @@ def test_same_verdicts_as_python_on_signed_payloads_of_every_shape() -> None:
     at = dt.datetime(2020, 3, 26, 12, tzinfo=SHANGHAI)
     seen: set[str] = set()
 
-    @settings(max_examples=6, deadline=None, database=None)
+    @settings(max_examples=int(os.environ.get("PASSGEN_SHAPES", "6")), deadline=None,
+              database=None)
     @given(st.lists(_payload_strategy(), min_size=60, max_size=60))
     def agree(payloads: list[bytes]) -> None:
         texts = [pg1.PREFIX + b45encode(pg1.sign_cose(p, key.private_key, key.entry.kid))

@@ -156,3 +156,21 @@ def test_dumps_orders_map_keys_bytewise(claims: dict[object, object]) -> None:
     assert cbor2.loads(encoded) == claims
     keys = [cbor2.dumps(k) for k in cbor2.loads(encoded)]
     assert keys == sorted(keys)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.one_of(st.integers(-300, 300), st.text(max_size=3)),
+                       st.one_of(st.floats(allow_nan=False), st.integers(),
+                                 st.lists(st.floats(allow_nan=False), max_size=2)),
+                       max_size=6))
+def test_deterministic_cbor_with_floats_sorts_keys_bytewise(obj: dict[object, object]) -> None:
+    """Floats take their shortest form and map keys still sort by their encodings' bytes,
+    not length first as cbor2's canonical mode would (key 25, 18 19, before -1, 20)."""
+    encoded = pg1.dumps(obj)
+    keys = list(cbor2.loads(encoded))
+    assert keys == sorted(keys, key=lambda k: cbor2.dumps(k))
+    assert cbor2.loads(encoded) == obj
+
+
+def test_a_float_claim_does_not_change_the_key_order() -> None:
+    assert pg1.dumps({-1: 1.5, 25: 0.0}).hex() == "a21819f9000020f93e00"

@@ -61,7 +61,9 @@ function writeStore(key, value) {
 function showLists() {
   const now = checkingTime();
   const keys = DATA.trust.keys.length;
-  const lines = [`页面生成于 ${shanghaiMinute(DATA.made)} · 信任列表 ${keys} 个密钥 (${keys} trusted keys)`];
+  const until = DATA.trust.keys.map((k) => k.not_after).sort().pop() || "";
+  const lines = [`页面生成于 ${shanghaiMinute(DATA.made)} · 信任列表 ${keys} 个密钥（有效至 ${until}）`
+    + ` (${keys} trusted keys, valid until ${until})`];
   const warnings = [];
   const newest = readStore(NEWEST_KEY, {});
   for (const r of DATA.revocations) {

@@ -68,13 +68,18 @@ export function b45decode(text) {
 // decodeCbor reads every well-formed item cbor2 reads (indefinite lengths included) and
 // notes whether the encoding was deterministic (§4.2.1: shortest heads, definite lengths,
 // map keys in increasing bytewise order, shortest floats).  Values: numbers or BigInt,
-// Uint8Array, strings, arrays, Map (keys kept as {key, bytes}), Tagged, Simple, booleans,
-// null, undefined.
+// Uint8Array, strings, arrays, Map (keyed by keyId, each entry {key, value}), Tagged, Simple,
+// Float, booleans, null, undefined.
 
 export class Tagged {
   constructor(tag, value) { this.tag = tag; this.value = value; }
 }
 export class Simple {
+  constructor(value) { this.value = value; }
+}
+// A float stays apart from integers: 0.0 as a map key is not the claim key 0, and 4.0 is no
+// uint (Python tells them apart by type; JavaScript numbers cannot).
+export class Float {
   constructor(value) { this.value = value; }
 }
 
@@ -264,7 +269,7 @@ class Reader {
       this.need(2); v = halfToNumber(this.view.getUint16(this.p)); this.p += 2;
       if (Number.isNaN(v) && this.b[this.p - 2] !== 0x7e) this.canonical = false;
       if (Number.isNaN(v) && this.b[this.p - 1] !== 0x00) this.canonical = false;
-      return v;
+      return new Float(v);
     }
     if (ai === 26) {
       this.need(4); v = this.view.getFloat32(this.p); this.p += 4;
@@ -275,7 +280,7 @@ class Reader {
       throw new Error("unexpected break or reserved value");
     }
     if (Number.isNaN(v) || fitsHalf(v)) this.canonical = false;
-    return v;
+    return new Float(v);
   }
 }
 
