@@ -389,6 +389,50 @@ def test_one_card_held_up_is_one_scan_and_the_log_has_no_names(
     assert claims.name not in seen["then"]["store"] and claims.masked_id not in seen["then"]["store"]
 
 
+def test_an_older_browser_uses_the_fallbacks(cards: dict[str, tuple[Image.Image, str]],
+                                             pages: dict[str, Path], demo: Path,
+                                             tmp_path: Path) -> None:
+    """A browser without WebCrypto and without DecompressionStream (before 2023): the
+    decoder is unpacked by fflate and Ed25519 checked by @noble/ed25519; the verdict is the
+    same."""
+    needs_browser()
+    image, text = cards["green"]
+    camera = write_y4m(frame_of(image), tmp_path / "camera.y4m")
+    with chromium(camera) as driver:
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": """
+            delete window.DecompressionStream;
+            Object.defineProperty(Crypto.prototype, 'subtle', {get: () => undefined});"""})
+        driver.get(pages["main"].as_uri() + f"#at={CHECK_DAY}")
+        status = wait_for(driver, "document.getElementById('verdict').dataset.status")
+        serial = driver.execute_script("return document.getElementById('verdict').dataset.serial")
+        gone = driver.execute_script("return [typeof DecompressionStream, typeof crypto.subtle]")
+    assert gone == ["undefined", "undefined"]
+    assert (status, serial) == ("valid", serial_of(text, demo))
+
+
+@pytest.mark.parametrize("camera", ["denied", "absent"])
+def test_without_a_camera_the_page_says_to_scan_a_photo(camera: str, pages: dict[str, Path],
+                                                         tmp_path: Path) -> None:
+    """Camera permission refused, or a browser with no camera API (plain http): a plain
+    message pointing to 扫描照片, no verdict, no error."""
+    needs_browser()
+    blank = write_y4m(Image.new("RGB", (64, 64), (200, 200, 200)), tmp_path / "blank.y4m")
+    with chromium(blank) as driver:
+        # what the browser does when the worker taps "block", or has no camera API at all
+        source = ("MediaDevices.prototype.getUserMedia = () => Promise.reject("
+                  "new DOMException('Permission denied', 'NotAllowedError'));"
+                  if camera == "denied" else
+                  "Object.defineProperty(Navigator.prototype, 'mediaDevices', "
+                  "{get: () => undefined});")
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": source})
+        driver.get(pages["main"].as_uri() + f"#at={CHECK_DAY}")
+        hint = wait_for(driver, "document.getElementById('hint').innerText.includes('扫描照片') "
+                                "&& document.getElementById('hint').innerText")
+        frames = driver.execute_script("return document.getElementById('scan').dataset.frames")
+    assert ("无法打开摄像头" if camera == "denied" else "不能使用摄像头") in hint
+    assert frames is None
+
+
 # ---- the verifier inside the page, on every vector --------------------------------------
 
 VECTORS = sorted((TESTS / "vectors").glob("*.json"))
