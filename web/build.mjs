@@ -38,7 +38,13 @@ const wasm = readFileSync(join(packageDir("zxing-wasm"), "dist", "reader", "zxin
 writeFileSync(join(out, "zxing_reader.wasm.gz"), gzipSync(wasm, { level: 9 }));
 
 const bundled = ["zxing-wasm", "@noble/ed25519", "@noble/hashes", "fflate"];
-const notes = ["Libraries bundled into verifier.js and zxing_reader.wasm.gz by web/build.mjs.", ""];
+const share = readFileSync(join(packageDir("zxing-wasm"), "dist", "es", "share.js"), "utf8");
+const zxingCommit = (share.match(/"([0-9a-f]{40})"/) || [, "unknown"])[1];
+const notes = ["Libraries bundled into verifier.js and zxing_reader.wasm.gz by web/build.mjs.", "",
+  "zxing_reader.wasm is zxing-cpp (https://github.com/zxing-cpp/zxing-cpp, Apache License 2.0,",
+  `commit ${zxingCommit}) with zxing-wasm's C++ glue (Apache License 2.0), compiled to`,
+  "WebAssembly by zxing-wasm; the Apache License 2.0 text is at",
+  "https://www.apache.org/licenses/LICENSE-2.0.txt.", ""];
 for (const name of bundled) {
   const dir = packageDir(name);
   const meta = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
