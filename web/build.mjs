@@ -39,7 +39,9 @@ writeFileSync(join(out, "zxing_reader.wasm.gz"), gzipSync(wasm, { level: 9 }));
 
 const bundled = ["zxing-wasm", "@noble/ed25519", "@noble/hashes", "fflate"];
 const share = readFileSync(join(packageDir("zxing-wasm"), "dist", "es", "share.js"), "utf8");
-const zxingCommit = (share.match(/"([0-9a-f]{40})"/) || [, "unknown"])[1];
+// share.js declares the package's version, then the zxing-cpp commit (ZXING_CPP_COMMIT)
+const zxingVersion = JSON.parse(readFileSync(join(packageDir("zxing-wasm"), "package.json"), "utf8")).version;
+const zxingCommit = (share.match(new RegExp(`"${zxingVersion.replace(/\./g, "\\.")}",\\s*\\w+\\s*=\\s*"([0-9a-f]{40})"`)) || [, "unknown"])[1];
 const notes = ["Libraries bundled into verifier.js and zxing_reader.wasm.gz by web/build.mjs.", "",
   "zxing_reader.wasm is zxing-cpp (https://github.com/zxing-cpp/zxing-cpp, Apache License 2.0,",
   `commit ${zxingCommit}) with zxing-wasm's C++ glue (Apache License 2.0), compiled to`,
