@@ -433,6 +433,28 @@ def test_without_a_camera_the_page_says_to_scan_a_photo(camera: str, pages: dict
     assert frames is None
 
 
+def test_the_torch_button_appears_where_the_camera_has_one(pages: dict[str, Path],
+                                                         tmp_path: Path) -> None:
+    """A phone whose rear camera has a torch (Chromium's fake camera has none, so the track
+    says it has one): the 手电筒 button shows and turns it on."""
+    needs_browser()
+    blank = write_y4m(Image.new("RGB", (64, 64), (200, 200, 200)), tmp_path / "blank.y4m")
+    with chromium(blank) as driver:
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": """
+            const own = MediaStreamTrack.prototype.getCapabilities;
+            MediaStreamTrack.prototype.getCapabilities = function () {
+              return Object.assign(own.call(this), {torch: true}); };
+            window.torchAsked = [];
+            MediaStreamTrack.prototype.applyConstraints = function (c) {
+              window.torchAsked.push(c.advanced[0].torch); return Promise.resolve(); };"""})
+        driver.get(pages["main"].as_uri() + f"#at={CHECK_DAY}")
+        wait_for(driver, "!document.getElementById('torch').hidden")
+        driver.find_element("id", "torch").click()
+        asked = wait_for(driver, "window.torchAsked.length && window.torchAsked")
+        on = driver.execute_script("return document.getElementById('torch').className")
+    assert asked == [True] and on == "on"
+
+
 # ---- the verifier inside the page, on every vector --------------------------------------
 
 VECTORS = sorted((TESTS / "vectors").glob("*.json"))
