@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from passgen import __version__
 from passgen.check.gate import REASONS
 from passgen.check.inputs import Lists, load_lists
 from passgen.errors import PassgenError
@@ -128,6 +129,7 @@ def file_names(html_name: str) -> dict[str, str]:
 def render(assets: Assets, data: Mapping[str, Any]) -> PageFiles:
     """The page, its service worker and its manifest (pure: no file is touched)."""
     names = data["files"]
+    data = {**data, "versions": {"passgen": __version__, **assets.versions}}
     slots = {
         "title": TITLE,
         "style": assets.css,

@@ -352,6 +352,8 @@ def test_the_log_exports_as_a_csv_file(cards: dict[str, tuple[Image.Image, str]]
         driver.find_element("id", "verdict").click()
         driver.find_element("id", "logbutton").click()
         assert "有效 valid" in wait_for(driver, "document.getElementById('log-counts').innerText")
+        versions = driver.find_element("id", "versions").text
+        assert "passgen " in versions and "zxing-wasm 3." in versions
         driver.find_element("id", "log-export").click()
         wait_for(driver, "true")
         from selenium.webdriver.support.ui import WebDriverWait

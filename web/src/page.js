@@ -130,6 +130,7 @@ function showLog() {
   }));
   const last = log[log.length - 1];
   $("log-latest").textContent = last ? `共 ${log.length} 次，最近一次 ${last[0]} · ${log.length} scans` : "还没有记录 · no scans yet";
+  $("versions").textContent = Object.entries(DATA.versions || {}).map(([n, v]) => `${n} ${v}`).join(" · ");
   $("log").hidden = false;
 }
 
