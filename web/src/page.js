@@ -7,6 +7,7 @@ import { prepareZXingModule, readBarcodes } from "zxing-wasm/reader";
 import { chooseEd25519 } from "./ed25519.js";
 import * as pg1 from "./pg1.js";
 
+performance.mark("script-start");
 const $ = (id) => document.getElementById(id);
 const DATA = JSON.parse($("passgen-data").textContent);
 const TRUST = pg1.trustFromJson(DATA.trust);
@@ -221,8 +222,22 @@ async function handle(text) {
 
 // ---- the decoder and the camera ----------------------------------------------------------
 
+function fromBase64(text) {
+  if (typeof Uint8Array.fromBase64 === "function") return Uint8Array.fromBase64(text);
+  const binary = atob(text);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
 async function decoderBytes() {
-  const packed = Uint8Array.from(atob($("passgen-decoder").textContent.trim()), (ch) => ch.charCodeAt(0));
+  // the decoder's text comes after this script in the page, so that the camera starts while
+  // the browser is still reading it
+  if (document.readyState === "loading") {
+    await new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, { once: true }));
+  }
+  const packed = fromBase64($("passgen-decoder").textContent.trim());
+  performance.mark("decoder-base64");
   if (typeof DecompressionStream === "function") {
     const stream = new Blob([packed]).stream().pipeThrough(new DecompressionStream("gzip"));
     return new Response(stream).arrayBuffer();
@@ -230,9 +245,16 @@ async function decoderBytes() {
   return gunzipSync(packed).buffer; // browsers before 2023
 }
 
-const decoder = decoderBytes().then((wasmBinary) => prepareZXingModule({
-  overrides: { wasmBinary, locateFile: (path) => path }, fireImmediately: true,
-}));
+let decoder = null; // started just after the camera is asked for (see the end)
+const startDecoder = () => decoderBytes().then((wasmBinary) => {
+  performance.mark("decoder-unpacked");
+  return prepareZXingModule({
+    overrides: { wasmBinary, locateFile: (path) => path }, fireImmediately: true,
+  });
+}).then((module) => {
+  performance.mark("decoder-ready");
+  return module;
+});
 
 function say(text) {
   $("hint").textContent = text;
@@ -274,6 +296,7 @@ async function startCamera() {
     const video = $("camera");
     video.srcObject = stream;
     await video.play();
+    performance.mark("camera-ready");
     [track] = stream.getVideoTracks();
     if (track?.getCapabilities?.().torch) $("torch").hidden = false;
     await decoder;
@@ -345,9 +368,10 @@ document.addEventListener("pointerdown", () => audio?.resume?.(), { passive: tru
 
 $("count").textContent = String(log.length);
 verifyWith = chooseEd25519(hooks.get("engine") || "");
+startCamera(); // first: the camera takes longest to start
+decoder = startDecoder();
 showLists();
 offlineWhenServed();
-startCamera();
 
 if (DATA.testHooks) {
   // only in a page built with --test-hooks: the tests run tests/vectors through this page
