@@ -11,7 +11,6 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from passgen.dates import day_of
 from passgen.models import Claims
 from passgen.passes import pg1
 from passgen.passes.keys import TrustList
@@ -81,7 +80,7 @@ def verify(text: str, trust: TrustList, at: dt.datetime,
         return signed(Verdict.MALFORMED, str(exc))
     if claims.issuer != entry.issuer:
         return signed(Verdict.UNKNOWN_KEY, f"key belongs to {entry.issuer}, not {claims.issuer}", claims)
-    if not entry.not_before <= day_of(claims.issued_at) <= entry.not_after:
+    if not entry.covers(claims.issued_at):
         return signed(Verdict.UNKNOWN_KEY, "signed outside the key's validity window", claims)
     problem = entry.validity_problem(claims.issued_at, claims.expires)
     if problem is not None:  # more than the key may sign: minted with a stolen or old key

@@ -80,6 +80,11 @@ class TrustEntry:
                 "not_after": self.not_after.isoformat(),
                 "max_validity_days": self.max_validity_days}
 
+    def covers(self, moment: int) -> bool:
+        """Whether unix second ``moment`` falls on a day of this key's window (compared in
+        seconds: a signed claim may hold any 64-bit number, beyond the calendar's range)."""
+        return day_start(self.not_before) <= moment < day_start(self.not_after) + 86_400
+
     def validity_problem(self, issued_at: int, expires: int) -> str | None:
         """Why a pass with this validity cannot come from this key (None if it can)."""
         longest = self.max_validity_days * 86_400

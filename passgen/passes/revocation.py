@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from passgen.dates import SHANGHAI, day_of
+from passgen.dates import SHANGHAI
 from passgen.errors import KeyFileError
 from passgen.models import Claims
 from passgen.passes import pg1
@@ -98,7 +98,7 @@ def parse(text: str, trust: TrustList, origin: str = "revocations") -> Revocatio
             raise ValueError
     except (pg1.FormatProblem, KeyError, TypeError, ValueError):
         raise _refuse(origin, "签名内容格式错误", "signed content is malformed") from None
-    if issuer != entry.issuer or not entry.not_before <= day_of(generated) <= entry.not_after:
+    if issuer != entry.issuer or type(generated) is not int or not entry.covers(generated):
         raise _refuse(origin, "密钥不属于该机构或不在有效期内",
                       "the key does not belong to this issuer or was not valid then")
     readable = (doc.get("issuer"), doc.get("serials"), doc.get("count"))

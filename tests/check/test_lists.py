@@ -3,6 +3,7 @@ back to an older one, JSON nested too deep or too big, a log in a missing folder
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import os
@@ -86,3 +87,18 @@ def test_a_log_in_a_missing_folder_is_refused_before_the_gate_opens(tmp_path: Pa
         gate.serve(iter([]), out, err, trust, (), AT, tmp_path / "missing" / "log.csv")
     assert "不存在" in info.value.zh and str(tmp_path / "missing") in info.value.en
     assert not os.path.exists(tmp_path / "missing")
+
+
+@pytest.mark.parametrize("generated", [2 ** 63, "2020-03-26"])
+def test_a_signed_list_with_an_odd_time_is_refused_not_a_crash(tmp_path: Path,
+                                                                generated: object) -> None:
+    from passgen.passes import pg1
+
+    key = fixed_key()
+    trust = keys.TrustList((key.entry,))
+    good = json.loads(revocation.build(key, [b"\x01" * 8], 1585180800))
+    cose = pg1.sign_cose(pg1.dumps({1: key.entry.issuer, 2: generated, 3: [b"\x01" * 8]}),
+                         key.private_key, key.entry.kid)
+    good["cose"] = base64.b64encode(cose).decode()
+    with pytest.raises(KeyFileError, match="密钥不属于该机构或不在有效期内"):
+        revocation.parse(json.dumps(good), trust, "odd.json")

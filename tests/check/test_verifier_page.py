@@ -652,8 +652,10 @@ def test_same_verdicts_as_python_on_signed_payloads_of_every_shape() -> None:
     at = dt.datetime(2020, 3, 26, 12, tzinfo=SHANGHAI)
     seen: set[str] = set()
 
-    @settings(max_examples=int(os.environ.get("PASSGEN_SHAPES", "6")), deadline=None,
-              database=None)
+    # the same examples on every run (CI stays repeatable); PASSGEN_SHAPES=500 explores anew
+    explore = int(os.environ.get("PASSGEN_SHAPES", "0"))
+
+    @settings(max_examples=explore or 8, deadline=None, database=None, derandomize=not explore)
     @given(st.lists(_payload_strategy(), min_size=60, max_size=60))
     def agree(payloads: list[bytes]) -> None:
         texts = [pg1.PREFIX + b45encode(pg1.sign_cose(p, key.private_key, key.entry.kid))

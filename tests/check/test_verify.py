@@ -306,3 +306,25 @@ def test_huge_images_and_pages_are_refused_before_any_pixel(tmp_path: Path) -> N
             scan.from_path(path)
         assert time.perf_counter() - started < 5
         assert needle in info.value.zh and "megapixel" in info.value.en
+
+
+@pytest.mark.parametrize("issued_at", [2 ** 63, 2 ** 64 - 1, 10 ** 15])
+def test_a_signed_time_beyond_the_calendar_is_refused_not_a_crash(
+        signing_key: keys.SigningKey, trust: keys.TrustList, issued_at: int) -> None:
+    """A trusted key may sign any 64-bit number as issued_at (found by comparing with the
+    browser verifier): the key window is compared in seconds, so the verdict is
+    unknown-key, not an OverflowError from the calendar."""
+    claims = pg1.decode_claims(pg1.unpack(payload(signing_key)).payload)
+    odd = dataclasses.replace(claims, issued_at=issued_at, expires=issued_at + 86_400)
+    text = pg1.sign(odd, signing_key.private_key, signing_key.entry.kid)
+    result = verify(text, trust, at(AS_OF))
+    assert result.status is Verdict.UNKNOWN_KEY and result.signature_valid
+
+
+def test_the_key_window_in_seconds_is_the_window_in_days(signing_key: keys.SigningKey) -> None:
+    from passgen.dates import day_start
+
+    entry = signing_key.entry
+    first, last = day_start(entry.not_before), day_start(entry.not_after) + 86_400 - 1
+    assert entry.covers(first) and entry.covers(last)
+    assert not entry.covers(first - 1) and not entry.covers(last + 1)
