@@ -29,6 +29,7 @@ from passgen.check.inputs import Lists, load_lists
 from passgen.errors import PassgenError
 from passgen.files import atomic_write
 from passgen.models import Colour
+from passgen.passes.keys import TRUST_FORMAT
 
 ASSETS = Path(__file__).parent / "page_assets"
 TITLE = "出行卡核验"
@@ -105,7 +106,7 @@ def page_data(lists: Lists, made: dt.datetime, max_age_hours: float, test_hooks:
     """What the page's script reads: the lists, the words it shows, its own file names."""
     return {
         "made": int(made.timestamp()),
-        "trust": {"format": "passgen-trust/1",
+        "trust": {"format": TRUST_FORMAT,
                   "keys": [e.to_json() for e in lists.trust.entries]},
         "revocations": [{"issuer": r.issuer, "generated": r.generated,
                          "serials": sorted(s.hex().upper() for s in r.serials)}

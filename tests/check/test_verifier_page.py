@@ -412,6 +412,22 @@ def test_an_older_browser_uses_the_fallbacks(cards: dict[str, tuple[Image.Image,
     assert (status, serial) == ("valid", serial_of(text, demo))
 
 
+def test_a_browser_that_cannot_run_the_decoder_says_so(pages: dict[str, Path],
+                                                       tmp_path: Path) -> None:
+    """WebAssembly switched off (some in-app browsers, some managed phones): a plain message,
+    not a camera that scans for ever."""
+    needs_browser()
+    blank = write_y4m(Image.new("RGB", (64, 64), (200, 200, 200)), tmp_path / "blank.y4m")
+    with chromium(blank) as driver:
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {
+            "source": "WebAssembly.instantiate = () => Promise.reject(new Error('disabled'));"})
+        driver.get(pages["main"].as_uri() + f"#at={CHECK_DAY}")
+        hint = wait_for(driver, "document.getElementById('hint').innerText.includes('识别组件') "
+                                "&& document.getElementById('hint').innerText")
+        frames = driver.execute_script("return document.getElementById('scan').dataset.frames")
+    assert "换用系统自带的浏览器" in hint and frames is None
+
+
 @pytest.mark.parametrize("camera", ["denied", "absent"])
 def test_without_a_camera_the_page_says_to_scan_a_photo(camera: str, pages: dict[str, Path],
                                                          tmp_path: Path) -> None:

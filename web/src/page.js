@@ -15,7 +15,7 @@ const REVOKED = pg1.revocationsFromJson(DATA.revocations);
 const SAME_CARD_MS = 5000; // the same card seen again within this time is the same scan
 const LOG_KEY = "passgen-checkpoint-log";
 const NEWEST_KEY = "passgen-newest-lists";
-const LOG_LIMIT = 50000;
+const LOG_LIMIT = 20000; // scans kept on the phone (about 1.5 MB): weeks at a busy gate
 const READ = { formats: ["QRCode"], tryHarder: true, maxNumberOfSymbols: 1 };
 
 // ---- time ------------------------------------------------------------------------------
@@ -90,8 +90,7 @@ function showLists() {
   if (DATA.trust.keys.every((k) => pg1.epochDay(k.not_after) < today)) {
     warnings.push("注意：信任列表中的密钥都已过期，请索取最新的页面 / every key in the trust list has expired");
   }
-  $("lists").textContent = lines.join("\n");
-  $("lists").innerHTML = $("lists").innerHTML.replace(/\n/g, "<br>");
+  $("lists").textContent = lines.join("\n"); // shown line by line (white-space: pre-line)
   $("warnings").replaceChildren(...warnings.map((w) => Object.assign(document.createElement("span"), { textContent: w })));
 }
 
@@ -105,7 +104,10 @@ function record(at, result) {
   log.push([shanghaiIso(at), c ? pg1.hex(c.serial).toUpperCase() : "", result.status,
     c ? DATA.colours[c.colour].english : ""]);
   if (log.length > LOG_LIMIT) log = log.slice(-LOG_LIMIT);
-  writeStore(LOG_KEY, log);
+  if (!writeStore(LOG_KEY, log)) { // the phone's storage is full: keep the newer half
+    log = log.slice(-Math.ceil(log.length / 2));
+    writeStore(LOG_KEY, log);
+  }
   $("count").textContent = String(log.length);
 }
 
@@ -299,17 +301,28 @@ async function startCamera() {
     performance.mark("camera-ready");
     [track] = stream.getVideoTracks();
     if (track?.getCapabilities?.().torch) $("torch").hidden = false;
-    await decoder;
-    scanFrame();
   } catch (exc) {
     say(`无法打开摄像头（${exc.name || exc}），请允许使用摄像头或用“扫描照片” · cannot open the camera: allow it or use “scan a photo”`);
+    return;
+  }
+  if (await decoderLoaded()) scanFrame();
+}
+
+/** Whether the QR decoder is ready; if it cannot be (WebAssembly switched off), say so. */
+async function decoderLoaded() {
+  try {
+    await decoder;
+    return true;
+  } catch (exc) {
+    say(`此浏览器无法运行二维码识别组件（${exc.name || exc}），请换用系统自带的浏览器 · this browser cannot run the QR decoder: use the phone's own browser`);
+    return false;
   }
 }
 
 async function scanPhoto(file) {
   say("正在识别照片… · reading the photo…");
+  if (!await decoderLoaded()) return;
   try {
-    await decoder;
     const [found] = await readBarcodes(file, { ...READ, maxNumberOfSymbols: 1 });
     if (found?.isValid && found.text) {
       lastText = "";
@@ -371,6 +384,7 @@ verifyWith = chooseEd25519(hooks.get("engine") || "");
 startCamera(); // first: the camera takes longest to start
 decoder = startDecoder();
 showLists();
+setInterval(showLists, 10 * 60 * 1000); // a page left open overnight still warns
 offlineWhenServed();
 
 if (DATA.testHooks) {
