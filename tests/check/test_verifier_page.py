@@ -550,7 +550,7 @@ def test_js_module_tests_pass_in_node() -> None:
     import subprocess
 
     web = TESTS.parent / "web"
-    if not shutil.which("node") or not (web / "node_modules").is_dir():
+    if not shutil.which("node") or not (web / "node_modules" / ".package-lock.json").is_file():
         if REQUIRED:
             pytest.fail("node and web/node_modules are required here (make test runs npm ci)")
         pytest.skip("JavaScript tests skipped: no node, or web/node_modules missing (npm ci)")
