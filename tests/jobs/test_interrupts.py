@@ -54,7 +54,10 @@ def test_an_interrupted_batch_stops_cleanly(tmp_path: Path, point: str, sig: int
          "--sheets-per-volume", "20", "--ledger", str(tmp_path / "l.sqlite")],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env={**os.environ, "PASSGEN_KEY_PASSPHRASE": "correct horse battery"},
-        start_new_session=True)  # its own process group, as a terminal's job
+        start_new_session=True,  # its own process group, as a terminal's job
+        # as a terminal starts a command: Ctrl-C not ignored, even when pytest itself was
+        # started in the background with it ignored (a shell's `&` does that)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     reached = POINTS[point]
     deadline = time.monotonic() + 120
     while not reached(out) and proc.poll() is None and time.monotonic() < deadline:
