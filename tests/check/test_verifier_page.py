@@ -36,6 +36,7 @@ from click.testing import CliRunner
 from helpers import TESTS, fixed_key
 from PIL import Image
 
+from passgen.check import scan as scan_files
 from passgen.check.page import PAGE_LIMIT
 from passgen.check.verify import verify
 from passgen.cli import cli
@@ -355,7 +356,6 @@ def test_the_log_exports_as_a_csv_file(cards: dict[str, tuple[Image.Image, str]]
         versions = driver.find_element("id", "versions").text
         assert "passgen " in versions and "zxing-wasm 3." in versions
         driver.find_element("id", "log-export").click()
-        wait_for(driver, "true")
         from selenium.webdriver.support.ui import WebDriverWait
 
         done = WebDriverWait(driver, 20, poll_frequency=0.05).until(
@@ -573,8 +573,7 @@ def test_same_verdicts_as_python_on_random_texts(demo: Path) -> None:
     trust_doc = json.loads((demo / "trust.json").read_text(encoding="utf-8"))
     trust = keys.read_trust(demo / "trust.json")
     at = dt.datetime(2020, 3, 26, 12, tzinfo=SHANGHAI)
-    pdf_texts = [f.text for f in __import__("passgen.check.scan", fromlist=["x"]).from_path(
-        next(demo.glob("cards-*.pdf")))][:6]
+    pdf_texts = [f.text for f in scan_files.from_path(next(demo.glob("cards-*.pdf")))][:6]
     rng = random.Random(18)
     alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
     texts = []
