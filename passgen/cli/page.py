@@ -40,7 +40,7 @@ def verifier_page(trust_path: Path, revoked_paths: tuple[Path, ...], revoked_max
     click.echo(f"已写出核验页面 {report.files[-1]}（{size:.0f} KB，{report.keys} 个密钥，"
                f"{report.revoked} 张已吊销）/ wrote {report.files[-1]} ({size:.0f} KB, "
                f"{report.keys} keys, {report.revoked} revoked)")
-    if size * 1024 > PAGE_LIMIT:
+    if report.size > PAGE_LIMIT:
         click.echo(f"注意：页面大于 {PAGE_LIMIT // 1024} KB，在手机上打开会慢 / warning: the page is "
                    f"larger than {PAGE_LIMIT // 1024} KB and opens slowly on a phone", err=True)
     click.echo("用手机打开这个文件（或放到 https 网站上），允许使用摄像头即可扫码核验 / open it on a "

@@ -33,16 +33,16 @@ def _with_floats(obj: Any) -> bytes:
     sort map keys length first, not bytewise (found by comparing with web/src/pg1.js)."""
     if isinstance(obj, Mapping):
         items = sorted((_with_floats(k), _with_floats(v)) for k, v in obj.items())
-        return _head(5, len(items)) + b"".join(k + v for k, v in items)
+        return head(5, len(items)) + b"".join(k + v for k, v in items)
     if isinstance(obj, (list, tuple)):
-        return _head(4, len(obj)) + b"".join(_with_floats(v) for v in obj)
+        return head(4, len(obj)) + b"".join(_with_floats(v) for v in obj)
     if isinstance(obj, cbor2.CBORTag):
-        return _head(6, obj.tag) + _with_floats(obj.value)
+        return head(6, obj.tag) + _with_floats(obj.value)
     return cbor2.dumps(obj, canonical=True)  # a scalar: the same bytes in either mode
 
 
-def _head(major: int, value: int) -> bytes:
-    """A CBOR head in its shortest form."""
+def head(major: int, value: int) -> bytes:
+    """A CBOR head (major type and argument) in its shortest form."""
     if value < 24:
         return bytes((major << 5 | value,))
     for ai, size in ((24, 1), (25, 2), (26, 4), (27, 8)):

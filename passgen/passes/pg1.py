@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from passgen.dates import day_of, day_start
 from passgen.models import Category, Claims, Colour
 from passgen.passes.base45 import b45decode, b45encode
-from passgen.passes.cbor import dumps, plain_claims
+from passgen.passes.cbor import dumps, head, plain_claims
 
 PREFIX = "PG1:"
 ALG_EDDSA = -8
@@ -164,8 +164,8 @@ def protected_header(kid: bytes) -> bytes:
 def sig_structure(protected: bytes, payload: bytes) -> bytes:
     """The bytes Ed25519 signs (RFC 9052 §4.4): ["Signature1", protected, h'', payload] in
     deterministic CBOR, put together directly (tests compare it with cbor2's encoding)."""
-    return (_SIG1_HEAD + _bstr_head(len(protected)) + protected + b"\x40"
-            + _bstr_head(len(payload)) + payload)
+    return (_SIG1_HEAD + head(2, len(protected)) + protected + b"\x40"
+            + head(2, len(payload)) + payload)
 
 
 @functools.lru_cache(maxsize=16)
@@ -192,8 +192,8 @@ def sign_cose(payload: bytes, key: Ed25519PrivateKey, kid: bytes) -> bytes:
     protected = _protected(kid)
     signature = key.sign(sig_structure(protected, payload))
     # tag 18 [protected, {}, payload, signature] in deterministic CBOR (tests compare dumps)
-    return (b"\xd2\x84" + _bstr_head(len(protected)) + protected + b"\xa0"
-            + _bstr_head(len(payload)) + payload + b"\x58\x40" + signature)
+    return (b"\xd2\x84" + head(2, len(protected)) + protected + b"\xa0"
+            + head(2, len(payload)) + payload + b"\x58\x40" + signature)
 
 
 def sign(claims: Claims, key: Ed25519PrivateKey, kid: bytes) -> str:
@@ -217,17 +217,6 @@ class Unpacked:
 
 
 _SIG1_HEAD = b"\x84\x6aSignature1"  # array(4), text(10)
-
-
-def _bstr_head(size: int) -> bytes:
-    """The CBOR head of a byte string of ``size`` bytes, in its shortest form."""
-    if size < 24:
-        return bytes((0x40 + size,))
-    if size < 0x100:
-        return bytes((0x58, size))
-    if size < 0x10000:
-        return b"\x59" + size.to_bytes(2, "big")
-    return b"\x5a" + size.to_bytes(4, "big")
 
 
 def unbase45(text: str) -> bytes:

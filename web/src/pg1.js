@@ -420,7 +420,6 @@ export function decodeClaims(payload) {
 // ---- trust and revocation lists ------------------------------------------------------
 
 export const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-const fromHex = (text) => Uint8Array.from(text.match(/../g) || [], (h) => parseInt(h, 16));
 const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 
 /** Days since 1970-01-01 of "YYYY-MM-DD", as a BigInt. */
@@ -532,4 +531,3 @@ export async function verify(text, trust, at, revocations, ed25519) {
   return result("valid", "genuine and in date", { withinValidity: true });
 }
 
-export { fromHex };
