@@ -13,6 +13,8 @@ import json
 import os
 import random
 import re
+import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,12 +49,36 @@ from passgen.passes import keys, revocation
 CHECK_DAY = "2020-03-26"
 
 
+def unavailable(what: str, reason: str) -> None:
+    """Skip, saying why; fail instead where CI requires these tests."""
+    if REQUIRED:
+        pytest.fail(f"{what} are required here but cannot run: {reason}")
+    pytest.skip(f"{what} skipped: {reason}")
+
+
 def needs_browser() -> None:
     reason = missing()
     if reason is not None:
-        if REQUIRED:
-            pytest.fail(f"browser tests are required here but cannot run: {reason}")
-        pytest.skip(f"browser tests skipped: {reason}")
+        unavailable("browser tests", reason)
+
+
+def needs_node() -> None:
+    if not shutil.which("node"):
+        unavailable("JavaScript tests", "no node")
+
+
+def page_verdicts(texts: list[str], trust_doc: dict[str, Any], at: dt.datetime) -> list[str]:
+    """The verdict of web/src/pg1.js (run in Node by web/scripts/judge.mjs) for each text."""
+    judged = subprocess.run(["node", str(TESTS.parent / "web" / "scripts" / "judge.mjs")],
+                            input=json.dumps({"trust": trust_doc, "at": int(at.timestamp()),
+                                              "texts": texts}),
+                            capture_output=True, text=True, timeout=120, check=True)
+    return list(json.loads(judged.stdout))
+
+
+def blank_camera(tmp_path: Path) -> Path:
+    """A fake camera that sees nothing: for tests that do not scan with it."""
+    return write_y4m(Image.new("RGB", (64, 64), (200, 200, 200)), tmp_path / "blank.y4m")
 
 
 @pytest.fixture(scope="module")
@@ -310,8 +336,7 @@ def test_an_old_revocation_list_is_flagged_on_the_page(
 def test_a_page_with_an_older_list_than_this_phone_has_seen_says_so(
         pages: dict[str, Path], tmp_path: Path) -> None:
     needs_browser()
-    camera = write_y4m(Image.new("RGB", (64, 64), (200, 200, 200)), tmp_path / "blank.y4m")
-    with chromium(camera) as driver:
+    with chromium(blank_camera(tmp_path)) as driver:
         driver.get(pages["main"].as_uri() + f"#at={CHECK_DAY}")
         wait_for(driver, "document.getElementById('lists').innerText")
         assert "旧" not in driver.find_element("id", "warnings").text
@@ -328,8 +353,7 @@ def test_a_photo_of_a_card_from_the_file_picker(cards: dict[str, tuple[Image.Ima
     image, text = cards["red"]
     photo = tmp_path / "card.jpg"
     frame_of(image, "blurred").save(photo, quality=70)
-    camera = write_y4m(Image.new("RGB", (64, 64), (200, 200, 200)), tmp_path / "blank.y4m")
-    with chromium(camera) as driver:
+    with chromium(blank_camera(tmp_path)) as driver:
         driver.get(pages["main"].as_uri() + f"#at={CHECK_DAY}")
         wait_for(driver, "document.getElementById('scan').dataset.frames")
         picker = driver.find_element("id", "file")
@@ -417,8 +441,7 @@ def test_a_browser_that_cannot_run_the_decoder_says_so(pages: dict[str, Path],
     """WebAssembly switched off (some in-app browsers, some managed phones): a plain message,
     not a camera that scans for ever."""
     needs_browser()
-    blank = write_y4m(Image.new("RGB", (64, 64), (200, 200, 200)), tmp_path / "blank.y4m")
-    with chromium(blank) as driver:
+    with chromium(blank_camera(tmp_path)) as driver:
         driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {
             "source": "WebAssembly.instantiate = () => Promise.reject(new Error('disabled'));"})
         driver.get(pages["main"].as_uri() + f"#at={CHECK_DAY}")
@@ -434,8 +457,7 @@ def test_without_a_camera_the_page_says_to_scan_a_photo(camera: str, pages: dict
     """Camera permission refused, or a browser with no camera API (plain http): a plain
     message pointing to 扫描照片, no verdict, no error."""
     needs_browser()
-    blank = write_y4m(Image.new("RGB", (64, 64), (200, 200, 200)), tmp_path / "blank.y4m")
-    with chromium(blank) as driver:
+    with chromium(blank_camera(tmp_path)) as driver:
         # what the browser does when the worker taps "block", or has no camera API at all
         source = ("MediaDevices.prototype.getUserMedia = () => Promise.reject("
                   "new DOMException('Permission denied', 'NotAllowedError'));"
@@ -456,8 +478,7 @@ def test_the_torch_button_appears_where_the_camera_has_one(pages: dict[str, Path
     """A phone whose rear camera has a torch (Chromium's fake camera has none, so the track
     says it has one): the 手电筒 button shows and turns it on."""
     needs_browser()
-    blank = write_y4m(Image.new("RGB", (64, 64), (200, 200, 200)), tmp_path / "blank.y4m")
-    with chromium(blank) as driver:
+    with chromium(blank_camera(tmp_path)) as driver:
         driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": """
             const own = MediaStreamTrack.prototype.getCapabilities;
             MediaStreamTrack.prototype.getCapabilities = function () {
@@ -481,9 +502,8 @@ VECTORS = sorted((TESTS / "vectors").glob("*.json"))
 @pytest.mark.parametrize("engine", ["", "noble"], ids=["webcrypto", "noble"])
 def test_every_vector_in_the_page(engine: str, pages: dict[str, Path], tmp_path: Path) -> None:
     needs_browser()
-    blank = write_y4m(Image.new("RGB", (64, 64), (200, 200, 200)), tmp_path / "blank.y4m")
     vectors = [json.loads(p.read_text(encoding="utf-8")) for p in VECTORS]
-    with chromium(blank) as driver:
+    with chromium(blank_camera(tmp_path)) as driver:
         driver.get(pages["main"].as_uri() + (f"#engine={engine}" if engine else ""))
         wait_for(driver, "window.passgenTest")
         driver.set_script_timeout(60)
@@ -546,14 +566,10 @@ def test_a_served_page_works_offline_after_the_first_visit(
 
 def test_js_module_tests_pass_in_node() -> None:
     """web/test/*.test.mjs: every vector through web/src/pg1.js with both Ed25519 engines."""
-    import shutil
-    import subprocess
-
     web = TESTS.parent / "web"
-    if not shutil.which("node") or not (web / "node_modules" / ".package-lock.json").is_file():
-        if REQUIRED:
-            pytest.fail("node and web/node_modules are required here (make test runs npm ci)")
-        pytest.skip("JavaScript tests skipped: no node, or web/node_modules missing (npm ci)")
+    needs_node()
+    if not (web / "node_modules" / ".package-lock.json").is_file():
+        unavailable("JavaScript tests", "web/node_modules missing (make test runs npm ci)")
     done = subprocess.run(["node", "--test", "test/"], cwd=web, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
@@ -563,13 +579,7 @@ def test_js_module_tests_pass_in_node() -> None:
 def test_same_verdicts_as_python_on_random_texts(demo: Path) -> None:
     """Random changes to real card texts: the page's verifier (in Node) and passgen verify
     give the same verdict for every one."""
-    import shutil
-    import subprocess
-
-    if not shutil.which("node"):
-        if REQUIRED:
-            pytest.fail("node is required here")
-        pytest.skip("JavaScript tests skipped: no node")
+    needs_node()
     trust_doc = json.loads((demo / "trust.json").read_text(encoding="utf-8"))
     trust = keys.read_trust(demo / "trust.json")
     at = dt.datetime(2020, 3, 26, 12, tzinfo=SHANGHAI)
@@ -590,11 +600,7 @@ def test_same_verdicts_as_python_on_random_texts(demo: Path) -> None:
                 t.insert(i, rng.choice(alphabet))
         texts.append("".join(t))
     texts += pdf_texts + ["", "PG1:", " " + pdf_texts[0] + "\n"]
-    judged = subprocess.run(["node", str(TESTS.parent / "web" / "scripts" / "judge.mjs")],
-                            input=json.dumps({"trust": trust_doc, "at": int(at.timestamp()),
-                                              "texts": texts}),
-                            capture_output=True, text=True, timeout=120, check=True)
-    js = json.loads(judged.stdout)
+    js = page_verdicts(texts, trust_doc, at)
     python = [str(verify(t, trust, at).status) for t in texts]
     differ = [(t, p, j) for t, p, j in zip(texts, python, js, strict=True) if p != j]
     assert not differ, differ[:5]
@@ -648,19 +654,13 @@ def _payload_strategy() -> Any:
 def test_same_verdicts_as_python_on_signed_payloads_of_every_shape() -> None:
     """A trusted key signs payloads with odd claims (tags, big integers, floats, bools as
     keys, indefinite or unsorted encodings): Python and the page decide alike."""
-    import shutil
-    import subprocess
-
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
     from passgen.passes import pg1
     from passgen.passes.base45 import b45encode
 
-    if not shutil.which("node"):
-        if REQUIRED:
-            pytest.fail("node is required here")
-        pytest.skip("JavaScript tests skipped: no node")
+    needs_node()
     key = demo_key()
     trust = keys.TrustList((key.entry,))
     trust_doc = {"format": keys.TRUST_FORMAT, "keys": [key.entry.to_json()]}
@@ -675,13 +675,10 @@ def test_same_verdicts_as_python_on_signed_payloads_of_every_shape() -> None:
     def agree(payloads: list[bytes]) -> None:
         texts = [pg1.PREFIX + b45encode(pg1.sign_cose(p, key.private_key, key.entry.kid))
                  for p in payloads]
-        judged = subprocess.run(["node", str(TESTS.parent / "web" / "scripts" / "judge.mjs")],
-                                input=json.dumps({"trust": trust_doc, "at": int(at.timestamp()),
-                                                  "texts": texts}),
-                                capture_output=True, text=True, timeout=120, check=True)
         python = [str(verify(t, trust, at).status) for t in texts]
         seen.update(python)
-        differ = [(p.hex(), a, b) for p, a, b in zip(payloads, python, json.loads(judged.stdout),
+        differ = [(p.hex(), a, b) for p, a, b in zip(payloads, python,
+                                                     page_verdicts(texts, trust_doc, at),
                                                      strict=True) if a != b]
         assert not differ, differ[:3]
 
