@@ -2,4 +2,5 @@
 
 from passgen.cli import main
 
-main()
+if __name__ == "__main__":  # a spawned worker imports this module too, and must not run it
+    main()

@@ -64,3 +64,13 @@ class OutputBusy(PassgenError):
 
 class LedgerError(PassgenError):
     "The ledger cannot be opened or does not hold what was asked for."
+
+
+class PassgenWarning(UserWarning):
+    """Something a clerk should know that does not stop the run (Chinese, then English);
+    the command line shows it as one plain note."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        self.zh = zh
+        self.en = en
+        super().__init__(f"{zh} / {en}")

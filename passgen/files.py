@@ -11,7 +11,9 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from passgen.errors import OutputBusy, OutputExists
+import filelock
+
+from passgen.errors import OutputBusy, OutputExists, PassgenError
 
 
 def fsync_file(path: Path) -> None:
@@ -20,12 +22,52 @@ def fsync_file(path: Path) -> None:
 
 
 def fsync_dir(folder: Path) -> None:
-    """Make renames in ``folder`` durable."""
-    fd = os.open(folder, os.O_RDONLY)
+    """Make renames in ``folder`` durable where the system can: POSIX systems sync a folder
+    through a descriptor of it; Windows refuses to open a folder (its file system journals
+    renames itself), so there, and wherever a folder cannot be opened, this does nothing."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except (PermissionError, IsADirectoryError):  # a folder that cannot be opened
+        return
     try:
         os.fsync(fd)
+    except OSError:  # some file systems (network shares) cannot sync a folder
+        pass
     finally:
         os.close(fd)
+
+
+class FileHeldOpen(PassgenError):
+    "Another program (WPS, Excel, a PDF reader) holds a file that passgen must replace."
+
+
+def held_open(path: Path) -> FileHeldOpen:
+    """What a clerk is told when ``path`` cannot be replaced or removed: on Windows that
+    means another program has it open (WPS or Excel keeps a workbook open while shown)."""
+    return FileHeldOpen(
+        f"无法替换或删除 {path}：它可能正在 WPS、Excel 或 PDF 阅读器中打开。请关闭这个文件后再运行一次"
+        "（或者它所在的文件夹没有写入权限）",
+        f"cannot replace or remove {path}: another program (WPS, Excel, a PDF reader) may "
+        "have it open. Close the file and run the command again (or the folder is not "
+        "writable)")
+
+
+def replace(source: Path, target: Path) -> None:
+    """``os.replace``, with a clear message when ``target`` is held open (``held_open``)."""
+    try:
+        os.replace(source, target)
+    except PermissionError:
+        raise held_open(target) from None
+
+
+def remove(path: Path) -> None:
+    """Remove ``path`` if it is there, with a clear message when it is held open."""
+    try:
+        path.unlink(missing_ok=True)
+    except PermissionError:
+        raise held_open(path) from None
 
 
 def refuse_existing(path: Path) -> None:
@@ -52,7 +94,7 @@ def atomic_write(path: Path, write: Callable[[Path], object], mode: int | None =
         if mode is not None:
             os.chmod(tmp, mode)
         fsync_file(tmp)
-        os.replace(tmp, path)
+        replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
@@ -124,42 +166,26 @@ def private_file(path: Path) -> None:
 @contextlib.contextmanager
 def exclusive(path: Path, busy: OutputBusy,
               wait: Callable[[], None] | None = None) -> Iterator[None]:
-    """Hold an exclusive lock (``flock``) on ``path`` until the block ends.  If another
-    process holds it: raise ``busy`` at once, or, given ``wait``, call it (to say so) and
-    wait for the lock (Ctrl-C still ends the wait).  ``path`` is created if missing; a lock
-    file of ours (named ``.pg-…``) is removed at the end, never while held, so a process that
-    opened it just before is told apart by its inode and tries again."""
-    import fcntl
-
-    fd, held = -1, False
-    try:  # acquired inside: an interrupt at any point still closes and cleans up
-        while True:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if wait is None:
-                    raise busy from None
-                wait()
-                wait = None  # said once
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            try:  # the file may have been removed by its last holder between open and lock
-                same = os.fstat(fd).st_ino == os.stat(path).st_ino
-            except FileNotFoundError:
-                same = False
-            if same:
-                held = True
-                break
-            os.close(fd)
-            fd = -1
+    """Hold an exclusive lock on ``path`` until the block ends (``filelock``: ``flock`` on
+    Linux and macOS, ``LockFileEx`` on Windows).  If another process holds it: raise
+    ``busy`` at once, or, given ``wait``, call it (to say so) and wait for the lock (Ctrl-C
+    still ends the wait).  ``path`` is created if missing, and must not be a file with
+    content of its own (Windows locks are mandatory: a locked database could not be read).
+    A lock file named ``.pg-…`` is removed at the end, while still held: a process that
+    opened it just before finds it gone (filelock checks) and tries again."""
+    lock = filelock.FileLock(str(path), mode=0o600, thread_local=False)
+    try:  # acquired inside: an interrupt at any point still releases it
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            if wait is None:
+                raise busy from None
+            wait()
+            lock.acquire(timeout=-1)
         yield
     finally:
-        if fd >= 0 and not held:  # interrupted between locking and knowing it: ask again
-            with contextlib.suppress(OSError):
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                held = os.fstat(fd).st_ino == os.stat(path).st_ino
-        if held and path.name.startswith(TEMPORARY_PREFIX):
-            with contextlib.suppress(OSError):
-                path.unlink()
-        if fd >= 0:
-            os.close(fd)
+        if lock.is_locked:
+            if path.name.startswith(TEMPORARY_PREFIX):
+                with contextlib.suppress(OSError):  # Windows: filelock removes it on release
+                    path.unlink()
+            lock.release(force=True)

@@ -10,6 +10,7 @@ serial, verdict and colour, never a name or an ID number.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import os
@@ -79,6 +80,23 @@ def verdict_lines(result: VerifyResult, colour: bool, width: int = 60) -> list[s
     return lines
 
 
+def show(out: TextIO, result: VerifyResult, colour: bool) -> None:
+    """Write one scan's verdict; if the full verdict cannot be shown, a bare one is, and
+    the gate goes on to the next card whatever happens."""
+    try:
+        text = "\n".join(verdict_lines(result, colour)) + "\n"
+    except Exception:  # noqa: BLE001 (a pass's content must never stop the gate)
+        ok = result.status is Verdict.VALID
+        text = f"\n  {'有效 VALID' if ok else '无效 INVALID · 不得通行'}  ({result.status})\n"
+    try:
+        out.write(text)
+        out.flush()
+    except (UnicodeError, ValueError):  # a stream that still cannot take it
+        with contextlib.suppress(Exception):
+            out.write(f"\n  ({result.status})\n")
+            out.flush()
+
+
 @dataclass(frozen=True)
 class Summary:
     scans: int
@@ -113,14 +131,13 @@ def run(lines: Iterable[str], out: TextIO, trust: TrustList, clock: Callable[[],
             now = clock()
             result = verify(text, trust, now, revoked)
             counts[result.status] += 1
-            out.write("\n".join(verdict_lines(result, colour)) + "\n")
-            out.flush()
-            if writer is not None and log_file is not None:
+            if writer is not None and log_file is not None:  # logged before it is shown
                 c = result.claims
                 writer.writerow((now.isoformat(timespec="seconds"),
                                  c.serial.hex().upper() if c else "", result.status,
                                  c.colour.english if c else ""))
                 log_file.flush()
+            show(out, result, colour)
     except KeyboardInterrupt:
         pass
     finally:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from passgen.check.verify import Verdict, VerifyResult, verify
 from passgen.dates import SHANGHAI
 from passgen.errors import KeyFileError
 from passgen.files import atomic_write
+from passgen.folders import state_dir
 from passgen.passes import pg1, revocation
 from passgen.passes.keys import TrustList, read_trust
 from passgen.passes.revocation import NO_REVOCATIONS, Revocations
@@ -113,9 +113,8 @@ def load_lists(trust_path: Path, revoked_paths: Sequence[Path], at: dt.datetime,
 
 def default_seen() -> Path:
     """Where the newest revocation list per office is remembered when no log says where:
-    $XDG_STATE_HOME/passgen (~/.local/state/passgen)."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "passgen" / SEEN_NAME
+    the user's state folder (``passgen.folders``; ~/.local/state/passgen on Linux)."""
+    return state_dir() / SEEN_NAME
 
 
 def seen_beside(log: Path) -> Path:

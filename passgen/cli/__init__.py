@@ -11,13 +11,15 @@ import os
 import signal
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
 from passgen import __version__
-from passgen.errors import ExitStatus, Interrupted, PassgenError
+from passgen.cli import streams
+from passgen.errors import ExitStatus, Interrupted, PassgenError, PassgenWarning
 
 DEBUG_ENV = "PASSGEN_DEBUG"  # set to 1 to see the traceback of an unexpected error
 
@@ -129,6 +131,24 @@ def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # SIGTERM ends a run as Ctrl-C does: cleanly, exit status 130
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str,
+                  lineno: int, file: TextIO | None = None, line: str | None = None) -> None:
+    """A passgen warning is a plain note for the clerk; any other keeps Python's form."""
+    if isinstance(message, PassgenWarning):
+        click.echo(f"注意：{message.zh}\nNote: {message.en}", err=True)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
+_python_show_warning = warnings.showwarning
+
+
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
+    streams.make_readable()
+    if sys.platform == "win32":  # a Windows 10 console shows ANSI colours only in VT mode
+        import colorama
+
+        colorama.just_fix_windows_console()
+    warnings.showwarning = _show_warning
     cli(prog_name="passgen")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from passgen import fonts
 from passgen.errors import Interrupted, OutputBusy, OutputExists, PassgenError
-from passgen.files import TEMPORARY_PREFIX, exclusive, fsync_dir
+from passgen.files import TEMPORARY_PREFIX, FileHeldOpen, exclusive, fsync_dir, replace
 from passgen.intake.columns import HEADER_OF
 from passgen.intake.roster import RowContext, SheetNotice, read_rosters
 from passgen.intake.sheets import DEFAULT_LIMITS, Limits, estimate_rows
@@ -163,9 +163,15 @@ def batch_lock(out_dir: Path, ledger: Path | None = None,
             f"output folder {out_dir} is in use by another batch: wait for it to finish, or "
             "choose another --out folder")))  # first: refused at once, never queued
         if ledger is not None:
-            stack.enter_context(exclusive(ledger, OutputBusy("", ""), waiting))
+            stack.enter_context(exclusive(ledger_lock(ledger), OutputBusy("", ""), waiting))
         stack.enter_context(scratch_folder(out_dir))
         yield
+
+
+def ledger_lock(ledger: Path) -> Path:
+    """The lock file of a ledger, beside it: never the database itself, which Windows could
+    then not read while it is locked."""
+    return ledger.with_name(f"{TEMPORARY_PREFIX}{ledger.name}.lock")
 
 
 @contextlib.contextmanager
@@ -179,7 +185,7 @@ def scratch_folder(out_dir: Path) -> Iterator[Path]:
     before = tempfile.tempdir
     try:  # made inside: an interrupt can land anywhere, and it must still go
         scratch.mkdir(mode=0o700)
-        tempfile.tempdir = str(scratch)  # forked report and worker processes inherit it
+        tempfile.tempdir = str(scratch)  # and the report and worker processes (parallel.py)
         yield scratch
     finally:
         tempfile.tempdir = before
@@ -256,6 +262,12 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
             volumes.discard()
         if isinstance(exc, KeyboardInterrupt):
             raise interrupted(journalled) from None
+        if journalled and isinstance(exc, FileHeldOpen):
+            raise FileHeldOpen(exc.zh + "。本批次已记入登记册：关闭文件后运行 passgen ledger recover "
+                               "（或再次运行本命令）即可补完",
+                               exc.en + ". The batch is in the ledger: once the file is "
+                               "closed, passgen ledger recover (or running this command "
+                               "again) finishes it") from None
         raise
     report_path = out_dir / "report.xlsx"
     report.save(report_path, rules.version_hex, notices, [
@@ -282,7 +294,7 @@ def interrupted(journalled: bool) -> Interrupted:
 def _rename_into_place(files: list[tuple[str, str]], out_dir: Path) -> None:
     """Rename a journalled batch's volumes to their final names, durably."""
     for tmp, final in files:
-        os.replace(out_dir / tmp, out_dir / final)
+        replace(out_dir / tmp, out_dir / final)
     fsync_dir(out_dir)
 
 

@@ -16,7 +16,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import os
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from pathlib import Path
 
 from passgen.dates import SHANGHAI, day_of
 from passgen.errors import LedgerError
-from passgen.files import fsync_dir, private_file
+from passgen.files import fsync_dir, private_file, remove, replace
 from passgen.jobs import pseudonyms
 from passgen.jobs.pseudonyms import rollback
 from passgen.models import Card, Claims, Colour, Location, Previous, PreviousSource
@@ -308,7 +307,7 @@ class Ledger:
             entries = [(*p, None)[:3] for p in json.loads(files)]  # old journals: no size
             for tmp, final, _ in entries:
                 if (folder / tmp).exists():
-                    os.replace(folder / tmp, folder / final)
+                    replace(folder / tmp, folder / final)  # held open: stays pending
 
             def ours(final: str, size: int | None, folder: Path = folder) -> bool:
                 """A file of this batch under ``final``, not another's of the same name."""
@@ -323,7 +322,7 @@ class Ledger:
             else:  # a temporary file was removed: nothing of this batch stands
                 for _, final, size in entries:
                     if ours(final, size):
-                        (folder / final).unlink()
+                        remove(folder / final)
                 self.abandon_batch(batch_id)
             done.append(Recovered(batch_id, finished, folder, tuple(e[1] for e in entries)))
         return done

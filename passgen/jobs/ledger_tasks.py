@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from passgen.dates import day_of, day_start
 from passgen.errors import LedgerError
+from passgen.folders import data_dir, shown
 from passgen.jobs import manifest, pseudonyms
 from passgen.jobs.ledger import Filters, Ledger, LedgerCard, Recovered, parse_serial
 from passgen.jobs.report import HEADERS, WIDTHS, Outcome, write_table
@@ -16,14 +16,14 @@ from passgen.models import Colour, short_serial
 from passgen.passes import keys
 
 DEFAULT_LEDGER = "passgen-ledger.sqlite"
-DEFAULT_LEDGER_SHOWN = f"$XDG_DATA_HOME/passgen/{DEFAULT_LEDGER} (~/.local/share/passgen/…)"
+DEFAULT_LEDGER_SHOWN = shown(data_dir() / DEFAULT_LEDGER)
 
 
 def default_ledger() -> Path:
-    """The office's ledger when no --ledger is given: one per user, in their data folder,
-    not in whatever folder a command happens to run from (which gave an office several)."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "passgen" / DEFAULT_LEDGER
+    """The office's ledger when no --ledger is given: one per user, in their data folder
+    (``passgen.folders``), not in whatever folder a command happens to run from (which gave
+    an office several)."""
+    return data_dir() / DEFAULT_LEDGER
 
 
 def card_filters(community: str | None = None, colour: str | None = None,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from passgen.dates import SHANGHAI
 from passgen.errors import OutputExists
-from passgen.files import atomic_write
+from passgen.files import atomic_write, remove
 
 MANIFEST = "passgen-batch.json"
 FORMAT = "passgen-batch/1"
@@ -80,9 +80,9 @@ def claim(out_dir: Path, replace: bool) -> list[str]:
     for name in old.files:
         path = out_dir / name
         if path.is_file():
-            path.unlink()
+            remove(path)  # before any work: a file open in WPS/Excel stops the batch here
             removed.append(name)
-    (out_dir / MANIFEST).unlink()
+    remove(out_dir / MANIFEST)
     return removed
 
 

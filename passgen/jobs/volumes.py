@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 
-from passgen.files import Stems, fsync_file, temporary_name
+from passgen.files import Stems, fsync_file, replace, temporary_name
 from passgen.jobs.parallel import qr_pages
 from passgen.models import Card
 from passgen.printing.cards import CardSheetWriter
@@ -136,7 +136,7 @@ class Volumes:
         volume.writer.close()
         fsync_file(volume.temporary)
         if self.suffix is None:  # no journal: each volume goes into place when complete
-            os.replace(volume.temporary, self.out_dir / volume.final)
+            replace(volume.temporary, self.out_dir / volume.final)
             self.saved.append((volume.rank, volume.final, volume.final))
         else:
             self.saved.append((volume.rank, volume.temporary.name, volume.final))

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import stat
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +28,9 @@ from nacl.bindings import crypto_sign_open
 from nacl.exceptions import CryptoError
 
 from passgen.dates import day_start, one_year_after
-from passgen.errors import KeyFileError
+from passgen.errors import KeyFileError, PassgenWarning
 from passgen.files import atomic_write, refuse_existing
+from passgen.folders import data_dir
 from passgen.passes import pkcs8
 
 TRUST_FORMAT = "passgen-trust/1"
@@ -213,11 +215,24 @@ def create(path: Path, issuer: str, not_before: dt.date, not_after: dt.date | No
 
 
 def check_private_mode(path: Path) -> None:
-    """Refuse a private key that group or others may read (as ssh does)."""
+    """Refuse a private key that group or others may read (as ssh does).  Windows has no
+    such modes (a user's own folder is private by its access list).  A file system without
+    modes (FAT or exFAT on a USB stick, NTFS mounted on a Mac) shows every file executable,
+    which no key file passgen writes is: there a chmod cannot help, so the key is not
+    refused, and a warning says where it should live instead."""
     if os.name != "posix":
         return
     mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
+    if mode & 0o077 and mode & stat.S_IXUSR:
+        warnings.warn(PassgenWarning(
+            f"私钥文件 {path} 在不支持文件权限的磁盘上（例如 U 盘的 FAT/exFAT），拿到这个磁盘的人都能"
+            f"复制它（口令仍然保护它）。请把私钥放在本机自己的用户文件夹里，例如 {data_dir()}，"
+            "U 盘只用来备份",
+            f"private key {path} is on a file system without permissions (a FAT/exFAT USB "
+            "stick, say): anyone with the stick can copy it (the passphrase still protects "
+            f"it). Keep the key in your own folder on this computer, e.g. {data_dir()}, and "
+            "the stick for a backup"), stacklevel=2)
+    elif mode & 0o077:
         raise KeyFileError(
             f"私钥文件 {path} 的权限是 {mode:04o}，其他用户也能读取。请执行 chmod 600 {path}",
             f"private key {path} has mode {mode:04o} and others may read it: run chmod 600 {path}")

@@ -395,6 +395,7 @@ def test_a_batch_waits_for_the_ledger_and_says_so(tmp_path: Path) -> None:
 
     from passgen.errors import OutputBusy
     from passgen.files import exclusive
+    from passgen.jobs.cards import ledger_lock
 
     ledger = tmp_path / "l.sqlite"
     waiting = threading.Event()
@@ -413,7 +414,7 @@ def test_a_batch_waits_for_the_ledger_and_says_so(tmp_path: Path) -> None:
         results.append(run_collecting([roster], fixed_key(), tmp_path / "out", load_rules(),
                                       TEMPLATE, AS_OF, ledger=ledger, progress=Said()))
 
-    with exclusive(ledger, OutputBusy("", "")):  # another batch has the ledger
+    with exclusive(ledger_lock(ledger), OutputBusy("", "")):  # another batch has the ledger
         worker = threading.Thread(target=run)
         worker.start()
         assert waiting.wait(60)

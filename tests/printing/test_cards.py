@@ -388,24 +388,44 @@ def test_progress_counts_every_row(tmp_path: Path, signing_key: keys.SigningKey)
     assert result.totals.rows == 13 and [o.where.row for o in result.rejected] == [14]
 
 
-def test_without_fork_the_batch_runs_in_one_process(tmp_path: Path, signing_key: keys.SigningKey,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """Windows has no fork: --jobs is then ignored, and the files are the same."""
+def test_without_fork_workers_are_spawned_and_the_files_are_the_same(
+        tmp_path: Path, signing_key: keys.SigningKey, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows has no fork (and macOS should not fork): the workers and the report process
+    are spawned instead, and the files are byte for byte those of forked workers."""
     import multiprocessing
 
+    from passgen.jobs import parallel
+
     roster = write_roster(tmp_path / "r.xlsx", many_rows(25))
+    assert parallel.start_method() == "fork"  # Linux
     forked = run_cards([roster], signing_key, tmp_path / "fork", load_rules(),
                        PrintOptions(TEMPLATE, jobs=2), AS_OF)
-    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    real = multiprocessing.get_context
+    used: list[str | None] = []
 
     def no_fork(method: str | None = None) -> Any:  # what Windows answers
-        raise ValueError(f"cannot find context for {method!r}")
+        used.append(method)
+        if method == "fork":
+            raise ValueError(f"cannot find context for {method!r}")
+        return real(method)
 
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     monkeypatch.setattr(multiprocessing, "get_context", no_fork)
-    single = run_cards([roster], signing_key, tmp_path / "spawn", load_rules(),
-                       PrintOptions(TEMPLATE, jobs=2), AS_OF)
-    assert [p.read_bytes() for p in single.pdfs] == [p.read_bytes() for p in forked.pdfs]
-    assert single.report.exists()
+    spawned = run_cards([roster], signing_key, tmp_path / "spawn", load_rules(),
+                        PrintOptions(TEMPLATE, jobs=2), AS_OF)
+    assert used and set(used) == {"spawn"}
+    assert [p.read_bytes() for p in spawned.pdfs] == [p.read_bytes() for p in forked.pdfs]
+    assert spawned.report.exists() and spawned.totals == forked.totals
+
+
+def test_macos_spawns_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python documents fork as unsafe on macOS, though the system has it."""
+    import sys
+
+    from passgen.jobs import parallel
+
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert parallel.start_method() == "spawn"
 
 
 def test_path_operators_cover_exactly_the_dark_modules() -> None:
