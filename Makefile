@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install install-test js-deps page-assets clean
+.PHONY: demo test test-standin install install-test js-deps page-assets clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ page-assets:
 # folder is not put on sys.path and the tests import the installed package.
 test: install-test js-deps
 	$(BIN)/pytest
+
+# The end-to-end tests (each starts passgen as a process of its own) once more under the
+# Windows stand-in, tests/standin: no fcntl, no fork, folders that cannot be opened, files
+# held open by another program, output in code page 936 (docs/platforms.md).
+test-standin: install-test
+	PASSGEN_STANDIN=windows $(BIN)/pytest -m e2e
 
 clean:
 	rm -rf $(VENV) out build *.egg-info web/node_modules

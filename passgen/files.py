@@ -55,11 +55,14 @@ def held_open(path: Path) -> FileHeldOpen:
 
 
 def replace(source: Path, target: Path) -> None:
-    """``os.replace``, with a clear message when ``target`` is held open (``held_open``)."""
+    """``os.replace``, with a clear message when a file is held open (``held_open``): it
+    names ``source`` when that is one of the clerk's files (being moved aside), else
+    ``target`` (a temporary file held on its way to that name is named by that name)."""
     try:
         os.replace(source, target)
     except PermissionError:
-        raise held_open(target) from None
+        ours = source.name.startswith(TEMPORARY_PREFIX)
+        raise held_open(target if ours else source) from None
 
 
 def remove(path: Path) -> None:

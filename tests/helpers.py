@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from pathlib import Path
@@ -96,3 +97,62 @@ def children_of(pid: int) -> list[int]:
     for task in Path(f"/proc/{pid}/task").iterdir():
         found += [int(p) for p in (task / "children").read_text().split()]
     return found
+
+
+# -- passgen as a clerk runs it: the console script, in a process of its own ----------------
+
+STANDIN = TESTS / "standin"  # the Windows stand-in (tests/standin/sitecustomize.py)
+PASSGEN_SCRIPT = Path(__import__("sys").executable).with_name("passgen")
+
+
+def standin_wanted() -> bool:
+    """PASSGEN_STANDIN=windows runs every end-to-end CLI test under the Windows stand-in."""
+    import os
+
+    return os.environ.get("PASSGEN_STANDIN") == "windows"
+
+
+def passgen_env(standin: bool | None = None, held: Path | None = None,
+                extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a passgen process: this one's, under the stand-in if asked, or
+    with ``standin`` None if the switch says so (``held``: the stand-in's list of files
+    held open by another program)."""
+    import os
+
+    if standin is None:
+        standin = standin_wanted()
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PASSGEN_STANDIN", "PASSGEN_STANDIN_HELD", "PYTHONIOENCODING")}
+    if standin:
+        env["PASSGEN_STANDIN"] = "windows"
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(STANDIN), env.get("PYTHONPATH", "")) if p)
+        if held is not None:
+            env["PASSGEN_STANDIN_HELD"] = str(held)
+    env.update(extra or {})
+    return env
+
+
+@dataclasses.dataclass(frozen=True)
+class Ran:
+    """A finished passgen process, its output decoded as it was encoded."""
+
+    status: int
+    out: str
+    err: str
+
+
+def run_passgen(args: list[str], cwd: Path, standin: bool | None, held: Path | None = None,
+                stdin: bytes | None = None, extra: dict[str, str] | None = None) -> Ran:
+    """Run the installed console script with ``args``; under the stand-in its output is
+    code page 936 (what a Chinese Windows writes into a pipe), else UTF-8."""
+    import subprocess
+
+    if standin is None:
+        standin = standin_wanted()
+    done = subprocess.run([str(PASSGEN_SCRIPT), *args], cwd=cwd, capture_output=True,
+                          input=stdin if stdin is not None else b"", timeout=600,
+                          env=passgen_env(standin, held, extra))
+    encoding = "cp936" if standin or (extra or {}).get("PYTHONIOENCODING") == "cp936" \
+        else "utf-8"
+    return Ran(done.returncode, done.stdout.decode(encoding), done.stderr.decode(encoding))

@@ -139,3 +139,38 @@ def test_commands_are_thin() -> None:
         for forbidden in ("import sqlite3", "reportlab", "openpyxl", "Ledger(", "open("):
             assert forbidden not in source, f"{name}: {forbidden}"
         assert len(source.splitlines()) <= 160, name
+
+
+TEXT_CALLS = {"open", "read_text", "write_text", "TextIOWrapper", "fdopen"}
+
+
+def test_every_text_file_passgen_opens_names_its_encoding() -> None:
+    """On a Chinese Windows ``open()`` without an encoding reads and writes code page 936
+    (DESIGN.md §9), which the Linux stand-in cannot imitate: so every text file is opened
+    with its encoding named, and binary files with a mode that says so."""
+    unnamed = []
+    for name, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else \
+                func.id if isinstance(func, ast.Name) else ""
+            if called not in TEXT_CALLS or isinstance(func, ast.Attribute) and \
+                    isinstance(func.value, ast.Name) and func.value.id == "os" and \
+                    called == "open":
+                continue  # os.open is a descriptor, no text
+            words = {k.arg for k in node.keywords}
+            method = isinstance(func, ast.Attribute)
+            if method and called == "open" and node.args and not (
+                    isinstance(node.args[0], ast.Constant)):
+                continue  # an archive's member (zipfile), not a file by name
+            position = 0 if method else 1  # Path.open(mode) / open(file, mode)
+            modes = [a.value for a in node.args[position:position + 1]
+                     if isinstance(a, ast.Constant)] + \
+                [k.value.value for k in node.keywords
+                 if k.arg == "mode" and isinstance(k.value, ast.Constant)]
+            if "encoding" in words or any("b" in str(m) for m in modes):
+                continue
+            unnamed.append(f"{name}:{node.lineno} {called}")
+    assert not unnamed, unnamed

@@ -49,3 +49,47 @@ def test_a_link_planted_at_the_temporary_name_is_never_followed(tmp_path: Path) 
     with pytest.raises(OSError):
         atomic_write(target, lambda tmp: tmp.write_bytes(b"overwritten?"))
     assert victim.read_text() == "keep me" and not target.exists()
+
+
+def test_a_folder_that_cannot_be_opened_is_not_synced_and_not_an_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows refuses ``os.open`` on a folder (PermissionError 13): its renames are durable
+    without a folder sync, so there is nothing to do."""
+    from passgen.files import fsync_dir
+
+    opened: list[str] = []
+    real = os.open
+
+    def windows_open(path: object, flags: int, mode: int = 0o777) -> int:
+        opened.append(str(path))
+        if os.path.isdir(str(path)):
+            raise PermissionError(13, "拒绝访问。", str(path))
+        return real(path, flags, mode)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", windows_open)
+    fsync_dir(tmp_path)
+    assert opened == [str(tmp_path)]
+    monkeypatch.setattr(os, "name", "nt")
+    fsync_dir(tmp_path)  # not even tried
+    assert opened == [str(tmp_path)]
+
+
+def test_a_file_held_open_is_named_with_what_to_do(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from passgen.files import FileHeldOpen, remove
+
+    target = tmp_path / "report.xlsx"
+    target.write_bytes(b"the old report")
+
+    def sharing_violation(*args: object) -> None:
+        raise PermissionError(13, "另一个程序正在使用此文件，进程无法访问。", str(args[0]))
+
+    monkeypatch.setattr(os, "replace", sharing_violation)
+    with pytest.raises(FileHeldOpen) as held:
+        atomic_write(target, lambda tmp: tmp.write_bytes(b"new"))
+    assert str(target) in held.value.zh and "WPS" in held.value.zh and "关闭" in held.value.zh
+    assert target.read_bytes() == b"the old report" and sorted(tmp_path.iterdir()) == [target]
+    monkeypatch.setattr(os, "unlink", sharing_violation)
+    with pytest.raises(FileHeldOpen):
+        remove(target)
+    assert target.exists()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,8 @@ from pathlib import Path
 
 from passgen.dates import SHANGHAI
 from passgen.errors import OutputExists
-from passgen.files import atomic_write, remove
+from passgen.files import atomic_write, remove, temporary_name
+from passgen.files import replace as replace_file
 
 MANIFEST = "passgen-batch.json"
 FORMAT = "passgen-batch/1"
@@ -76,14 +78,25 @@ def claim(out_dir: Path, replace: bool) -> list[str]:
             f"folder {out_dir} holds another batch's outputs ({old.made[:16]}, "
             f"{len(old.files)} files): choose another --out folder, or add --replace to remove "
             "that batch's files first")
-    removed = []
-    for name in old.files:
-        path = out_dir / name
-        if path.is_file():
-            remove(path)  # before any work: a file open in WPS/Excel stops the batch here
-            removed.append(name)
+    # Each file is first renamed aside (Windows refuses that for a file open in WPS or
+    # Excel), and only when all are aside are they removed: a held file stops the batch
+    # here, before any work, with every file of the last batch still in place.
+    aside: list[tuple[Path, Path]] = []
+    try:
+        for name in old.files:
+            path = out_dir / name
+            if path.is_file():
+                moved = out_dir / temporary_name(name, "replaced")
+                replace_file(path, moved)
+                aside.append((moved, path))
+    except BaseException:
+        for moved, path in reversed(aside):
+            os.replace(moved, path)
+        raise
+    for moved, _ in aside:
+        remove(moved)
     remove(out_dir / MANIFEST)
-    return removed
+    return [path.name for _, path in aside]
 
 
 def write(out_dir: Path, batch_id: str, kind: str, files: Sequence[Path]) -> None:

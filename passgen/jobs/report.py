@@ -213,6 +213,8 @@ def _write_in_background(conn: Connection) -> None:
         else:
             try:
                 table.save(Path(message[1]), message[2])
+            except PassgenError as exc:  # a clerk's message (a report open in Excel): as is
+                conn.send((exc.zh, exc.en))
             except Exception as exc:  # reported to the parent, which raises it
                 conn.send(f"{type(exc).__name__}: {exc}")
             else:
@@ -274,6 +276,8 @@ class ReportWriter:
         except (EOFError, OSError):
             problem = "the report process ended unexpectedly"
         self.close()
+        if isinstance(problem, tuple):
+            raise PassgenError(*problem)
         if problem is not None:
             raise PassgenError(f"报告无法写入：{problem}", f"cannot write the report: {problem}")
 

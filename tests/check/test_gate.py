@@ -16,7 +16,7 @@ import base45
 import numpy as np
 import pexpect
 import pytest
-from helpers import AS_OF, fixed_key, make_id, row, write_roster
+from helpers import AS_OF, fixed_key, make_id, passgen_env, row, write_roster
 from pdfcheck import pages
 from PIL import Image, ImageOps
 
@@ -63,7 +63,7 @@ def gate(tmp_path: Path) -> dict[str, object]:
 def spawn(tmp_path: Path, gate: dict[str, object], log: Path, no_colour: bool,
           **extra_env: str) -> pexpect.spawn:
     assert PASSGEN, "passgen is not installed on PATH"
-    env = {**os.environ, "TERM": "xterm", "LANG": "C.UTF-8", **extra_env}
+    env = {**passgen_env(), "TERM": "xterm", "LANG": "C.UTF-8", **extra_env}
     env.pop("NO_COLOR", None)
     if no_colour:
         env["NO_COLOR"] = "1"
@@ -76,6 +76,7 @@ def spawn(tmp_path: Path, gate: dict[str, object], log: Path, no_colour: bool,
     return child
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("no_colour", [False, True])
 def test_checkpoint_in_a_terminal(tmp_path: Path, gate: dict[str, object],
                                   no_colour: bool) -> None:
