@@ -40,11 +40,22 @@ class Colour(IntEnum):
 
     @property
     def meaning(self) -> str:
-        """What the colour means at a checkpoint, in the words of the source."""
+        """What the colour means at a checkpoint, in the words of the source: the one
+        vocabulary of the card, the posters, ``verify``, ``checkpoint`` and the phone page
+        (DESIGN.md §4)."""
         return (
             "查验体温亮码通行",
             "检查体温、充分核验后方可通行",
             "待转码后方可通行",
+        )[self]
+
+    @property
+    def meaning_en(self) -> str:
+        """``meaning`` in English."""
+        return (
+            "check temperature, show the code, let through",
+            "check temperature, verify fully, then let through",
+            "may pass only once the code has converted: do not let through",
         )[self]
 
     @classmethod

@@ -1,8 +1,9 @@
 """``passgen checkpoint``: the scanner loop at a gate.
 
 A USB handheld scanner in keyboard mode types each QR payload followed by Enter.  For every
-line the guard sees one large verdict: the colour word with what to do (测温通行 /
-检查体温、充分核验后通行 / 不得通行) or 无效 INVALID with the reason, then the name and masked ID number to
+line the guard sees one large verdict: the colour word with what to do, in the source's words
+(查验体温亮码通行 / 检查体温、充分核验后方可通行 / 待转码后方可通行: ``Colour.meaning``, as on the card,
+the posters and the phone page) or 无效 INVALID · 不得通行 with the reason, then the name and masked ID number to
 compare with the card and the person.  Colours help where the terminal has them (and NO_COLOR
 is not set); the words alone say everything on a monochrome screen.  The log keeps time,
 serial, verdict and colour, never a name or an ID number.
@@ -33,12 +34,9 @@ from passgen.passes import pg1
 from passgen.passes.keys import TrustList
 from passgen.passes.revocation import NO_REVOCATIONS, Revocations
 
-# what the guard does, in the source's words (黄码需检查体温，充分核验后方可通行)
-ACTIONS = {Colour.GREEN: "测温通行", Colour.YELLOW: "检查体温、充分核验后通行",
-           Colour.RED: "不得通行"}
-ACTIONS_EN = {Colour.GREEN: "take temperature, let through",
-              Colour.YELLOW: "take temperature, check carefully, then let through",
-              Colour.RED: "do not let through"}
+# what the guard does: the source's words, from the one table every surface uses
+ACTIONS = {c: c.meaning for c in Colour}
+ACTIONS_EN = {c: c.meaning_en for c in Colour}
 REASONS = {
     Verdict.EXPIRED: ("已过期", "expired"),
     Verdict.NOT_YET_VALID: ("尚未生效", "not yet valid"),

@@ -241,12 +241,28 @@ def read_previous(value: Any) -> Colour | None | Problem:
     return colour
 
 
+def category_by_age(age: int) -> Category:
+    """A blank 类别 (DESIGN.md §3): 老年人 from 60, 学生 under 18 (the source names students
+    as a group), else 其他."""
+    if age >= 60:
+        return Category.ELDERLY
+    return Category.STUDENT if age < 18 else Category.OTHER
+
+
+MAX_REPORT_DAYS = 1000  # a streak longer than the epidemic is a typo
+
+
 def read_report_days(value: Any) -> int | Problem:
-    text = unicodedata.normalize("NFKC", cell_text(value))
+    """连续申报天数: a whole number of days from 0 to ``MAX_REPORT_DAYS``; blank is 0."""
+    text = unicodedata.normalize("NFKC", cell_text(value)).replace("−", "-")
     if not text:
         return 0
-    if not text.isdigit():
-        return Problem(text, "连续申报天数必须是整数", "must be a whole number")
-    return int(text)
+    if re.fullmatch(r"[+-]?\d+(\.0*)?", text) is None:
+        return Problem(text, "连续申报天数必须是整数（天数，如 14）", "must be a whole number of days")
+    days = int(float(text)) if "." in text else int(text)
+    if not 0 <= days <= MAX_REPORT_DAYS:
+        return Problem(text, f"连续申报天数必须在 0 到 {MAX_REPORT_DAYS} 之间（截至签发日期连续申报的天数）",
+                       f"report days must be between 0 and {MAX_REPORT_DAYS}")
+    return days
 
 

@@ -24,6 +24,7 @@ from passgen.intake.cells import (
     Header,
     Problem,
     RowContext,
+    category_by_age,
     masked_shown,
     read_category,
     read_date,
@@ -186,9 +187,9 @@ class SheetReader:
         if category is None:
             born = id18[6:14]
             category = self.by_birth.get(born)
-            if category is None:
-                old = idcard.age_on(id18, self.ctx.as_of) >= 60
-                category = self.by_birth[born] = Category.ELDERLY if old else Category.OTHER
+            if category is None:  # DESIGN.md §3: the source names students as a group
+                category = self.by_birth[born] = category_by_age(
+                    idcard.age_on(id18, self.ctx.as_of))
         where = assemble(Location, {"file": self.file, "sheet": self.sheet, "row": number,
                                     "column": ""})
         return assemble(Resident, {

@@ -31,7 +31,7 @@ from passgen.jobs.parallel import parallel, worker_pool
 from passgen.jobs.progress import Progress
 from passgen.jobs.report import ReportWriter, RowOutcome, Totals
 from passgen.jobs.volumes import PrintOptions, Volumes
-from passgen.models import Location, Previous, Resident, RowError
+from passgen.models import Location, Previous, Resident, RowError, short_serial
 from passgen.passes.issue import DEFAULT_VALID_DAYS, issue
 from passgen.passes.keys import SigningKey, load_office_key
 from passgen.printing.layout import CardTemplate, load_template
@@ -65,7 +65,9 @@ def _glyph_problem(resident: Resident) -> RowError | None:
                     f"the name has characters the card font cannot print: {missing}")
 
 
-History = Callable[[Resident], Previous | None]  # the ledger's last card of a resident
+# the ledger's last card of a resident on or before the as-of date, or the rejection of a
+# row dated before the resident's newest card
+History = Callable[[Resident], Previous | RowError | None]
 
 
 def assess_rows(paths: Sequence[Path], ctx: RowContext, rules: Rules,
@@ -73,8 +75,8 @@ def assess_rows(paths: Sequence[Path], ctx: RowContext, rules: Rules,
                 notices: list[SheetNotice] | None = None, spool: bool = False,
                 history: History | None = None) -> Iterator[RowOutcome]:
     """Every row of every roster to an outcome, one at a time; with ``key`` None no card is
-    signed.  ``history`` finds a resident's last card in the ledger (for 上次颜色 left
-    blank).  A card's validity ends before its colour would get worse (``valid_through``).
+    signed.  ``history`` finds a resident's last card in the ledger as of ``ctx.as_of``
+    (the record of their colour; 上次颜色 only beside it, see ``rules.engine.previous_of``).  A card's validity ends before its colour would get worse (``valid_through``).
     ``spool``: see ``passgen.intake.sheets.read_sheets``."""
     as_of = ctx.as_of
     for row in read_rosters(paths, ctx, limits, notices, spool):
@@ -85,7 +87,10 @@ def assess_rows(paths: Sequence[Path], ctx: RowContext, rules: Rules,
         if problem is not None:
             yield RowOutcome(row.where, row.name, row.masked_id, error=problem)
             continue
-        last_card = history(row) if history and row.previous_colour is None else None
+        last_card = history(row) if history else None
+        if isinstance(last_card, RowError):
+            yield RowOutcome(row.where, row.name, row.masked_id, error=last_card)
+            continue
         assessment = evaluate(row, as_of, rules, last_card)
         if isinstance(assessment, RowError):
             yield RowOutcome(row.where, row.name, row.masked_id, error=assessment)
@@ -223,7 +228,7 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
             if pool is not None:
                 volumes.pool = stack.enter_context(pool)
             # opened after the forks: no child holds the connection
-            history = open_history(stack, ledger, key, notices)
+            history = open_history(stack, ledger, key, notices, as_of)
             if progress:
                 estimates = [estimate_rows(p) for p in paths]
                 total = None if None in estimates else sum(e or 0 for e in estimates)
@@ -324,9 +329,11 @@ NO_KEY_NOTICE = ("没有提供签名密钥（--key），未在登记册中查找
 
 
 def open_history(stack: ExitStack, ledger: Path | None, key: SigningKey | None = None,
-                 notices: list[SheetNotice] | None = None) -> History | None:
-    """A resident's last card, looked up in ``ledger`` (kept open by ``stack``) with the
-    pseudonym secret ``key`` unlocks; None when there is no ledger file, so a read-only
+                 notices: list[SheetNotice] | None = None,
+                 as_of: dt.date | None = None) -> History | None:
+    """A resident's last card on or before ``as_of``, looked up in ``ledger`` (kept open by
+    ``stack``) with the pseudonym secret ``key`` unlocks, or the rejection of a row dated
+    before the resident's newest card; None when there is no ledger file, so a read-only
     command never creates one, or when no key unlocks it (said in ``notices``)."""
     if ledger is None or not ledger.exists():
         return None
@@ -335,7 +342,28 @@ def open_history(stack: ExitStack, ledger: Path | None, key: SigningKey | None =
         if notices is not None:
             notices.append(SheetNotice(ledger.name, "", 0, *NO_KEY_NOTICE))
         return None
-    return lambda resident: opened.previous_for(resident.id_number)
+    if as_of is None:
+        return lambda resident: opened.previous_for(resident.id_number)
+
+    def lookup(resident: Resident) -> Previous | RowError | None:
+        later = opened.later_card(resident.id_number, as_of)
+        if later is not None:
+            return backdated(resident, as_of, *later)
+        return opened.previous_for(resident.id_number, as_of)
+
+    return lookup
+
+
+def backdated(resident: Resident, as_of: dt.date, serial: bytes, day: dt.date) -> RowError:
+    """A row dated before the resident's newest card: the ledger is the record of their
+    colour, and a batch dated earlier would take a later card for history."""
+    w = resident.where
+    return RowError(
+        Location(w.file, w.sheet, w.row, HEADER_OF["id_number"]), resident.masked_id,
+        f"登记册中此人已有 {day} 签发的卡（编号 {short_serial(serial)}），晚于本次的签发日期 "
+        f"{as_of}：不能在它之前补发。请用 --as-of {day} 或更晚的日期",
+        f"the ledger holds a card for this ID issued on {day} (serial {short_serial(serial)}), "
+        f"after this batch's as-of date {as_of}: use --as-of {day} or later", resident.name)
 
 
 def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules | Path | None,
@@ -362,7 +390,8 @@ def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules | Path | No
         try:
             for outcome in assess_rows(paths, RowContext(as_of, community), rules, None,
                                        DEFAULT_VALID_DAYS, limits, notices,
-                                       history=open_history(stack, ledger, key, notices)):
+                                       history=open_history(stack, ledger, key, notices,
+                                                            as_of)):
                 report.add(outcome)
                 if outcome.error is not None:
                     rejected.append(outcome)
@@ -385,6 +414,6 @@ def explain_roster(paths: Sequence[Path], rules: Rules | Path | None, as_of: dt.
     ``ledger`` (if it exists, with the pseudonym secret ``key`` unlocks) as ``cards`` would."""
     notices: list[SheetNotice] = []
     with ExitStack() as stack:
-        history = open_history(stack, ledger, key, notices)
+        history = open_history(stack, ledger, key, notices, as_of)
         texts = explain_rows(paths, rules, as_of, row, id_text, sheet, community, history)
     return [f"注意 notice: {n.message}" for n in notices] + texts

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from passgen.dates import SHANGHAI, day_of
+from passgen.dates import SHANGHAI, day_of, day_start
 from passgen.errors import LedgerError
 from passgen.files import fsync_dir, private_file, remove, replace
 from passgen.jobs import pseudonyms
@@ -327,14 +327,16 @@ class Ledger:
             done.append(Recovered(batch_id, finished, folder, tuple(e[1] for e in entries)))
         return done
 
-    def previous_for(self, id_number: str) -> Previous | None:
+    def previous_for(self, id_number: str, as_of: dt.date | None = None) -> Previous | None:
         """The colour and clauses of the last card issued to ``id_number`` (found by its
-        pseudonym, as re-issue finds it) and the day that colour began: the first of the
-        run of cards of that colour, so re-issuing a card each week does not restart the
-        count of report days towards a conversion.  None if the office never issued one."""
+        pseudonym, as re-issue finds it) on or before ``as_of`` (the ledger as it stood that
+        day; any day if None), and the day that colour began: the first of the run of cards
+        of that colour, so re-issuing a card each week does not restart the count of report
+        days towards a conversion.  None if the office had issued none by then."""
+        before = day_start(as_of + dt.timedelta(days=1)) if as_of is not None else 2 ** 62
         rows = self.db.execute(
-            "SELECT colour, issued_at, clauses FROM cards WHERE pseudonym = ?"
-            " ORDER BY issued_at DESC, rowid DESC", (self.pseudonym(id_number),))
+            "SELECT colour, issued_at, clauses FROM cards WHERE pseudonym = ? AND issued_at < ?"
+            " ORDER BY issued_at DESC, rowid DESC", (self.pseudonym(id_number), before))
         first = next(rows, None)
         if first is None:
             return None
@@ -345,6 +347,15 @@ class Ledger:
             began = issued_at
         return Previous(Colour(colour), PreviousSource.LEDGER, day_of(began),
                         tuple(c for c in clauses.split("、") if c))
+
+    def later_card(self, id_number: str, as_of: dt.date) -> tuple[bytes, dt.date] | None:
+        """The serial and day of the newest card issued to ``id_number`` after ``as_of``,
+        if any: a batch dated before it would rewrite history (DESIGN.md §4)."""
+        found = self.db.execute(
+            "SELECT serial, issued_at FROM cards WHERE pseudonym = ? AND issued_at >= ?"
+            " ORDER BY issued_at DESC, rowid DESC LIMIT 1",
+            (self.pseudonym(id_number), day_start(as_of + dt.timedelta(days=1)))).fetchone()
+        return None if found is None else (bytes(found[0]), day_of(found[1]))
 
     # --- revocation ---------------------------------------------------------------------
     def revoke(self, serials: Iterable[bytes], reason: str, now: int) -> list[bytes]:

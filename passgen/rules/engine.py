@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from passgen.models import (
     Assessment,
+    ClauseMatch,
     Colour,
     Location,
     Previous,
@@ -79,6 +80,7 @@ class Explanation:
     the clauses alone give, and the assessment once the history (conversions) is counted."""
 
     facts: Facts
+    as_of: dt.date
     fired: tuple[Clause, ...]
     cancelled: tuple[Clause, ...]
     before_conversion: Colour
@@ -90,37 +92,57 @@ def _steps(days: int, rules: Rules) -> int:
     return max(days, 0) // rules.window_days
 
 
+def _effective(report_days: int, began: dt.date | None, as_of: dt.date) -> int:
+    """Report days that count towards a conversion: only those inside the episode, which
+    began on ``began`` (DESIGN.md §4: min(streak, days since the episode began)); with the
+    day unknown, the streak alone."""
+    return report_days if began is None else min(report_days, (as_of - began).days)
+
+
+def episode_start(previous: Previous, resident: Resident, as_of: dt.date,
+                  rules: Rules) -> dt.date | None:
+    """The day the previous colour's episode began: the earliest of the first card of that
+    run and the dates of the facts behind it (an arrival, an entry, a discharge, a release
+    from isolation) as the roster gives them.  A fact dated after the run began is a new
+    event, not this episode's.  For a 上次颜色 from the roster (no card, no clauses), the
+    dated facts of the row that could give that colour."""
+    if previous.issued is not None:
+        clauses = [rules.by_id[i] for i in previous.clauses if i in rules.by_id]
+    else:
+        clauses = [c for c in rules.clauses if c.colour >= previous.colour]
+    days = [d for c in clauses if c.kind == "event" and c.event_date
+            for d in (getattr(resident, c.event_date),)
+            if d is not None and d <= (previous.issued or as_of)]
+    candidates = days + ([previous.issued] if previous.issued is not None else [])
+    return min(candidates, default=None)
+
+
 def history(fired: list[Clause], resident: Resident, as_of: dt.date, rules: Rules,
             previous: Previous | None) -> Colour:
     """The colour once the resident's history is counted (DESIGN.md §4).
 
-    Without a previous colour (a first card) the clauses alone decide.  With one, colours
-    improve only through conversions: one step per ``window_days`` consecutive compliant
-    report days, counted from the day the previous colour began when the ledger knows it
-    (the first card of that colour), else all the report days the roster gives.
-    An ongoing state holds its colour whatever the report days.  An event the previous
-    card already answered for (it happened before that colour began and the card lists its
-    clause) is in the previous colour; any other event gives its colour less the steps
-    earned since the event.
+    Colours improve only through conversions: one step per ``window_days`` report days
+    that fall inside the episode (``_effective``).  The previous colour (if any) converts
+    from the start of its episode (``episode_start``); every red or yellow event that fires
+    converts from its own day; an ongoing state holds its colour whatever the report days.
+    A first card is the same computation without a previous colour: the facts give the
+    episode, the streak converts it.
     """
-    clauses = max((c.colour for c in fired), default=Colour.GREEN)
-    if previous is None:
-        return clauses
     report = resident.report_days
-    since = report if previous.issued is None else min(report, (as_of - previous.issued).days)
-    colour = Colour(max(previous.colour - _steps(since, rules), Colour.GREEN))
+    colour = Colour.GREEN
+    if previous is not None:
+        began = episode_start(previous, resident, as_of, rules)
+        steps = _steps(_effective(report, began, as_of), rules)
+        colour = Colour(max(previous.colour - steps, Colour.GREEN))
     for c in fired:
         if c.colour == Colour.GREEN:
             continue
         if c.kind == "state":
             colour = max(colour, c.colour)
             continue
-        day: dt.date | None = getattr(resident, c.event_date)
-        known = previous.issued is not None and day is not None and day <= previous.issued \
-            and c.id in previous.clauses
-        if not known:
-            earned = _steps(min(report, (as_of - day).days), rules) if day else 0
-            colour = max(colour, Colour(max(c.colour - earned, Colour.GREEN)))
+        day: dt.date | None = getattr(resident, c.event_date) if c.event_date else None
+        earned = _steps(_effective(report, day, as_of), rules) if day else 0
+        colour = max(colour, Colour(max(c.colour - earned, Colour.GREEN)))
     return colour
 
 
@@ -134,9 +156,18 @@ def _conversions(before: Colour, after: Colour) -> tuple[str, ...]:
     return tuple(steps)
 
 
+HELD = "上次颜色"  # the reason of a colour held by a 上次颜色 whose clauses nobody knows
+
+
+def _held(colour: Colour, previous: Colour) -> ClauseMatch:
+    step = "T2" if colour == Colour.RED else "T1"
+    done = "" if previous == colour else f"，已转为{colour.word}"
+    return ClauseMatch(HELD, colour, f"上次颜色为{previous.word}{done}，尚未满足转码条件（{step}："
+                                     "连续14天申报符合条件后转好一级）")
+
+
 def _run(resident: Resident, as_of: dt.date, rules: Rules,
-         last_card: Previous | None) -> Explanation | RowError:
-    previous = previous_of(resident, last_card)
+         previous: Previous | None) -> Explanation | RowError:
     facts = facts_of(resident, as_of, rules)
     if isinstance(facts, RowError):
         return facts
@@ -149,50 +180,75 @@ def _run(resident: Resident, as_of: dt.date, rules: Rules,
         cancelled = tuple(c for c in fired if c.id in beaten)
         fired = [c for c in fired if c.id not in beaten]
     current = max([c.colour for c in fired], default=Colour.GREEN)
-    conversions: tuple[str, ...] = ()
-    if previous is None:  # a first card: the clauses alone decide
-        colour = current
-    else:
-        colour = history(fired, resident, as_of, rules, previous)
-        conversions = _conversions(max(current, previous.colour), colour)
-    # green clauses explain a green result only; one that cancelled another stays listed
-    reasons = [c for c in fired if c.colour != Colour.GREEN or c.beats]
+    colour = history(fired, resident, as_of, rules, previous)
+    before = max(current, previous.colour if previous is not None else Colour.GREEN)
+    conversions = _conversions(before, colour)
+    reasons: list[ClauseMatch] = [c.match for c in fired if c.colour != Colour.GREEN]
     if previous is not None and (conversions or colour > current):
-        # a converted or held card is explained by the earlier colour's clauses, never G1
+        # a converted or held colour is explained by the earlier colour's clauses
         known = rules.by_id
-        reasons += [known[i] for i in previous.clauses
-                    if i in known and known[i].colour != Colour.GREEN and known[i] not in reasons]
-    elif colour == Colour.GREEN and not reasons:
-        reasons = [c for c in fired if c.colour == Colour.GREEN] or list(rules.fallbacks)
-    assessment = Assessment(colour, tuple(c.match for c in reasons), rules.version,
-                            conversions, previous)
-    return Explanation(facts, tuple(fired), cancelled, current, assessment)
+        reasons += [known[i].match for i in previous.clauses if i in known
+                    and known[i].colour != Colour.GREEN and known[i].match not in reasons]
+        if colour > current and not any(r.colour >= colour for r in reasons):
+            reasons.append(_held(colour, previous.colour))  # 依据条款 is never empty
+    if colour == Colour.GREEN and not conversions:
+        # green clauses explain a green result only, one that cancelled another among them
+        reasons = [c.match for c in fired if c.colour == Colour.GREEN] or \
+            [c.match for c in rules.fallbacks]
+    assessment = Assessment(colour, tuple(reasons), rules.version, conversions, previous)
+    return Explanation(facts, as_of, tuple(fired), cancelled, current, assessment)
 
 
 def explain(resident: Resident, as_of: dt.date, rules: Rules,
             last_card: Previous | None = None) -> Explanation | RowError:
-    """Evaluate with every reason kept: facts, clauses fired and cancelled, conversions."""
-    return _run(resident, as_of, rules, last_card)
+    """Evaluate with every reason kept: facts, clauses fired and cancelled, conversions.
+    ``last_card``: the office ledger's last card for this ID on or before ``as_of``."""
+    previous = previous_of(resident, last_card)
+    if isinstance(previous, RowError):
+        return previous
+    return _run(resident, as_of, rules, previous)
 
 
 def evaluate(resident: Resident, as_of: dt.date, rules: Rules,
              last_card: Previous | None = None) -> Assessment | RowError:
     """The colour of ``resident`` on ``as_of`` with every reason for it.  The previous colour
-    is the roster's 上次颜色, else ``last_card`` (the office ledger's last card for the same
-    ID number, looked up by the caller), else there is none: a first card.
+    is the office ledger's last card for the same ID number issued on or before ``as_of``
+    (``last_card``, looked up by the caller), with the roster's 上次颜色 beside it
+    (``previous_of``); without either it is a first card.
 
     A region, country or symptom the rules do not know makes a RowError: never a guess.
     """
-    result = _run(resident, as_of, rules, last_card)
+    result = explain(resident, as_of, rules, last_card)
     return result if isinstance(result, RowError) else result.assessment
 
 
-def previous_of(resident: Resident, ledger: Previous | None = None) -> Previous | None:
-    """The previous colour: 上次颜色 when the roster gives it, else the ledger's last card
-    for the same ID number (looked up by the caller), else none."""
-    if resident.previous_colour is not None:
-        return Previous(resident.previous_colour, PreviousSource.ROSTER)
+def previous_of(resident: Resident, ledger: Previous | None = None) -> Previous | RowError | None:
+    """The previous colour (DESIGN.md §4): the ledger is the record.  上次颜色 counts alone
+    only where the ledger has no card for the ID (another office's card, or one from before
+    passgen); where both exist, a worse 上次颜色 is taken (a card the ledger has not seen),
+    and a better one rejects the row, naming both: colours improve only by conversion."""
+    problem = better_than_ledger(resident, ledger)
+    if problem is not None:
+        return problem
+    roster = resident.previous_colour
+    if ledger is None:
+        return None if roster is None else Previous(roster, PreviousSource.ROSTER)
+    if roster is not None and roster > ledger.colour:
+        return Previous(roster, PreviousSource.ROSTER)
     return ledger
+
+
+def better_than_ledger(resident: Resident, ledger: Previous | None) -> RowError | None:
+    """The rejection of a 上次颜色 better than the ledger's last card (see ``previous_of``)."""
+    roster = resident.previous_colour
+    if ledger is None or roster is None or roster >= ledger.colour:
+        return None
+    return _problem(resident, "上次颜色", roster.word,
+                    f"上次颜色填的是{roster.word}，但登记册中此人上一张卡（{ledger.issued}）是"
+                    f"{ledger.colour.word}：颜色只能按转码规则转好。请清空“上次颜色”，或核实后改正",
+                    f"上次颜色 says {roster.english} but the ledger's last card for this ID "
+                    f"({ledger.issued}) is {ledger.colour.english}: colours improve only by "
+                    "conversion; clear the cell, or check and correct it")
 
 
 @dataclass(frozen=True)

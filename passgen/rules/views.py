@@ -9,7 +9,7 @@ from pathlib import Path
 from passgen.errors import PassgenError
 from passgen.intake.roster import RowContext, read_rosters
 from passgen.models import Colour, Previous, Resident, RowError
-from passgen.rules.engine import Explanation, explain
+from passgen.rules.engine import HELD, Explanation, episode_start, explain
 from passgen.rules.load import Dated, Rules, rules_of
 
 CONDITION_WORDS = {
@@ -91,22 +91,31 @@ def _facts_lines(resident: Resident, e: Explanation, rules: Rules) -> list[str]:
         out.append(f"  人工认定: {resident.override}")
     previous = e.assessment.previous
     if previous is not None:
-        out.append(f"  {previous.describe()}，连续申报 {resident.report_days} 天")
+        began = episode_start(previous, resident, e.as_of, rules)
+        counted = f"，其中 {began} 以来的 {min(resident.report_days, (e.as_of - began).days)} " \
+            "天计入转码" if began is not None else ""
+        out.append(f"  {previous.describe()}，连续申报 {resident.report_days} 天{counted}")
     else:
-        out.append("  上次颜色: 无（花名册未填，登记册中也没有此人的卡）：首张卡，按条款定色 / "
-                   "no previous colour: a first card")
+        out.append("  上次颜色: 无（登记册中没有此人截至签发日期的卡，花名册也未填）：首张卡，按条款定色，"
+                   f"连续申报 {resident.report_days} 天按各事件的日期计入转码 / no previous colour: "
+                   "a first card")
     return out
 
 
 def explain_text(resident: Resident, e: Explanation, rules: Rules) -> str:
     lines = [f"{resident.where.describe()}  {resident.name}  {resident.masked_id}", "情况 facts:"]
     lines += _facts_lines(resident, e, rules)
+    a = e.assessment
     lines.append("符合的条款 clauses that apply:")
     for c in e.fired:
+        if c.colour == Colour.GREEN and a.colour != Colour.GREEN:
+            continue  # a green clause never explains a red or yellow result
         lines.append(f"  {c.id} {c.colour.word}: {c.source}")
+    for m in a.matched:
+        if m.clause_id == HELD:
+            lines.append(f"  {m.source}")
     for c in e.cancelled:
         lines.append(f"  （{c.id} 已被抵消 cancelled: {c.source}）")
-    a = e.assessment
     for step in a.conversions:
         lines.append(f"转码 conversion: {step} {rules.conversions.get(step, '')}")
     if a.previous is not None and not a.conversions and a.colour > e.before_conversion:
@@ -119,10 +128,11 @@ def explain_text(resident: Resident, e: Explanation, rules: Rules) -> str:
 def explain_rows(paths: Sequence[Path], rules: Rules | Path | None, as_of: dt.date,
                  row: int | None = None, id_text: str | None = None, sheet: str | None = None,
                  community: str = "",
-                 history: Callable[[Resident], Previous | None] | None = None) -> list[str]:
+                 history: Callable[[Resident], Previous | RowError | None] | None = None,
+                 ) -> list[str]:
     """Explanations of the roster rows picked by Excel row number or by ID number
     (full or masked); a rejected row is explained by its rejection.  ``history`` finds a
-    resident's last card (a ledger's) when 上次颜色 is blank."""
+    resident's last card in a ledger as of ``as_of`` (or rejects the row)."""
     rules = rules_of(rules)
     out: list[str] = []
     for outcome in read_rosters(paths, RowContext(as_of, community)):
@@ -137,8 +147,8 @@ def explain_rows(paths: Sequence[Path], rules: Rules | Path | None, as_of: dt.da
             continue
         if id_text is not None and id_text.upper() not in (outcome.id_number, outcome.masked_id):
             continue
-        found = history(outcome) if history and outcome.previous_colour is None else None
-        result = explain(outcome, as_of, rules, found)
+        found = history(outcome) if history else None
+        result = found if isinstance(found, RowError) else explain(outcome, as_of, rules, found)
         if isinstance(result, RowError):
             out.append(f"未通过 rejected: {result.message}")
         else:

@@ -83,7 +83,7 @@ def test_checkpoint_in_a_terminal(tmp_path: Path, gate: dict[str, object],
     log = tmp_path / "scans.csv"
     child = spawn(tmp_path, gate, log, no_colour)
     screen = []
-    for line, expected in ((gate["green"], "测温通行"), (gate["red"], "不得通行"),
+    for line, expected in ((gate["green"], "查验体温亮码通行"), (gate["red"], "待转码后方可通行"),
                            (gate["forged"], "签名无效"), (gate["expired"], "已过期"),
                            (gate["revoked_card"], "已吊销"), ("hello scanner", "无法识别"),
                            ("", None)):
@@ -119,7 +119,7 @@ def test_checkpoint_stops_cleanly_on_ctrl_c(tmp_path: Path, gate: dict[str, obje
     finally:
         signal.signal(signal.SIGINT, previous)
     child.sendline(str(gate["green"]))
-    child.expect("测温通行")
+    child.expect("查验体温亮码通行")
     child.sendintr()
     child.expect("scans: 1")
     child.expect(pexpect.EOF)
@@ -149,7 +149,7 @@ def test_undecodable_scan_is_one_malformed_verdict(tmp_path: Path,
     os.write(child.child_fd, b"PG1:\xff\xfe\r")  # raw bytes through the terminal
     child.expect("无法识别的二维码")
     child.sendline(str(gate["green"]))
-    child.expect("测温通行")
+    child.expect("查验体温亮码通行")
     child.sendeof()
     child.expect("scans: 2")
     child.expect(pexpect.EOF)

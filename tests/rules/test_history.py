@@ -96,13 +96,21 @@ def test_conversion_days_count_from_the_previous_card() -> None:
     assert colour(AS_OF + days(8), last_card=card, report_days=28) == G
 
 
-def test_the_roster_previous_colour_wins_over_the_ledger() -> None:
+def test_the_ledger_is_the_record_beside_the_roster_previous_colour() -> None:
+    """Issue #26 finding 2: a better 上次颜色 than the ledger's card rejects the row naming
+    both (it used to win); a worse one is taken (a card the ledger has not seen)."""
     ledger = Previous(R, PreviousSource.LEDGER, AS_OF - days(1))
-    result = evaluate(dataclasses.replace(BASE, previous_colour=Y, report_days=0), AS_OF, RULES,
+    better = evaluate(dataclasses.replace(BASE, previous_colour=Y, report_days=0), AS_OF, RULES,
                       ledger)
-    assert not isinstance(result, RowError)
-    assert result.colour == Y and result.previous is not None
-    assert result.previous.source is PreviousSource.ROSTER
+    assert isinstance(better, RowError) and better.where.column == "上次颜色"
+    assert "黄码" in better.zh and "红码" in better.zh and str(AS_OF - days(1)) in better.zh
+    worse = evaluate(dataclasses.replace(BASE, previous_colour=R, report_days=0), AS_OF, RULES,
+                     dataclasses.replace(ledger, colour=Y))
+    assert not isinstance(worse, RowError)
+    assert worse.colour == R and worse.previous is not None
+    assert worse.previous.source is PreviousSource.ROSTER
+    same = evaluate(dataclasses.replace(BASE, previous_colour=R), AS_OF, RULES, ledger)
+    assert not isinstance(same, RowError) and same.previous == ledger
 
 
 def test_no_previous_colour_first_card_clauses_alone() -> None:
@@ -220,7 +228,7 @@ def test_yellow_words_and_posters_follow_the_source() -> None:
     from passgen.check.gate import ACTIONS
 
     assert Colour.YELLOW.meaning == "检查体温、充分核验后方可通行"
-    assert ACTIONS[Colour.YELLOW] == "检查体温、充分核验后通行"
+    assert ACTIONS[Colour.YELLOW] == "检查体温、充分核验后方可通行"  # one vocabulary (#26)
     repo = Path(__file__).parent.parent.parent
     posters = "".join((repo / "templates" / f"poster-{k}.toml").read_text(encoding="utf-8")
                       for k in ("campaign", "checkpoint"))
@@ -266,6 +274,10 @@ def test_an_event_the_last_card_did_not_list_counts_in_full() -> None:
     wuhan = {"travel_regions": ("武汉",), "arrival_date": AS_OF - days(10)}
     assert colour(last_card=green_after, report_days=10, **wuhan) == R
     red_for_it = Previous(R, PreviousSource.LEDGER, AS_OF - days(10), ("R1", "R5"))
+    # issue #26 finding 4: the episode began at the arrival, 14 days ago, not with the card
+    # 10 days ago: 14 report days inside it convert red to yellow
     assert colour(last_card=red_for_it, report_days=14, **{**wuhan, "arrival_date":
-                                                           AS_OF - days(14)}) == R  # card 10 days old
+                                                           AS_OF - days(14)}) == Y
+    assert colour(last_card=red_for_it, report_days=13, **{**wuhan, "arrival_date":
+                                                           AS_OF - days(14)}) == R
     assert colour(AS_OF + days(4), last_card=red_for_it, report_days=18, **wuhan) == Y

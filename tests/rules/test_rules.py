@@ -175,7 +175,8 @@ def test_overlap_r8_y3() -> None:
 def test_overlap_certificate_beats_y1_only() -> None:
     cert = {"certificate_until": AS_OF + dt.timedelta(days=30)}
     assert assess(**arrived("温州", 3), **cert) == (G, ("G3",))
-    assert assess(**arrived("温州", 3), **cert, symptoms=("咳嗽",)) == (Y, ("Y2", "G3"))
+    # a green clause never explains a yellow result, even one that cancelled Y1 (#26)
+    assert assess(**arrived("温州", 3), **cert, symptoms=("咳嗽",)) == (Y, ("Y2",))
     assert assess(**arrived("武汉", 3), **cert) == (R, ("R1", "R5"))
     assert assess(**cert, severe_contact=True) == (R, ("R6",))
     assert assess(**cert, override="中风险") == (Y, ("Y5",))
