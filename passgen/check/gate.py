@@ -33,6 +33,7 @@ from passgen.models import Colour, short_serial
 from passgen.passes import pg1
 from passgen.passes.keys import TrustList
 from passgen.passes.revocation import NO_REVOCATIONS, Revocations
+from passgen.text import shown
 
 # what the guard does: the source's words, from the one table every surface uses
 ACTIONS = {c: c.meaning for c in Colour}
@@ -69,10 +70,10 @@ def verdict_lines(result: VerifyResult, colour: bool, width: int = 60) -> list[s
         lines.append(f"  {ACTIONS_EN[c.colour]}")
     else:
         lines.append(f"  原因 reason: {zh} / {en}")
-    if c is not None:
-        lines.append(f"  姓名 name: {c.name}    证件 ID: {c.masked_id}")
-        lines.append(f"  有效期至 valid until: {pg1.last_valid_day(c)}    "
-                     f"编号 serial: {short_serial(c.serial)}    {c.issuer}")
+    if c is not None:  # text from a pass is data: shown, never obeyed (DESIGN.md §7)
+        lines.append(f"  姓名 name: {shown(c.name)}    证件 ID: {shown(c.masked_id, 18)}")
+        lines.append(f"  有效期至 valid until: {pg1.day_text(c)}    "
+                     f"编号 serial: {short_serial(c.serial)}    {shown(c.issuer, 16)}")
         if result.status is Verdict.VALID:
             lines.append("  请核对卡上姓名与本人 / compare the name with the card and the person")
     return lines
@@ -182,7 +183,8 @@ def _has_fd(stream: object) -> bool:
 def serve(lines: Iterable[str], out: TextIO, err: TextIO, trust_path: Path,
           revoked_paths: Sequence[Path] = (), at: dt.datetime | None = None,
           log: Path | None = None, colour: bool = False,
-          max_age_hours: float = DEFAULT_REVOCATION_MAX_AGE_HOURS) -> Summary:
+          max_age_hours: float = DEFAULT_REVOCATION_MAX_AGE_HOURS,
+          allow_demo: bool = False) -> Summary:
     """``passgen checkpoint``: load the lists (warnings on ``err``), then judge every scan
     at ``at``, or at the clock's time of each scan."""
     def clock() -> dt.datetime:
@@ -193,7 +195,7 @@ def serve(lines: Iterable[str], out: TextIO, err: TextIO, trust_path: Path,
                            f"{log.parent}, does not exist")
 
     lists = load_lists(trust_path, revoked_paths, clock(), max_age_hours,
-                       seen_beside(log) if log is not None else None)
+                       seen_beside(log) if log is not None else None, allow_demo)
     if threading.current_thread() is threading.main_thread():
         # Ctrl-C stops the gate even when it was started with SIGINT ignored (as a shell
         # starts a background job): the guard has no other way to end it

@@ -217,7 +217,8 @@ class PageReport:
 
 def write_page(out: Path, trust_path: Path, revoked_paths: Sequence[Path], at: dt.datetime,
                max_age_hours: float, test_hooks: bool = False,
-               assets: Assets | None = None, seen: Path | None = None) -> PageReport:
+               assets: Assets | None = None, seen: Path | None = None,
+               allow_demo: bool = False) -> PageReport:
     """Check the lists as ``passgen verify`` does (``seen``: where the newest list per office
     is remembered, by default the user's state folder), then write the page and its two
     companions beside it, each whole or not at all."""
@@ -227,7 +228,7 @@ def write_page(out: Path, trust_path: Path, revoked_paths: Sequence[Path], at: d
     if not out.parent.is_dir():
         raise PassgenError(f"输出文件夹 {out.parent} 不存在",
                            f"the output folder {out.parent} does not exist")
-    lists = load_lists(trust_path, revoked_paths, at, max_age_hours, seen)
+    lists = load_lists(trust_path, revoked_paths, at, max_age_hours, seen, allow_demo)
     data = page_data(lists, at, max_age_hours, test_hooks, file_names(out.name))
     page = render(assets or Assets.load(), data)
     written = []

@@ -92,6 +92,6 @@ def verify(text: str, trust: TrustList, at: dt.datetime,
     if now < claims.issued_at:
         return signed(Verdict.NOT_YET_VALID, "issued later than the checking time", claims, window=True)
     if now >= claims.expires:
-        return signed(Verdict.EXPIRED, f"expired at the end of {pg1.last_valid_day(claims)}", claims,
+        return signed(Verdict.EXPIRED, f"expired at the end of {pg1.day_text(claims)}", claims,
                       window=True)
     return signed(Verdict.VALID, "genuine and in date", claims, window=True, validity=True)

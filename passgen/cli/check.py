@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -22,6 +21,8 @@ from passgen.check.scan import DEFAULT_DPI
 from passgen.cli.common import now, parse_moment
 from passgen.errors import ExitStatus
 from passgen.models import short_serial
+from passgen.passes import pg1
+from passgen.text import json_line, shown
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,6 +40,9 @@ def checking_options(command: F) -> F:
         click.option("--revoked-max-age", type=click.FloatRange(min=0),
                      default=DEFAULT_REVOCATION_MAX_AGE_HOURS, show_default=True,
                      help="Warn when a revocation list is older than this many hours."),
+        click.option("--allow-demo", is_flag=True,
+                     help="Accept a trust list holding the public demo key (demos only: "
+                          "anyone can sign a card with it)."),
     )):
         command = option(command)
     return command
@@ -54,11 +58,12 @@ def checking_options(command: F) -> F:
 @click.option("--dpi", type=click.IntRange(72, 600), default=DEFAULT_DPI, show_default=True,
               help="Resolution for rasterising PDF pages.")
 def verify(inputs: tuple[str, ...], trust_path: Path, at: dt.datetime | None, as_json: bool,
-           dpi: int, revoked_paths: tuple[Path, ...], revoked_max_age: float) -> ExitStatus:
+           dpi: int, revoked_paths: tuple[Path, ...], revoked_max_age: float,
+           allow_demo: bool) -> ExitStatus:
     """Verify cards in INPUT files: PDFs, PNG/JPEG photos or scans, .txt files with one
     payload per line, or - for standard input.  Exit 0 only if every code is valid."""
     report = check_inputs(inputs, trust_path, at or now(), revoked_paths, dpi, sys.stdin,
-                          revoked_max_age)
+                          revoked_max_age, allow_demo)
     for warning in report.warnings:
         click.echo(warning, err=True)
     for c in report.checked:
@@ -66,14 +71,15 @@ def verify(inputs: tuple[str, ...], trust_path: Path, at: dt.datetime | None, as
         word = VERDICT_WORDS[c.result.status]
         claims = c.result.claims
         if as_json:
-            click.echo(json.dumps(d, ensure_ascii=False))
-        elif claims is not None:
+            click.echo(json_line(d))
+        elif claims is not None:  # text from a pass is data: shown, never obeyed
             action = f"\t{gate.ACTIONS[claims.colour]}" if c.result.valid else ""
-            click.echo(f"{c.source}\t{word} {d['status']}\t{claims.colour.word}\t{d['name']}\t"
-                       f"{d['masked_id']}\t有效期至 {d['valid_until']}\t"
+            click.echo(f"{shown(c.source, 200)}\t{word} {d['status']}\t{claims.colour.word}\t"
+                       f"{shown(claims.name)}\t{shown(claims.masked_id, 18)}\t"
+                       f"有效期至 {pg1.day_text(claims)}\t"
                        f"编号 {short_serial(claims.serial)}{action}")
         else:
-            click.echo(f"{c.source}\t{word} {d['status']}\t{d['reason']}")
+            click.echo(f"{shown(c.source, 200)}\t{word} {d['status']}\t{d['reason']}")
     for line in report.input_lines():  # on stderr with --json: the JSON lines stay clean
         click.echo(line, err=as_json)
     click.echo(report.summary(), err=as_json)
@@ -89,14 +95,14 @@ def verify(inputs: tuple[str, ...], trust_path: Path, at: dt.datetime | None, as
               help="Judge every scan as if at this time (YYYY-MM-DD or YYYY-MM-DDTHH:MM); "
                    "default: the clock at each scan.")
 def checkpoint(trust_path: Path, revoked_paths: tuple[Path, ...], revoked_max_age: float,
-               log_path: Path | None, at: dt.datetime | None) -> ExitStatus:
+               allow_demo: bool, log_path: Path | None, at: dt.datetime | None) -> ExitStatus:
     """Scanner loop for a gate: reads one payload per line from standard input (a USB
     scanner in keyboard mode types the payload and Enter) and shows a large verdict for
     each.  Stop with Ctrl-C or end of input."""
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR") \
         and os.environ.get("TERM", "") != "dumb"
     gate.serve(sys.stdin, sys.stdout, sys.stderr, trust_path, revoked_paths, at, log_path,
-               colour, revoked_max_age)
+               colour, revoked_max_age, allow_demo)
     return ExitStatus.OK
 
 

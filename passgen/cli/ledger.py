@@ -139,12 +139,18 @@ def revocations() -> None:
               help="Revocation list to write (JSON, signed).")
 @click.option("--at", "at", callback=parse_moment,
               help="Generation time (default: now); cards expired by then are left out.")
+@click.option("--allow-new-ledger", is_flag=True,
+              help="Export from a ledger in which this key signed no card (a new office): "
+                   "checkpoints then forget what the office revoked before.")
+@click.option("--allow-drop", is_flag=True,
+              help="Export a list that drops unexpired cards an earlier list revoked.")
 @ledger_option
 def revocations_export(key_path: Path, out_path: Path, at: dt.datetime | None,
+                       allow_new_ledger: bool, allow_drop: bool,
                        ledger_path: Path) -> ExitStatus:
     """Write the signed list of this office's revoked cards that have not expired yet."""
     exported = export_revocations(key_path, passphrase_source(), ledger_path, out_path,
-                                  at or now())
+                                  at or now(), allow_new_ledger, allow_drop)
     click.echo(f"吊销名单 revocation list: {exported.path} ({exported.cards} cards)")
     return ExitStatus.OK
 

@@ -24,12 +24,13 @@ from passgen.errors import ExitStatus
               help="For tests only: the page accepts #at=YYYY-MM-DD to check as of that day. "
                    "Never give a page built this way to a checkpoint.")
 def verifier_page(trust_path: Path, revoked_paths: tuple[Path, ...], revoked_max_age: float,
-                  out: Path, at: dt.datetime | None, test_hooks: bool) -> ExitStatus:
+                  allow_demo: bool, out: Path, at: dt.datetime | None,
+                  test_hooks: bool) -> ExitStatus:
     """Write one HTML page that verifies cards on a phone, offline: open it from the file
     or from any HTTPS site, point the camera at a card, read the verdict.  The trust list
     and the revocation lists go inside it; make a new page when the lists change."""
     report = write_page(out, trust_path, revoked_paths, at or now(), revoked_max_age,
-                        test_hooks)
+                        test_hooks, allow_demo=allow_demo)
     for warning in report.warnings:
         click.echo(warning, err=True)
     if not revoked_paths:

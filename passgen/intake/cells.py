@@ -24,6 +24,7 @@ from passgen.intake.columns import (
 )
 from passgen.intake.headers import cell_text, fold
 from passgen.models import Category, Colour
+from passgen.text import visible
 
 _SPLIT = re.compile(r"[、，,;；\s]+")
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE][+]?\d+$")
@@ -103,15 +104,6 @@ def screen(field: str, value: str) -> Problem | None:
                                "copied from a web page or a chat): delete it and type the text "
                                "again")
     return None
-
-
-def visible(text: str) -> str:
-    """``text`` with every control or formatting character shown as <U+XXXX>: safe in a
-    report cell and on a terminal."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() or ch in " \u3000" else f"<U+{ord(ch):04X}>"
-                   for ch in text)
 
 
 def masked_shown(text: str) -> str:

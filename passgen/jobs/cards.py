@@ -25,13 +25,14 @@ from passgen.intake.columns import HEADER_OF
 from passgen.intake.roster import RowContext, SheetNotice, read_rosters
 from passgen.intake.sheets import DEFAULT_LIMITS, Limits, estimate_rows
 from passgen.jobs import manifest
+from passgen.jobs.history import History, open_history
 from passgen.jobs.ledger import CardRecord, Ledger
 from passgen.jobs.ledger_tasks import settle
 from passgen.jobs.parallel import parallel, worker_pool
 from passgen.jobs.progress import Progress
 from passgen.jobs.report import ReportWriter, RowOutcome, Totals
 from passgen.jobs.volumes import PrintOptions, Volumes
-from passgen.models import Location, Previous, Resident, RowError, short_serial
+from passgen.models import Location, Resident, RowError
 from passgen.passes.issue import DEFAULT_VALID_DAYS, issue
 from passgen.passes.keys import SigningKey, load_office_key
 from passgen.printing.layout import CardTemplate, load_template
@@ -65,9 +66,6 @@ def _glyph_problem(resident: Resident) -> RowError | None:
                     f"the name has characters the card font cannot print: {missing}")
 
 
-# the ledger's last card of a resident on or before the as-of date, or the rejection of a
-# row dated before the resident's newest card
-History = Callable[[Resident], Previous | RowError | None]
 
 
 def assess_rows(paths: Sequence[Path], ctx: RowContext, rules: Rules,
@@ -319,51 +317,6 @@ def print_cards(paths: Sequence[Path], key_path: Path, passphrase: Callable[[], 
     printing = PrintOptions(layout, duplex, hotline, sheets_per_volume, jobs)
     return run_cards(paths, key, out_dir, chosen_rules, printing, as_of, community, valid_days,
                      progress=progress, limits=limits, ledger=ledger, replace=replace)
-
-
-NO_KEY_NOTICE = ("没有提供签名密钥（--key），未在登记册中查找居民的上一张卡；“上次颜色”为空的行按"
-                 "首次办卡评定，可能与 passgen cards 的结果不同",
-                 "no signing key (--key): residents' last cards were not looked up in the "
-                 "ledger, so rows with a blank 上次颜色 are assessed as first cards and may "
-                 "differ from what passgen cards gives")
-
-
-def open_history(stack: ExitStack, ledger: Path | None, key: SigningKey | None = None,
-                 notices: list[SheetNotice] | None = None,
-                 as_of: dt.date | None = None) -> History | None:
-    """A resident's last card on or before ``as_of``, looked up in ``ledger`` (kept open by
-    ``stack``) with the pseudonym secret ``key`` unlocks, or the rejection of a row dated
-    before the resident's newest card; None when there is no ledger file, so a read-only
-    command never creates one, or when no key unlocks it (said in ``notices``)."""
-    if ledger is None or not ledger.exists():
-        return None
-    opened = stack.enter_context(Ledger(ledger, key))
-    if opened.secret is None:
-        if notices is not None:
-            notices.append(SheetNotice(ledger.name, "", 0, *NO_KEY_NOTICE))
-        return None
-    if as_of is None:
-        return lambda resident: opened.previous_for(resident.id_number)
-
-    def lookup(resident: Resident) -> Previous | RowError | None:
-        later = opened.later_card(resident.id_number, as_of)
-        if later is not None:
-            return backdated(resident, as_of, *later)
-        return opened.previous_for(resident.id_number, as_of)
-
-    return lookup
-
-
-def backdated(resident: Resident, as_of: dt.date, serial: bytes, day: dt.date) -> RowError:
-    """A row dated before the resident's newest card: the ledger is the record of their
-    colour, and a batch dated earlier would take a later card for history."""
-    w = resident.where
-    return RowError(
-        Location(w.file, w.sheet, w.row, HEADER_OF["id_number"]), resident.masked_id,
-        f"登记册中此人已有 {day} 签发的卡（编号 {short_serial(serial)}），晚于本次的签发日期 "
-        f"{as_of}：不能在它之前补发。请用 --as-of {day} 或更晚的日期",
-        f"the ledger holds a card for this ID issued on {day} (serial {short_serial(serial)}), "
-        f"after this batch's as-of date {as_of}: use --as-of {day} or later", resident.name)
 
 
 def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules | Path | None,

@@ -18,16 +18,20 @@ import hmac
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from passgen.dates import SHANGHAI, day_of, day_start
+from passgen.dates import day_of, day_start
 from passgen.errors import LedgerError
 from passgen.files import fsync_dir, private_file, remove, replace
 from passgen.jobs import pseudonyms
+from passgen.jobs.ledger_records import CardRecord as CardRecord  # re-exported
+from passgen.jobs.ledger_records import Filters as Filters
+from passgen.jobs.ledger_records import LedgerCard as LedgerCard
+from passgen.jobs.ledger_records import Recovered as Recovered
+from passgen.jobs.ledger_records import parse_serial as parse_serial
 from passgen.jobs.pseudonyms import rollback
-from passgen.models import Card, Claims, Colour, Location, Previous, PreviousSource
+from passgen.models import Colour, Previous, PreviousSource
 from passgen.passes.keys import SigningKey
 
 
@@ -39,7 +43,7 @@ class BatchStatus(StrEnum):
     ABANDONED = "abandoned"  # undone by recovery: a temporary PDF was missing
 
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 30_000
 
 # Each entry upgrades the schema by one version; a ledger made by an older passgen is
@@ -68,107 +72,11 @@ MIGRATIONS: dict[int, Sequence[str]] = {
         "CREATE INDEX cards_batch ON cards(batch_id)",
         "CREATE INDEX cards_community ON cards(community, issued_at)",
     ),
+    3: (  # what each exported revocation list held: a later export may not drop it (#27)
+        """CREATE TABLE exported (serial BLOB PRIMARY KEY, issuer TEXT NOT NULL,
+           expires INTEGER NOT NULL, exported_at INTEGER NOT NULL)""",
+    ),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class CardRecord:
-    """What a batch hands the ledger of one card: small, so 100,000 of them stay small."""
-
-    claims: Claims
-    id_number: str
-    community: str
-    clauses: str
-    where: Location
-
-    @classmethod
-    def of(cls, card: Card) -> CardRecord:
-        r = card.resident
-        return cls(card.claims, r.id_number, r.community, "、".join(card.assessment.clause_ids),
-                   r.where)
-
-
-@dataclass(frozen=True)
-class LedgerCard:
-    """One card as the ledger knows it (no name, no ID number)."""
-
-    serial: bytes
-    issuer: str
-    kid: bytes
-    community: str
-    colour: int
-    clauses: str
-    rules_version: bytes
-    issued_at: int
-    expires: int
-    batch_id: str
-    source_file: str
-    source_sheet: str
-    source_row: int
-    revoked_at: int | None
-    reason: str | None
-
-    def to_json(self) -> dict[str, object]:
-        def when(unix: int | None) -> str | None:
-            return None if unix is None else dt.datetime.fromtimestamp(unix, SHANGHAI).isoformat()
-
-        return {"serial": self.serial.hex().upper(), "issuer": self.issuer,
-                "kid": self.kid.hex(), "community": self.community,
-                "color": Colour(self.colour).english, "clauses": self.clauses,
-                "rules_version": self.rules_version.hex(), "issued_at": when(self.issued_at),
-                "expires": when(self.expires), "batch": self.batch_id,
-                "source": {"file": self.source_file, "sheet": self.source_sheet,
-                           "row": self.source_row},
-                "revoked_at": when(self.revoked_at), "revocation_reason": self.reason}
-
-
-@dataclass(frozen=True)
-class Filters:
-    community: str | None = None
-    colour: int | None = None
-    issued_from: int | None = None  # unix seconds, inclusive
-    issued_before: int | None = None  # unix seconds, exclusive
-    batch: str | None = None  # a batch id or a prefix of it
-    serial: bytes | None = None
-    pseudonym: bytes | None = None
-
-
-def parse_serial(text: str) -> bytes:
-    """A serial as printed (1A2B-3C4D-…) or as hex."""
-    clean = text.replace("-", "").replace(" ", "").strip()
-    try:
-        serial = bytes.fromhex(clean)
-    except ValueError:
-        serial = b""
-    if len(serial) != 8:
-        raise LedgerError(f"卡片编号格式错误：{text}（应为16位十六进制，如 1A2B-3C4D-5E6F-7081）",
-                          f"not a card serial: {text} (16 hex digits, like 1A2B-3C4D-5E6F-7081)")
-    return serial
-
-
-@dataclass(frozen=True)
-class Recovered:
-    """A batch a crash left pending, as recovery left it: finished (its PDFs renamed into
-    place and its cards kept) or undone (its PDFs and cards removed)."""
-
-    batch_id: str
-    finished: bool
-    out_dir: Path
-    files: tuple[str, ...]
-
-    def message(self, rebuilt: bool = False) -> tuple[str, str]:
-        names = "、".join(self.files) or "—"
-        if self.finished:
-            report = ("", "") if not rebuilt else (
-                "；它没写成的 report.xlsx 已按登记册重建（只有制了卡的行；未制卡的行请用 roster check 再看）",
-                "; its report.xlsx, never written, was rebuilt from the ledger (the rows that "
-                "became cards; run roster check for the rejected ones)")
-            return (f"上次中断的批次 {self.batch_id[:8]} 已补完：{names}（{self.out_dir}）{report[0]}",
-                    f"the interrupted batch {self.batch_id[:8]} was finished: {names} "
-                    f"({self.out_dir}){report[1]}")
-        return (f"上次中断的批次 {self.batch_id[:8]} 已撤销：它的卡片不算数，文件已删除（{self.out_dir}）",
-                f"the interrupted batch {self.batch_id[:8]} was undone: its cards do not count "
-                f"and its files were removed ({self.out_dir})")
 
 
 class Ledger:
@@ -383,8 +291,31 @@ class Ledger:
             " WHERE c.issuer = ? AND c.expires > ? ORDER BY r.serial", (issuer, now))
         return [bytes(s) for (s,) in rows]
 
+    def signed_by(self, kid: bytes) -> bool:
+        """Whether any card of this ledger was signed by the key ``kid``."""
+        return self.db.execute("SELECT 1 FROM cards WHERE kid = ? LIMIT 1",
+                               (kid,)).fetchone() is not None
+
+    def exported_unexpired(self, issuer: str, now: int) -> set[bytes]:
+        """Serials an earlier export of ``issuer``'s list held whose cards are unexpired."""
+        return {bytes(s) for (s,) in self.db.execute(
+            "SELECT serial FROM exported WHERE issuer = ? AND expires > ?", (issuer, now))}
+
+    def record_export(self, issuer: str, serials: Iterable[bytes], now: int) -> None:
+        """Remember what an exported list held (with each card's expiry)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for serial in serials:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO exported SELECT serial, issuer, expires, ?"
+                    " FROM cards WHERE serial = ?", (now, serial))
+            self.db.execute("COMMIT")
+        except BaseException:
+            rollback(self.db)
+            raise
+
     # --- queries ------------------------------------------------------------------------
-    def cards(self, f: Filters = Filters()) -> list[LedgerCard]:
+    def cards(self, f: Filters = Filters()) -> list[LedgerCard]:  # noqa: B008 (frozen)
         """Cards matching every filter given, oldest first."""
         where: list[str] = []
         args: list[object] = []

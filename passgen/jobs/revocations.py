@@ -12,6 +12,7 @@ from passgen.dates import SHANGHAI
 from passgen.errors import KeyFileError, LedgerError
 from passgen.files import atomic_write
 from passgen.jobs.ledger import Ledger, parse_serial
+from passgen.models import short_serial
 from passgen.passes import revocation
 from passgen.passes.keys import load_office_key
 
@@ -23,9 +24,14 @@ class Exported:
 
 
 def export_revocations(key_path: Path, passphrase: Callable[[], bytes], ledger_path: Path,
-                       out_path: Path, at: dt.datetime) -> Exported:
+                       out_path: Path, at: dt.datetime, allow_new_ledger: bool = False,
+                       allow_drop: bool = False) -> Exported:
     """Sign the list of this office's revoked cards that have not expired by ``at`` and
-    write it to ``out_path``."""
+    write it to ``out_path``.  A checkpoint takes a newer list in place of an older one, so
+    a list that forgets a revocation would undo it where the checkpoint is new: a ledger in
+    which this key signed no card (empty, fresh, another office's) is refused unless
+    ``allow_new_ledger``, and a list that drops an unexpired card an earlier export held
+    unless ``allow_drop`` (checkpoints keep such a card revoked all the same)."""
     key = load_office_key(key_path, passphrase)
     e = key.entry
     if not e.not_before <= at.astimezone(SHANGHAI).date() <= e.not_after:
@@ -36,11 +42,38 @@ def export_revocations(key_path: Path, passphrase: Callable[[], bytes], ledger_p
             "every checkpoint would refuse the list: use the current key, or --at a time "
             "inside its window")
     moment = int(at.timestamp())
+    if not ledger_path.is_file() and not allow_new_ledger:
+        raise LedgerError(*_not_this_office(ledger_path, e.issuer))
     with Ledger(ledger_path) as ledger:
-        serials = ledger.revoked_serials(key.entry.issuer, moment)
-    text = revocation.build(key, serials, moment)
-    atomic_write(out_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        if not ledger.signed_by(e.kid) and not allow_new_ledger:
+            raise LedgerError(*_not_this_office(ledger_path, e.issuer))
+        serials = ledger.revoked_serials(e.issuer, moment)
+        dropped = ledger.exported_unexpired(e.issuer, moment) - set(serials)
+        if dropped and not allow_drop:
+            shown = "、".join(short_serial(s) for s in sorted(dropped)[:3]) + \
+                ("…" if len(dropped) > 3 else "")
+            raise LedgerError(
+                f"新名单会去掉 {len(dropped)} 张以前的名单吊销过、尚未过期的卡（{shown}）：检查点仍会"
+                "把它们当作已吊销，但这通常说明登记册不对（换了电脑、恢复了旧备份）。请用原来的登记册；"
+                "确需如此时加 --allow-drop",
+                f"the new list would drop {len(dropped)} unexpired cards an earlier list revoked "
+                f"({', '.join(short_serial(s) for s in sorted(dropped)[:3])}): checkpoints keep "
+                "them revoked, but this usually means the wrong ledger (another computer, an "
+                "old backup). Use the office's ledger, or add --allow-drop if it is meant")
+        text = revocation.build(key, serials, moment)
+        atomic_write(out_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        ledger.record_export(e.issuer, serials, moment)
     return Exported(out_path, len(serials))
+
+
+def _not_this_office(ledger: Path, issuer: str) -> tuple[str, str]:
+    return (f"登记册 {ledger} 里没有这把密钥签发的卡（新的、空的或别的办公室的登记册）：导出的空名单会让检查点"
+            f"忘掉 {issuer} 以前吊销的卡。请用制卡时的登记册（--ledger）；确是新办公室时加 "
+            "--allow-new-ledger",
+            f"ledger {ledger} holds no card signed by this key (a new, empty or another "
+            f"office's ledger): its list would make checkpoints forget what {issuer} revoked "
+            "before. Use the ledger the cards were made with (--ledger), or add "
+            "--allow-new-ledger for a new office")
 
 
 def revoke_cards(path: Path, serials: Sequence[str], reason: str, now: int) -> list[bytes]:

@@ -49,9 +49,22 @@ def expires_after(last_day: dt.date) -> int:
     return day_start(last_day + dt.timedelta(days=1))
 
 
-def last_valid_day(claims: Claims) -> dt.date:
-    """The last Asia/Shanghai day a pass is valid."""
-    return day_of(claims.expires - 1)
+def last_valid_day(claims: Claims) -> dt.date | None:
+    """The last Asia/Shanghai day a pass is valid; None for a time beyond the calendar
+    (year 9999), which only a hostile pass carries (the verdict does not need the day)."""
+    try:
+        return day_of(claims.expires - 1)
+    except (OverflowError, ValueError):
+        return None
+
+
+def day_text(claims: Claims) -> str:
+    """``last_valid_day`` as a person reads it."""
+    day = last_valid_day(claims)
+    return day.isoformat() if day is not None else "超出日历 beyond the calendar"
+
+
+MAX_UINT = 2 ** 64  # a CBOR unsigned integer (major type 0) is below this
 
 
 class FormatProblem(ValueError):
@@ -76,7 +89,7 @@ def loads_exact(data: bytes, stage: str = "cbor") -> Any:
 
 
 def _uint(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < MAX_UINT
 
 
 _CLAIM_CHECKS: dict[int, Callable[[Any], bool]] = {
@@ -146,7 +159,7 @@ def _usual_claims(o: dict[Any, Any]) -> bool:
     """The checks of ``_CLAIM_CHECKS`` in one expression, for the quick path."""
     issuer, expires, issued, serial, name, masked, colour, category, rules = o.values()
     return (type(issuer) is str and 0 < len(issuer) <= 16 and type(expires) is int
-            and expires >= 0 and type(issued) is int and issued >= 0
+            and 0 <= expires < MAX_UINT and type(issued) is int and 0 <= issued < MAX_UINT
             and type(serial) is bytes and len(serial) == 8 and type(name) is str
             and bool(name) and type(masked) is str and len(masked) == 18
             and type(colour) is int and colour in (0, 1, 2) and type(category) is int

@@ -54,7 +54,7 @@ CROP_LENGTH_MM = 4.0
 def card_fields(card: Card, hotline: str = "") -> dict[str, str]:
     """The placeholder values of one card, as printed."""
     c = card.claims
-    last_day = pg1.last_valid_day(c).isoformat()
+    last_day = pg1.day_text(c)  # a card passgen signs is always within the calendar
     return {
         "community": card.resident.community,
         "name": c.name,

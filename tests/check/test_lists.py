@@ -40,7 +40,8 @@ def test_an_older_revocation_list_than_one_seen_is_refused(tmp_path: Path) -> No
     assert "比已经加载过的" in info.value.zh and "older than" in info.value.en
     assert len(load_lists(trust, [newer], AT).revoked.lists) == 1  # the newest: still fine
     remembered = json.loads(default_seen().read_text())
-    assert remembered == {"NC-TEST-01": day_start(AS_OF) + 86_400}
+    assert remembered["format"] == "passgen-seen/2"  # with what each list revoked (#27)
+    assert remembered["issuers"]["NC-TEST-01"]["generated"] == day_start(AS_OF) + 86_400
     assert oct(default_seen().stat().st_mode & 0o777) == "0o600"
     # a gate with a log keeps its own record beside the log
     log = tmp_path / "gate" / "log.csv"

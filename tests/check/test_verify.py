@@ -315,7 +315,8 @@ def test_a_signed_time_beyond_the_calendar_is_refused_not_a_crash(
     browser verifier): the key window is compared in seconds, so the verdict is
     unknown-key, not an OverflowError from the calendar."""
     claims = pg1.decode_claims(pg1.unpack(payload(signing_key)).payload)
-    odd = dataclasses.replace(claims, issued_at=issued_at, expires=issued_at + 86_400)
+    odd = dataclasses.replace(claims, issued_at=issued_at,
+                              expires=min(issued_at + 86_400, 2 ** 64 - 1))
     text = pg1.sign(odd, signing_key.private_key, signing_key.entry.kid)
     result = verify(text, trust, at(AS_OF))
     assert result.status is Verdict.UNKNOWN_KEY and result.signature_valid
@@ -328,3 +329,17 @@ def test_the_key_window_in_seconds_is_the_window_in_days(signing_key: keys.Signi
     first, last = day_start(entry.not_before), day_start(entry.not_after) + 86_400 - 1
     assert entry.covers(first) and entry.covers(last)
     assert not entry.covers(first - 1) and not entry.covers(last + 1)
+
+
+def test_an_expiry_beyond_64_bits_is_malformed_by_the_quick_path_too(
+        signing_key: keys.SigningKey, trust: keys.TrustList) -> None:
+    """Issue #27 finding 7: CBOR encodes 2^64 as a bignum (a tag); the general checks refused
+    it and the quick path took it.  Both say malformed now, and 2^64 - 1 gives a verdict."""
+    claims = pg1.decode_claims(pg1.unpack(payload(signing_key)).payload)
+    for expires, status in ((2 ** 64, Verdict.MALFORMED), (2 ** 64 - 1, Verdict.UNKNOWN_KEY)):
+        odd = dataclasses.replace(claims, expires=expires)
+        text = pg1.sign(odd, signing_key.private_key, signing_key.entry.kid)
+        result = verify(text, trust, at(AS_OF))
+        assert result.status is status, (expires, result.reason)
+    with pytest.raises(pg1.FormatProblem):
+        pg1.decode_claims(pg1.encode_claims(dataclasses.replace(claims, expires=2 ** 64)))

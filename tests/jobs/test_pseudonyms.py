@@ -123,7 +123,8 @@ def test_a_tampered_seal_is_an_error_not_a_new_secret(tmp_path: Path) -> None:
 def test_roster_check_without_the_key_says_it_did_not_look(tmp_path: Path) -> None:
     from helpers import row, write_roster
 
-    from passgen.jobs.cards import NO_KEY_NOTICE, check_rosters
+    from passgen.jobs.cards import check_rosters
+    from passgen.jobs.history import NO_KEY_NOTICE
 
     path = tmp_path / "l.sqlite"
     Ledger(path, fixed_key()).close()

@@ -1,0 +1,113 @@
+"""The plain records the issuance ledger (``jobs.ledger``) takes and hands out: a card as a
+batch records it, a card as the ledger knows it (no name, no ID number), the filters of
+``ledger list``, and what crash recovery did."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from passgen.dates import SHANGHAI
+from passgen.errors import LedgerError
+from passgen.models import Card, Claims, Colour, Location
+
+
+@dataclass(frozen=True, slots=True)
+class CardRecord:
+    """What a batch hands the ledger of one card: small, so 100,000 of them stay small."""
+
+    claims: Claims
+    id_number: str
+    community: str
+    clauses: str
+    where: Location
+
+    @classmethod
+    def of(cls, card: Card) -> CardRecord:
+        r = card.resident
+        return cls(card.claims, r.id_number, r.community, "、".join(card.assessment.clause_ids),
+                   r.where)
+
+
+@dataclass(frozen=True)
+class LedgerCard:
+    """One card as the ledger knows it (no name, no ID number)."""
+
+    serial: bytes
+    issuer: str
+    kid: bytes
+    community: str
+    colour: int
+    clauses: str
+    rules_version: bytes
+    issued_at: int
+    expires: int
+    batch_id: str
+    source_file: str
+    source_sheet: str
+    source_row: int
+    revoked_at: int | None
+    reason: str | None
+
+    def to_json(self) -> dict[str, object]:
+        def when(unix: int | None) -> str | None:
+            return None if unix is None else dt.datetime.fromtimestamp(unix, SHANGHAI).isoformat()
+
+        return {"serial": self.serial.hex().upper(), "issuer": self.issuer,
+                "kid": self.kid.hex(), "community": self.community,
+                "color": Colour(self.colour).english, "clauses": self.clauses,
+                "rules_version": self.rules_version.hex(), "issued_at": when(self.issued_at),
+                "expires": when(self.expires), "batch": self.batch_id,
+                "source": {"file": self.source_file, "sheet": self.source_sheet,
+                           "row": self.source_row},
+                "revoked_at": when(self.revoked_at), "revocation_reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Filters:
+    community: str | None = None
+    colour: int | None = None
+    issued_from: int | None = None  # unix seconds, inclusive
+    issued_before: int | None = None  # unix seconds, exclusive
+    batch: str | None = None  # a batch id or a prefix of it
+    serial: bytes | None = None
+    pseudonym: bytes | None = None
+
+
+def parse_serial(text: str) -> bytes:
+    """A serial as printed (1A2B-3C4D-…) or as hex."""
+    clean = text.replace("-", "").replace(" ", "").strip()
+    try:
+        serial = bytes.fromhex(clean)
+    except ValueError:
+        serial = b""
+    if len(serial) != 8:
+        raise LedgerError(f"卡片编号格式错误：{text}（应为16位十六进制，如 1A2B-3C4D-5E6F-7081）",
+                          f"not a card serial: {text} (16 hex digits, like 1A2B-3C4D-5E6F-7081)")
+    return serial
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """A batch a crash left pending, as recovery left it: finished (its PDFs renamed into
+    place and its cards kept) or undone (its PDFs and cards removed)."""
+
+    batch_id: str
+    finished: bool
+    out_dir: Path
+    files: tuple[str, ...]
+
+    def message(self, rebuilt: bool = False) -> tuple[str, str]:
+        names = "、".join(self.files) or "—"
+        if self.finished:
+            report = ("", "") if not rebuilt else (
+                "；它没写成的 report.xlsx 已按登记册重建（只有制了卡的行；未制卡的行请用 roster check 再看）",
+                "; its report.xlsx, never written, was rebuilt from the ledger (the rows that "
+                "became cards; run roster check for the rejected ones)")
+            return (f"上次中断的批次 {self.batch_id[:8]} 已补完：{names}（{self.out_dir}）{report[0]}",
+                    f"the interrupted batch {self.batch_id[:8]} was finished: {names} "
+                    f"({self.out_dir}){report[1]}")
+        return (f"上次中断的批次 {self.batch_id[:8]} 已撤销：它的卡片不算数，文件已删除（{self.out_dir}）",
+                f"the interrupted batch {self.batch_id[:8]} was undone: its cards do not count "
+                f"and its files were removed ({self.out_dir})")
