@@ -249,8 +249,9 @@ def remember(revoked: Revocations, seen: Path, trust: TrustList,
                 f"{r.issuer} drops {len(kept)} unexpired cards an earlier list revoked; they "
                 "stay revoked (a revocation lasts until the card expires)")
         lists.append(RevocationList(r.issuer, r.generated, r.serials | kept))
+    trusted = {e.issuer for e in trust.entries}
     for issuer, entry in memory.items():  # remembered, though no list was given this time
-        if issuer not in given and entry["revoked"]:
+        if issuer not in given and issuer in trusted and entry["revoked"]:
             lists.append(RevocationList(issuer, entry["generated"], frozenset(
                 bytes.fromhex(k) for k in entry["revoked"])))
     return Revocations(tuple(lists)), warnings

@@ -29,7 +29,7 @@ from passgen.check.inputs import Lists, load_lists
 from passgen.errors import PassgenError
 from passgen.files import atomic_write
 from passgen.models import Colour
-from passgen.passes.keys import TRUST_FORMAT
+from passgen.passes.keys import DEFAULT_MAX_VALIDITY_DAYS, TRUST_FORMAT
 
 ASSETS = Path(__file__).parent / "page_assets"
 TITLE = "出行卡核验"
@@ -213,6 +213,28 @@ class PageReport:
     keys: int
     revoked: int
     warnings: tuple[str, ...]
+    fingerprint: str = ""  # of the lists inside: the page shows the same (``fingerprint``)
+
+
+def fingerprint_text(data: Mapping[str, Any]) -> str:
+    """The text whose SHA-256 is the lists' fingerprint: a line per trusted key and per
+    revocation list of ``page_data``, sorted (web/src/pg1.js ``fingerprintText`` writes the
+    same text from the same data)."""
+    keys = [f"key {k['kid'].lower()} {k['public_key']} {k['issuer']} {k['not_before']} "
+            f"{k['not_after']} {k.get('max_validity_days', DEFAULT_MAX_VALIDITY_DAYS)}"
+            for k in data["trust"]["keys"]]
+    lists = [f"revoked {r['issuer']} {r['generated']} "
+             f"{','.join(sorted(s.upper() for s in r['serials']))}"
+             for r in data["revocations"]]
+    return "".join(f"{line}\n" for line in sorted(keys) + sorted(lists))
+
+
+def fingerprint(data: Mapping[str, Any]) -> str:
+    """A short fingerprint of a page's lists (XXXX-XXXX-XXXX): an office publishes it beside
+    the page, and a supervisor compares it with the one the page shows, which the page
+    computes from the lists it actually uses: edited lists show another."""
+    digest = hashlib.sha256(fingerprint_text(data).encode()).hexdigest()[:12].upper()
+    return "-".join(digest[i:i + 4] for i in range(0, 12, 4))
 
 
 def write_page(out: Path, trust_path: Path, revoked_paths: Sequence[Path], at: dt.datetime,
@@ -238,4 +260,5 @@ def write_page(out: Path, trust_path: Path, revoked_paths: Sequence[Path], at: d
         atomic_write(path, _writer(text))
         written.append(path)
     return PageReport(tuple(written), len(page.html.encode()), len(lists.trust.entries),
-                      sum(len(r.serials) for r in lists.revoked.lists), lists.warnings)
+                      sum(len(r.serials) for r in lists.revoked.lists), lists.warnings,
+                      fingerprint(data))

@@ -44,6 +44,8 @@ def verifier_page(trust_path: Path, revoked_paths: tuple[Path, ...], revoked_max
     if report.size > PAGE_LIMIT:
         click.echo(f"注意：页面大于 {PAGE_LIMIT // 1024} KB，在手机上打开会慢 / warning: the page is "
                    f"larger than {PAGE_LIMIT // 1024} KB and opens slowly on a phone", err=True)
+    click.echo(f"名单指纹 lists' fingerprint: {report.fingerprint}（请和页面一起公布；核对时页面上显示的应与此相同 / "
+               "publish it with the page: the page shows the same unless its lists were edited)")
     click.echo("用手机打开这个文件（或放到 https 网站上），允许使用摄像头即可扫码核验 / open it on a "
                "phone (from the file or an https site) and allow the camera")
     return ExitStatus.OK

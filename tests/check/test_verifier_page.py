@@ -5,6 +5,7 @@ every test vector; the page's size, its CSP, its log and its offline copy."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import functools
 import http.server
@@ -16,6 +17,7 @@ import re
 import shutil
 import subprocess
 import threading
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -118,7 +120,10 @@ def tampered(text: str) -> str:
 
 
 def invoke(args: list[str]) -> tuple[int, str]:
-    """Exit status and everything printed (standard output and error)."""
+    """Exit status and everything printed (standard output and error).  The pages here are
+    made from the demo's trust list: the public demo key is allowed (--allow-demo)."""
+    if args[0] == "verifier-page":
+        args = [*args, "--allow-demo"]
     result = CliRunner().invoke(cli, args)
     return result.exit_code, result.output
 
@@ -684,3 +689,164 @@ def test_same_verdicts_as_python_on_signed_payloads_of_every_shape() -> None:
 
     agree()
     assert {"valid", "malformed"} <= seen, seen  # both odd payloads that pass and that fail
+
+
+# ---- a gate that cannot be fooled or stopped (issue #27) -----------------------------------
+
+HOSTILE = "\u202e\x1b[2J张三" + "长" * 80
+
+
+def demo_pass(name: str = "张三", on: dt.date = dt.date(2020, 3, 26), **claims: Any) -> str:
+    """A pass signed by the demo key the pages trust, with any claims changed."""
+    from passgen.models import Assessment, Category, Colour, Location, Resident
+    from passgen.passes import pg1
+    from passgen.passes.issue import issue
+
+    resident = Resident(name=name, id_number="511302195006151233", category=Category.ELDERLY,
+                        community="桂花社区", where=Location("r.xlsx", "花名册", 2))
+    card = issue(resident, Assessment(Colour.GREEN, (), b"1234"), demo_key(), on)
+    if not claims:
+        return card.payload
+    odd = dataclasses.replace(card.claims, **claims)
+    return pg1.sign(odd, demo_key().private_key, demo_key().entry.kid)
+
+
+def handled(driver: Any, text: str) -> dict[str, Any]:
+    """The verdict the page shows for ``text``, handed to it as a scan would."""
+    driver.execute_script("return window.passgenTest.handle(arguments[0])", text)
+    return driver.execute_script("""
+        const v = document.getElementById('verdict');
+        return {status: v.dataset.status, clock: v.dataset.clock || '', text: v.innerText,
+                facts: document.getElementById('v-facts').innerText,
+                warnings: document.getElementById('warnings').innerText,
+                lists: document.getElementById('lists').innerText};""")
+
+
+def test_the_page_shows_a_hostile_name_and_a_far_expiry_as_data(pages: dict[str, Path],
+                                                               tmp_path: Path) -> None:
+    needs_browser()
+    with chromium(blank_camera(tmp_path)) as driver:
+        driver.get(pages["main"].as_uri() + f"#at={CHECK_DAY}")
+        wait_for(driver, "document.getElementById('lists').innerText")
+        hostile = handled(driver, demo_pass(HOSTILE))
+        far = handled(driver, demo_pass("李四", expires=2 ** 64 - 1))
+        errors = console_errors(driver)
+    assert hostile["status"] == "valid" and "<U+202E><U+001B>[2J张三" in hostile["facts"]
+    assert "\u202e" not in hostile["text"] and "\x1b" not in hostile["text"]
+    assert "…" in hostile["facts"] and "长" * 80 not in hostile["facts"]
+    assert far["status"] == "unknown-key" and "超出日历" in far["facts"] and not errors
+
+
+def test_a_phone_whose_clock_is_wrong_says_so(pages: dict[str, Path], tmp_path: Path) -> None:
+    """A phone set to 2000-01-01: not 尚未生效 for every card, but 请检查手机日期和时间."""
+    needs_browser()
+    with chromium(blank_camera(tmp_path)) as driver:
+        driver.get(pages["main"].as_uri() + "#at=2000-01-01")
+        wait_for(driver, "document.getElementById('lists').innerText")
+        seen = handled(driver, demo_pass())
+    assert seen["status"] == "not-yet-valid" and seen["clock"] == "wrong"
+    assert "请检查手机日期和时间" in seen["text"] and "尚未生效" not in seen["text"]
+    assert "请检查手机日期和时间" in seen["warnings"]
+
+
+def test_the_csv_export_neutralises_formulas_and_skips_damaged_rows(
+        pages: dict[str, Path], tmp_path: Path) -> None:
+    needs_browser()
+    stored = [["2020-03-26T12:00:00+08:00", "=HYPERLINK(\"x\")", "valid", "green"],
+              ["2020-03-26T12:01:00+08:00", "+1", "@SUM(A1)", "-2"], "not a row", [1, 2],
+              ["2020-03-26T12:02:00+08:00", "ABCD", "expired", ""]]
+    with chromium(blank_camera(tmp_path)) as driver:
+        driver.get(pages["main"].as_uri() + f"#at={CHECK_DAY}")
+        driver.execute_script("localStorage.setItem('passgen-checkpoint-log', arguments[0])",
+                              json.dumps(stored))
+        driver.get(pages["main"].as_uri() + f"#at={CHECK_DAY}&x=1")
+        driver.refresh()
+        wait_for(driver, "document.getElementById('lists').innerText")
+        text = driver.execute_script("return window.passgenTest.logCsv()")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[1][1] == "'=HYPERLINK(\"x\")" and rows[2][1:] == ["'+1", "'@SUM(A1)", "'-2"]
+    assert len(rows) == 4 and rows[3][1:3] == ["ABCD", "expired"]
+
+
+def test_the_page_shows_the_fingerprint_the_cli_printed_and_another_when_edited(
+        pages: dict[str, Path], demo: Path, tmp_path: Path) -> None:
+    needs_browser()
+    listed = pages["main"].parent / "revoked.json"
+    status, output = invoke(["verifier-page", "--trust", str(demo / "trust.json"), "--revoked",
+                             str(listed), "--out", str(tmp_path / "f.html"), "--at",
+                             f"{CHECK_DAY}T09:00", "--test-hooks"])
+    printed = re.search(r"fingerprint: ([0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4})", output)
+    assert status == 0 and printed, output
+    page = tmp_path / "f.html"
+    html = page.read_text(encoding="utf-8")
+    serial = json.loads(listed.read_text(encoding="utf-8"))["serials"][0]
+    edited = tmp_path / "edited.html"
+    edited.write_text(html.replace(serial, "0" * 16), encoding="utf-8")  # a serial removed
+    with chromium(blank_camera(tmp_path)) as driver:
+        shown_lists = []
+        for each in (page, edited):
+            driver.get(each.as_uri() + f"#at={CHECK_DAY}")
+            shown_lists.append(wait_for(driver, "document.getElementById('lists').innerText"))
+    assert f"名单指纹 {printed.group(1)}" in shown_lists[0]
+    assert printed.group(1) not in shown_lists[1] and "名单指纹" in shown_lists[1]
+
+
+def test_a_phone_keeps_a_card_revoked_when_a_newer_page_drops_it(
+        pages: dict[str, Path], cards: dict[str, tuple[Image.Image, str]], demo: Path,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another office computer (no memory of the old list) makes a page whose newer list has
+    lost a revocation; the phone that opened the old page still refuses the card."""
+    needs_browser()
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "another-computer"))
+    emptied = tmp_path / "emptied.json"
+    emptied.write_text(revocation.build(demo_key(), [], day_start(dt.date(2020, 3, 26)) + 3600),
+                       encoding="utf-8")
+    newer = make_page(tmp_path / "newer.html", demo / "trust.json", "--revoked", str(emptied),
+                      "--at", f"{CHECK_DAY}T09:00", "--test-hooks")
+    revoked_card = cards["other-green"][1]
+    with chromium(blank_camera(tmp_path)) as driver:
+        driver.get(newer.as_uri() + f"#at={CHECK_DAY}")  # a phone that never saw the old list
+        wait_for(driver, "document.getElementById('lists').innerText")
+        assert handled(driver, revoked_card)["status"] == "valid"
+        driver.get(pages["main"].as_uri() + f"#at={CHECK_DAY}")
+        wait_for(driver, "document.getElementById('lists').innerText")
+        assert handled(driver, revoked_card)["status"] == "revoked"
+        driver.get(newer.as_uri() + f"#at={CHECK_DAY}&again")
+        driver.refresh()
+        wait_for(driver, "document.getElementById('lists').innerText")
+        seen = handled(driver, revoked_card)
+    assert seen["status"] == "revoked" and "去掉了 1 张" in seen["warnings"]
+
+
+def test_the_page_shows_text_and_fingerprints_lists_as_python_does() -> None:
+    """web/src/pg1.js ``visible``, ``shown`` and ``fingerprintText`` against passgen.text and
+    passgen.check.page on the same inputs: random texts of any code points, and lists."""
+    needs_node()
+    from passgen.check.page import fingerprint_text
+    from passgen.text import shown, visible
+
+    rng = random.Random(27)
+    texts = ["张三", "\u202e\x1b[2J", "a\u3000b c\u00a0d", "长" * 70, "\U0001f600\u200d",
+             "\x9b31m", "\ue000私", "\u2028\u2029", ""]
+    # random code points, less those this Python's Unicode leaves unassigned: Node's may be
+    # newer and know them (both make every unassigned one visible)
+    chars = (chr(rng.choice([rng.randrange(0x20, 0x7f), rng.randrange(0x80, 0x3000),
+                             rng.randrange(0x3000, 0xd800), rng.randrange(0xe000, 0x110000)]))
+             for _ in range(30 * 200 * 3))
+    known = [c for c in chars if unicodedata.category(c) != "Cn"][:30 * 200]
+    texts += ["".join(known[i:i + 30]) for i in range(0, len(known), 30)]
+    trust = {"format": "passgen-trust/1", "keys": [
+        {"kid": "AB" * 8, "public_key": "x" * 44, "issuer": "NC-乙-02", "not_before": "2020-01-01",
+         "not_after": "2020-12-31", "max_validity_days": 30},
+        {"kid": "01" * 8, "public_key": "y" * 44, "issuer": "NC-\U0001f600", "not_before":
+         "2020-01-01", "not_after": "2020-12-31"}]}
+    revocations = [{"issuer": "NC-乙-02", "generated": 1585152000, "serials": ["0102", "ABCD"]},
+                   {"issuer": "NC-\U0001f600", "generated": 1, "serials": []}]
+    done = subprocess.run(["node", str(TESTS.parent / "web" / "scripts" / "shown.mjs")],
+                          input=json.dumps({"texts": texts, "trust": trust,
+                                            "revocations": revocations}),
+                          capture_output=True, text=True, timeout=60, check=True)
+    page = json.loads(done.stdout)
+    assert page["visible"] == [visible(t) for t in texts]
+    assert page["shown"] == [shown(t) for t in texts]
+    assert page["fingerprint"] == fingerprint_text({"trust": trust, "revocations": revocations})

@@ -4,6 +4,8 @@
 import { gunzipSync } from "fflate";
 import { prepareZXingModule, readBarcodes } from "zxing-wasm/reader";
 
+import { sha256 } from "@noble/hashes/sha2.js";
+
 import { chooseEd25519 } from "./ed25519.js";
 import * as pg1 from "./pg1.js";
 
@@ -11,7 +13,9 @@ performance.mark("script-start");
 const $ = (id) => document.getElementById(id);
 const DATA = JSON.parse($("passgen-data").textContent);
 const TRUST = pg1.trustFromJson(DATA.trust);
-const REVOKED = pg1.revocationsFromJson(DATA.revocations);
+let REVOKED = pg1.revocationsFromJson(DATA.revocations); // with what this phone remembers
+const MEMORY_KEY = "passgen-revoked-memory";
+const CLOCK_SKEW = 600; // seconds: a page made "in the future" by more means a wrong clock
 const SAME_CARD_MS = 5000; // the same card seen again within this time is the same scan
 const LOG_KEY = "passgen-checkpoint-log";
 const NEWEST_KEY = "passgen-newest-lists";
@@ -41,6 +45,50 @@ const shortSerial = (hex) => hex.toUpperCase().match(/.{4}/g).join("-");
 
 // ---- lists and their age ---------------------------------------------------------------
 
+/** The phone's clock is wrong when it says it is earlier than the page was made. */
+const clockWrong = (now) => now < DATA.made - CLOCK_SKEW;
+
+/** The lists' fingerprint, computed from the lists this page uses (not stored in it): an
+ * office publishes the one `passgen verifier-page` printed; a supervisor compares. */
+function fingerprint() {
+  const digest = sha256(new TextEncoder().encode(pg1.fingerprintText(DATA.trust, DATA.revocations)));
+  return pg1.hex(digest.slice(0, 6)).toUpperCase().match(/.{4}/g).join("-");
+}
+
+/** Revocation is permanent until the card expires (as at `passgen checkpoint`): every serial
+ * a page's list revoked is remembered on this phone until its card must have expired, and
+ * stays revoked even if a newer page's list drops it.  Returns the warnings to show. */
+function rememberRevocations(now) {
+  const memory = readStore(MEMORY_KEY, {});
+  const longest = (issuer) => Math.max(0, ...DATA.trust.keys.filter((k) => k.issuer === issuer)
+    .map((k) => k.max_validity_days ?? 60)) || 60;
+  const lists = [];
+  const warnings = [];
+  for (const r of DATA.revocations) {
+    const kept = typeof memory[r.issuer] === "object" && memory[r.issuer] ? memory[r.issuer] : {};
+    const until = r.generated + (longest(r.issuer) + 1) * 86400;
+    for (const s of r.serials) kept[s.toUpperCase()] = Math.max(until, Number(kept[s.toUpperCase()]) || 0);
+    memory[r.issuer] = kept;
+  }
+  const trusted = new Set(DATA.trust.keys.map((k) => k.issuer));
+  for (const [issuer, kept] of Object.entries(memory)) {
+    if (typeof kept !== "object" || !kept || !trusted.has(issuer)) continue;
+    for (const [s, until] of Object.entries(kept)) if (!(Number(until) > now)) delete kept[s];
+    const listed = DATA.revocations.find((r) => r.issuer === issuer);
+    const given = new Set((listed ? listed.serials : []).map((s) => s.toUpperCase()));
+    const dropped = Object.keys(kept).filter((s) => !given.has(s));
+    if (listed && dropped.length) {
+      warnings.push(`注意：本页 ${issuer} 的吊销名单去掉了 ${dropped.length} 张这部手机记得已吊销、尚未过期的卡，`
+        + "它们仍按已吊销处理 / this page's list drops cards revoked before: they stay revoked");
+    }
+    lists.push({ issuer, serials: [...given, ...dropped] });
+  }
+  writeStore(MEMORY_KEY, memory);
+  REVOKED = pg1.revocationsFromJson(lists);
+  return warnings;
+}
+let memoryWarnings = [];
+
 function readStore(key, fallback) {
   try {
     const value = JSON.parse(localStorage.getItem(key));
@@ -64,8 +112,13 @@ function showLists() {
   const keys = DATA.trust.keys.length;
   const until = DATA.trust.keys.map((k) => k.not_after).sort().pop() || "";
   const lines = [`页面生成于 ${shanghaiMinute(DATA.made)} · 信任列表 ${keys} 个密钥（有效至 ${until}）`
-    + ` (${keys} trusted keys, valid until ${until})`];
-  const warnings = [];
+    + ` (${keys} trusted keys, valid until ${until})`,
+  `名单指纹 ${fingerprint()}（和办公室公布的核对 · compare with the one the office published）`];
+  const warnings = [...memoryWarnings];
+  if (clockWrong(now)) {
+    warnings.push(`注意：手机时间（${shanghaiMinute(now)}）早于本页的生成时间（${shanghaiMinute(DATA.made)}），`
+      + "请检查手机日期和时间 / the phone's clock is before the page was made: check the date and time");
+  }
   const newest = readStore(NEWEST_KEY, {});
   for (const r of DATA.revocations) {
     const days = Math.max(0, (now - r.generated) / 86400);
@@ -112,18 +165,27 @@ function record(at, result) {
 }
 
 function csvField(value) {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  // a cell a spreadsheet would run as a formula is written as text, as report.xlsx does
+  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** The stored rows that are what `record` writes; a damaged one is skipped and counted. */
+function logRows() {
+  const rows = log.filter((row) => Array.isArray(row) && row.length === 4
+    && row.every((cell) => typeof cell === "string"));
+  return { rows, skipped: log.length - rows.length };
 }
 
 /** The log as `passgen checkpoint --log` writes it. */
 function logCsv() {
-  return [["time", "serial", "verdict", "colour"], ...log]
+  return [["time", "serial", "verdict", "colour"], ...logRows().rows]
     .map((row) => row.map(csvField).join(",") + "\r\n").join("");
 }
 
 function showLog() {
   const counts = new Map();
-  for (const [, , verdict] of log) counts.set(verdict, (counts.get(verdict) || 0) + 1);
+  for (const [, , verdict] of logRows().rows) counts.set(verdict, (counts.get(verdict) || 0) + 1);
   $("log-counts").replaceChildren(...[...counts].sort().map(([verdict, n]) => {
     const tr = document.createElement("tr");
     const word = verdict === "valid" ? "有效" : (DATA.reasons[verdict] || [verdict])[0];
@@ -138,6 +200,8 @@ function showLog() {
 }
 
 function exportLog() {
+  const { skipped } = logRows();
+  if (skipped) say(`导出时跳过了 ${skipped} 条损坏的记录 · ${skipped} damaged rows skipped`);
   const blob = new Blob([logCsv()], { type: "text/csv;charset=utf-8" });
   const a = Object.assign(document.createElement("a"), {
     href: URL.createObjectURL(blob),
@@ -185,17 +249,23 @@ function show(result) {
   v.className = valid ? `v-${colour.english}` : "v-refused";
   v.dataset.status = result.status;
   v.dataset.serial = c ? pg1.hex(c.serial).toUpperCase() : "";
-  $("v-word").textContent = valid ? colour.word : "不得通行";
-  $("v-action").textContent = valid ? colour.meaning : "✕ 无效 INVALID";
+  // a card "not yet valid" on a phone whose clock is before the page was made: the clock is
+  // wrong, not the card, and the worker is told so rather than turning the person away
+  const clock = result.status === "not-yet-valid" && clockWrong(checkingTime());
+  v.dataset.clock = clock ? "wrong" : "";
+  $("v-word").textContent = valid ? colour.word : clock ? "请检查手机日期和时间" : "不得通行";
+  $("v-action").textContent = valid ? colour.meaning : clock ? "手机时间不对，无法核验" : "✕ 无效 INVALID";
   const [zh, en] = DATA.reasons[result.status] || ["", ""];
-  $("v-reason").textContent = valid ? "" : `${zh}${result.status === "expired" ? `（有效期至 ${pg1.lastValidDay(c)}）` : ""} · ${en}`;
+  $("v-reason").textContent = valid ? "" : clock
+    ? `手机时间早于本页的生成时间（${shanghaiMinute(DATA.made)}）· the phone's clock is wrong: check the date and time`
+    : `${zh}${result.status === "expired" ? `（有效期至 ${pg1.lastValidDay(c)}）` : ""} · ${en}`;
   const dl = $("v-facts");
   dl.replaceChildren();
-  if (c) {
-    fact(dl, "姓名", c.name, "name");
-    fact(dl, "证件", c.maskedId);
+  if (c) { // text from a pass is data: shown with hidden characters made visible
+    fact(dl, "姓名", pg1.shown(c.name), "name");
+    fact(dl, "证件", pg1.shown(c.maskedId, 18));
     fact(dl, "有效期至", pg1.lastValidDay(c));
-    fact(dl, "编号", `${shortSerial(pg1.hex(c.serial))} · ${c.issuer}`);
+    fact(dl, "编号", `${shortSerial(pg1.hex(c.serial))} · ${pg1.shown(c.issuer, 16)}`);
   }
   $("v-check").textContent = valid ? "请核对卡上姓名与本人 · compare the name with the card and the person" : "";
   v.hidden = false;
@@ -381,6 +451,7 @@ document.addEventListener("pointerdown", () => audio?.resume?.(), { passive: tru
 
 $("count").textContent = String(log.length);
 verifyWith = chooseEd25519(hooks.get("engine") || "");
+memoryWarnings = rememberRevocations(checkingTime());
 startCamera(); // first: the camera takes longest to start
 decoder = startDecoder();
 showLists();
@@ -396,6 +467,7 @@ if (DATA.testHooks) {
       return { engine, status: result.status, reason: result.reason };
     },
     logCsv,
+    fingerprint,
     handle,
     decode: (image) => decoder.then(() => readBarcodes(image, READ)),
   };

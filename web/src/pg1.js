@@ -470,10 +470,57 @@ function validityProblem(entry, issuedAt, expires) {
   return null;
 }
 
-/** "YYYY-MM-DD" of the last Asia/Shanghai day a pass is valid. */
+export const BEYOND = "超出日历 beyond the calendar";
+const FIRST_DAY = -719162n; // 0001-01-01 and 9999-12-31: Python's calendar, which passgen uses
+const LAST_DAY = 2932896n;
+
+/** "YYYY-MM-DD" of the last Asia/Shanghai day a pass is valid, or BEYOND for a day outside
+ * the years 1 to 9999 (only a hostile pass carries one: the verdict does not need it). */
 export function lastValidDay(claims) {
   const day = dayOf(claims.expires - 1n);
+  if (day < FIRST_DAY || day > LAST_DAY) return BEYOND;
   return new Date(Number(day) * 86400000).toISOString().slice(0, 10);
+}
+
+// ---- text from a pass is data ------------------------------------------------------------
+
+// what Python's str.isprintable refuses: controls, formats (bidi overrides among them),
+// separators other than the space and the ideographic space, unassigned and private code points
+const HIDDEN = /[\p{C}\p{Zl}\p{Zp}]|(?![ \u3000])\p{Zs}/gu;
+
+/** `text` with every control or formatting character shown as <U+XXXX> (passgen.text.visible). */
+export function visible(text) {
+  return text.replace(HIDDEN, (ch) => `<U+${ch.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}>`);
+}
+
+/** `visible`, and at most `limit` characters of it (passgen.text.shown). */
+export function shown(text, limit = 60) {
+  const chars = [...visible(text)];
+  return chars.length <= limit ? chars.join("") : `${chars.slice(0, limit - 1).join("")}…`;
+}
+
+// ---- the lists' fingerprint --------------------------------------------------------------
+
+/** The text whose SHA-256 is the lists' fingerprint (passgen.check.page.fingerprint_text):
+ * a line per trusted key and per revocation list, sorted, so the same lists give the same
+ * text in Python and here. */
+export function fingerprintText(trustDoc, revocations) {
+  const keys = trustDoc.keys.map((k) => `key ${k.kid.toLowerCase()} ${k.public_key} ${k.issuer} `
+    + `${k.not_before} ${k.not_after} ${k.max_validity_days ?? DEFAULT_MAX_VALIDITY_DAYS}`);
+  const lists = revocations.map((r) => `revoked ${r.issuer} ${r.generated} `
+    + `${r.serials.map((s) => s.toUpperCase()).sort().join(",")}`);
+  return [...keys.sort(byCodePoints), ...lists.sort(byCodePoints)].map((line) => `${line}\n`).join("");
+}
+
+/** Python's order of strings: by code points (JavaScript's < compares UTF-16 units). */
+function byCodePoints(a, b) {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i].codePointAt(0) - y[i].codePointAt(0);
+    if (d) return d;
+  }
+  return x.length - y.length;
 }
 
 // ---- the verdict ---------------------------------------------------------------------
