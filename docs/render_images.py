@@ -84,45 +84,72 @@ def report(path: Path, name: str, lines: int = 8) -> None:
     print(target)
 
 
-def gate_screen(out_dir: Path, name: str) -> None:
-    """What the checkpoint's screen shows for a valid card and for a revoked one, drawn as a
-    terminal draws ``passgen checkpoint``'s lines (the colours are the terminal's)."""
-    import datetime as dt
+SGR = {"41": (198, 40, 40), "42": (46, 125, 50), "43": (242, 194, 0), "45": (123, 31, 162)}
 
+
+def gate_screen(out_dir: Path, name: str) -> None:
+    """The checkpoint's real screen: ``passgen checkpoint`` run in a pseudo-terminal 80
+    columns wide, a valid card and a revoked one scanned, its output (with the terminal's
+    colour codes) drawn as a terminal draws it."""
+    import datetime as dt
+    import os
+    import re
+    import shutil
+    import unicodedata
+
+    import pexpect
     from PIL import Image, ImageDraw, ImageFont
 
     from passgen import fonts
-    from passgen.check.gate import verdict_lines
     from passgen.check.scan import from_path
-    from passgen.check.verify import verify
     from passgen.dates import SHANGHAI
-    from passgen.passes import keys, revocation
-
-    trust = keys.read_trust(out_dir / "trust.json")
-    texts = [f.text for f in from_path(sorted(out_dir.glob("cards-*.pdf"))[0]) if f.text][:2]
-    at = dt.datetime(2020, 3, 26, 9, 30, tzinfo=SHANGHAI)
+    from passgen.jobs.demo import demo_key
+    from passgen.passes import revocation
     from passgen.passes.pg1 import decode_claims, unpack
 
-    revoked_serial = decode_claims(unpack(texts[1]).payload).serial
-    lists = revocation.Revocations((revocation.RevocationList(
-        trust.entries[0].issuer, int(at.timestamp()), frozenset({revoked_serial})),))
-    lines = []
+    texts = [f.text for f in from_path(sorted(out_dir.glob("cards-*.pdf"))[0]) if f.text][:2]
+    at = dt.datetime(2020, 3, 26, 9, 30, tzinfo=SHANGHAI)
+    listed = out_dir / "gate-revoked.json"
+    listed.write_text(revocation.build(demo_key(), [decode_claims(unpack(texts[1]).payload)
+                                                    .serial], int(at.timestamp()) - 3600),
+                      encoding="utf-8")
+    state = Path(tempfile.mkdtemp())
+    passgen = shutil.which("passgen") or str(Path(sys.executable).with_name("passgen"))
+    child = pexpect.spawn(passgen, ["checkpoint", "--trust", str(out_dir / "trust.json"),
+                                    "--revoked", str(listed), "--at", "2020-03-26T09:30",
+                                    "--allow-demo"], dimensions=(40, 80), encoding="utf-8",
+                          env={**os.environ, "TERM": "xterm", "XDG_STATE_HOME": str(state)},
+                          timeout=30)
+    child.expect("waiting for scans[^\n]*\n")
+    screen = ""
     for text in texts:
-        lines += verdict_lines(verify(text, trust, at, lists), colour=False, width=56)
+        child.sendline(text)
+        child.expect("valid until[^\r]*\r\n")
+        screen += child.before + child.after
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    lines = screen.replace("\r", "").split("\n")[:-1]
     font = ImageFont.truetype(fonts.font_file(), 18)
-    image = Image.new("RGB", (760, 28 * len(lines) + 20), (24, 24, 24))
+    cell, high = 10, 26
+    image = Image.new("RGB", (80 * cell + 20, high * len(lines) + 20), (24, 24, 24))
     draw = ImageDraw.Draw(image)
-    for i, line in enumerate(lines):
-        banner = "█" in line
-        fill = (255, 255, 255)
-        if banner:
-            colour = ((46, 125, 50) if "绿码" in line else (198, 40, 40) if "红码" in line
-                      else (242, 194, 0) if "黄码" in line else (123, 31, 162))
-            draw.rectangle((10, 10 + 28 * i, 750, 36 + 28 * i), fill=colour)
-            line = line.replace("█", " ").replace("✗", "×")  # the font has no ✗
-        draw.text((14, 12 + 28 * i), line, fill=fill, font=font)
+    for row, line in enumerate(lines):
+        x, y, background = 10, 10 + high * row, None
+        for part in re.split("(\x1b\\[[0-9;]*m)", line):
+            if part.startswith("\x1b["):
+                codes = part[2:-1].split(";")
+                background = next((SGR[c] for c in codes if c in SGR), None if "0" in codes
+                                  else background)
+                continue
+            for ch in part:
+                wide = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+                if background:
+                    draw.rectangle((x, y, x + wide * cell, y + high), fill=background)
+                draw.text((x, y + 3), "×" if ch == "✗" else ch, fill=(255, 255, 255), font=font)
+                x += wide * cell
     target = Path(__file__).parent / name
     image.convert("P", palette=1, colors=32).save(target, optimize=True)
+    listed.unlink()
     print(target)
 
 

@@ -41,9 +41,22 @@ def state_dir(system: str | None = None) -> Path:
     return Path(dirs_for(system).user_state_dir)
 
 
+DEFAULT_LEDGER = "passgen-ledger.sqlite"
+LEDGER_ENV = "PASSGEN_LEDGER"  # another ledger for every command (the README's tour uses one)
+
+
+def default_ledger() -> Path:
+    """The office's ledger when no --ledger is given: one per user, in their data folder,
+    not in whatever folder a command happens to run from (which gave an office several)."""
+    return data_dir() / DEFAULT_LEDGER
+
+
 def shown(path: Path) -> str:
     """A folder as help text shows it: ``~`` for the home folder, for brevity."""
     try:
         return str(Path("~") / path.relative_to(Path.home()))
     except ValueError:
         return str(path)
+
+
+DEFAULT_LEDGER_SHOWN = shown(default_ledger())  # as --help shows it

@@ -164,7 +164,7 @@ def test_a_clerk_s_day_under_the_standin(tmp_path: Path, linux_batch: Path) -> N
         return ran.out + ran.err
 
     ok(["roster", "template", "花名册.xlsx"])
-    ok(["roster", "check", "samples/elderly.xlsx", "--as-of", "2020-03-25", "--out", "checked"])
+    ok(["roster", "check", "samples/elderly.xlsx", "--as-of", "2020-03-25", "--out", "checked"], 3)
     said = ok(["cards", "samples/elderly.xlsx", "--key", "office.pem", "--out", "cards",
                "--as-of", "2020-03-25", "--jobs", "2", "--ledger", "ledger.sqlite"], 3)
     assert "cards-桂花社区-001.pdf" in said

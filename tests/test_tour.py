@@ -46,10 +46,13 @@ def test_the_readme_tour_runs_as_written(tmp_path: Path, standin: bool) -> None:
         f'export PATH="{bin_dir}:$PATH"\n')  # what make demo's .venv/bin/activate does
     script = "\n".join(f"{command}\necho \"__status__ {index} $?\""
                        for index, (command, _) in enumerate(commands))
+    home = tmp_path / "home"  # a fresh home folder: the default ledger would be made here
+    home.mkdir()
+    env = {k: v for k, v in passgen_env(standin).items()
+           if k not in ("PASSGEN_KEY_PASSPHRASE", "PASSGEN_LEDGER", "XDG_DATA_HOME")}
+    env["HOME"] = str(home)
     done = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True,
-                          stdin=subprocess.DEVNULL, timeout=600,
-                          env={k: v for k, v in passgen_env(standin).items()
-                               if k != "PASSGEN_KEY_PASSPHRASE"})
+                          stdin=subprocess.DEVNULL, timeout=600, env=env)
     encoding = "cp936" if standin else "utf-8"
     out = done.stdout.decode(encoding)  # strictly: a line cp936 could not say is a failure
     err = done.stderr.decode(encoding)
@@ -61,3 +64,15 @@ def test_the_readme_tour_runs_as_written(tmp_path: Path, standin: bool) -> None:
     assert (tmp_path / "cards" / "cards-桂花社区-001.pdf").exists()
     assert (tmp_path / "revoked.json").exists() and (tmp_path / "scans.csv").exists()
     assert list((tmp_path / "posters").glob("posters-*.pdf"))
+    # the tour leaves the office's default ledger untouched: a clerk's first batch with a
+    # key of their own, as the guide has it, then works (issue #30)
+    default = home / ".local" / "share" / "passgen" / "passgen-ledger.sqlite"
+    assert not default.exists() and (tmp_path / "tour-ledger.sqlite").exists()
+    first = subprocess.run(
+        ["bash", "-c", "source .venv/bin/activate && export PASSGEN_KEY_PASSPHRASE='我们社区自己的口令2020' "
+         "&& passgen keys generate --out mine.pem --issuer NC-XM-09 --not-before 2020-01-01 "
+         "--not-after 2020-12-31 && passgen cards samples/elderly.xlsx --key mine.pem "
+         "--out first/ --as-of 2020-03-25"], cwd=tmp_path, capture_output=True,
+        stdin=subprocess.DEVNULL, timeout=600, env=env)
+    assert first.returncode == 3, first.stderr.decode(encoding, "replace")[-2000:]
+    assert default.exists()

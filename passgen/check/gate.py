@@ -18,6 +18,7 @@ import os
 import select
 import signal
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -53,19 +54,37 @@ RESET = "\033[0m"
 LOG_HEADER = ("time", "serial", "verdict", "colour")
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: a CJK character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _centred(text: str, width: int, fill: str = " ") -> str:
+    room = max(width - display_width(text), 0)
+    return fill * (room // 2) + text + fill * (room - room // 2)
+
+
+def banner(words: Sequence[str], style: str, colour: bool, width: int) -> list[str]:
+    """A verdict several lines tall across the whole width, readable from a step away: on a
+    colour terminal a coloured block, on a monochrome one a frame of █."""
+    if colour:
+        return [style + _centred(w, width) + RESET for w in ("", *words, "")]
+    inner = max(width - 4, 0)
+    return ["█" * width, *("██" + _centred(w, inner) + "██" for w in words), "█" * width]
+
+
 def verdict_lines(result: VerifyResult, colour: bool, width: int = 60) -> list[str]:
-    """What the guard sees for one scan: a banner, then the facts to compare."""
+    """What the guard sees for one scan: a tall banner in the source's words (the colour and
+    what to do, or 不得通行 with the reason), then the facts to compare."""
     c = result.claims
     if result.status is Verdict.VALID and c is not None:
-        word = f"  {c.colour.word} {c.colour.english.upper()}  ·  {ACTIONS[c.colour]}  "
+        words = [f"{c.colour.word}  {c.colour.english.upper()}", ACTIONS[c.colour]]
         style = STYLE[c.colour]
     else:
         zh, en = REASONS.get(result.status, ("无效", result.status))
-        action = "不得通行" if result.status is not Verdict.VALID else ""
-        word = f"  ✗ 无效 INVALID  ·  {action}  "
+        words = ["✗ 无效 INVALID", f"不得通行 · {zh}"]
         style = INVALID_STYLE
-    banner = word.center(width, "█" if not colour else " ")
-    lines = ["", (style + banner + RESET) if colour else banner]
+    lines = ["", *banner(words, style, colour, width)]
     if result.status is Verdict.VALID and c is not None:
         lines.append(f"  {ACTIONS_EN[c.colour]}")
     else:
@@ -79,11 +98,11 @@ def verdict_lines(result: VerifyResult, colour: bool, width: int = 60) -> list[s
     return lines
 
 
-def show(out: TextIO, result: VerifyResult, colour: bool) -> None:
+def show(out: TextIO, result: VerifyResult, colour: bool, width: int = 60) -> None:
     """Write one scan's verdict; if the full verdict cannot be shown, a bare one is, and
     the gate goes on to the next card whatever happens."""
     try:
-        text = "\n".join(verdict_lines(result, colour)) + "\n"
+        text = "\n".join(verdict_lines(result, colour, width)) + "\n"
     except Exception:  # noqa: BLE001 (a pass's content must never stop the gate)
         ok = result.status is Verdict.VALID
         text = f"\n  {'有效 VALID' if ok else '无效 INVALID · 不得通行'}  ({result.status})\n"
@@ -108,7 +127,7 @@ class Summary:
 
 def run(lines: Iterable[str], out: TextIO, trust: TrustList, clock: Callable[[], dt.datetime],
         revoked: Revocations = NO_REVOCATIONS, log: Path | None = None,
-        colour: bool = False) -> Summary:
+        colour: bool = False, width: int = 60) -> Summary:
     """Verify every non-blank line; a bad scan never stops the loop."""
     counts: Counter[str] = Counter()
     log_file = None
@@ -136,7 +155,7 @@ def run(lines: Iterable[str], out: TextIO, trust: TrustList, clock: Callable[[],
                                  c.serial.hex().upper() if c else "", result.status,
                                  c.colour.english if c else ""))
                 log_file.flush()
-            show(out, result, colour)
+            show(out, result, colour, width)
     except KeyboardInterrupt:
         pass
     finally:
@@ -184,7 +203,7 @@ def serve(lines: Iterable[str], out: TextIO, err: TextIO, trust_path: Path,
           revoked_paths: Sequence[Path] = (), at: dt.datetime | None = None,
           log: Path | None = None, colour: bool = False,
           max_age_hours: float = DEFAULT_REVOCATION_MAX_AGE_HOURS,
-          allow_demo: bool = False) -> Summary:
+          allow_demo: bool = False, width: int = 60) -> Summary:
     """``passgen checkpoint``: load the lists (warnings on ``err``), then judge every scan
     at ``at``, or at the clock's time of each scan."""
     def clock() -> dt.datetime:
@@ -208,4 +227,29 @@ def serve(lines: Iterable[str], out: TextIO, err: TextIO, trust_path: Path,
         source = byte_lines(lines.buffer)
     else:
         source = lines
-    return run(source, out, lists.trust, clock, lists.revoked, log, colour)
+    with no_echo(lines):
+        return run(source, out, lists.trust, clock, lists.revoked, log, colour, width)
+
+
+@contextlib.contextmanager
+def no_echo(stream: object) -> Iterator[None]:
+    """A scanner types two lines of QR text per card: on a terminal they are not echoed,
+    so the screen holds verdicts only (POSIX terminals; elsewhere the text shows)."""
+    try:
+        import termios
+
+        fd = stream.fileno()  # type: ignore[attr-defined]
+        if not os.isatty(fd):
+            raise ValueError("not a terminal")
+        before = termios.tcgetattr(fd)
+    except Exception:  # noqa: BLE001 (no termios, no descriptor, not a terminal: echo stays)
+        yield
+        return
+    quiet = list(before)
+    quiet[3] &= ~termios.ECHO
+    try:
+        termios.tcsetattr(fd, termios.TCSANOW, quiet)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            termios.tcsetattr(fd, termios.TCSANOW, before)

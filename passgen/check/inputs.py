@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from passgen.check import scan
+from passgen.check import (
+    DEFAULT_REVOCATION_MAX_AGE_HOURS,  # noqa: E402 (re-exported)
+    scan,
+)
 from passgen.check.verify import Verdict, VerifyResult, verify
 from passgen.dates import SHANGHAI
 from passgen.errors import KeyFileError
@@ -20,7 +23,6 @@ from passgen.passes import pg1, revocation
 from passgen.passes.keys import TrustList, demo_public_key, read_trust
 from passgen.passes.revocation import NO_REVOCATIONS, RevocationList, Revocations
 
-DEFAULT_REVOCATION_MAX_AGE_HOURS = 48.0
 SEEN_NAME = "revocations-seen.json"
 
 

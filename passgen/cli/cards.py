@@ -19,9 +19,8 @@ from passgen.cli.common import (
 from passgen.cli.progress import ProgressBar
 from passgen.dates import today
 from passgen.errors import ExitStatus
+from passgen.folders import DEFAULT_LEDGER_SHOWN, LEDGER_ENV, default_ledger
 from passgen.intake.sheets import Limits
-from passgen.jobs.cards import print_cards
-from passgen.jobs.ledger_tasks import DEFAULT_LEDGER_SHOWN, default_ledger
 
 
 @click.command()
@@ -54,6 +53,7 @@ from passgen.jobs.ledger_tasks import DEFAULT_LEDGER_SHOWN, default_ledger
               help="Start a new PDF after this many sheets (one PDF series per community).")
 @click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
               default=default_ledger, show_default=DEFAULT_LEDGER_SHOWN,
+                        envvar=LEDGER_ENV, show_envvar=True,
               help="Issuance ledger (SQLite) recording every card; a resident's earlier "
                    "unexpired card is revoked by the new one, and its colour is the previous "
                    "colour (for conversions) when 上次颜色 is blank.")
@@ -74,6 +74,7 @@ def cards(rosters: tuple[Path, ...], key_path: Path, out_dir: Path, as_of: dt.da
           max_mb: float) -> ExitStatus:
     """Print signed cards for every good row of ROSTER files (.xlsx, .xls, .ods, .csv in
     UTF-8 or GB18030) and write a report with one line per row."""
+    from passgen.jobs.cards import print_cards
     if out_dir.suffix.lower() in (".pdf", ".xlsx", ".xls", ".csv"):
         raise click.UsageError(f"--out 要的是一个文件夹，不是文件名（{out_dir}）/ --out names a "
                                "folder for the PDFs and the report, not a file")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,17 +12,11 @@ from typing import Any, TypeVar
 
 import click
 
-from passgen.check import gate
-from passgen.check.inputs import (
-    DEFAULT_REVOCATION_MAX_AGE_HOURS,
-    VERDICT_WORDS,
-    check_inputs,
-)
+from passgen.check import DEFAULT_REVOCATION_MAX_AGE_HOURS
 from passgen.check.scan import DEFAULT_DPI
 from passgen.cli.common import now, parse_moment
 from passgen.errors import ExitStatus
 from passgen.models import short_serial
-from passgen.passes import pg1
 from passgen.text import json_line, shown
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -62,6 +57,9 @@ def verify(inputs: tuple[str, ...], trust_path: Path, at: dt.datetime | None, as
            allow_demo: bool) -> ExitStatus:
     """Verify cards in INPUT files: PDFs, PNG/JPEG photos or scans, .txt files with one
     payload per line, or - for standard input.  Exit 0 only if every code is valid."""
+    from passgen.check import gate
+    from passgen.check.inputs import VERDICT_WORDS, check_inputs
+    from passgen.passes import pg1
     report = check_inputs(inputs, trust_path, at or now(), revoked_paths, dpi, sys.stdin,
                           revoked_max_age, allow_demo)
     for warning in report.warnings:
@@ -101,8 +99,11 @@ def checkpoint(trust_path: Path, revoked_paths: tuple[Path, ...], revoked_max_ag
     each.  Stop with Ctrl-C or end of input."""
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR") \
         and os.environ.get("TERM", "") != "dumb"
+    from passgen.check import gate
+
+    width = min(max(shutil.get_terminal_size((60, 24)).columns - 1, 40), 100)
     gate.serve(sys.stdin, sys.stdout, sys.stderr, trust_path, revoked_paths, at, log_path,
-               colour, revoked_max_age, allow_demo)
+               colour, revoked_max_age, allow_demo, width)
     return ExitStatus.OK
 
 

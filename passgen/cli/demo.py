@@ -8,7 +8,6 @@ import click
 
 from passgen.cli.progress import ProgressBar
 from passgen.errors import ExitStatus
-from passgen.jobs.demo import DEMO_AS_OF, DEMO_PASSPHRASE, run_demo
 
 
 @click.command()
@@ -17,6 +16,7 @@ from passgen.jobs.demo import DEMO_AS_OF, DEMO_PASSPHRASE, run_demo
               help="Folder for the demo key, trust list, sample rosters, card PDFs and report.xlsx.")
 def demo(out_dir: Path) -> ExitStatus:
     """Run everything on the bundled sample rosters with a DEMO key (not for real cards)."""
+    from passgen.jobs.demo import DEMO_AS_OF, DEMO_PASSPHRASE, run_demo
     result = run_demo(out_dir, progress=ProgressBar())
     t = result.batch.totals
     click.echo(f"演示密钥（仅供演示，勿用于真实卡片）/ DEMO key, not for real cards: {result.key} "

@@ -10,7 +10,6 @@ import click
 from passgen.cli.common import parse_day, passphrase_source
 from passgen.dates import today
 from passgen.errors import ExitStatus
-from passgen.passes import keys
 
 
 @click.group("keys")
@@ -36,6 +35,7 @@ def keys_generate(out_path: Path, issuer: str, not_before: dt.date | None,
                   not_after: dt.date | None, max_validity_days: int,
                   force: bool) -> ExitStatus:
     """Create a new signing key for an office."""
+    from passgen.passes import keys
     key, pub = keys.create(out_path, issuer, not_before or today(), not_after,
                            passphrase_source(confirm=True), force, max_validity_days)
     click.echo(f"私钥 private key: {out_path}")
@@ -55,6 +55,7 @@ def keys_generate(out_path: Path, issuer: str, not_before: dt.date | None,
               help="允许放入公开的演示密钥（仅供演示）/ Accept the public demo key (demos only).")
 def keys_trust(sources: tuple[Path, ...], out_path: Path, allow_demo: bool) -> ExitStatus:
     """Build a trust list from key files, KEY.pub.json files or other trust lists."""
+    from passgen.passes import keys
     entries = keys.build_trust(list(sources), out_path, allow_demo)
     click.echo(f"信任列表 trust list: {out_path} ({len(entries)} keys)")
     return ExitStatus.OK
@@ -66,6 +67,7 @@ def keys_trust(sources: tuple[Path, ...], out_path: Path, allow_demo: bool) -> E
 def keys_show(sources: tuple[Path, ...]) -> ExitStatus:
     """Print kid, issuer and validity window of keys (KEY, KEY.pub.json or a trust list).
     Private material is never read or shown."""
+    from passgen.passes import keys
     click.echo("\n".join(keys.describe(list(sources))))
     return ExitStatus.OK
 

@@ -9,8 +9,12 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:  # imported by the commands that use them: --help starts quickly
+    from passgen.jobs.ledger import LedgerCard
 
 from passgen.cli.common import (
     PASSPHRASE_ENV,
@@ -22,16 +26,6 @@ from passgen.cli.common import (
     passphrase_source,
 )
 from passgen.errors import ExitStatus
-from passgen.jobs.ledger import LedgerCard
-from passgen.jobs.ledger_tasks import (
-    add_ledger_key,
-    card_filters,
-    card_lines,
-    find_cards,
-    list_cards,
-    recover_ledger,
-)
-from passgen.jobs.revocations import export_revocations, revoke_cards
 
 
 @click.group("ledger")
@@ -40,6 +34,7 @@ def ledger_group() -> None:
 
 
 def _print_cards(found: Sequence[LedgerCard], as_json: bool) -> None:
+    from passgen.jobs.ledger_tasks import card_lines
     for line in (json.dumps(c.to_json(), ensure_ascii=False) for c in found) if as_json \
             else card_lines(found):
         click.echo(line)
@@ -59,6 +54,7 @@ def ledger_list(community: str | None, colour: str | None, issued_from: dt.date 
                 issued_to: dt.date | None, batch: str | None, as_json: bool,
                 ledger_path: Path) -> ExitStatus:
     """List issued cards, oldest first, with filters."""
+    from passgen.jobs.ledger_tasks import card_filters, list_cards
     found = list_cards(ledger_path, card_filters(community, colour, issued_from, issued_to,
                                                  batch))
     _print_cards(found, as_json)
@@ -80,6 +76,7 @@ def ledger_list(community: str | None, colour: str | None, issued_from: dt.date 
 def ledger_show(serial: str | None, by_id: bool, key_path: Path | None, as_json: bool,
                 ledger_path: Path) -> ExitStatus:
     """Show one card by SERIAL, or every card of a resident by --id."""
+    from passgen.jobs.ledger_tasks import find_cards
     if (serial is None) == (not by_id) or (by_id and key_path is None):
         raise click.UsageError("请给出卡片编号，或 --id 加 --key / give a SERIAL, or --id with --key")
     id_number = (click.prompt("身份证号 / ID number", hide_input=True) if sys.stdin.isatty()
@@ -97,6 +94,7 @@ def ledger_show(serial: str | None, by_id: bool, key_path: Path | None, as_json:
 def ledger_add_key(new_public: Path, key_path: Path, ledger_path: Path) -> ExitStatus:
     """换用新签名密钥前运行：让新密钥（NEW.pem.pub.json）也能打开登记册中的居民假名。/ Before
     switching to a new signing key: let it open the ledger's pseudonyms too."""
+    from passgen.jobs.ledger_tasks import add_ledger_key
     new = add_ledger_key(ledger_path, key_path, passphrase_source(), new_public)
     click.echo(f"登记册已可用新密钥 ledger now opens with key {new.kid.hex()} ({new.issuer})")
     return ExitStatus.OK
@@ -107,6 +105,7 @@ def ledger_add_key(new_public: Path, key_path: Path, ledger_path: Path) -> ExitS
 def ledger_recover(ledger_path: Path) -> ExitStatus:
     """Finish or undo card batches that a crash or power cut interrupted (every batch does
     this first by itself): their PDFs and the ledger agree again afterwards."""
+    from passgen.jobs.ledger_tasks import recover_ledger
     done = recover_ledger(ledger_path)
     for batch, rebuilt in done:
         click.echo(" / ".join(batch.message(rebuilt)))
@@ -121,6 +120,7 @@ def ledger_recover(ledger_path: Path) -> ExitStatus:
 def revoke(serials: tuple[str, ...], reason: str, ledger_path: Path) -> ExitStatus:
     """Revoke cards by SERIAL (as printed, e.g. 1A2B-3C4D-5E6F-7081).  Then export a new
     revocation list for the checkpoints."""
+    from passgen.jobs.revocations import revoke_cards
     revoked = revoke_cards(ledger_path, serials, reason, int(time.time()))
     click.echo(f"已吊销 revoked: {len(revoked)} cards.  下一步 next: passgen revocations export")
     return ExitStatus.OK
@@ -149,6 +149,7 @@ def revocations_export(key_path: Path, out_path: Path, at: dt.datetime | None,
                        allow_new_ledger: bool, allow_drop: bool,
                        ledger_path: Path) -> ExitStatus:
     """Write the signed list of this office's revoked cards that have not expired yet."""
+    from passgen.jobs.revocations import export_revocations
     exported = export_revocations(key_path, passphrase_source(), ledger_path, out_path,
                                   at or now(), allow_new_ledger, allow_drop)
     click.echo(f"吊销名单 revocation list: {exported.path} ({exported.cards} cards)")

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from passgen.check.page import PAGE_LIMIT, write_page
 from passgen.cli.check import checking_options
 from passgen.cli.common import now, parse_moment
 from passgen.errors import ExitStatus
@@ -29,6 +28,7 @@ def verifier_page(trust_path: Path, revoked_paths: tuple[Path, ...], revoked_max
     """Write one HTML page that verifies cards on a phone, offline: open it from the file
     or from any HTTPS site, point the camera at a card, read the verdict.  The trust list
     and the revocation lists go inside it; make a new page when the lists change."""
+    from passgen.check.page import PAGE_LIMIT, write_page
     report = write_page(out, trust_path, revoked_paths, at or now(), revoked_max_age,
                         test_hooks, allow_demo=allow_demo)
     for warning in report.warnings:

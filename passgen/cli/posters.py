@@ -9,13 +9,32 @@ import click
 from passgen.cli.common import limit_options
 from passgen.cli.progress import ProgressBar
 from passgen.errors import ExitStatus
-from passgen.intake.roster_template import write_venue_template
 from passgen.intake.sheets import Limits
-from passgen.intake.venues import OneVenue
-from passgen.jobs.posters import print_posters
 
 
-@click.command()
+class PostersCommand(click.Command):
+    """``passgen posters``, whose first argument may be ``template``: then ``--help`` tells
+    about ``passgen posters template OUT.xlsx``, not about printing posters."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args[:1] == ["template"] and any(a in ("-h", "--help") for a in args[1:]):
+            click.echo(TEMPLATE_HELP)
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
+
+
+TEMPLATE_HELP = """用法 Usage: passgen posters template OUT.xlsx
+
+  写出一份空白点位表 OUT.xlsx：名称、社区、地址、类型、咨询电话、二维码内容，每列有说明；填好后用
+  passgen posters OUT.xlsx --out 文件夹/ 印海报。已有同名文件时不会覆盖。
+
+  Write a blank venue list OUT.xlsx (名称, 社区, 地址, 类型, 咨询电话, 二维码内容, each
+  column explained); fill it in, then passgen posters OUT.xlsx --out FOLDER/.  An existing
+  file is never overwritten.
+"""
+
+
+@click.command(cls=PostersCommand)
 @click.argument("venues", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the poster PDFs (posters-<kind>-<community>-NNN.pdf) and "
@@ -31,7 +50,9 @@ from passgen.jobs.posters import print_posters
                    "path to a .toml file.")
 @click.option("--venue", help="One poster without a spreadsheet: the venue's name.")
 @click.option("--community", help="With --venue: the community.")
-@click.option("--hotline", default="", help="With --venue: the hotline (default: the template's).")
+@click.option("--hotline", default="",
+              help="The hotline printed on the posters: for --venue, and for the rows of "
+                   "VENUES whose 咨询电话 is blank (default: the template's).")
 @click.option("--qr-content", default="",
               help="With --venue: what the QR holds (default: the template's link).")
 @click.option("--url", help="宣传海报二维码的真实申领链接（点位表“二维码内容”列为空的行用它）。/ "
@@ -48,6 +69,9 @@ def posters(venues: tuple[Path, ...], out_dir: Path | None, kind: str, size: str
     """Print posters for every row of VENUES (a spreadsheet with 名称, 社区, 地址, 类型,
     咨询电话 and optionally 二维码内容), or one poster with --venue and --community.
     `passgen posters template OUT.xlsx` writes a blank venue list."""
+    from passgen.intake.roster_template import write_venue_template
+    from passgen.intake.venues import OneVenue
+    from passgen.jobs.posters import print_posters
     if venues[:1] == (Path("template"),) and len(venues) == 2:
         write_venue_template(venues[1], force=False)
         click.echo(f"空白点位表 blank venue list: {venues[1]}")
@@ -61,7 +85,8 @@ def posters(venues: tuple[Path, ...], out_dir: Path | None, kind: str, size: str
         raise click.UsageError("--venue 需要 --community / --venue needs --community")
     one = OneVenue(venue, community or "", hotline, qr_content) if venue else None
     result = print_posters(list(venues), out_dir, kind, size, template, pages_per_volume,
-                           Limits(max_mb, max_rows), one, ProgressBar(), url, demo)
+                           Limits(max_mb, max_rows), one, ProgressBar(), url, demo,
+                           "" if one else hotline)
     for o in result.outcomes:
         if o.error:
             click.echo(f"未印制 rejected: {o.error.message}", err=True)

@@ -14,6 +14,8 @@ class ProgressBar:
     when the row count is known ahead (from the sheets' dimensions), else a running count.
     Into a file or pipe: a line when the work starts and one per finished volume, no bar."""
 
+    PIPED_EVERY = 10.0  # seconds between progress lines into a file or pipe
+
     def __init__(self) -> None:
         self.bar: Any = None
         self.label = ""
@@ -23,7 +25,7 @@ class ProgressBar:
         self.terminal = sys.stderr.isatty()
 
     def start(self, label: str, total: int | None) -> None:
-        self.label, self.count, self.shown, self.total = label, 0, 0.0, total
+        self.label, self.count, self.shown, self.total = label, 0, time.monotonic(), total
         if not self.terminal:
             about = f"（约 {total:,} 行 / about {total:,} rows）" if total else ""
             click.echo(f"{label}{about}", err=True)
@@ -37,6 +39,14 @@ class ProgressBar:
 
     def advance(self, n: int) -> None:
         self.count += n
+        if not self.terminal:  # a log: a line now and then, so a long batch shows it lives
+            total = self.total or 0
+            quarter = total and self.count * 4 // total > (self.count - n) * 4 // total
+            if (quarter and self.count < total) or \
+                    time.monotonic() - self.shown >= self.PIPED_EVERY:
+                self.shown = time.monotonic()
+                click.echo(self._done(), err=True)
+            return
         if self.bar == "count":
             if time.monotonic() - self.shown > 0.2:
                 self.shown = time.monotonic()
@@ -49,6 +59,13 @@ class ProgressBar:
         if self.terminal and self.bar is not None:
             click.echo("", err=True)
         click.echo(text, err=True)
+
+    def _done(self) -> str:
+        if self.total:
+            share = min(self.count / self.total, 1.0)
+            return (f"已处理 {self.count:,} / {self.total:,} 行（{share:.0%}） / "
+                    f"{self.count:,} of {self.total:,} rows done")
+        return f"已处理 {self.count:,} 行 / {self.count:,} rows done"
 
     def finish(self) -> None:
         if self.bar == "count":

@@ -17,9 +17,7 @@ from passgen.cli.common import (
 )
 from passgen.dates import today
 from passgen.errors import ExitStatus
-from passgen.intake.roster_template import write_template
 from passgen.intake.sheets import Limits
-from passgen.jobs.cards import check_rosters
 
 
 @click.group()
@@ -41,14 +39,18 @@ def roster() -> None:
 def roster_check(rosters: tuple[Path, ...], out_dir: Path, as_of: dt.date | None,
                  community: str, rules_path: Path | None, ledger_path: Path,
                  key_path: Path | None, max_rows: int, max_mb: float) -> ExitStatus:
-    """Validate ROSTER files and write the report; no cards are made."""
+    """Validate ROSTER files and write the report; no cards are made.  Exit status 0 when
+    every row passes, 3 when some rows need fixing (as cards)."""
+    from passgen.jobs.cards import check_rosters
     result = check_rosters(list(rosters), out_dir, rules_path, as_of or today(), community,
                            Limits(max_mb, max_rows), ledger=ledger_path,
                            key=history_key(key_path))
-    echo_outcomes(result, "未通过 rejected")
+    echo_outcomes(result, "未通过 rejected", checking=True)
     click.echo(f"报告 report: {result.report}")
     click.echo(f"登记册 ledger: {ledger_path}" + ("" if ledger_path.exists() else
                                                  "（不存在，未使用 / none yet, not used）"))
+    if result.totals.rejected or result.totals.rows == 0:
+        return ExitStatus.REJECTED_ROWS  # as cards: some rows need fixing (or there were none)
     return ExitStatus.OK
 
 
@@ -58,6 +60,7 @@ def roster_check(rosters: tuple[Path, ...], out_dir: Path, as_of: dt.date | None
 def roster_template(out: Path, force: bool) -> ExitStatus:
     """Write a blank roster OUT.xlsx to fill in: the right headers, ID and phone columns kept
     as text, drop-down lists, date checks and a sheet explaining every column."""
+    from passgen.intake.roster_template import write_template
     write_template(out, force)
     click.echo(f"空白花名册 blank roster: {out}")
     return ExitStatus.OK

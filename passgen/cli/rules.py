@@ -10,8 +10,6 @@ import click
 from passgen.cli.common import history_key, history_option, parse_day, rules_option
 from passgen.dates import today
 from passgen.errors import ExitStatus
-from passgen.jobs.cards import explain_roster
-from passgen.rules.views import show
 
 
 @click.group("rules")
@@ -23,6 +21,7 @@ def rules_group() -> None:
 @rules_option
 def rules_show(rules_path: Path | None) -> ExitStatus:
     """Print every clause with its source text, the area lists and the rules version."""
+    from passgen.rules.views import show
     click.echo(show(rules_path))
     return ExitStatus.OK
 
@@ -44,6 +43,7 @@ def rules_explain(rosters: tuple[Path, ...], row: int | None, id_text: str | Non
                   key_path: Path | None) -> ExitStatus:
     """Explain a resident's colour: the facts, every clause that applies with its source
     text, the conversion, and the result."""
+    from passgen.jobs.cards import explain_roster
     if row is None and id_text is None:
         raise click.UsageError("请用 --row 或 --id 指定要解释的行 / give --row or --id")
     texts = explain_roster(list(rosters), rules_path, as_of or today(), row, id_text, sheet,

@@ -51,7 +51,7 @@ OPTIONS = {  # options several commands share
     "--json": "每个结果输出一行 JSON。",
     "--force": "已存在时覆盖。",
     "--template": "版式：随附版式的名称，或自己的 .toml 版式文件路径。",
-    "--hotline": "印在卡背或海报上的咨询电话（默认取版式中的）。",
+    "--hotline": "印在卡背或海报上的咨询电话（默认取版式中的）；海报：--venue 和点位表中“咨询电话”为空的行用它。",
 }
 
 OVERRIDES = {  # where a shared option means something of its own

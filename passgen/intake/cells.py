@@ -137,8 +137,9 @@ def read_id_number(value: Any, as_of: dt.date) -> str | Problem:
         raw = int(raw)
     if isinstance(raw, int) and not isinstance(raw, bool) and len(str(raw)) == 15:
         raw = str(raw)  # an old 15-digit number fits a number cell exactly
-    if (isinstance(raw, (int, float)) and not isinstance(raw, bool)) or (
-            isinstance(raw, str) and _SCIENTIFIC.match(raw.strip())):
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return Problem(excel_general(raw), *DESTROYED_ID)  # as the clerk sees it in Excel
+    if isinstance(raw, str) and _SCIENTIFIC.match(raw.strip()):
         return Problem(cell_text(raw), *DESTROYED_ID)
     id_text = cell_text(raw)
     if not (id_text.isascii() and id_text.isalnum()):
@@ -148,6 +149,21 @@ def read_id_number(value: Any, as_of: dt.date) -> str | Problem:
         return Problem(cell_text(raw), zh if raw else "身份证号为空",
                        en if raw else "ID number is empty")
     return checked
+
+
+def excel_general(number: float) -> str:
+    """A number as Excel's General format shows it in a cell: an 18-digit ID stored as a
+    number reads 5.11302E+17, not the digits Excel keeps but never shows."""
+    if abs(number) < 1e11:
+        return cell_text(number)
+    mantissa, exponent = f"{float(number):.5E}".split("E")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}E{'+' if int(exponent) >= 0 else '-'}{abs(int(exponent)):02d}"
+
+
+def shows_as_number(text: str) -> bool:
+    """Whether a cell's text is a number in Excel's scientific form (nothing to mask)."""
+    return _SCIENTIFIC.match(text.strip()) is not None
 
 
 def read_category(value: Any) -> Category | None | Problem:

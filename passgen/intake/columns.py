@@ -68,3 +68,4 @@ YES = frozenset({"是", "有", "y", "yes", "true", "1", "√"})
 NO = frozenset({"否", "无", "没有", "n", "no", "false", "0", "×", ""})
 FIELDS = tuple(c.field for c in COLUMNS)
 INSTRUCTIONS_MARK = "passgen 填写说明"  # first cell of the template's notes sheet
+INSTRUCTIONS_SHEET = "填写说明"  # the template's sheet that explains each column

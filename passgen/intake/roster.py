@@ -39,6 +39,7 @@ from passgen.intake.cells import (
     read_status,
     read_yes_no,
     screen,
+    shows_as_number,
     visible,
 )
 from passgen.intake.columns import COLUMNS, DATED_STATUSES, FIELDS, HEADER_OF, INSTRUCTIONS_MARK
@@ -203,7 +204,8 @@ class SheetReader:
             "override": override, "previous_colour": previous, "report_days": report_days})
 
     def _rejected(self, number: int, field: str, why: Problem, name: str) -> RowError:
-        shown = masked_shown(why.shown) if field == "id_number" else visible(why.shown)
+        shown = masked_shown(why.shown) if field == "id_number" and not shows_as_number(
+            why.shown) else visible(why.shown)
         return RowError(Location(self.file, self.sheet, number,
                                  self.header.text.get(field, HEADER_OF[field])),
                         shown, why.zh, why.en, name)

@@ -15,7 +15,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from passgen.files import atomic_write
-from passgen.intake.columns import CASE_STATUSES, COLUMNS, INSTRUCTIONS_MARK, OVERRIDES
+from passgen.intake.columns import (
+    CASE_STATUSES,
+    COLUMNS,
+    INSTRUCTIONS_MARK,
+    INSTRUCTIONS_SHEET,
+    OVERRIDES,
+)
 
 ROWS = 2000  # rows prepared with formats and validation
 
@@ -107,7 +113,7 @@ def write_template(path: Path, force: bool = False) -> None:
             sheet.add_data_validation(rule)
     sheet.freeze_panes = "A2"
 
-    help_sheet = book.create_sheet("填写说明")
+    help_sheet = book.create_sheet(INSTRUCTIONS_SHEET)
     help_sheet.append([f"{INSTRUCTIONS_MARK}（本页不会被读取 / this sheet is not read）"])
     help_sheet.append(["列名 column", "必填 required", "说明 explanation", "示例 example"])
     for cell in help_sheet[2]:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from passgen.errors import RosterError
+from passgen.intake.columns import INSTRUCTIONS_SHEET
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 CSV_SUFFIXES = frozenset({".csv", ".txt"})
@@ -185,6 +186,41 @@ def _bounded(book: zipfile.ZipFile, part: zipfile.ZipInfo, path: Path, most: int
                       f"its text unpacks to more than {most >> 20} MB (see --max-mb)")
 
 
+_MAGIC = ((b"%PDF", ("这是一个 PDF 文件", "it is a PDF file")),
+          (b"\x89PNG", ("这是一张图片", "it is a picture")),
+          (b"\xff\xd8\xff", ("这是一张图片", "it is a picture")),
+          (b"{\\rtf", ("这是一个 RTF 文档", "it is an RTF document")))
+_ZIPPED = (("word/", ("这是一个 Word 文档（可能只是改了扩展名）", "it is a Word document, perhaps "
+                                                             "renamed")),
+           ("ppt/", ("这是一个 PowerPoint 文档", "it is a PowerPoint document")))
+
+
+def what_it_is(path: Path) -> tuple[str, str]:
+    """What a file that is not a spreadsheet seems to be, from its first bytes (or the
+    parts of a zip), for advice a clerk can follow."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        head = b""
+    for magic, words in _MAGIC:
+        if head.startswith(magic):
+            return words
+    if head.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(path) as book:
+                names = book.namelist()
+        except (zipfile.BadZipFile, OSError):
+            return ("文件已损坏（可能没有下载完整）", "the file is damaged (perhaps not fully "
+                                                   "downloaded)")
+        for prefix, words in _ZIPPED:
+            if any(n.startswith(prefix) for n in names):
+                return words
+        return ("这是一个压缩包，不是表格", "it is a zip archive, not a spreadsheet")
+    return ("文件已损坏，或不是 Excel/WPS 表格", "the file is damaged, or not an Excel/WPS "
+                                               "spreadsheet")
+
+
 def read_workbook(path: Path, limits: Limits) -> Iterator[Sheet]:
     import python_calamine as calamine
 
@@ -196,8 +232,10 @@ def read_workbook(path: Path, limits: Limits) -> Iterator[Sheet]:
         raise _refuse(path, "文件设置了密码，请另存为无密码的文件",
                       "the file is password-protected: save a copy without a password") from None
     except Exception as exc:  # calamine raises several types for a damaged or foreign file
-        raise _refuse(path, f"无法作为电子表格打开（{type(exc).__name__}）",
-                      f"cannot be opened as a spreadsheet ({exc})") from None
+        zh, en = what_it_is(path)
+        raise _refuse(path, f"无法作为电子表格打开：{zh}。请用 Excel 或 WPS 打开花名册，另存为 .xlsx 后再试",
+                      f"cannot be opened as a spreadsheet: {en}. Open the roster in Excel or "
+                      f"WPS and save it as .xlsx ({type(exc).__name__})") from None
     try:
         for name in book.sheet_names:
             try:
@@ -333,17 +371,47 @@ def estimate_rows(path: Path) -> int | None:
         if suffix in (".xlsx", ".xlsm"):
             total = 0
             with zipfile.ZipFile(path) as book:
+                skipped = _instruction_parts(book)
                 for part in book.infolist():
-                    if _SHEET_PART.fullmatch(part.filename):
-                        with book.open(part) as member:
-                            found = _DIMENSION.search(member.read(4096))
-                        if found is None:
-                            return None
-                        total += max(int(found.group(1)) - 1, 0)
+                    if _SHEET_PART.fullmatch(part.filename) and part.filename not in skipped:
+                        total += max(_value_rows(book, part) - 1, 0)  # less the header
             return total
     except (OSError, zipfile.BadZipFile, ValueError):
         return None
     return None
+
+
+def _value_rows(book: zipfile.ZipFile, part: zipfile.ZipInfo) -> int:
+    """Rows of a sheet that hold a value: not those a template only formatted or gave a
+    drop-down list, which its <dimension> counts (a blank template said 2,023 rows)."""
+    count, carry = 0, b""
+    with book.open(part) as member:
+        for chunk in iter(lambda: member.read(1 << 20), b""):
+            rows = (carry + chunk).split(b"<row")
+            carry = rows.pop()  # the last may go on in the next chunk
+            count += sum(1 for r in rows if b"<v>" in r or b"<is>" in r)
+    return count + (b"<v>" in carry or b"<is>" in carry)
+
+
+_ELEMENT = re.compile(rb"<(?:sheet|Relationship) [^>]*>")
+_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
+
+
+def _elements(xml: bytes) -> list[dict[bytes, bytes]]:
+    return [dict(_ATTRIBUTE.findall(e)) for e in _ELEMENT.findall(xml)]
+
+
+def _instruction_parts(book: zipfile.ZipFile) -> set[str]:
+    """The sheet parts of a template's 填写说明 sheet, which passgen never reads."""
+    try:
+        sheets = _elements(book.read("xl/workbook.xml"))
+        targets = {e.get(b"Id"): e.get(b"Target", b"")
+                   for e in _elements(book.read("xl/_rels/workbook.xml.rels"))}
+    except KeyError:
+        return set()
+    return {"xl/" + targets[e[b"r:id"]].decode().lstrip("/").removeprefix("xl/")
+            for e in sheets if e.get(b"name", b"").decode("utf-8", "replace")
+            == INSTRUCTIONS_SHEET and e.get(b"r:id") in targets}
 
 
 def read_sheets(path: Path, limits: Limits = DEFAULT_LIMITS,

@@ -108,3 +108,14 @@ def single_venue(one: OneVenue) -> Venue | RowError:
     return check_venue(Venue(one.venue.strip(), one.community.strip(), one.address.strip(),
                              one.kind.strip(), unicodedata.normalize("NFKC", one.hotline.strip()),
                              one.qr_content.strip(), Location("命令行", "--venue", 1)))
+
+
+def checked_hotline(text: str) -> str:
+    """A hotline given on the command line (``posters --hotline``), folded and checked as a
+    venue list's 咨询电话 cell is."""
+    phone = unicodedata.normalize("NFKC", text.strip())
+    if not _PHONE.match(phone):
+        raise RosterError(f"--hotline「{text}」：电话号码只能包含数字、空格和 - + ( )",
+                          f"--hotline {text!r}: a phone number may hold digits, spaces and "
+                          "- + ( ) only")
+    return phone

@@ -137,6 +137,7 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
     if isinstance(printing, CardTemplate):
         printing = PrintOptions(printing)
     check_key_window(key, as_of, valid_days)
+    made = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
     if ledger is not None:
         ledger.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -146,6 +147,10 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
                                valid_days, progress, limits, ledger, now, on_outcome, replace)
     except KeyboardInterrupt:  # before the batch began (its own are said in _run_locked)
         raise interrupted(False) from None
+    finally:
+        if made:  # a batch that failed leaves no empty folder behind
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()  # only if empty: a finished batch's folder stays
 
 
 @contextlib.contextmanager
@@ -339,7 +344,7 @@ def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules | Path | No
                 f"{report_path} 是一个制卡批次的报告，不能覆盖：请用 --out 另选文件夹",
                 f"{report_path} is a card batch's report and is not overwritten: choose "
                 "another folder with --out")
-        report = ReportWriter()  # its temporary files in the batch's scratch folder
+        report = ReportWriter(checking=True)  # temporary files in the batch's scratch folder
         try:
             for outcome in assess_rows(paths, RowContext(as_of, community), rules, None,
                                        DEFAULT_VALID_DAYS, limits, notices,

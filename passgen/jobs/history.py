@@ -20,11 +20,9 @@ from passgen.passes.keys import SigningKey
 History = Callable[[Resident], Previous | RowError | None]
 
 
-NO_KEY_NOTICE = ("没有提供签名密钥（--key），未在登记册中查找居民的上一张卡；“上次颜色”为空的行按"
-                 "首次办卡评定，可能与 passgen cards 的结果不同",
-                 "no signing key (--key): residents' last cards were not looked up in the "
-                 "ledger, so rows with a blank 上次颜色 are assessed as first cards and may "
-                 "differ from what passgen cards gives")
+NO_KEY_NOTICE = ("没有加 --key，未查登记册里的上一张卡：制过卡以后检查请加 --key office.pem",
+                 "no --key: the ledger's last cards were not looked up (add --key once cards "
+                 "have been made)")
 
 
 def open_history(stack: ExitStack, ledger: Path | None, key: SigningKey | None = None,
@@ -32,10 +30,13 @@ def open_history(stack: ExitStack, ledger: Path | None, key: SigningKey | None =
                  as_of: dt.date | None = None) -> History | None:
     """A resident's last card on or before ``as_of``, looked up in ``ledger`` (kept open by
     ``stack``) with the pseudonym secret ``key`` unlocks, or the rejection of a row dated
-    before the resident's newest card; None when there is no ledger file, so a read-only
-    command never creates one, or when no key unlocks it (said in ``notices``)."""
-    if ledger is None or not ledger.exists():
+    before the resident's newest card.  Without a ledger file every look-up finds nothing
+    (and a read-only command creates none); None when there is no ledger, or when no key
+    unlocks it (said in ``notices``): nothing was looked up."""
+    if ledger is None:
         return None
+    if not ledger.exists():  # no card was ever made: nothing to find, nothing to create
+        return lambda resident: None
     opened = stack.enter_context(Ledger(ledger, key))
     if opened.secret is None:
         if notices is not None:

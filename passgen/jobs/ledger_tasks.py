@@ -8,22 +8,15 @@ from pathlib import Path
 
 from passgen.dates import day_of, day_start
 from passgen.errors import LedgerError
-from passgen.folders import data_dir, shown
+from passgen.folders import DEFAULT_LEDGER as DEFAULT_LEDGER
+from passgen.folders import DEFAULT_LEDGER_SHOWN as DEFAULT_LEDGER_SHOWN
+from passgen.folders import LEDGER_ENV as LEDGER_ENV  # re-exported: where they used to be
+from passgen.folders import default_ledger as default_ledger
 from passgen.jobs import manifest, pseudonyms
 from passgen.jobs.ledger import Filters, Ledger, LedgerCard, Recovered, parse_serial
 from passgen.jobs.report import HEADERS, WIDTHS, Outcome, write_table
 from passgen.models import Colour, short_serial
 from passgen.passes import keys
-
-DEFAULT_LEDGER = "passgen-ledger.sqlite"
-DEFAULT_LEDGER_SHOWN = shown(data_dir() / DEFAULT_LEDGER)
-
-
-def default_ledger() -> Path:
-    """The office's ledger when no --ledger is given: one per user, in their data folder
-    (``passgen.folders``), not in whatever folder a command happens to run from (which gave
-    an office several)."""
-    return data_dir() / DEFAULT_LEDGER
 
 
 def card_filters(community: str | None = None, colour: str | None = None,

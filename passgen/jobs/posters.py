@@ -16,7 +16,7 @@ from pathlib import Path
 from passgen.errors import TemplateError
 from passgen.files import Stems, atomic_write
 from passgen.intake.sheets import DEFAULT_LIMITS, Limits
-from passgen.intake.venues import OneVenue, Venue, read_venues, single_venue
+from passgen.intake.venues import OneVenue, Venue, checked_hotline, read_venues, single_venue
 from passgen.jobs.cards import batch_lock
 from passgen.jobs.progress import Progress
 from passgen.jobs.report import write_table
@@ -143,12 +143,16 @@ def print_posters(venues: Sequence[Path], out_dir: Path, kind: str = "campaign",
                   pages_per_volume: int = 500, limits: Limits = DEFAULT_LIMITS,
                   one: OneVenue | None = None,
                   progress: Progress | None = None, url: str | None = None,
-                  demo: bool = False) -> PosterResult:
+                  demo: bool = False, hotline: str = "") -> PosterResult:
     """``passgen posters``: the layout for ``kind``, then a poster for every row of the
-    ``venues`` spreadsheets, or for the ``one`` venue given on the command line."""
+    ``venues`` spreadsheets, or for the ``one`` venue given on the command line.  ``url``
+    and ``hotline`` stand in for the template's link and hotline: rows whose 二维码内容 or
+    咨询电话 is blank use them."""
     layout = load_poster_template(kind, None if template is None else str(template))
     if url:
         layout = dataclasses.replace(layout, qr_content=url)
+    if hotline:
+        layout = dataclasses.replace(layout, hotline=checked_hotline(hotline))
     rows = list(read_venues(venues, limits)) if one is None else [single_venue(one)]
     if layout.qr is not None and not demo and is_example(layout.qr_content) and any(
             isinstance(r, Venue) and not r.qr_content for r in rows):

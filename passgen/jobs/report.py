@@ -13,7 +13,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from passgen.errors import PassgenError
@@ -36,6 +36,7 @@ class Outcome(StrEnum):
     CARD = "已制卡"  # a card was signed and printed
     PASSED = "通过"  # the row is good (roster check: no card is made)
     REJECTED = "未制卡"
+    FAILED = "未通过"  # roster check: the row needs fixing (the guide's words)
 
 
 
@@ -61,19 +62,21 @@ class Totals:
     rejected: int
     by_colour: tuple[int, int, int]
 
-    def line(self) -> str:
-        """``读取 N 行：制卡 C，未制卡 R（…） / read N rows: C cards, R rejected (…)``."""
+    def line(self, checking: bool = False) -> str:
+        """``读取 N 行：制卡 C，未制卡 R（…） / read N rows: C cards, R rejected (…)``; a roster
+        check says 通过 / 未通过 (passed / rejected)."""
         g, y, r = self.by_colour
-        return (f"读取 {self.rows} 行：制卡 {self.cards}，未制卡 {self.rejected}"
-                f"（绿码 {g}，黄码 {y}，红码 {r}） / {self.english()}")
+        made, not_made = ("通过", "未通过") if checking else ("制卡", "未制卡")
+        return (f"读取 {self.rows} 行：{made} {self.cards}，{not_made} {self.rejected}"
+                f"（绿码 {g}，黄码 {y}，红码 {r}） / {self.english(checking)}")
 
-    def english(self) -> str:
+    def english(self, checking: bool = False) -> str:
         g, y, r = self.by_colour
-        return (f"read {self.rows} rows: {self.cards} cards, {self.rejected} rejected "
-                f"(绿码 {g}, 黄码 {y}, 红码 {r})")
+        return (f"read {self.rows} rows: {self.cards} {'passed' if checking else 'cards'}, "
+                f"{self.rejected} rejected (绿码 {g}, 黄码 {y}, 红码 {r})")
 
 
-def _row(o: RowOutcome) -> list[object]:
+def _row(o: RowOutcome, checking: bool = False) -> list[object]:
     w = o.where
     if o.assessment is not None:
         a = o.assessment
@@ -85,7 +88,8 @@ def _row(o: RowOutcome) -> list[object]:
     e = o.error
     column = f"【{e.where.column}】" if e.where.column else ""
     value = f"「{e.value}」" if e.value else ""
-    return [w.file, w.sheet, w.row, o.name, o.masked_id, Outcome.REJECTED.value, "", "", "",
+    failed = Outcome.FAILED if checking else Outcome.REJECTED
+    return [w.file, w.sheet, w.row, o.name, o.masked_id, failed.value, "", "", "",
             f"{column}{value}{e.zh} / {e.en}"]
 
 
@@ -100,7 +104,8 @@ class TableWriter:
     spends more on hashing per-cell styles than on writing the cells themselves."""
 
     def __init__(self, headers: Sequence[str], widths: Sequence[int], outcome_column: int,
-                 bad_word: str, colour_column: int | None = None) -> None:
+                 bad_word: str, colour_column: int | None = None,
+                 wrap_column: int | None = None) -> None:
         self.book = Workbook(write_only=True)
         self.sheet = sheet = self.book.create_sheet("逐行结果")
         sheet.freeze_panes = "A2"
@@ -117,6 +122,7 @@ class TableWriter:
         self.outcome_column = outcome_column
         self.bad_word = bad_word
         self.colour_column = colour_column
+        self.wrap_column = wrap_column  # long text there wraps (a message of 190 characters)
         self.rows = 0
 
     def _text(self, value: str) -> WriteOnlyCell:
@@ -125,8 +131,15 @@ class TableWriter:
         return c
 
     def append(self, values: Sequence[object]) -> None:
-        self.sheet.append([self._text(v) if isinstance(v, str) and v.startswith(_NOT_PLAIN)
-                           else v for v in values])
+        cells: list[object] = [self._text(v) if isinstance(v, str) and v.startswith(_NOT_PLAIN)
+                               else v for v in values]
+        w = self.wrap_column
+        long = values[w] if w is not None and w < len(values) else None
+        if w is not None and isinstance(long, str) and len(long) > WRAP_OVER:
+            cell = self._text(long)  # styled only where needed: styles cost
+            cell.alignment = _WRAP
+            cells[w] = cell
+        self.sheet.append(cells)
         self.rows += 1
 
     def save(self, path: Path, summary: Sequence[tuple[str, object]]) -> None:
@@ -171,6 +184,8 @@ def write_table(path: Path, headers: Sequence[str], widths: Sequence[int],
 
 # openpyxl reads a string starting with "=" as a formula and "#N/A" and the like as errors
 _NOT_PLAIN = ("=", "#")
+WRAP_OVER = 24  # characters of 说明 beyond which the cell wraps
+_WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 class Tally:
@@ -193,13 +208,14 @@ class Tally:
                       (c[Colour.GREEN], c[Colour.YELLOW], c[Colour.RED]))
 
 
-WIDTHS = (22, 12, 6, 10, 22, 8, 8, 16, 20, 70)
+WIDTHS = (22, 12, 6, 10, 22, 8, 8, 16, 20, 48)
 _BATCH = 256  # rows per message to a background writer
 
 
-def _new_table() -> TableWriter:
-    return TableWriter(HEADERS, WIDTHS, HEADERS.index("结果"), Outcome.REJECTED.value,
-                       HEADERS.index("颜色"))
+def _new_table(checking: bool = False) -> TableWriter:
+    bad = Outcome.FAILED if checking else Outcome.REJECTED
+    return TableWriter(HEADERS, WIDTHS, HEADERS.index("结果"), bad.value, HEADERS.index("颜色"),
+                       HEADERS.index("说明"))
 
 
 def _write_in_background(conn: Connection) -> None:
@@ -229,7 +245,8 @@ class ReportWriter:
     rows into the workbook while this one goes on: writing a row costs openpyxl about as
     much as signing a card, and on a multi-core machine it need not wait for either."""
 
-    def __init__(self, background: bool = False) -> None:
+    def __init__(self, background: bool = False, checking: bool = False) -> None:
+        self.checking = checking  # roster check: 通过 / 未通过, as the guide says
         self.tally = Tally()
         self.table: TableWriter | None = None
         self.process: BaseProcess | None = None
@@ -237,14 +254,14 @@ class ReportWriter:
         if background:
             self.conn, self.process = child(_write_in_background)
         else:
-            self.table = _new_table()
+            self.table = _new_table(checking)
 
     def add(self, o: RowOutcome) -> None:
         self.tally.add(o)
         if self.table is not None:
-            self.table.append(_row(o))
+            self.table.append(_row(o, self.checking))
             return
-        self.rows.append(_row(o))
+        self.rows.append(_row(o, self.checking))
         if len(self.rows) == _BATCH:
             self.conn.send(("rows", self.rows))
             self.rows = []
@@ -255,8 +272,10 @@ class ReportWriter:
         the key, the ledger: what a clerk needs to tell one batch's report from another)."""
         t = self.tally.totals()
         summary: list[tuple[str, object]] = [
-            ("读取行数 rows read", t.rows), ("制卡 cards", t.cards),
-            ("未制卡 rejected", t.rejected), ("绿码 green", t.by_colour[0]),
+            ("读取行数 rows read", t.rows),
+            *((("通过 passed", t.cards), ("未通过 rejected", t.rejected)) if self.checking else
+              (("制卡 cards", t.cards), ("未制卡 rejected", t.rejected))),
+            ("绿码 green", t.by_colour[0]),
             ("黄码 yellow", t.by_colour[1]), ("红码 red", t.by_colour[2]),
             ("规则版本 rules version", rules_version), *context]
         summary += [(f"未读取的工作表 sheet not read: {n.file} · {n.sheet}" if n.sheet

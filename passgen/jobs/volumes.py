@@ -142,8 +142,8 @@ class Volumes:
             self.saved.append((volume.rank, volume.temporary.name, volume.final))
         del self.open[community]
         if self.on_saved is not None:
-            self.on_saved(f"已印好 {volume.final}（{volume.cards} 张卡） / volume done: "
-                          f"{volume.final} ({volume.cards} cards)")
+            self.on_saved(f"已写好 {volume.final}（{volume.cards} 张卡，批次完成后生效） / volume written: "
+                          f"{volume.final} ({volume.cards} cards, final once the batch completes)")
 
     def finish(self) -> None:
         for community in list(self.open):

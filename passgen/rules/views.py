@@ -68,7 +68,8 @@ def _span(listed: Dated) -> str:
             f"administrator: {listed.dates_reason}")
 
 
-def _facts_lines(resident: Resident, e: Explanation, rules: Rules) -> list[str]:
+def _facts_lines(resident: Resident, e: Explanation, rules: Rules,
+                 looked_up: bool = True) -> list[str]:
     out = []
     if resident.travel_regions:
         places = "、".join(f"{name}（{rules.places.full_name(code)}）"
@@ -95,16 +96,21 @@ def _facts_lines(resident: Resident, e: Explanation, rules: Rules) -> list[str]:
         counted = f"，其中 {began} 以来的 {min(resident.report_days, (e.as_of - began).days)} " \
             "天计入转码" if began is not None else ""
         out.append(f"  {previous.describe()}，连续申报 {resident.report_days} 天{counted}")
-    else:
+    elif looked_up:
         out.append("  上次颜色: 无（登记册中没有此人截至签发日期的卡，花名册也未填）：首张卡，按条款定色，"
                    f"连续申报 {resident.report_days} 天按各事件的日期计入转码 / no previous colour: "
                    "a first card")
+    else:
+        out.append("  上次颜色: 花名册未填；登记册没有查（没有加 --key），按首张卡评定 / the ledger was "
+                   "not looked up (no --key): assessed as a first card")
     return out
 
 
-def explain_text(resident: Resident, e: Explanation, rules: Rules) -> str:
+def explain_text(resident: Resident, e: Explanation, rules: Rules,
+                 looked_up: bool = True) -> str:
+    """One resident's explanation; ``looked_up``: whether the ledger was consulted."""
     lines = [f"{resident.where.describe()}  {resident.name}  {resident.masked_id}", "情况 facts:"]
-    lines += _facts_lines(resident, e, rules)
+    lines += _facts_lines(resident, e, rules, looked_up)
     a = e.assessment
     lines.append("符合的条款 clauses that apply:")
     for c in e.fired:
@@ -152,7 +158,7 @@ def explain_rows(paths: Sequence[Path], rules: Rules | Path | None, as_of: dt.da
         if isinstance(result, RowError):
             out.append(f"未通过 rejected: {result.message}")
         else:
-            out.append(explain_text(outcome, result, rules))
+            out.append(explain_text(outcome, result, rules, history is not None))
     if not out:
         raise PassgenError("没有找到指定的行", "no roster row matches --row/--id/--sheet")
     return out

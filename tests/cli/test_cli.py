@@ -123,8 +123,9 @@ def test_roster_check_writes_report_only(runner: CliRunner, tmp_path: Path) -> N
     roster = write_roster(tmp_path / "r.xlsx", [row(), row(姓名="坏行", 身份证号="1")])
     result = runner.invoke(cli, ["roster", "check", str(roster), "--out", str(tmp_path),
                                  "--as-of", "2020-03-25"])
-    assert result.exit_code == ExitStatus.OK
-    assert "read 2 rows: 1 cards, 1 rejected" in result.output
+    assert result.exit_code == ExitStatus.REJECTED_ROWS  # as cards (issue #30)
+    assert "读取 2 行：通过 1，未通过 1" in result.output
+    assert "read 2 rows: 1 passed, 1 rejected" in result.output
     assert (tmp_path / "report.xlsx").is_file() and not list(tmp_path.glob("*.pdf"))
 
 
@@ -267,11 +268,14 @@ def test_progress_into_a_log_says_the_start_and_each_finished_volume(runner: Cli
                                  str(tmp_path / "l.sqlite")], env=ENV)
     assert result.exit_code == ExitStatus.OK, result.output
     assert "约 15 行 / about 15 rows" in result.output
-    done = [line for line in result.output.splitlines() if line.startswith("已印好")]
-    assert done == ["已印好 cards-桂花社区-001.pdf（10 张卡） / volume done: "
-                    "cards-桂花社区-001.pdf (10 cards)",
-                    "已印好 cards-桂花社区-002.pdf（5 张卡） / volume done: "
-                    "cards-桂花社区-002.pdf (5 cards)"]
+    done = [line for line in result.output.splitlines() if line.startswith("已写好")]
+    assert done == ["已写好 cards-桂花社区-001.pdf（10 张卡，批次完成后生效） / volume written: "
+                    "cards-桂花社区-001.pdf (10 cards, final once the batch completes)",
+                    "已写好 cards-桂花社区-002.pdf（5 张卡，批次完成后生效） / volume written: "
+                    "cards-桂花社区-002.pdf (5 cards, final once the batch completes)"]
+    quarters = [line for line in result.output.splitlines() if line.startswith("已处理")]
+    assert quarters[:3] == [f"已处理 {n} / 15 行（{p}） / {n} of 15 rows done"
+                            for n, p in ((4, "27%"), (8, "53%"), (12, "80%"))]
 
 
 def test_the_default_ledger_lives_in_the_user_s_data_folder_not_the_working_one(

@@ -131,7 +131,7 @@ def test_roster_check_without_the_key_says_it_did_not_look(tmp_path: Path) -> No
     roster = write_roster(tmp_path / "r.xlsx", [row()])
     result = check_rosters([roster], tmp_path / "out", None, dt.date(2020, 3, 25), ledger=path)
     assert [n.zh for n in result.notices] == [NO_KEY_NOTICE[0]]
-    assert result.notices[0].message.startswith("l.sqlite: 没有提供签名密钥")
+    assert result.notices[0].message.startswith("l.sqlite: 没有加 --key，未查登记册里的上一张卡")
     keyed = check_rosters([roster], tmp_path / "out2", None, dt.date(2020, 3, 25), ledger=path,
                           key=fixed_key())
     assert keyed.notices == ()

@@ -27,16 +27,16 @@ def test_report_has_one_line_per_row_and_never_a_formula(tmp_path: Path) -> None
         for cell in cells:
             assert cell.data_type not in ("f", "e")
     assert rows[1][3].value == "=HYPERLINK(\"x\")"
-    assert rows[2][5].value == "未制卡" and "身份证号" in rows[2][9].value
+    assert rows[2][5].value == "未通过" and "身份证号" in rows[2][9].value  # the guide's word
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:J4"
-    # every line is filled by the resident's colour (column G), grey where 结果 (F) says 未制卡
+    # every line is filled by the resident's colour (column G), grey where 结果 (F) says 未通过
     [fills] = list(sheet.conditional_formatting)
     assert str(fills.sqref) == "A2:J4"
     rules = {r.formula[0]: r.dxf.fill.bgColor.rgb[-6:] for r in fills.rules}
-    assert rules == {'$F2="未制卡"': "D9D9D9", '$G2="绿码"': "C6EFCE", '$G2="黄码"': "FFEB9C",
+    assert rules == {'$F2="未通过"': "D9D9D9", '$G2="绿码"': "C6EFCE", '$G2="黄码"': "FFEB9C",
                      '$G2="红码"': "FFC7CE"}
     summary = dict(book["汇总"].iter_rows(values_only=True))
-    assert summary["读取行数 rows read"] == 3 and summary["未制卡 rejected"] == 1
+    assert summary["读取行数 rows read"] == 3 and summary["未通过 rejected"] == 1
     assert summary["评定日期 as-of date"] == AS_OF.isoformat()
 
 
