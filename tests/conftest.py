@@ -8,14 +8,14 @@ import pytest
 from helpers import AS_OF, fixed_key
 from hypothesis import settings
 
+from passgen.dates import SHANGHAI
+from passgen.passes import keys
+
 # No hypothesis test has a wall-clock deadline: on a loaded machine one example may take
 # seconds, and a test that fails then is a broken test (issue #30).  Each test still sets
 # its own number of examples.
 settings.register_profile("passgen", deadline=None)
 settings.load_profile("passgen")
-
-from passgen.dates import SHANGHAI
-from passgen.passes import keys
 
 
 @pytest.fixture(scope="session")

@@ -136,11 +136,15 @@ class PassgenGroup(click.Group):
 @click.group(cls=PassgenGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="passgen")
 def cli() -> None:
-    """passgen: 居民出行卡 — signed QR resident travel cards for community offices.
+    """passgen：居民出行卡——为社区办公室制作带签名二维码的出行卡，检查点离线核验。
 
-    Read roster spreadsheets, compute each resident's colour with the shared rules, sign a
-    PG1 pass and print it on ID-1 cards, 10 per A4 sheet; verify cards offline at checkpoints.
-    Start with `passgen demo --out out/`.
+    读取花名册，按共用规则算出每位居民的颜色，签发 PG1 二维码，印在身份证大小的卡片上（每张A4十张）；
+    检查点离线核验。先试一试：passgen demo --out out/ 。每个命令都有 --help（中文在前）。
+
+    passgen: signed QR resident travel cards for community offices.  Read roster
+    spreadsheets, compute each resident's colour with the shared rules, sign a PG1 pass and
+    print it on ID-1 cards, 10 per A4 sheet; verify cards offline at checkpoints.  Start with
+    `passgen demo --out out/`.
     """
 
 
