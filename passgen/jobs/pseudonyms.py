@@ -98,10 +98,16 @@ def _unlock(db: sqlite3.Connection, key: SigningKey | None) -> tuple[bytes | Non
     if sealed:
         kids = "、".join(k.hex() for k in sorted(sealed))
         raise LedgerError(
-            f"该登记册的居民假名受另一把签名密钥（kid {kids}）保护。换用新密钥前，请用旧密钥运行：\n"
-            f"passgen ledger add-key 新密钥.pem.pub.json --key 旧密钥.pem",
-            f"this ledger's pseudonyms are sealed to another signing key (kid {kids}); before "
-            "using a new key run: passgen ledger add-key NEW.pem.pub.json --key OLD.pem")
+            f"该登记册的居民假名受另一把签名密钥（kid {kids}）保护。\n"
+            "· 换用新密钥：先用旧密钥运行 passgen ledger add-key 新密钥.pem.pub.json --key 旧密钥.pem\n"
+            "· 旧密钥的口令丢了：用 --ledger 另建一个新的登记册（或把旧登记册移走）。代价：新登记册不知道"
+            "以前发过的卡，居民的颜色按首次办卡评定（请在“上次颜色”填上次的颜色），旧卡也不会因补办而"
+            "自动吊销；旧登记册仍可查（passgen ledger list --ledger 旧登记册）",
+            f"this ledger's pseudonyms are sealed to another signing key (kid {kids}). To change "
+            "keys, first run with the old key: passgen ledger add-key NEW.pem.pub.json --key "
+            "OLD.pem. If the old key's passphrase is lost: start a new ledger with --ledger (or "
+            "move the old one away); it will not know earlier cards, so colours start as first "
+            "cards (write 上次颜色) and re-issued cards do not revoke the old ones")
     secret = legacy if legacy is not None else secrets.token_bytes(32)
     _seal(db, secret, key.entry)
     if legacy is not None:

@@ -97,6 +97,11 @@ def test_a_new_key_opens_the_ledger_once_added(tmp_path: Path) -> None:
     with pytest.raises(LedgerError) as info:
         Ledger(path, new)
     assert "passgen ledger add-key" in info.value.zh and old.entry.kid.hex() in info.value.en
+    # and what to do when the old key's passphrase is lost (issue #30): a new ledger, and its cost
+    assert "口令丢了" in info.value.zh and "--ledger 另建一个新的登记册" in info.value.zh
+    assert "首次办卡" in info.value.zh and "passphrase is lost" in info.value.en
+    guide = (Path(__file__).parents[2] / "docs" / "指南.md").read_text(encoding="utf-8")
+    assert "### 口令丢了怎么办" in guide
     old_pem = tmp_path / "old.pem"
     keys.save(old, old_pem, b"correct horse battery")
     keys.save(new, tmp_path / "new.pem", b"another passphrase")
