@@ -22,8 +22,9 @@ from passgen import fonts
 from passgen.errors import Interrupted, OutputBusy, OutputExists, PassgenError
 from passgen.files import TEMPORARY_PREFIX, FileHeldOpen, exclusive, fsync_dir, replace
 from passgen.intake.columns import HEADER_OF
+from passgen.intake.estimate import estimate_rows
 from passgen.intake.roster import RowContext, SheetNotice, read_rosters
-from passgen.intake.sheets import DEFAULT_LIMITS, Limits, estimate_rows
+from passgen.intake.sheets import DEFAULT_LIMITS, Limits
 from passgen.jobs import manifest
 from passgen.jobs.history import History, open_history
 from passgen.jobs.ledger import CardRecord, Ledger

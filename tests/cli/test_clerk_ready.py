@@ -190,8 +190,8 @@ def test_explain_says_when_the_ledger_was_not_looked_up(tmp_path: Path) -> None:
 # --- 6: progress from the rows that hold values -------------------------------------------------
 
 def test_a_template_roster_is_counted_by_its_rows_not_its_formatting(tmp_path: Path) -> None:
+    from passgen.intake.estimate import estimate_rows
     from passgen.intake.roster_template import write_template
-    from passgen.intake.sheets import estimate_rows
 
     blank = tmp_path / "blank.xlsx"
     write_template(blank)
@@ -207,7 +207,7 @@ def test_a_template_roster_is_counted_by_its_rows_not_its_formatting(tmp_path: P
 # --- 12: a quick start ------------------------------------------------------------------------------
 
 def test_help_imports_no_heavy_library() -> None:
-    probe = ("import sys\nsys.argv = ['passgen', '--help']\nfrom passgen.start import main\n"
+    probe = ("import sys\nsys.argv = ['passgen', '--help']\nfrom passgen.__main__ import main\n"
              "try:\n    main()\nexcept SystemExit:\n    pass\n"
              f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,

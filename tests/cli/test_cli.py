@@ -254,7 +254,7 @@ def test_progress_into_a_log_says_the_start_and_each_finished_volume(runner: Cli
                                                                     tmp_path: Path) -> None:
     import datetime as dt
 
-    from passgen.intake.sheets import estimate_rows
+    from passgen.intake.estimate import estimate_rows
 
     key = make_key(runner, tmp_path)
     rows = [row(姓名=f"甲{i}", 身份证号=make_id(dt.date(1950, 1, 1), i)) for i in range(15)]

@@ -1,0 +1,66 @@
+"""About how many data rows a roster holds, read cheaply, for the progress bar (issue #30:
+rows that hold a value, not the rows a template only formatted)."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from passgen.intake.columns import INSTRUCTIONS_SHEET
+from passgen.intake.sheets import _SHEET_PART, CSV_SUFFIXES
+
+
+def estimate_rows(path: Path) -> int | None:
+    """About how many data rows a roster file holds, read cheaply (a workbook's sheet
+    dimensions, a CSV's lines), for a progress bar; None when it cannot be told quickly."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in CSV_SUFFIXES:
+            with path.open("rb") as fh:
+                return max(sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20),
+                                                                     b"")) - 1, 0)
+        if suffix in (".xlsx", ".xlsm"):
+            total = 0
+            with zipfile.ZipFile(path) as book:
+                skipped = _instruction_parts(book)
+                for part in book.infolist():
+                    if _SHEET_PART.fullmatch(part.filename) and part.filename not in skipped:
+                        total += max(_value_rows(book, part) - 1, 0)  # less the header
+            return total
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return None
+    return None
+
+
+def _value_rows(book: zipfile.ZipFile, part: zipfile.ZipInfo) -> int:
+    """Rows of a sheet that hold a value: not those a template only formatted or gave a
+    drop-down list, which its <dimension> counts (a blank template said 2,023 rows)."""
+    count, carry = 0, b""
+    with book.open(part) as member:
+        for chunk in iter(lambda: member.read(1 << 20), b""):
+            rows = (carry + chunk).split(b"<row")
+            carry = rows.pop()  # the last may go on in the next chunk
+            count += sum(1 for r in rows if b"<v>" in r or b"<is>" in r)
+    return count + (b"<v>" in carry or b"<is>" in carry)
+
+
+_ELEMENT = re.compile(rb"<(?:sheet|Relationship) [^>]*>")
+_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
+
+
+def _elements(xml: bytes) -> list[dict[bytes, bytes]]:
+    return [dict(_ATTRIBUTE.findall(e)) for e in _ELEMENT.findall(xml)]
+
+
+def _instruction_parts(book: zipfile.ZipFile) -> set[str]:
+    """The sheet parts of a template's 填写说明 sheet, which passgen never reads."""
+    try:
+        sheets = _elements(book.read("xl/workbook.xml"))
+        targets = {e.get(b"Id"): e.get(b"Target", b"")
+                   for e in _elements(book.read("xl/_rels/workbook.xml.rels"))}
+    except KeyError:
+        return set()
+    return {"xl/" + targets[e[b"r:id"]].decode().lstrip("/").removeprefix("xl/")
+            for e in sheets if e.get(b"name", b"").decode("utf-8", "replace")
+            == INSTRUCTIONS_SHEET and e.get(b"r:id") in targets}
