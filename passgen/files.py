@@ -4,9 +4,11 @@ named safely (community names made into file names that are distinct on any syst
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +16,35 @@ from pathlib import Path
 import filelock
 
 from passgen.errors import OutputBusy, OutputExists, PassgenError
+
+
+def is_regular(path: Path) -> bool:
+    """Whether ``path`` is a regular file (a link to one counts): a device, a pipe or a
+    folder given as a roster, key or list would be read without end, or hang (issue #29)."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """At most ``limit`` + 1 bytes of a regular file: it is opened without waiting (a pipe
+    would block) and checked after opening, so nothing swapped in between is read.
+    OSError if it is not a regular file."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        chunks, left = [], limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 16))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def fsync_file(path: Path) -> None:

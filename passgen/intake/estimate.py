@@ -7,6 +7,7 @@ import re
 import zipfile
 from pathlib import Path
 
+from passgen.files import is_regular
 from passgen.intake.columns import INSTRUCTIONS_SHEET
 from passgen.intake.sheets import _SHEET_PART, CSV_SUFFIXES
 
@@ -15,6 +16,8 @@ def estimate_rows(path: Path) -> int | None:
     """About how many data rows a roster file holds, read cheaply (a workbook's sheet
     dimensions, a CSV's lines), for a progress bar; None when it cannot be told quickly."""
     suffix = path.suffix.lower()
+    if not is_regular(path):
+        return None  # refused when it is read; never counted (/dev/zero would never end)
     try:
         if suffix in CSV_SUFFIXES:
             with path.open("rb") as fh:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from passgen.errors import RosterError
+from passgen.files import is_regular
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 CSV_SUFFIXES = frozenset({".csv", ".txt"})
@@ -68,6 +69,10 @@ def _check_size(path: Path, limits: Limits) -> None:
         size = path.stat().st_size
     except OSError:
         raise RosterError(f"找不到文件 {path}", f"file not found: {path}") from None
+    if not is_regular(path):  # a device or a pipe would be read without end, or hang
+        raise _refuse(path, "不是普通文件（设备、管道或文件夹），不能作为表格读取",
+                      "not a regular file (a device, a pipe or a folder): it cannot be read "
+                      "as a spreadsheet")
     if size > limits.max_mb * 1024 * 1024:
         raise _refuse(path, f"文件有 {size / 1048576:.0f} MB，超过上限 {limits.max_mb:g} MB"
                             "（可用 --max-mb 调整）",

@@ -211,7 +211,9 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
     records: list[CardRecord] = []
     batch_id = uuid.uuid4().hex
     if ledger is not None:
-        with Ledger(ledger) as journal:  # finish or undo any batch a crash interrupted
+        # finish or undo any batch a crash interrupted, once this key is known to be the
+        # ledger's (another office's key is refused here, before any file is touched)
+        with Ledger(ledger, key) as journal:
             for done in journal.recover():
                 notices.append(SheetNotice(ledger.name, "", 0, *done.message(settle(journal,
                                                                                     done))))

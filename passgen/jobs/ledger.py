@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from passgen.dates import day_of, day_start
 from passgen.errors import LedgerError
-from passgen.files import fsync_dir, private_file, remove, replace
+from passgen.files import fsync_dir, private_file, remove, replace, temporary_name
 from passgen.jobs import pseudonyms
 from passgen.jobs.ledger_records import CardRecord as CardRecord  # re-exported
 from passgen.jobs.ledger_records import Filters as Filters
@@ -77,6 +78,31 @@ MIGRATIONS: dict[int, Sequence[str]] = {
            expires INTEGER NOT NULL, exported_at INTEGER NOT NULL)""",
     ),
 }
+
+
+_VOLUME = re.compile(r"cards-[^/\\:\x00-\x1f]{1,80}-\d{3}\.pdf")
+_BATCH_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def journal_entries(batch_id: str, files: str) -> tuple[list[tuple[str, str, int | None]], str]:
+    """A pending batch's journal: (temporary name, final name, size) of each volume, or why
+    it is refused.  Recovery renames and removes files by these names, so only the names
+    passgen itself makes are followed: ``cards-….pdf`` in the batch's own folder, and the
+    temporary name ``files.temporary_name`` gives it for this batch, nothing with a path."""
+    try:
+        raw = json.loads(files)
+        if not isinstance(raw, list) or not _BATCH_ID.fullmatch(batch_id):
+            raise ValueError
+        entries = [(*p, None)[:3] for p in raw]  # old journals: no size
+    except (ValueError, TypeError, RecursionError):
+        return [], "记录无法读取 unreadable journal"
+    for tmp, final, size in entries:
+        if not (isinstance(final, str) and _VOLUME.fullmatch(final) and ".." not in final
+                and Path(final).name == final and isinstance(tmp, str)
+                and tmp == temporary_name(final, batch_id)
+                and (size is None or type(size) is int)):
+            return [], f"{final!r}"[:80]
+    return entries, ""
 
 
 class Ledger:
@@ -212,7 +238,10 @@ class Ledger:
         done = []
         for batch_id, out_dir, files in pending:
             folder = Path(out_dir)
-            entries = [(*p, None)[:3] for p in json.loads(files)]  # old journals: no size
+            entries, why = journal_entries(batch_id, files)
+            if why:  # a journal naming anything else is not followed (issue #29)
+                done.append(Recovered(batch_id, False, folder, (), why))
+                continue
             for tmp, final, _ in entries:
                 if (folder / tmp).exists():
                     replace(folder / tmp, folder / final)  # held open: stays pending

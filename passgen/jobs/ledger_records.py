@@ -97,9 +97,16 @@ class Recovered:
     finished: bool
     out_dir: Path
     files: tuple[str, ...]
+    refused: str = ""  # why the journal was not followed: it names what passgen never writes
 
     def message(self, rebuilt: bool = False) -> tuple[str, str]:
         names = "、".join(self.files) or "—"
+        if self.refused:
+            return (f"登记册中未完成的批次 {self.batch_id[:8]} 的记录指向 passgen 不会写的文件（{self.refused}），"
+                    "没有动任何文件：登记册可能被改动过，请把它交给维护人员检查",
+                    f"the pending batch {self.batch_id[:8]} in the ledger names files passgen "
+                    f"never writes ({self.refused}); nothing was touched: the ledger may have "
+                    "been altered, have it checked")
         if self.finished:
             report = ("", "") if not rebuilt else (
                 "；它没写成的 report.xlsx 已按登记册重建（只有制了卡的行；未制卡的行请用 roster check 再看）",

@@ -79,6 +79,8 @@ def recover_ledger(path: Path) -> list[tuple[Recovered, bool]]:
 def settle(ledger: Ledger, done: Recovered) -> bool:
     """After recovery: a finished batch gets its lost report rebuilt and its manifest (so
     its folder is known as its own); returns whether a report was rebuilt."""
+    if done.refused:  # nothing of a journal that names other files is touched
+        return False
     rebuilt = rebuild_report(ledger, done)
     if done.finished and done.out_dir.is_dir() and manifest.read(done.out_dir) is None:
         files = [done.out_dir / f for f in done.files]

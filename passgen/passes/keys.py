@@ -29,7 +29,7 @@ from nacl.exceptions import CryptoError
 
 from passgen.dates import day_start, one_year_after
 from passgen.errors import KeyFileError, PassgenWarning
-from passgen.files import atomic_write, refuse_existing
+from passgen.files import atomic_write, read_regular, refuse_existing
 from passgen.folders import data_dir
 from passgen.passes import pkcs8
 
@@ -248,7 +248,7 @@ def load_private(path: Path, passphrase: bytes) -> Ed25519PrivateKey:
             f"e.g. {path.name.removesuffix('.pub.json') or 'office.pem'}")
     try:
         check_private_mode(path)
-        data = path.read_bytes()
+        data = read_regular(path, MAX_JSON_BYTES)  # a PEM key is a few hundred bytes
     except OSError:
         raise KeyFileError(f"无法读取密钥文件 {path}", f"cannot read key file {path}") from None
     try:
@@ -267,8 +267,7 @@ MAX_JSON_BYTES = 16 << 20  # a trust list of 100,000 keys is under 20 MB; ours a
 def read_bounded(path: Path) -> str:
     """The UTF-8 text of a JSON file of passgen's (trust list, public key, revocation list),
     at most MAX_JSON_BYTES: OSError or ValueError otherwise."""
-    with path.open("rb") as fh:
-        data = fh.read(MAX_JSON_BYTES + 1)
+    data = read_regular(path, MAX_JSON_BYTES)  # never a device or a pipe
     if len(data) > MAX_JSON_BYTES:
         raise ValueError("too big")
     return data.decode("utf-8")

@@ -501,3 +501,75 @@ def test_recovery_never_deletes_a_same_named_file_of_another_batch(tmp_path: Pat
     assert theirs.read_bytes() == b"%PDF- another batch's volume"
     with Ledger(ledger) as opened:
         assert opened.cards() == []
+
+
+def test_a_crafted_journal_is_refused_and_touches_nothing(tmp_path: Path) -> None:
+    """Issue #29 finding 1: a pending batch whose journal names an absolute path, a ../ pair
+    or a name passgen never makes: ``ledger recover`` and the start of ``cards`` refuse it,
+    say so, and no file anywhere is deleted, renamed or written."""
+    import json
+    import uuid
+
+    ledger = tmp_path / "l.sqlite"
+    batch(tmp_path, ROWS, ledger)  # a real ledger of this key
+    victim, other = tmp_path / "victim.txt", tmp_path / "other.txt"
+    victim.write_text("mine", encoding="utf-8")
+    other.write_text("also mine", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for files in ([[str(victim), "cards-x-001.pdf", 4]],
+                  [["../victim.txt", "../other.txt", 4]],
+                  [[".pg-0123456789ab-x.part", "report.xlsx", None]]):
+        batch_id = uuid.uuid4().hex
+        with Ledger(ledger) as opened:
+            opened.db.execute("INSERT INTO batches (id, started_at, issuer, kid, card_count, "
+                              "status, out_dir, files) VALUES (?, 0, 'NC-TEST-01', x'00', 0, "
+                              "'pending', ?, ?)", (batch_id, str(elsewhere), json.dumps(files)))
+        said = CliRunner().invoke(cli, ["ledger", "recover", "--ledger", str(ledger)])
+        assert said.exit_code == ExitStatus.OK and "passgen 不会写的文件" in said.output
+        assert victim.read_text(encoding="utf-8") == "mine"
+        assert other.read_text(encoding="utf-8") == "also mine"
+        assert sorted(elsewhere.iterdir()) == []  # no report, no manifest written there
+        with Ledger(ledger) as opened:
+            opened.db.execute("DELETE FROM batches WHERE id = ?", (batch_id,))
+    batch_id = uuid.uuid4().hex  # a crafted batch, and a batch by another office's key
+    with Ledger(ledger) as opened:
+        opened.db.execute("INSERT INTO batches (id, started_at, issuer, kid, card_count, "
+                          "status, out_dir, files) VALUES (?, 0, 'X', x'00', 0, 'pending', ?, ?)",
+                          (batch_id, str(tmp_path), json.dumps([["../victim.txt",
+                                                                 "cards-a-001.pdf", 4]])))
+    from passgen.errors import LedgerError
+    from passgen.jobs.cards import run_cards
+
+    with pytest.raises(LedgerError):
+        run_cards([write_roster(tmp_path / "r2.xlsx", ROWS)], fixed_key("office-b"),
+                  tmp_path / "out-b", load_rules(), TEMPLATE, AS_OF, ledger=ledger)
+    assert victim.read_text(encoding="utf-8") == "mine"
+    with Ledger(ledger) as opened:
+        assert opened.db.execute("SELECT status FROM batches WHERE id = ?",
+                                 (batch_id,)).fetchone() == ("pending",)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX pipes")
+def test_devices_and_pipes_are_never_read_as_rosters_keys_or_lists(tmp_path: Path) -> None:
+    """Issue #29 finding 6: /dev/zero grew until MemoryError, a FIFO hung.  Only regular
+    files are read: each is refused at once, in plain words."""
+    fifo = tmp_path / "roster.xlsx"
+    os.mkfifo(fifo)
+    for roster in (fifo, Path("/dev/zero")):
+        status = CliRunner().invoke(cli, ["roster", "check", str(roster), "--out",
+                                          str(tmp_path / "o"), "--as-of", "2020-03-25"])
+        assert status.exit_code == ExitStatus.ERROR and "不是普通文件" in status.output
+    pipe_key = tmp_path / "office.pem"
+    os.mkfifo(pipe_key)
+    with pytest.raises(KeyFileError):
+        keys.load_signing(pipe_key, b"passphrase-1234")
+    with pytest.raises(KeyFileError):
+        keys.read_trust(Path("/dev/zero"))
+    trust = tmp_path / "trust.json"
+    keys.write_trust([fixed_key().entry], trust)
+    with pytest.raises(KeyFileError):
+        revocation.load([Path("/dev/zero")], keys.read_trust(trust))
+    from passgen.intake.estimate import estimate_rows
+
+    assert estimate_rows(Path("/dev/zero")) is None and estimate_rows(fifo) is None
