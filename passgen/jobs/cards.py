@@ -214,6 +214,7 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
         # finish or undo any batch a crash interrupted, once this key is known to be the
         # ledger's (another office's key is refused here, before any file is touched)
         with Ledger(ledger, key) as journal:
+            journal.check_integrity()  # a damaged ledger is refused before it is written
             for done in journal.recover():
                 notices.append(SheetNotice(ledger.name, "", 0, *done.message(settle(journal,
                                                                                     done))))

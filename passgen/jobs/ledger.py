@@ -112,6 +112,15 @@ class Ledger:
         """Open (or create) the ledger at ``path``; with the office's signing ``key`` its
         pseudonym secret is unlocked, which finding a resident's cards needs."""
         self.path = path
+        if path.is_symlink():  # refused before anything is changed, its target's mode too
+            raise LedgerError(f"登记册 {path} 是一个链接：请直接给出登记册文件本身（--ledger）",
+                              f"ledger {path} is a symbolic link: give the ledger file itself")
+        if path.exists() and (not path.is_file() or path.stat().st_size == 0):
+            raise LedgerError(
+                f"登记册 {path} 是空文件或不是普通文件：它可能在写入时被截断或已损坏。请从备份恢复；"
+                "确实要新建时，先把这个文件移走",
+                f"ledger {path} is empty or not a regular file: it may have been truncated or "
+                "damaged. Restore it from a backup; to start a new one, move this file away")
         try:
             private_file(path)
             self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000,
@@ -159,6 +168,18 @@ class Ledger:
         except BaseException:
             rollback(self.db)
             raise
+
+    def check_integrity(self) -> None:
+        """Refuse a damaged ledger before a batch writes into it (SQLite's integrity check)."""
+        try:
+            found = self.db.execute("PRAGMA integrity_check(3)").fetchall()
+        except sqlite3.DatabaseError as exc:
+            found = [(str(exc),)]
+        if found != [("ok",)]:
+            detail = "；".join(str(r[0]) for r in found)[:200]
+            raise LedgerError(f"登记册 {self.path} 已损坏（{detail}）：没有写入任何内容。请从备份恢复",
+                              f"ledger {self.path} is damaged ({detail}); nothing was written. "
+                              "Restore it from a backup")
 
     def pseudonym(self, id_number: str) -> bytes:
         """The resident's stand-in: HMAC-SHA-256(ledger secret, ID number)."""

@@ -573,3 +573,42 @@ def test_devices_and_pipes_are_never_read_as_rosters_keys_or_lists(tmp_path: Pat
     from passgen.intake.estimate import estimate_rows
 
     assert estimate_rows(Path("/dev/zero")) is None and estimate_rows(fifo) is None
+
+
+def test_a_damaged_empty_or_linked_ledger_is_refused_before_anything_changes(
+        tmp_path: Path) -> None:
+    """Issue #29 finding 7: a ledger failing SQLite's integrity check was written into, a
+    zero-byte one taken as new, a symlinked one's target chmod'ed before the refusal."""
+    import hashlib
+
+    from passgen.errors import LedgerError
+
+    ledger = tmp_path / "l.sqlite"
+    batch(tmp_path, ROWS, ledger)
+    with Ledger(ledger) as opened:  # a page of the cards' pseudonym index, garbled
+        page = opened.db.execute("SELECT rootpage FROM sqlite_master WHERE name = "
+                                 "'cards_pseudonym'").fetchone()[0]
+        size = opened.db.execute("PRAGMA page_size").fetchone()[0]
+        opened.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(ledger.read_bytes())
+    start = (page - 1) * size
+    data[start + 8:start + 200] = bytes(range(192))
+    ledger.write_bytes(bytes(data))
+    before = hashlib.sha256(ledger.read_bytes()).hexdigest()
+    with pytest.raises(LedgerError) as damaged:
+        batch(tmp_path, ROWS, ledger, out="again")
+    assert "已损坏" in damaged.value.zh and "备份" in damaged.value.zh
+    assert hashlib.sha256(ledger.read_bytes()).hexdigest() == before
+    empty = tmp_path / "empty.sqlite"
+    empty.write_bytes(b"")
+    with pytest.raises(LedgerError) as truncated:
+        Ledger(empty)
+    assert "空文件" in truncated.value.zh and empty.stat().st_size == 0
+    target = tmp_path / "target.sqlite"
+    batch(tmp_path, ROWS, target, out="t")
+    target.chmod(0o644)
+    link = tmp_path / "link.sqlite"
+    link.symlink_to(target)
+    with pytest.raises(LedgerError) as linked:
+        Ledger(link)
+    assert "链接" in linked.value.zh and target.stat().st_mode & 0o777 == 0o644
