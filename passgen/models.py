@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Any, TypeVar
 
+from passgen.text import visible
+
 _T = TypeVar("_T")
 
 
@@ -89,7 +91,9 @@ class Location:
     column: str = ""
 
     def describe(self) -> str:
-        where = f"{self.file} · {self.sheet} · 第{self.row}行"
+        """Where, as a message says it: file and sheet names are data (a control character
+        in one is shown as <U+XXXX>, never sent to a terminal)."""
+        where = f"{visible(self.file)} · {visible(self.sheet)} · 第{self.row}行"
         return f"{where} · {self.column}" if self.column else where
 
 

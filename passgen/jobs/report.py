@@ -21,6 +21,7 @@ from passgen.files import atomic_write
 from passgen.intake.roster import SheetNotice
 from passgen.jobs.parallel import child
 from passgen.models import Assessment, Card, Colour, Location, RowError, short_serial
+from passgen.text import visible
 
 HEADERS = ("文件", "工作表", "行号", "姓名", "身份证号（脱敏）", "结果", "颜色", "依据条款",
            "卡片编号", "说明")
@@ -131,6 +132,10 @@ class TableWriter:
         return c
 
     def append(self, values: Sequence[object]) -> None:
+        # text is data: a control character (in a file or sheet name) shown as <U+XXXX>,
+        # which openpyxl would refuse to write, losing the report (issue #29)
+        values = [visible(v) if isinstance(v, str) and not v.isprintable() else v
+                  for v in values]
         cells: list[object] = [self._text(v) if isinstance(v, str) and v.startswith(_NOT_PLAIN)
                                else v for v in values]
         w = self.wrap_column
@@ -159,7 +164,7 @@ class TableWriter:
                     formula=[formula], fill=PatternFill("solid", bgColor=colour)))
         sheet2 = self.book.create_sheet("汇总")
         for label, value in summary:
-            sheet2.append([label, value])
+            sheet2.append([visible(label), visible(value) if isinstance(value, str) else value])
         sheet2.column_dimensions["A"].width = 26
         sheet2.column_dimensions["B"].width = 60
         atomic_write(path, lambda tmp: self.book.save(tmp))

@@ -103,3 +103,24 @@ def test_a_card_s_report_line_shows_its_serial_as_printed_and_the_batch_context(
     assert summary["签发日期 as-of date"] == AS_OF.isoformat()
     assert summary["签名密钥 key"] == f"{fixed_key().entry.kid.hex()} NC-TEST-01"
     assert summary["登记册 ledger"].startswith("（未使用")
+
+
+def test_a_control_character_in_a_file_or_sheet_name_never_loses_the_report(
+        tmp_path: Path) -> None:
+    """Issue #29 finding 3: the PDFs were in place and the ledger batch complete, then the
+    report died on the name (openpyxl refuses control characters): no report.xlsx, no
+    manifest.  Names are data: shown as <U+XXXX>."""
+    from helpers import fixed_key
+
+    from passgen.jobs.cards import PrintOptions, run_cards
+    from passgen.printing.layout import load_template
+
+    roster = write_roster(tmp_path / "花名册\x07.xlsx", [row()], sheet="表\x1b一")
+    result = run_cards([roster], fixed_key(), tmp_path / "out", load_rules(),
+                       PrintOptions(load_template()), AS_OF, ledger=tmp_path / "l.sqlite")
+    assert result.totals.cards == 1 and (tmp_path / "out" / "passgen-batch.json").exists()
+    rows = list(load_workbook(result.report).worksheets[0].iter_rows(values_only=True))
+    assert rows[1][0] == "花名册<U+0007>.xlsx" and rows[1][1] == "表<U+001B>一"
+    from passgen.models import Location
+
+    assert "\x1b" not in Location("a\x1b.xlsx", "s\x07", 2).describe()
