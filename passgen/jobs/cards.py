@@ -225,7 +225,7 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
         notices.append(SheetNotice(out_dir.name or str(out_dir), "", 0,
                                    f"已删除上一批次的 {len(removed)} 个文件（--replace）",
                                    f"removed the last batch's {len(removed)} files (--replace)"))
-    journalled = False
+    journalled = reported = False
     volumes = Volumes(out_dir, printing, batch_id if ledger else None, None)
     # the report process is forked first: forking after the pool's threads start is unsafe
     report = ReportWriter(background=parallel(printing.jobs))
@@ -260,6 +260,17 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
             if progress:
                 progress.finish()
         superseded: list[bytes] = []
+        report_path = out_dir / "report.xlsx"
+
+        def write_report() -> None:
+            nonlocal reported
+            report.save(report_path, rules.version_hex, notices, [
+                ("签发日期 as-of date", as_of.isoformat()),
+                ("签名密钥 key", f"{key.entry.kid.hex()} {key.entry.issuer}"),
+                ("登记册 ledger", str(ledger) if ledger else "（未使用 none）")])
+            reported = True
+            manifest.write(out_dir, batch_id, "cards", [*volumes.finals(), report_path])
+
         if ledger is not None:
             with Ledger(ledger, key) as journal:
                 superseded = journal.begin_batch(
@@ -267,9 +278,16 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
                     out_dir, int(time.time()) if now is None else now)
                 journalled = True  # from here the journal decides what becomes of the files
                 _rename_into_place(volumes.files, out_dir)
+                # the report and the manifest before the batch is marked complete: a batch
+                # the ledger calls complete has them, and one stopped before is finished by
+                # recovery, which rebuilds what is missing (issue #29, the last half second)
+                write_report()
                 journal.complete_batch(batch_id)
+        else:
+            write_report()
     except BaseException as exc:
-        report.abort()
+        if not reported:
+            report.abort()
         if not journalled:  # the ledger never knew these files: nothing was printed
             volumes.discard()
         if isinstance(exc, KeyboardInterrupt):
@@ -281,12 +299,6 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
                                "closed, passgen ledger recover (or running this command "
                                "again) finishes it") from None
         raise
-    report_path = out_dir / "report.xlsx"
-    report.save(report_path, rules.version_hex, notices, [
-        ("签发日期 as-of date", as_of.isoformat()),
-        ("签名密钥 key", f"{key.entry.kid.hex()} {key.entry.issuer}"),
-        ("登记册 ledger", str(ledger) if ledger else "（未使用 none）")])
-    manifest.write(out_dir, batch_id, "cards", [*volumes.finals(), report_path])
     return BatchResult(tuple(volumes.finals()), report_path,
                        report.tally.totals(), tuple(rejected), tuple(notices),
                        tuple(superseded))

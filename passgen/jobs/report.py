@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import WorkbookAlreadySaved
 
 from passgen.errors import PassgenError
 from passgen.files import atomic_write
@@ -172,8 +174,9 @@ class TableWriter:
 
     def discard(self) -> None:
         """Finish the temporary file of a report that will not be saved (openpyxl removes
-        it when the process ends)."""
-        self.sheet.close()
+        it when the process ends); nothing to do once a save was attempted."""
+        with contextlib.suppress(WorkbookAlreadySaved):
+            self.sheet.close()
 
 
 def write_table(path: Path, headers: Sequence[str], widths: Sequence[int],

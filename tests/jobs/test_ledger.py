@@ -273,6 +273,12 @@ def replace(source, target):
         die()
 os.replace = replace
 """,
+    "report-saving": """
+from passgen.jobs.report import ReportWriter
+def save(self, *args, **kwargs):
+    die()
+ReportWriter.save = save
+""",
     "all-renamed": """
 def complete_batch(self, batch_id):
     die()
@@ -334,7 +340,7 @@ def test_two_batches_at_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("point", ["pdfs-written", "ledger-pending", "first-renamed",
-                                   "all-renamed"])
+                                   "report-saving", "all-renamed"])
 def test_killed_batch_leaves_ledger_and_pdfs_consistent(tmp_path: Path, point: str) -> None:
     ledger = tmp_path / "l.sqlite"
     batch(tmp_path, people("丙", 5, 3000), ledger, out="earlier")  # an earlier, finished batch
@@ -352,11 +358,16 @@ def test_killed_batch_leaves_ledger_and_pdfs_consistent(tmp_path: Path, point: s
     pending = 0 if point == "pdfs-written" else 1
     assert recovered.exit_code == ExitStatus.OK and f": {pending}" in recovered.output
     if pending:  # said, not done in silence: finished, and its lost report rebuilt
-        assert "已补完" in recovered.output and "已按登记册重建" in recovered.output
         from openpyxl import load_workbook
-        rebuilt = load_workbook(tmp_path / "crash" / "report.xlsx")
-        lines = list(rebuilt["逐行结果"].iter_rows(min_row=2, values_only=True))
-        assert len(lines) == 25 and all(line[5] == "已制卡" and not line[3] for line in lines)
+        report = load_workbook(tmp_path / "crash" / "report.xlsx")
+        lines = list(report["逐行结果"].iter_rows(min_row=2, values_only=True))
+        assert "已补完" in recovered.output and len(lines) == 25
+        if point == "all-renamed":  # (#29) its own report was written before "complete"
+            assert "已按登记册重建" not in recovered.output
+            assert all(line[5] == "已制卡" and line[3] for line in lines)  # with names
+        else:
+            assert "已按登记册重建" in recovered.output
+            assert all(line[5] == "已制卡" and not line[3] for line in lines)
     with Ledger(ledger) as opened:
         recorded = {c.serial for c in opened.cards()}
         statuses = {s for (s,) in opened.db.execute("SELECT status FROM batches")}
@@ -612,3 +623,28 @@ def test_a_damaged_empty_or_linked_ledger_is_refused_before_anything_changes(
     with pytest.raises(LedgerError) as linked:
         Ledger(link)
     assert "链接" in linked.value.zh and target.stat().st_mode & 0o777 == 0o644
+
+
+def test_ctrl_c_while_the_report_is_saved_says_the_batch_is_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #29 finding 4: the PDFs were final and every card in the ledger, and Ctrl-C
+    said 没有制成任何卡片.  The report is now written before the batch is marked complete: the
+    clerk is told the batch is kept, and recovery finishes it with report and manifest."""
+    from passgen.errors import Interrupted
+    from passgen.jobs.ledger_tasks import recover_ledger
+    from passgen.jobs.report import ReportWriter
+
+    def interrupted_save(self: Any, *args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    ledger = tmp_path / "l.sqlite"
+    monkeypatch.setattr(ReportWriter, "save", interrupted_save)
+    with pytest.raises(Interrupted) as said:
+        batch(tmp_path, ROWS, ledger)
+    assert "本批次已记入登记册" in said.value.zh and "没有制成" not in said.value.zh
+    monkeypatch.undo()
+    [(done, rebuilt)] = recover_ledger(ledger)
+    assert done.finished and rebuilt
+    out = tmp_path / "out"
+    assert (out / "report.xlsx").exists() and (out / "passgen-batch.json").exists()
+    assert serials_printed(out) == {c.serial for c in Ledger(ledger).cards()}
