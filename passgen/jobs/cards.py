@@ -27,7 +27,7 @@ from passgen.intake.roster import RowContext, SheetNotice, read_rosters
 from passgen.intake.sheets import DEFAULT_LIMITS, Limits
 from passgen.jobs import manifest
 from passgen.jobs.history import History, open_history
-from passgen.jobs.ledger import CardRecord, Ledger
+from passgen.jobs.ledger import CardRecord, Ledger, ledger_lock
 from passgen.jobs.ledger_tasks import settle
 from passgen.jobs.parallel import parallel, worker_pool
 from passgen.jobs.progress import Progress
@@ -177,12 +177,6 @@ def batch_lock(out_dir: Path, ledger: Path | None = None,
         yield
 
 
-def ledger_lock(ledger: Path) -> Path:
-    """The lock file of a ledger, beside it: never the database itself, which Windows could
-    then not read while it is locked."""
-    return ledger.with_name(f"{TEMPORARY_PREFIX}{ledger.name}.lock")
-
-
 @contextlib.contextmanager
 def scratch_folder(out_dir: Path) -> Iterator[Path]:
     """The batch's own temporary folder inside its locked output folder, where every
@@ -225,6 +219,10 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
         notices.append(SheetNotice(out_dir.name or str(out_dir), "", 0,
                                    f"已删除上一批次的 {len(removed)} 个文件（--replace）",
                                    f"removed the last batch's {len(removed)} files (--replace)"))
+    if ledger is not None:  # journalled before any volume exists (see Ledger.start_batch)
+        with Ledger(ledger, key) as journal:
+            journal.start_batch(batch_id, key.entry.issuer, key.entry.kid, out_dir,
+                                int(time.time()) if now is None else now)
     journalled = reported = False
     volumes = Volumes(out_dir, printing, batch_id if ledger else None, None)
     # the report process is forked first: forking after the pool's threads start is unsafe
@@ -290,6 +288,9 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
             report.abort()
         if not journalled:  # the ledger never knew these files: nothing was printed
             volumes.discard()
+            if ledger is not None:
+                with contextlib.suppress(Exception), Ledger(ledger) as journal:
+                    journal.forget_started(batch_id)
         if isinstance(exc, KeyboardInterrupt):
             raise interrupted(journalled) from None
         if journalled and isinstance(exc, FileHeldOpen):

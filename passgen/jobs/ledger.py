@@ -19,30 +19,28 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterable, Sequence
-from enum import StrEnum
 from pathlib import Path
 
 from passgen.dates import day_of, day_start
 from passgen.errors import LedgerError
-from passgen.files import fsync_dir, private_file, remove, replace, temporary_name
+from passgen.files import (
+    TEMPORARY_PREFIX,
+    fsync_dir,
+    private_file,
+    remove,
+    replace,
+)
 from passgen.jobs import pseudonyms
+from passgen.jobs.ledger_records import BATCH_ID, BatchStatus, journal_entries
 from passgen.jobs.ledger_records import CardRecord as CardRecord  # re-exported
 from passgen.jobs.ledger_records import Filters as Filters
 from passgen.jobs.ledger_records import LedgerCard as LedgerCard
 from passgen.jobs.ledger_records import Recovered as Recovered
+from passgen.jobs.ledger_records import ledger_lock as ledger_lock
 from passgen.jobs.ledger_records import parse_serial as parse_serial
 from passgen.jobs.pseudonyms import rollback
 from passgen.models import Colour, Previous, PreviousSource
 from passgen.passes.keys import SigningKey
-
-
-class BatchStatus(StrEnum):
-    """Where a batch is in its journal (the ``batches.status`` column)."""
-
-    PENDING = "pending"  # cards recorded, PDFs not yet all under their final names
-    COMPLETE = "complete"
-    ABANDONED = "abandoned"  # undone by recovery: a temporary PDF was missing
-
 
 SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 30_000
@@ -78,31 +76,6 @@ MIGRATIONS: dict[int, Sequence[str]] = {
            expires INTEGER NOT NULL, exported_at INTEGER NOT NULL)""",
     ),
 }
-
-
-_VOLUME = re.compile(r"cards-[^/\\:\x00-\x1f]{1,80}-\d{3}\.pdf")
-_BATCH_ID = re.compile(r"[0-9a-f]{32}")
-
-
-def journal_entries(batch_id: str, files: str) -> tuple[list[tuple[str, str, int | None]], str]:
-    """A pending batch's journal: (temporary name, final name, size) of each volume, or why
-    it is refused.  Recovery renames and removes files by these names, so only the names
-    passgen itself makes are followed: ``cards-….pdf`` in the batch's own folder, and the
-    temporary name ``files.temporary_name`` gives it for this batch, nothing with a path."""
-    try:
-        raw = json.loads(files)
-        if not isinstance(raw, list) or not _BATCH_ID.fullmatch(batch_id):
-            raise ValueError
-        entries = [(*p, None)[:3] for p in raw]  # old journals: no size
-    except (ValueError, TypeError, RecursionError):
-        return [], "记录无法读取 unreadable journal"
-    for tmp, final, size in entries:
-        if not (isinstance(final, str) and _VOLUME.fullmatch(final) and ".." not in final
-                and Path(final).name == final and isinstance(tmp, str)
-                and tmp == temporary_name(final, batch_id)
-                and (size is None or type(size) is int)):
-            return [], f"{final!r}"[:80]
-    return entries, ""
 
 
 class Ledger:
@@ -199,6 +172,8 @@ class Ledger:
         superseded: list[bytes] = []
         self.db.execute("BEGIN IMMEDIATE")
         try:
+            self.db.execute("DELETE FROM batches WHERE id = ? AND status = ?",
+                            (batch_id, BatchStatus.STARTED.value))
             self.db.execute(
                 "INSERT INTO batches (id, started_at, issuer, kid, card_count, status, out_dir,"
                 " files) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -231,6 +206,21 @@ class Ledger:
             raise
         return superseded
 
+    def start_batch(self, batch_id: str, issuer: str, kid: bytes, out_dir: Path,
+                    now: int) -> None:
+        """Journal a batch before its first volume is written: if it is killed before its
+        cards are recorded, recovery removes the volumes it left (they hold valid cards that
+        no ledger knows), by the temporary names this batch's id gives them."""
+        self.db.execute(
+            "INSERT INTO batches (id, started_at, issuer, kid, card_count, status, out_dir,"
+            " files) VALUES (?, ?, ?, ?, 0, ?, ?, '[]')",
+            (batch_id, now, issuer, kid, BatchStatus.STARTED.value, str(out_dir.resolve())))
+
+    def forget_started(self, batch_id: str) -> None:
+        """A batch that failed before recording its cards (its volumes were removed)."""
+        self.db.execute("UPDATE batches SET status = ? WHERE id = ? AND status = ?",
+                        (BatchStatus.ABANDONED.value, batch_id, BatchStatus.STARTED.value))
+
     def complete_batch(self, batch_id: str) -> None:
         self.db.execute("UPDATE batches SET status = ? WHERE id = ?",
                         (BatchStatus.COMPLETE.value, batch_id))
@@ -254,11 +244,14 @@ class Ledger:
     def recover(self) -> list[Recovered]:
         """Finish or undo batches an earlier run left pending; say what became of each."""
         pending = self.db.execute(
-            "SELECT id, out_dir, files FROM batches WHERE status = ?",
-            (BatchStatus.PENDING.value,)).fetchall()
+            "SELECT id, out_dir, files, status FROM batches WHERE status IN (?, ?)",
+            (BatchStatus.PENDING.value, BatchStatus.STARTED.value)).fetchall()
         done = []
-        for batch_id, out_dir, files in pending:
+        for batch_id, out_dir, files, status in pending:
             folder = Path(out_dir)
+            if status == BatchStatus.STARTED.value:  # killed before its cards were recorded
+                done.append(self._sweep_started(batch_id, folder))
+                continue
             entries, why = journal_entries(batch_id, files)
             if why:  # a journal naming anything else is not followed (issue #29)
                 done.append(Recovered(batch_id, False, folder, (), why))
@@ -284,6 +277,19 @@ class Ledger:
                 self.abandon_batch(batch_id)
             done.append(Recovered(batch_id, finished, folder, tuple(e[1] for e in entries)))
         return done
+
+    def _sweep_started(self, batch_id: str, folder: Path) -> Recovered:
+        """Remove the temporary volumes a batch killed before journalling its cards left:
+        only names ``temporary_name`` gives for this batch's id, in its own folder."""
+        if not BATCH_ID.fullmatch(batch_id):
+            return Recovered(batch_id, False, folder, (), "记录无法读取 unreadable journal")
+        removed = []
+        for part in sorted(folder.glob(f"{TEMPORARY_PREFIX}*-{batch_id}.part")):
+            if re.fullmatch(rf"\.pg-[0-9a-f]{{12}}-{batch_id}\.part", part.name):
+                remove(part)
+                removed.append(part.name)
+        self.forget_started(batch_id)
+        return Recovered(batch_id, False, folder, tuple(removed))
 
     def previous_for(self, id_number: str, as_of: dt.date | None = None) -> Previous | None:
         """The colour and clauses of the last card issued to ``id_number`` (found by its

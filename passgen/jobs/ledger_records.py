@@ -5,11 +5,15 @@ batch records it, a card as the ledger knows it (no name, no ID number), the fil
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from passgen.dates import SHANGHAI
 from passgen.errors import LedgerError
+from passgen.files import TEMPORARY_PREFIX, temporary_name
 from passgen.models import Card, Claims, Colour, Location
 
 
@@ -118,3 +122,44 @@ class Recovered:
         return (f"上次中断的批次 {self.batch_id[:8]} 已撤销：它的卡片不算数，文件已删除（{self.out_dir}）",
                 f"the interrupted batch {self.batch_id[:8]} was undone: its cards do not count "
                 f"and its files were removed ({self.out_dir})")
+
+
+def ledger_lock(ledger: Path) -> Path:
+    """The lock file of a ledger, beside it: never the database itself, which Windows could
+    then not read while it is locked.  A batch holds it from start to end; so does
+    ``passgen ledger recover``."""
+    return ledger.with_name(f"{TEMPORARY_PREFIX}{ledger.name}.lock")
+
+
+class BatchStatus(StrEnum):
+    """Where a batch is in its journal (the ``batches.status`` column)."""
+
+    STARTED = "started"  # volumes being written under temporary names; no card recorded yet
+    PENDING = "pending"  # cards recorded, PDFs not yet all under their final names
+    COMPLETE = "complete"
+    ABANDONED = "abandoned"  # undone by recovery: a temporary PDF was missing
+
+
+_VOLUME = re.compile(r"cards-[^/\\:\x00-\x1f]{1,80}-\d{3}\.pdf")
+BATCH_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def journal_entries(batch_id: str, files: str) -> tuple[list[tuple[str, str, int | None]], str]:
+    """A pending batch's journal: (temporary name, final name, size) of each volume, or why
+    it is refused.  Recovery renames and removes files by these names, so only the names
+    passgen itself makes are followed: ``cards-….pdf`` in the batch's own folder, and the
+    temporary name ``files.temporary_name`` gives it for this batch, nothing with a path."""
+    try:
+        raw = json.loads(files)
+        if not isinstance(raw, list) or not BATCH_ID.fullmatch(batch_id):
+            raise ValueError
+        entries = [(*p, None)[:3] for p in raw]  # old journals: no size
+    except (ValueError, TypeError, RecursionError):
+        return [], "记录无法读取 unreadable journal"
+    for tmp, final, size in entries:
+        if not (isinstance(final, str) and _VOLUME.fullmatch(final) and ".." not in final
+                and Path(final).name == final and isinstance(tmp, str)
+                and tmp == temporary_name(final, batch_id)
+                and (size is None or type(size) is int)):
+            return [], f"{final!r}"[:80]
+    return entries, ""

@@ -7,13 +7,21 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from passgen.dates import day_of, day_start
-from passgen.errors import LedgerError
+from passgen.errors import LedgerError, OutputBusy
+from passgen.files import exclusive
 from passgen.folders import DEFAULT_LEDGER as DEFAULT_LEDGER
 from passgen.folders import DEFAULT_LEDGER_SHOWN as DEFAULT_LEDGER_SHOWN
 from passgen.folders import LEDGER_ENV as LEDGER_ENV  # re-exported: where they used to be
 from passgen.folders import default_ledger as default_ledger
 from passgen.jobs import manifest, pseudonyms
-from passgen.jobs.ledger import Filters, Ledger, LedgerCard, Recovered, parse_serial
+from passgen.jobs.ledger import (
+    Filters,
+    Ledger,
+    LedgerCard,
+    Recovered,
+    ledger_lock,
+    parse_serial,
+)
 from passgen.jobs.report import HEADERS, WIDTHS, Outcome, write_table
 from passgen.models import Colour, short_serial
 from passgen.passes import keys
@@ -71,8 +79,12 @@ def find_cards(path: Path, serial: str | None = None, id_number: str | None = No
 
 def recover_ledger(path: Path) -> list[tuple[Recovered, bool]]:
     """``passgen ledger recover``: finish or undo batches a crash left pending; each with
-    whether a report was rebuilt for it (its own was never written)."""
-    with Ledger(path) as ledger:
+    whether a report was rebuilt for it (its own was never written).  A batch running now
+    holds the ledger: recovery is refused then, never done under its feet."""
+    busy = OutputBusy(f"登记册 {path} 正被一个制卡批次使用：请等它结束后再运行 passgen ledger recover",
+                      f"ledger {path} is in use by a running batch: run passgen ledger recover "
+                      "once it has finished")
+    with exclusive(ledger_lock(path), busy), Ledger(path) as ledger:
         return [(done, settle(ledger, done)) for done in ledger.recover()]
 
 

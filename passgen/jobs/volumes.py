@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 
-from passgen.files import Stems, fsync_file, replace, temporary_name
+from passgen.files import (
+    TEMPORARY_PREFIX,
+    Stems,
+    fsync_file,
+    private_file,
+    replace,
+    temporary_name,
+)
 from passgen.jobs.parallel import qr_pages
 from passgen.models import Card
 from passgen.printing.cards import CardSheetWriter
@@ -81,6 +88,7 @@ class Volumes:
         part = self.parts[community] = self.parts.get(community, 0) + 1
         final = volume_name(self.stems(community), part)
         temporary = self.out_dir / temporary_name(final, self.suffix or str(os.getpid()))
+        private_file(temporary)  # 0600: valid cards with names, readable by the clerk only
         p = self.printing
         writer = CardSheetWriter(temporary, p.template, p.duplex, p.hotline)
         volume = self.open[community] = _Volume(
@@ -166,5 +174,9 @@ class Volumes:
         if self.suffix is not None:
             for temporary, _ in self.files:
                 (self.out_dir / temporary).unlink(missing_ok=True)
+        # and any this batch created but had not yet registered when it was interrupted:
+        # every temporary name of this batch ends in its tag
+        for part in self.out_dir.glob(f"{TEMPORARY_PREFIX}*-{self.suffix or os.getpid()}.part"):
+            part.unlink(missing_ok=True)
 
 

@@ -82,5 +82,5 @@ def test_an_interrupted_batch_stops_cleanly(tmp_path: Path, point: str, sig: int
     while any(alive(p) for p in family) and time.monotonic() < deadline:
         time.sleep(0.01)
     assert not any(alive(p) for p in family)
-    assert not out.exists()  # nothing half-written, nothing left: not even its folder (#30)
+    assert not out.exists(), sorted(p.name for p in out.iterdir())  # not even its folder (#30)
     print(f"{point} {signal.Signals(sig).name}: stopped in {stopped:.2f} s")
