@@ -80,9 +80,14 @@ def _check_size(path: Path, limits: Limits) -> None:
                       "(see --max-mb)")
 
 
-def _limited(path: Path, rows: Iterator[Row], limits: Limits) -> Iterator[Row]:
-    for count, row in enumerate(rows, start=1):
-        if count > limits.max_rows:
+def _limited(path: Path, rows: Iterator[Row], limits: Limits,
+             counted: list[int] | None = None) -> Iterator[Row]:
+    """The rows, refused past ``limits.max_rows`` for the whole file: ``counted`` carries
+    the count from one sheet to the next (--max-rows is per file, as its help says)."""
+    counted = [0] if counted is None else counted
+    for row in rows:
+        counted[0] += 1
+        if counted[0] > limits.max_rows:
             raise _refuse(path, f"超过 {limits.max_rows} 行的上限（可用 --max-rows 调整）",
                           f"more than {limits.max_rows} rows (see --max-rows)")
         yield row
@@ -240,13 +245,14 @@ def read_workbook(path: Path, limits: Limits) -> Iterator[Sheet]:
         raise _refuse(path, f"无法作为电子表格打开：{zh}。请用 Excel 或 WPS 打开花名册，另存为 .xlsx 后再试",
                       f"cannot be opened as a spreadsheet: {en}. Open the roster in Excel or "
                       f"WPS and save it as .xlsx ({type(exc).__name__})") from None
+    counted = [0]  # rows of every sheet so far
     try:
         for name in book.sheet_names:
             try:
                 sheet = book.get_sheet_by_name(name)
             except Exception as exc:
                 raise _refuse(path, f"工作表“{name}”无法读取", f"sheet {name!r}: {exc}") from None
-            yield Sheet(name, _limited(path, _workbook_rows(sheet), limits))
+            yield Sheet(name, _limited(path, _workbook_rows(sheet), limits, counted))
     finally:
         book.close()
 

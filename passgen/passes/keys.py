@@ -277,9 +277,21 @@ def read_json(path: Path, zh: str, en: str) -> object:
     """``read_bounded`` parsed; nesting too deep for the parser is an error like any other
     malformed file, never a RecursionError."""
     try:
-        return json.loads(read_bounded(path))
-    except (OSError, ValueError, RecursionError):
-        raise KeyFileError(f"无法读取{zh} {path}", f"cannot read {en} {path}") from None
+        text = read_bounded(path)
+    except ValueError as exc:
+        why = ((f"文件太大（超过 {MAX_JSON_BYTES >> 20} MB）",
+                f"too big (over {MAX_JSON_BYTES >> 20} MB)") if "too big" in str(exc)
+               else ("不是 UTF-8 文本", "not UTF-8 text"))
+        raise KeyFileError(f"无法读取{zh} {path}：{why[0]}", f"cannot read {en} {path}: "
+                           f"{why[1]}") from None
+    except OSError as exc:
+        raise KeyFileError(f"无法读取{zh} {path}（{exc.strerror or exc}）",
+                           f"cannot read {en} {path}: {exc.strerror or exc}") from None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise KeyFileError(f"无法读取{zh} {path}：不是有效的 JSON", f"cannot read {en} {path}: "
+                           "not valid JSON") from None
 
 
 def read_entry(path: Path) -> TrustEntry:

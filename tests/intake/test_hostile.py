@@ -170,3 +170,25 @@ def test_a_sheet_whose_dimension_is_over_the_row_limit_is_refused_unread(tmp_pat
         list(read_rosters([path], RowContext(AS_OF), Limits(max_rows=1000)))
     assert "1,048,576" in info.value.zh and "--max-rows" in info.value.en
     assert len(list(read_rosters([plain], RowContext(AS_OF), Limits(max_rows=1000)))) == 1
+
+
+def test_max_rows_counts_the_whole_file_not_each_sheet(tmp_path: Path) -> None:
+    """Issue #29 finding 8: --max-rows says a file, and counted per sheet."""
+    from openpyxl import Workbook
+
+    from passgen.errors import RosterError
+    from passgen.intake.sheets import Limits
+
+    book = Workbook()
+    for index, sheet in enumerate((book.active, book.create_sheet("二"))):
+        assert sheet is not None
+        sheet.append(HEADERS)
+        for i in range(6):
+            sheet.append([row(姓名=f"王{index}{i}",
+                              身份证号=make_id(dt.date(1950, 1, 1), 10 * index + i)).get(h)
+                          for h in HEADERS])
+    path = tmp_path / "two.xlsx"
+    book.save(path)
+    assert len(list(read_rosters([path], RowContext(AS_OF), Limits(max_rows=14)))) == 12
+    with pytest.raises(RosterError, match="max-rows"):
+        list(read_rosters([path], RowContext(AS_OF), Limits(max_rows=10)))

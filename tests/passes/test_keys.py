@@ -207,3 +207,22 @@ def test_the_public_demo_key_is_kept_out_of_trust_lists(tmp_path: Path) -> None:
     with pytest.raises(KeyFileError):
         keys.build_trust([tmp_path / "other.json"], tmp_path / "t.json")
     assert keys.build_trust([tmp_path / "demo.pem"], tmp_path / "t.json", allow_demo=True)
+
+
+def test_a_trust_list_too_big_to_read_says_why(tmp_path: Path) -> None:
+    """Issue #29 finding 8: 100,001 keys in passgen's own format were refused as 'cannot
+    read' with no reason.  Each way it fails is said: too big, not UTF-8, not JSON."""
+    entry = fixed_key().entry.to_json()
+    big = tmp_path / "big.json"
+    one = json.dumps(entry, indent=2)
+    big.write_text('{"format": "passgen-trust/1", "keys": [' + ",".join([one] * 100_001) + "]}",
+                   encoding="utf-8")
+    with pytest.raises(KeyFileError) as info:
+        keys.read_trust(big)
+    assert "文件太大" in info.value.zh and "too big" in info.value.en
+    (tmp_path / "latin.json").write_bytes(b'{"format": "\xff"}')
+    (tmp_path / "broken.json").write_text("{not json", encoding="utf-8")
+    for name, zh in (("latin.json", "不是 UTF-8"), ("broken.json", "不是有效的 JSON")):
+        with pytest.raises(KeyFileError) as info:
+            keys.read_trust(tmp_path / name)
+        assert zh in info.value.zh
