@@ -291,7 +291,12 @@ def _csv_rows(path: Path, text: str, delimiter: str) -> Iterator[Row]:
             record = next(reader)
         except StopIteration:
             return
-        except csv.Error:
+        except csv.Error as exc:
+            if "field limit" in str(exc):  # a cell longer than any roster cell can be
+                limit = csv.field_size_limit()
+                raise _refuse(path, f"第{start}行有一格超过 {limit:,} 个字，不是花名册的内容",
+                              f"a cell on line {start} is longer than {limit:,} characters: "
+                              "not roster content") from None
             raise _refuse(path, f"第{start}行的引号（\"）不成对或引号后还有文字，请删除或补全后再试",
                           f"the double quote (\") on line {start} is never closed or is "
                           "followed by more text: remove it or close it") from None
