@@ -154,9 +154,13 @@ def read_id_number(value: Any, as_of: dt.date) -> str | Problem:
 def excel_general(number: float) -> str:
     """A number as Excel's General format shows it in a cell: an 18-digit ID stored as a
     number reads 5.11302E+17, not the digits Excel keeps but never shows."""
-    if abs(number) < 1e11:
+    try:
+        shown = f"{float(number):.5E}"
+    except OverflowError:  # an integer beyond any float: its digits, as they are
         return cell_text(number)
-    mantissa, exponent = f"{float(number):.5E}".split("E")
+    if abs(number) < 1e11 or "E" not in shown:  # small, or inf/nan
+        return cell_text(number)
+    mantissa, exponent = shown.split("E")
     mantissa = mantissa.rstrip("0").rstrip(".")
     return f"{mantissa}E{'+' if int(exponent) >= 0 else '-'}{abs(int(exponent)):02d}"
 

@@ -26,6 +26,7 @@ from typing import IO, Any
 
 from passgen.errors import RosterError
 from passgen.files import is_regular
+from passgen.intake.sniff import what_it_is
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 CSV_SUFFIXES = frozenset({".csv", ".txt"})
@@ -122,6 +123,28 @@ def _workbook_rows(sheet: Any) -> Iterator[Row]:
 
 UNPACKED_FACTOR = 10  # a workbook may unpack to at most this many times --max-mb
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]{1,3}\d+:[A-Z]{1,3}(\d+)"')
+_RANGE = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
+CELLS_PER_ROW = 30  # a sheet may declare at most --max-rows × this many cells (a roster has 21)
+
+
+def _column(letters: bytes) -> int:
+    """A1-style column letters → 1-based column number (XFD → 16,384)."""
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number
+
+
+def declared_cells(head: bytes) -> int:
+    """How many cells a sheet's <dimension> declares (rows × columns): the reader sets
+    aside room for every one of them before the first row is read (issue #29: a 5 KB
+    workbook declaring A1:XFD100000 asked for 52 GB)."""
+    found = _RANGE.search(head)
+    if found is None:
+        return 0
+    first_col, first_row, last_col, last_row = found.groups()
+    rows = abs(int(last_row) - int(first_row)) + 1
+    return rows * (abs(_column(last_col) - _column(first_col)) + 1)
 _SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
 _STRING_PARTS = frozenset({"xl/sharedStrings.xml", "content.xml"})
 
@@ -151,7 +174,8 @@ def check_unpacked(path: Path, limits: Limits) -> None:
                 _bounded(book, part, path, int(limits.max_mb * mb))
             elif _SHEET_PART.fullmatch(part.filename):
                 with book.open(part) as member:
-                    found = _DIMENSION.search(member.read(4096))
+                    head = member.read(4096)
+                found = _DIMENSION.search(head)
                 rows = int(found.group(1)) if found else 0
                 if not rows and part.file_size > (limits.max_rows + 1) * _MIN_ROW_BYTES:
                     rows = _count_rows(book, part, limits.max_rows + 2)  # no <dimension>
@@ -160,6 +184,13 @@ def check_unpacked(path: Path, limits: Limits) -> None:
                                         f"{limits.max_rows:,} 行的上限（可用 --max-rows 调整）",
                                   f"a sheet has {rows:,} rows or more, over the limit of "
                                   f"{limits.max_rows:,} (see --max-rows)")
+                cells = declared_cells(head)  # after the rows: that message is plainer
+                if cells > limits.max_rows * CELLS_PER_ROW:
+                    raise _refuse(path, f"工作表声明了 {cells:,} 个单元格（行×列），远超花名册的规模，"
+                                        "可能已损坏：请用 Excel 或 WPS 打开后另存为新文件",
+                                  f"a sheet declares {cells:,} cells (rows × columns), far more "
+                                  "than any roster: it may be damaged; open it in Excel or WPS "
+                                  "and save it as a new file")
 
 
 _MIN_ROW_BYTES = 12  # <row r="1"/>: a sheet smaller than rows × this cannot hold them
@@ -193,41 +224,6 @@ def _bounded(book: zipfile.ZipFile, part: zipfile.ZipInfo, path: Path, most: int
     if seen > most:
         raise _refuse(path, f"文字内容超过 {most >> 20} MB 的上限（可用 --max-mb 调整）",
                       f"its text unpacks to more than {most >> 20} MB (see --max-mb)")
-
-
-_MAGIC = ((b"%PDF", ("这是一个 PDF 文件", "it is a PDF file")),
-          (b"\x89PNG", ("这是一张图片", "it is a picture")),
-          (b"\xff\xd8\xff", ("这是一张图片", "it is a picture")),
-          (b"{\\rtf", ("这是一个 RTF 文档", "it is an RTF document")))
-_ZIPPED = (("word/", ("这是一个 Word 文档（可能只是改了扩展名）", "it is a Word document, perhaps "
-                                                             "renamed")),
-           ("ppt/", ("这是一个 PowerPoint 文档", "it is a PowerPoint document")))
-
-
-def what_it_is(path: Path) -> tuple[str, str]:
-    """What a file that is not a spreadsheet seems to be, from its first bytes (or the
-    parts of a zip), for advice a clerk can follow."""
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(8)
-    except OSError:
-        head = b""
-    for magic, words in _MAGIC:
-        if head.startswith(magic):
-            return words
-    if head.startswith(b"PK"):
-        try:
-            with zipfile.ZipFile(path) as book:
-                names = book.namelist()
-        except (zipfile.BadZipFile, OSError):
-            return ("文件已损坏（可能没有下载完整）", "the file is damaged (perhaps not fully "
-                                                   "downloaded)")
-        for prefix, words in _ZIPPED:
-            if any(n.startswith(prefix) for n in names):
-                return words
-        return ("这是一个压缩包，不是表格", "it is a zip archive, not a spreadsheet")
-    return ("文件已损坏，或不是 Excel/WPS 表格", "the file is damaged, or not an Excel/WPS "
-                                               "spreadsheet")
 
 
 def read_workbook(path: Path, limits: Limits) -> Iterator[Sheet]:

@@ -226,3 +226,45 @@ def test_the_header_search_looks_at_a_bounded_part_of_each_row(
     assert index.map(wide) == {} and len(seen) <= headers.HEADER_COLUMNS
     seen.clear()
     assert index.map(["y" * 100_000, "姓名"]) == {"name": 1} and "y" * 100_000 not in seen
+
+
+def _with_dimension(source: Path, target: Path, ref: str) -> Path:
+    """``source`` with its first sheet's <dimension> replaced by ``ref``."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for item in old.infolist():
+            data = old.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(),
+                              data)
+            new.writestr(item, data)
+    return target
+
+
+def test_a_tiny_workbook_declaring_billions_of_cells_is_refused_before_reading(
+        tmp_path: Path) -> None:
+    """Issue #29 finding 2: a 5 KB .xlsx whose <dimension> says A1:XFD100000 aborted passgen
+    with a Rust backtrace (52 GB asked for); A1:XFD5000 took 27 s and 2.6 GB.  Refused from
+    the declaration, before the reader allocates; a sheet formatted across whole rows
+    (A1:XFD20) is still read."""
+    from openpyxl import Workbook
+
+    from passgen.errors import RosterError
+
+    plain = tmp_path / "plain.xlsx"
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADERS)
+    sheet.append([row().get(h) for h in HEADERS])
+    book.save(plain)
+    for ref in ("A1:XFD100000", "A1:XFD5000"):
+        bomb = _with_dimension(plain, tmp_path / f"{ref}.xlsx", ref)
+        assert bomb.stat().st_size < 20_000
+        with pytest.raises(RosterError) as info:
+            list(read_rosters([bomb], RowContext(AS_OF)))
+        assert "个单元格" in info.value.zh and "cells" in info.value.en
+    wide = _with_dimension(plain, tmp_path / "wide.xlsx", "A1:XFD20")
+    assert len(list(read_rosters([wide], RowContext(AS_OF)))) == 1
