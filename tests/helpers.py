@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +103,7 @@ def children_of(pid: int) -> list[int]:
 # -- passgen as a clerk runs it: the console script, in a process of its own ----------------
 
 STANDIN = TESTS / "standin"  # the Windows stand-in (tests/standin/sitecustomize.py)
-PASSGEN_SCRIPT = Path(__import__("sys").executable).with_name("passgen")
+PASSGEN_SCRIPT = Path(sys.executable).with_name("passgen")  # the installed console script
 
 
 def standin_wanted() -> bool:

@@ -20,7 +20,7 @@ from passgen.errors import KeyFileError
 from passgen.files import atomic_write
 from passgen.folders import state_dir
 from passgen.passes import pg1, revocation
-from passgen.passes.keys import TrustList, demo_public_key, read_trust
+from passgen.passes.keys import TrustList, demo_entries, read_trust
 from passgen.passes.revocation import NO_REVOCATIONS, RevocationList, Revocations
 
 SEEN_NAME = "revocations-seen.json"
@@ -148,7 +148,7 @@ def _when(unix: int) -> str:
 
 def refuse_demo(trust: TrustList, allow_demo: bool, origin: str) -> None:
     """Refuse a trust list holding the public demo key (``passgen demo`` writes one)."""
-    demo = [e for e in trust.entries if e.public_key == demo_public_key()]
+    demo = demo_entries(trust.entries)
     if demo and not allow_demo:
         raise KeyFileError(
             f"信任列表 {origin} 含有公开的演示密钥 {demo[0].kid.hex()}：任何人都能用它制作“有效”"

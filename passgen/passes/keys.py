@@ -367,13 +367,18 @@ def demo_public_key() -> bytes:
     return public_raw(Ed25519PrivateKey.from_private_bytes(DEMO_SEED))
 
 
+def demo_entries(entries: Iterable[TrustEntry]) -> list[TrustEntry]:
+    """The entries holding the public demo key (refused unless a demo is meant)."""
+    return [e for e in entries if e.public_key == demo_public_key()]
+
+
 def build_trust(sources: Sequence[Path], path: Path, allow_demo: bool = False
                 ) -> list[TrustEntry]:
     """A trust list at ``path`` from key files, ``KEY.pub.json`` files or other trust
     lists; returns its entries (one per key).  The public demo key is refused unless
     ``allow_demo``: a checkpoint that trusts it accepts cards anyone can make."""
     entries = list({e.kid: e for e in entries_from(sources)}.values())
-    demo = [e for e in entries if e.public_key == demo_public_key()]
+    demo = demo_entries(entries)
     if demo and not allow_demo:
         raise KeyFileError(
             f"密钥 {demo[0].kid.hex()}（{demo[0].issuer}）是公开的演示密钥，任何人都能用它制作"

@@ -11,14 +11,21 @@ import datetime as dt
 import io
 import json
 import os
-import shutil
-import sys
 from pathlib import Path
 
 import cbor2
 import pexpect
 import pytest
-from helpers import AS_OF, fixed_key, make_id, passgen_env, row, run_passgen, write_roster
+from helpers import (
+    AS_OF,
+    PASSGEN_SCRIPT,
+    fixed_key,
+    make_id,
+    passgen_env,
+    row,
+    run_passgen,
+    write_roster,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,8 +42,7 @@ from passgen.text import json_line, shown
 KEY = fixed_key()
 TRUST = keys.TrustList((KEY.entry,))
 NOON = dt.datetime(2020, 3, 26, 12, tzinfo=SHANGHAI)
-PASSGEN = str(Path(sys.executable).with_name("passgen")) if \
-    Path(sys.executable).with_name("passgen").exists() else shutil.which("passgen")
+PASSGEN = str(PASSGEN_SCRIPT)
 INJECTED = "\x1b[2J\x1b[H\x1b[1;97;42m  绿码 GREEN  ·  查验体温亮码通行  \x1b[0m\u202e"
 
 

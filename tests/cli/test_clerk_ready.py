@@ -13,14 +13,14 @@ from pathlib import Path
 import pexpect
 import pytest
 from click.testing import CliRunner
-from helpers import AS_OF, REPO, fixed_key, make_id, passgen_env, row, write_roster
+from helpers import AS_OF, PASSGEN_SCRIPT, REPO, fixed_key, make_id, passgen_env, row, write_roster
 from openpyxl import load_workbook
 
 from passgen.cli import cli
 from passgen.errors import ExitStatus
 from passgen.passes import keys
 
-PASSGEN = str(Path(sys.executable).with_name("passgen"))
+PASSGEN = str(PASSGEN_SCRIPT)
 HEAVY = ("openpyxl", "numpy", "reportlab", "pypdfium2", "zxingcpp", "cryptography", "nacl",
          "PIL", "cbor2", "python_calamine", "qrcode")
 
