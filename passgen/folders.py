@@ -11,6 +11,7 @@ exactly where earlier versions of passgen kept them, so an office's ledger is st
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from platformdirs.api import PlatformDirsABC
@@ -26,7 +27,7 @@ def dirs_for(system: str | None = None) -> PlatformDirsABC:
     from platformdirs.windows import Windows
 
     system = sys.platform if system is None else system
-    cls: type[PlatformDirsABC] = {"win32": Windows, "darwin": MacOS}.get(system, Unix)
+    cls: Callable[..., PlatformDirsABC] = {"win32": Windows, "darwin": MacOS}.get(system, Unix)
     # no "author" level on Windows: %LOCALAPPDATA%\passgen, as DESIGN.md §9 says
     return cls(appname=APP, appauthor=False, roaming=False)
 

@@ -3,13 +3,13 @@ rows that hold a value, not the rows a template only formatted)."""
 
 from __future__ import annotations
 
-import re
 import zipfile
 from pathlib import Path
 
 from passgen.files import is_regular
+from passgen.intake.bounds import SHEET_PART, sheet_parts
 from passgen.intake.columns import INSTRUCTIONS_SHEET
-from passgen.intake.sheets import _SHEET_PART, CSV_SUFFIXES
+from passgen.intake.sheets import CSV_SUFFIXES
 
 
 def estimate_rows(path: Path) -> int | None:
@@ -28,7 +28,7 @@ def estimate_rows(path: Path) -> int | None:
             with zipfile.ZipFile(path) as book:
                 skipped = _instruction_parts(book)
                 for part in book.infolist():
-                    if _SHEET_PART.fullmatch(part.filename) and part.filename not in skipped:
+                    if SHEET_PART.fullmatch(part.filename) and part.filename not in skipped:
                         total += max(_value_rows(book, part) - 1, 0)  # less the header
             return total
     except (OSError, zipfile.BadZipFile, ValueError):
@@ -48,22 +48,6 @@ def _value_rows(book: zipfile.ZipFile, part: zipfile.ZipInfo) -> int:
     return count + (b"<v>" in carry or b"<is>" in carry)
 
 
-_ELEMENT = re.compile(rb"<(?:sheet|Relationship) [^>]*>")
-_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
-
-
-def _elements(xml: bytes) -> list[dict[bytes, bytes]]:
-    return [dict(_ATTRIBUTE.findall(e)) for e in _ELEMENT.findall(xml)]
-
-
 def _instruction_parts(book: zipfile.ZipFile) -> set[str]:
     """The sheet parts of a template's 填写说明 sheet, which passgen never reads."""
-    try:
-        sheets = _elements(book.read("xl/workbook.xml"))
-        targets = {e.get(b"Id"): e.get(b"Target", b"")
-                   for e in _elements(book.read("xl/_rels/workbook.xml.rels"))}
-    except KeyError:
-        return set()
-    return {"xl/" + targets[e[b"r:id"]].decode().lstrip("/").removeprefix("xl/")
-            for e in sheets if e.get(b"name", b"").decode("utf-8", "replace")
-            == INSTRUCTIONS_SHEET and e.get(b"r:id") in targets}
+    return {part for part, name in sheet_parts(book).items() if name == INSTRUCTIONS_SHEET}

@@ -13,12 +13,9 @@ from __future__ import annotations
 import csv
 import io
 import pickle
-import re
 import subprocess
 import sys
 import tempfile
-import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,28 +23,27 @@ from typing import IO, Any
 
 from passgen.errors import RosterError
 from passgen.files import is_regular
+from passgen.intake.bounds import (
+    DEFAULT_LIMITS,
+    DEFAULT_MAX_MB,
+    DEFAULT_MAX_ROWS,
+    SHEET_PART,
+    Limits,
+    check_workbook,
+    refuse,
+)
 from passgen.intake.sniff import what_it_is
+
+__all__ = ["DEFAULT_LIMITS", "DEFAULT_MAX_MB", "DEFAULT_MAX_ROWS", "SHEET_PART", "Limits",
+           "Sheet", "read_sheets"]
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 CSV_SUFFIXES = frozenset({".csv", ".txt"})
-DEFAULT_MAX_MB = 100
-DEFAULT_MAX_ROWS = 1_000_000
 # With spool=True, a workbook at least this big is parsed by a child process (see spooled).
 SPOOL_MIN_BYTES = 1 << 20
 _SPOOL_BATCH = 1000
 
 Row = tuple[int, list[Any]]
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Files larger than these are refused before they are read."""
-
-    max_mb: float = DEFAULT_MAX_MB
-    max_rows: int = DEFAULT_MAX_ROWS
-
-
-DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True)
@@ -61,8 +57,7 @@ def _cell(value: Any) -> Any:
     return None if value == "" else value
 
 
-def _refuse(path: Path, zh: str, en: str) -> RosterError:
-    return RosterError(f"{path.name}: {zh}", f"{path.name}: {en}")
+_refuse = refuse
 
 
 def _check_size(path: Path, limits: Limits) -> None:
@@ -121,115 +116,10 @@ def _workbook_rows(sheet: Any) -> Iterator[Row]:
         yield r + 1, cells
 
 
-UNPACKED_FACTOR = 10  # a workbook may unpack to at most this many times --max-mb
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]{1,3}\d+:[A-Z]{1,3}(\d+)"')
-_RANGE = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
-CELLS_PER_ROW = 30  # a sheet may declare at most --max-rows × this many cells (a roster has 21)
-
-
-def _column(letters: bytes) -> int:
-    """A1-style column letters → 1-based column number (XFD → 16,384)."""
-    number = 0
-    for ch in letters:
-        number = number * 26 + ch - 64
-    return number
-
-
-def declared_cells(head: bytes) -> int:
-    """How many cells a sheet's <dimension> declares (rows × columns): the reader sets
-    aside room for every one of them before the first row is read (issue #29: a 5 KB
-    workbook declaring A1:XFD100000 asked for 52 GB)."""
-    found = _RANGE.search(head)
-    if found is None:
-        return 0
-    first_col, first_row, last_col, last_row = found.groups()
-    rows = abs(int(last_row) - int(first_row)) + 1
-    return rows * (abs(_column(last_col) - _column(first_col)) + 1)
-_SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
-_STRING_PARTS = frozenset({"xl/sharedStrings.xml", "content.xml"})
-
-
-def check_unpacked(path: Path, limits: Limits) -> None:
-    """Refuse a workbook (a zip: .xlsx, .xlsm, .ods) that would unpack into more than the
-    limits allow, from its zip directory and the first bytes of each sheet, before the
-    spreadsheet reader holds any of it: the parts' total size, the shared strings (which a
-    reader keeps whole in memory, and whose real unpacked size is counted, not trusted from
-    the directory), and each sheet's row count as its <dimension> states it."""
-    try:
-        book = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
-        return  # .xls, or not a zip: the reader says what is wrong with it
-    mb = 1024 * 1024
-    most = limits.max_mb * UNPACKED_FACTOR * mb
-    with book:
-        parts = book.infolist()
-        total = sum(p.file_size for p in parts)
-        if total > most or len(parts) > 10_000:
-            raise _refuse(path, f"解压后有 {total / mb:,.0f} MB，超过上限 {most / mb:,.0f} MB"
-                                "（可用 --max-mb 调整）",
-                          f"unpacks to {total / mb:,.0f} MB, over the {most / mb:,.0f} MB limit "
-                          "(see --max-mb)")
-        for part in parts:
-            if part.filename in _STRING_PARTS:
-                _bounded(book, part, path, int(limits.max_mb * mb))
-            elif _SHEET_PART.fullmatch(part.filename):
-                with book.open(part) as member:
-                    head = member.read(4096)
-                found = _DIMENSION.search(head)
-                rows = int(found.group(1)) if found else 0
-                if not rows and part.file_size > (limits.max_rows + 1) * _MIN_ROW_BYTES:
-                    rows = _count_rows(book, part, limits.max_rows + 2)  # no <dimension>
-                if rows > limits.max_rows + 1:  # + the header row
-                    raise _refuse(path, f"工作表有 {rows:,} 行以上，超过 "
-                                        f"{limits.max_rows:,} 行的上限（可用 --max-rows 调整）",
-                                  f"a sheet has {rows:,} rows or more, over the limit of "
-                                  f"{limits.max_rows:,} (see --max-rows)")
-                cells = declared_cells(head)  # after the rows: that message is plainer
-                if cells > limits.max_rows * CELLS_PER_ROW:
-                    raise _refuse(path, f"工作表声明了 {cells:,} 个单元格（行×列），远超花名册的规模，"
-                                        "可能已损坏：请用 Excel 或 WPS 打开后另存为新文件",
-                                  f"a sheet declares {cells:,} cells (rows × columns), far more "
-                                  "than any roster: it may be damaged; open it in Excel or WPS "
-                                  "and save it as a new file")
-
-
-_MIN_ROW_BYTES = 12  # <row r="1"/>: a sheet smaller than rows × this cannot hold them
-
-
-def _count_rows(book: zipfile.ZipFile, part: zipfile.ZipInfo, enough: int) -> int:
-    """Rows of a sheet without a <dimension>, counted as it unpacks, up to ``enough``:
-    the spreadsheet reader would hold them all before the first is read."""
-    count, tail = 0, b""
-    with book.open(part) as member:
-        while (chunk := member.read(1 << 20)) and count < enough:
-            data = tail + chunk
-            count += data.count(b"<row ") + data.count(b"<row>")
-            tail = data[-5:]
-            count -= tail.count(b"<row ") + tail.count(b"<row>")  # counted with the next
-    return count
-
-
-def _bounded(book: zipfile.ZipFile, part: zipfile.ZipInfo, path: Path, most: int) -> None:
-    """Unpack ``part`` without keeping it, refusing the file past ``most`` bytes."""
-    seen = 0
-    try:
-        with book.open(part) as member:
-            while chunk := member.read(1 << 20):
-                seen += len(chunk)
-                if seen > most:
-                    break
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
-        raise _refuse(path, "文件已损坏（压缩内容不完整）",
-                      "the file is damaged (its compressed content is incomplete)") from None
-    if seen > most:
-        raise _refuse(path, f"文字内容超过 {most >> 20} MB 的上限（可用 --max-mb 调整）",
-                      f"its text unpacks to more than {most >> 20} MB (see --max-mb)")
-
-
 def read_workbook(path: Path, limits: Limits) -> Iterator[Sheet]:
     import python_calamine as calamine
 
-    check_unpacked(path, limits)
+    check_workbook(path, limits)
 
     try:
         book = calamine.CalamineWorkbook.from_path(str(path))
