@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from passgen.errors import RosterError
-from passgen.intake import bounds
+from passgen.intake import extents
 from passgen.intake.roster import RowContext, read_rosters
 from passgen.intake.sheets import Limits, read_sheets
 
@@ -110,7 +110,7 @@ def test_cells_placed_by_position_count_where_they_land(tmp_path: Path) -> None:
              f'<row r="100">{blanks}<c t="inlineStr"><is><t>x</t></is></c></row>')
     with zipfile.ZipFile(write_xlsx(tmp_path / "wide.xlsx", sheet)) as book, \
             book.open("xl/worksheets/sheet1.xml") as member:
-        extent = bounds.xlsx_extent(tmp_path / "wide.xlsx", "S", member, 1000)
+        extent = extents.xlsx_extent(tmp_path / "wide.xlsx", "S", member, 1000)
     assert (extent.last_row, extent.last_col, extent.values) == (100, 20_001, 2)
 
 
@@ -150,7 +150,7 @@ def test_an_xls_with_a_value_far_away_is_refused_before_it_is_opened(
     book.get_sheet(0).write(60_000, 250, "", xlwt.easyxf("font: bold on"))
     path = tmp_path / "far.xls"
     book.save(str(path))
-    extents = bounds.xls_extents(path)
+    extents = extents.xls_extents(path)
     assert [(e.sheet, e.last_row, e.last_col, e.values) for e in extents] == [
         ("一", 1, 1, 1), ("远处", 20_001, 101, 2)]
     no_reader(monkeypatch)
@@ -253,7 +253,7 @@ def test_the_extent_is_never_less_than_what_the_reader_holds(
         path = Path(tmp) / "p.xlsx"
         book.save(path)
         with zipfile.ZipFile(path) as z, z.open("xl/worksheets/sheet1.xml") as member:
-            extent = bounds.xlsx_extent(path, "S", member, 10_000)
+            extent = extents.xlsx_extent(path, "S", member, 10_000)
         read = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
         start_row, start_col = read.start or (0, 0)
     assert extent.last_row == start_row + read.height == max(r for r, _ in cells)
