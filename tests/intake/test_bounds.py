@@ -150,8 +150,8 @@ def test_an_xls_with_a_value_far_away_is_refused_before_it_is_opened(
     book.get_sheet(0).write(60_000, 250, "", xlwt.easyxf("font: bold on"))
     path = tmp_path / "far.xls"
     book.save(str(path))
-    extents = extents.xls_extents(path)
-    assert [(e.sheet, e.last_row, e.last_col, e.values) for e in extents] == [
+    found = extents.xls_extents(path)
+    assert [(e.sheet, e.last_row, e.last_col, e.values) for e in found] == [
         ("一", 1, 1, 1), ("远处", 20_001, 101, 2)]
     no_reader(monkeypatch)
     with pytest.raises(RosterError) as info:
