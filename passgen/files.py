@@ -112,15 +112,16 @@ def refuse_existing(path: Path) -> None:
 
 
 def atomic_write(path: Path, write: Callable[[Path], object], mode: int | None = None,
-                 overwrite: bool = True) -> None:
+                 overwrite: bool = True, tag: str | None = None) -> None:
     """Call ``write(tmp)`` for a temporary file beside ``path``, then rename it into place;
     an interrupted run never leaves a half-written file under the final name.  The
     temporary file is created new (never through a file or link already there) with
     ``mode`` (default: as the umask allows); ``overwrite`` False refuses an existing
-    ``path``."""
+    ``path``; ``tag`` (default: this process's id) names it as a batch's, which recovery
+    removes if a kill left it."""
     if not overwrite:
         refuse_existing(path)
-    tmp = path.with_name(temporary_name(path.name, str(os.getpid())))
+    tmp = path.with_name(temporary_name(path.name, tag or str(os.getpid())))
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
         os.close(fd)

@@ -265,7 +265,7 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
             report.save(report_path, rules.version_hex, notices, [
                 ("签发日期 as-of date", as_of.isoformat()),
                 ("签名密钥 key", f"{key.entry.kid.hex()} {key.entry.issuer}"),
-                ("登记册 ledger", str(ledger) if ledger else "（未使用 none）")])
+                ("登记册 ledger", str(ledger) if ledger else "（未使用 none）")], tag=batch_id)
             reported = True
             manifest.write(out_dir, batch_id, "cards", [*volumes.finals(), report_path])
 

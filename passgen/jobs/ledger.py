@@ -16,7 +16,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -24,14 +23,13 @@ from pathlib import Path
 from passgen.dates import day_of, day_start
 from passgen.errors import LedgerError
 from passgen.files import (
-    TEMPORARY_PREFIX,
     fsync_dir,
     private_file,
     remove,
     replace,
 )
 from passgen.jobs import pseudonyms
-from passgen.jobs.ledger_records import BATCH_ID, BatchStatus, journal_entries
+from passgen.jobs.ledger_records import BATCH_ID, BatchStatus, journal_entries, sweep_parts
 from passgen.jobs.ledger_records import CardRecord as CardRecord  # re-exported
 from passgen.jobs.ledger_records import Filters as Filters
 from passgen.jobs.ledger_records import LedgerCard as LedgerCard
@@ -275,6 +273,7 @@ class Ledger:
                     if ours(final, size):
                         remove(folder / final)
                 self.abandon_batch(batch_id)
+            sweep_parts(folder, batch_id)  # its report's or manifest's, cut short by the kill
             done.append(Recovered(batch_id, finished, folder, tuple(e[1] for e in entries)))
         return done
 
@@ -283,11 +282,7 @@ class Ledger:
         only names ``temporary_name`` gives for this batch's id, in its own folder."""
         if not BATCH_ID.fullmatch(batch_id):
             return Recovered(batch_id, False, folder, (), "记录无法读取 unreadable journal")
-        removed = []
-        for part in sorted(folder.glob(f"{TEMPORARY_PREFIX}*-{batch_id}.part")):
-            if re.fullmatch(rf"\.pg-[0-9a-f]{{12}}-{batch_id}\.part", part.name):
-                remove(part)
-                removed.append(part.name)
+        removed = sweep_parts(folder, batch_id)
         self.forget_started(batch_id)
         return Recovered(batch_id, False, folder, tuple(removed))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from passgen.dates import SHANGHAI
 from passgen.errors import LedgerError
-from passgen.files import TEMPORARY_PREFIX, temporary_name
+from passgen.files import TEMPORARY_PREFIX, remove, temporary_name
 from passgen.models import Card, Claims, Colour, Location
 
 
@@ -163,3 +163,16 @@ def journal_entries(batch_id: str, files: str) -> tuple[list[tuple[str, str, int
                 and (size is None or type(size) is int)):
             return [], f"{final!r}"[:80]
     return entries, ""
+
+
+def sweep_parts(folder: Path, batch_id: str) -> list[str]:
+    """Remove the temporary files of batch ``batch_id`` a kill left in its folder (volumes,
+    its report, its manifest): only names ``temporary_name`` gives for that id."""
+    removed: list[str] = []
+    if not BATCH_ID.fullmatch(batch_id):
+        return removed
+    for part in sorted(folder.glob(f"{TEMPORARY_PREFIX}*-{batch_id}.part")):
+        if re.fullmatch(rf"\.pg-[0-9a-f]{{12}}-{re.escape(batch_id)}\.part", part.name):
+            remove(part)
+            removed.append(part.name)
+    return removed

@@ -105,4 +105,5 @@ def write(out_dir: Path, batch_id: str, kind: str, files: Sequence[Path]) -> Non
            "made": dt.datetime.now(SHANGHAI).isoformat(timespec="seconds"),
            "files": sorted(p.name for p in files)}
     text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
-    atomic_write(out_dir / MANIFEST, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    atomic_write(out_dir / MANIFEST, lambda tmp: tmp.write_text(text, encoding="utf-8"),
+                 tag=batch_id)

@@ -149,7 +149,8 @@ class TableWriter:
         self.sheet.append(cells)
         self.rows += 1
 
-    def save(self, path: Path, summary: Sequence[tuple[str, object]]) -> None:
+    def save(self, path: Path, summary: Sequence[tuple[str, object]],
+             tag: str | None = None) -> None:
         last = get_column_letter(self.columns)
         self.sheet.auto_filter.ref = f"A1:{last}{self.rows + 1}"
         if self.rows:
@@ -169,7 +170,7 @@ class TableWriter:
             sheet2.append([visible(label), visible(value) if isinstance(value, str) else value])
         sheet2.column_dimensions["A"].width = 26
         sheet2.column_dimensions["B"].width = 60
-        atomic_write(path, lambda tmp: self.book.save(tmp))
+        atomic_write(path, lambda tmp: self.book.save(tmp), tag=tag)
 
 
     def discard(self) -> None:
@@ -227,7 +228,7 @@ def _new_table(checking: bool = False) -> TableWriter:
 
 
 def _write_in_background(conn: Connection) -> None:
-    """A child process's loop: rows arrive in batches, then ("save", path, summary)."""
+    """A child process's loop: rows arrive in batches, then ("save", path, summary, tag)."""
     table = _new_table()
     while True:
         message = conn.recv()
@@ -236,7 +237,7 @@ def _write_in_background(conn: Connection) -> None:
                 table.append(values)
         else:
             try:
-                table.save(Path(message[1]), message[2])
+                table.save(Path(message[1]), message[2], message[3])
             except PassgenError as exc:  # a clerk's message (a report open in Excel): as is
                 conn.send((exc.zh, exc.en))
             except Exception as exc:  # reported to the parent, which raises it
@@ -275,9 +276,10 @@ class ReportWriter:
             self.rows = []
 
     def save(self, path: Path, rules_version: str, notices: Sequence[SheetNotice] = (),
-             context: Sequence[tuple[str, object]] = ()) -> None:
+             context: Sequence[tuple[str, object]] = (), tag: str | None = None) -> None:
         """Write the workbook; ``context`` adds lines to the summary sheet (the as-of date,
-        the key, the ledger: what a clerk needs to tell one batch's report from another)."""
+        the key, the ledger: what a clerk needs to tell one batch's report from another);
+        ``tag``, the batch's id, names its temporary file as the batch's (see atomic_write)."""
         t = self.tally.totals()
         summary: list[tuple[str, object]] = [
             ("读取行数 rows read", t.rows),
@@ -290,7 +292,7 @@ class ReportWriter:
                      else f"注意 notice: {n.file}", f"{n.zh} / {n.en}") for n in notices]
         if self.table is not None:
             try:
-                self.table.save(path, summary)
+                self.table.save(path, summary, tag)
             except OSError as exc:
                 raise PassgenError(f"报告无法写入：{exc}", f"cannot write the report: {exc}") \
                     from None
@@ -298,7 +300,7 @@ class ReportWriter:
         try:
             if self.rows:
                 self.conn.send(("rows", self.rows))
-            self.conn.send(("save", str(path), summary))
+            self.conn.send(("save", str(path), summary, tag))
             problem = self.conn.recv()
         except (EOFError, OSError):
             problem = "the report process ended unexpectedly"
