@@ -1,4 +1,4 @@
-"""Replay every attack of issue #20 against passgen as it is now, as an attacker or a careless
+"""Replay every attack of issues #20 and #29 against passgen as it is now, as an attacker or a careless
 operator would: mostly through the command line, each in a process of its own.
 
     .venv/bin/python bench/attacks.py [NAME ...]
@@ -566,6 +566,11 @@ def small_traps(folder: Path) -> str:
     expect(shown.returncode == 2, said(shown))
     return "demo key refused without --allow-demo; --id takes no number on the line"
 
+
+# --- issue #29: hostile files and crash windows, second round (bench/attacks_29.py) ------
+
+sys.modules.setdefault("attacks", sys.modules[__name__])  # one registry, run as a script too
+import attacks_29  # noqa: E402, F401  (registers its attacks in ATTACKS)
 
 # --- the run ------------------------------------------------------------------------------
 
