@@ -85,7 +85,8 @@ def passgen(folder: Path, *args: str, stdin: bytes | None = None,
         proc = subprocess.Popen([sys.executable, "-m", "passgen", *args], cwd=folder,
                                 stdin=subprocess.PIPE, stdout=out, stderr=err,
                                 env={**ENV, **(env or {}),
-                                     "XDG_STATE_HOME": str(folder / "state")})
+                                     "XDG_STATE_HOME": str(folder / "state"),
+                                     "XDG_DATA_HOME": str(folder / "data")})
         assert proc.stdin is not None
         with contextlib.suppress(BrokenPipeError):
             proc.stdin.write(stdin or b"")
