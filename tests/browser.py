@@ -93,13 +93,21 @@ def chromium(camera: Path | None = None, size: tuple[int, int] = PHONE,
         shutil.rmtree(profile, ignore_errors=True)
 
 
+BROWSERS_OWN = ("chrome://", "chrome-untrusted://", "chrome-search://", "about:")
+
+
 def requests_made(driver: Any) -> list[str]:
-    """Every URL the page asked for since the last call (the performance log)."""
+    """Every URL the page asked for since the last call (the performance log); the
+    browser's own pages (chrome://, such as the new tab page it starts with, which newer
+    Chromium loads lazily) are not the page's and cannot be asked for by it."""
     urls = []
     for entry in driver.get_log("performance"):
         message = json.loads(entry["message"])["message"]
         if message["method"] == "Network.requestWillBeSent":
-            urls.append(message["params"]["request"]["url"])
+            url = message["params"]["request"]["url"]
+            document = message["params"].get("documentURL", "")
+            if not any(u.startswith(BROWSERS_OWN) for u in (url, document)):
+                urls.append(url)
     return urls
 
 

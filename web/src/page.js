@@ -7,6 +7,7 @@ import { prepareZXingModule, readBarcodes } from "zxing-wasm/reader";
 import { sha256 } from "@noble/hashes/sha2.js";
 
 import { chooseEd25519 } from "./ed25519.js";
+import { Log } from "./log.js";
 import * as pg1 from "./pg1.js";
 
 performance.mark("script-start");
@@ -17,10 +18,13 @@ let REVOKED = pg1.revocationsFromJson(DATA.revocations); // with what this phone
 const MEMORY_KEY = "passgen-revoked-memory";
 const CLOCK_SKEW = 600; // seconds: a page made "in the future" by more means a wrong clock
 const SAME_CARD_MS = 5000; // the same card seen again within this time is the same scan
-const LOG_KEY = "passgen-checkpoint-log";
+const CLEAR_AFTER_MS = 1200; // a verdict leaves once its card has been out of view this long
+const UNREADABLE_MS = 2500; // a code seen but not read this long: the worker gets a hint
+const IDLE_AFTER_MS = 10000; // nothing in view this long: decode 4 frames a second, not 25
+const STALLED_MS = 2000; // no new camera frame this long on a visible page: restart the camera
 const NEWEST_KEY = "passgen-newest-lists";
-const LOG_LIMIT = 20000; // scans kept on the phone (about 1.5 MB): weeks at a busy gate
-const READ = { formats: ["QRCode"], tryHarder: true, maxNumberOfSymbols: 1 };
+// two symbols, so that a second card in view is noticed; undecodable ones too, for the hint
+const READ = { formats: ["QRCode"], tryHarder: true, maxNumberOfSymbols: 2, returnErrors: true };
 
 // ---- time ------------------------------------------------------------------------------
 
@@ -149,19 +153,22 @@ function showLists() {
 
 // ---- the log (never a name or an ID number) ---------------------------------------------
 
-let log = readStore(LOG_KEY, []);
-if (!Array.isArray(log)) log = [];
+const log = new Log(window.localStorage);
 
 function record(at, result) {
   const c = result.claims;
-  log.push([shanghaiIso(at), c ? pg1.hex(c.serial).toUpperCase() : "", result.status,
+  log.append([shanghaiIso(at), c ? pg1.hex(c.serial).toUpperCase() : "", result.status,
     c ? DATA.colours[c.colour].english : ""]);
-  if (log.length > LOG_LIMIT) log = log.slice(-LOG_LIMIT);
-  if (!writeStore(LOG_KEY, log)) { // the phone's storage is full: keep the newer half
-    log = log.slice(-Math.ceil(log.length / 2));
-    writeStore(LOG_KEY, log);
-  }
   $("count").textContent = String(log.length);
+  showLogWarning();
+}
+
+/** The log's warning (nearly full, full storage), above the camera and in the log view. */
+function showLogWarning() {
+  const text = log.warning();
+  $("log-warning").textContent = text;
+  $("log-warning").hidden = !text;
+  $("log-state").textContent = text;
 }
 
 function csvField(value) {
@@ -172,9 +179,10 @@ function csvField(value) {
 
 /** The stored rows that are what `record` writes; a damaged one is skipped and counted. */
 function logRows() {
-  const rows = log.filter((row) => Array.isArray(row) && row.length === 4
+  const all = log.rows();
+  const rows = all.filter((row) => Array.isArray(row) && row.length === 4
     && row.every((cell) => typeof cell === "string"));
-  return { rows, skipped: log.length - rows.length };
+  return { rows, skipped: all.length - rows.length };
 }
 
 /** The log as `passgen checkpoint --log` writes it. */
@@ -193,7 +201,7 @@ function showLog() {
       Object.assign(document.createElement("td"), { textContent: String(n) }));
     return tr;
   }));
-  const last = log[log.length - 1];
+  const last = log.rows().at(-1);
   $("log-latest").textContent = last ? `共 ${log.length} 次，最近一次 ${last[0]} · ${log.length} scans` : "还没有记录 · no scans yet";
   $("versions").textContent = Object.entries(DATA.versions || {}).map(([n, v]) => `${n} ${v}`).join(" · ");
   $("log").hidden = false;
@@ -210,6 +218,8 @@ function exportLog() {
   document.body.append(a);
   a.click();
   a.remove();
+  log.markExported();
+  showLogWarning();
   setTimeout(() => URL.revokeObjectURL(a.href), 10000);
 }
 
@@ -263,33 +273,69 @@ function show(result) {
   dl.replaceChildren();
   if (c) { // text from a pass is data: shown with hidden characters made visible
     fact(dl, "姓名", pg1.shown(c.name), "name");
-    fact(dl, "证件", pg1.shown(c.maskedId, 18));
-    fact(dl, "有效期至", pg1.lastValidDay(c));
-    fact(dl, "编号", `${shortSerial(pg1.hex(c.serial))} · ${pg1.shown(c.issuer, 16)}`);
+    fact(dl, "证件", pg1.shown(c.maskedId, 18), "number");
+    fact(dl, "有效期至", pg1.lastValidDay(c), "number");
+    const serial = document.createElement("dd"); // broken between groups, never inside one
+    serial.className = "serial";
+    shortSerial(pg1.hex(c.serial)).split("-").forEach((group, i) => {
+      if (i) serial.append("-", document.createElement("wbr"));
+      serial.append(Object.assign(document.createElement("span"), { textContent: group }));
+    });
+    serial.append(" · ", Object.assign(document.createElement("span"), { textContent: pg1.shown(c.issuer, 16) }));
+    dl.append(Object.assign(document.createElement("dt"), { textContent: "编号" }), serial);
   }
   $("v-check").textContent = valid ? "请核对卡上姓名与本人 · compare the name with the card and the person" : "";
+  showListAge();
   v.hidden = false;
   v.dataset.shownAt = String(Math.round(performance.now())); // ms since the page opened
-  signal(valid);
+}
+
+/** The lists' age on the verdict too: a page opened from the phone's copy may be old. */
+function showListAge() {
+  const now = checkingTime();
+  const oldest = DATA.revocations.reduce((m, r) => Math.min(m, r.generated), Infinity);
+  const el = $("v-lists");
+  if (!DATA.revocations.length) {
+    el.textContent = "本页没有吊销名单 · no revocation list";
+    el.className = "stale";
+    return;
+  }
+  const days = Math.max(0, (now - oldest) / 86400).toFixed(1);
+  const stale = now - oldest > DATA.maxAgeHours * 3600;
+  el.textContent = `吊销名单 ${days} 天前生成${stale ? "，已过期，请尽快更新本页" : ""}`
+    + ` · revocation list ${days} days old${stale ? ": out of date, get a new page" : ""}`;
+  el.className = stale ? "stale" : "";
 }
 
 let verifyWith = null; // the Ed25519 engine, chosen once
-let lastText = "";
-let lastSeen = 0;
+let current = null; // the card whose verdict is up: { text, result, seen (ms) }
 
-async function handle(text) {
+/** A card in view: verified, logged and shown when it is a new one; the same card still in
+ * view (or back within SAME_CARD_MS) keeps, or gets back, its verdict without a new scan. */
+async function handle(text, another = false) {
   const seen = performance.now();
-  if (text === lastText && seen - lastSeen < SAME_CARD_MS) {
-    lastSeen = seen;
+  $("v-other").textContent = another
+    ? "画面里还有另一张卡：请拿开，一次只核验一张 · another card is in view: check one card at a time" : "";
+  if (current && text === current.text && seen - current.seen < SAME_CARD_MS) {
+    current.seen = seen;
+    if ($("verdict").hidden && !current.dismissed && current.result) show(current.result);
     return;
   }
-  lastText = text;
-  lastSeen = seen;
+  current = { text, result: null, seen };
   const at = checkingTime();
   const [, ed] = await verifyWith;
   const result = await pg1.verify(text, TRUST, at, REVOKED, ed);
+  if (current?.text !== text) return; // another card came meanwhile
+  current.result = result;
   record(at, result);
   show(result);
+  signal(result.status === "valid");
+}
+
+/** Back to scanning: the verdict's card has left (or the worker tapped). */
+function clearVerdict() {
+  $("verdict").hidden = true;
+  $("scan").dataset.cleared = String(Number($("scan").dataset.cleared || 0) + 1);
 }
 
 // ---- the decoder and the camera ----------------------------------------------------------
@@ -328,53 +374,157 @@ const startDecoder = () => decoderBytes().then((wasmBinary) => {
   return module;
 });
 
-function say(text) {
+function say(text, kind = "") {
   $("hint").textContent = text;
+  $("hint").dataset.kind = kind;
 }
 
+const WAITING = "等待下一张卡：把卡上的二维码对准框内 · waiting for the next card: point the camera at its QR code";
 let track = null;
+let stream = null;
 let frames = 0; // frames decoded: tests wait on #scan's data-frames, not on the clock
+let cameraStarts = 0;
+let cameraTrouble = false; // the hint says what is wrong with the camera
+let lastVideoTime = -1;
+let stalledSince = 0;
+let lastDetected = performance.now(); // the last frame with anything like a QR code in it
+let unreadableSince = 0;
+let twoCards = false;
 const canvas = document.createElement("canvas");
 const context = canvas.getContext("2d", { willReadFrequently: true });
 
-async function scanFrame() {
-  const video = $("camera");
-  if (video.readyState >= 2 && video.videoWidth) {
-    const scale = Math.min(1, 1280 / Math.max(video.videoWidth, video.videoHeight));
-    canvas.width = Math.round(video.videoWidth * scale);
-    canvas.height = Math.round(video.videoHeight * scale);
-    context.drawImage(video, 0, 0, canvas.width, canvas.height);
-    try {
-      const [found] = await readBarcodes(context.getImageData(0, 0, canvas.width, canvas.height), READ);
-      if (found?.isValid && found.text) await handle(found.text);
-    } catch (exc) {
-      console.error(exc);
-    }
-    $("scan").dataset.frames = String(++frames);
+async function decodeFrame(video, now) {
+  const scale = Math.min(1, 1280 / Math.max(video.videoWidth, video.videoHeight));
+  canvas.width = Math.round(video.videoWidth * scale);
+  canvas.height = Math.round(video.videoHeight * scale);
+  context.drawImage(video, 0, 0, canvas.width, canvas.height);
+  let found = [];
+  try {
+    found = await readBarcodes(context.getImageData(0, 0, canvas.width, canvas.height), READ);
+  } catch (exc) {
+    console.error(exc);
   }
-  setTimeout(scanFrame, 40);
+  const texts = [...new Set(found.filter((f) => f.isValid && f.text).map((f) => f.text))];
+  if (found.length) lastDetected = now;
+  twoCards = texts.length > 1;
+  unreadableSince = texts.length || !found.length ? 0 : unreadableSince || now;
+  if (texts.length) {
+    // the card whose verdict is up keeps it while it stays in view
+    await handle(current && texts.includes(current.text) ? current.text : texts[0], twoCards);
+  }
+  if (current && !$("verdict").hidden && performance.now() - current.seen > CLEAR_AFTER_MS) clearVerdict();
 }
 
-async function startCamera() {
-  if (!navigator.mediaDevices?.getUserMedia) {
-    say("此浏览器不能使用摄像头（需要 https 或本机文件），请用“扫描照片” · no camera here: use “scan a photo”");
-    return;
+/** What the hint under the aiming box says: the camera's trouble, two cards, a code that
+ * cannot be read, or what the page is waiting for. */
+function hint(now) {
+  if (cameraTrouble) return;
+  if (twoCards) say("画面里有两张卡：请一次只出示一张 · two cards in view: show one at a time", "two");
+  else if (unreadableSince && now - unreadableSince > UNREADABLE_MS) {
+    say("看到二维码但读不出：请把卡放平，避开反光，靠近或拿远一些 · a code is in view but cannot be read:"
+      + " hold the card flat, away from glare, nearer or farther", "unreadable");
+  } else say(WAITING, "waiting");
+}
+
+async function scanFrame() {
+  const video = $("camera");
+  const now = performance.now();
+  if (video.readyState >= 2 && video.videoWidth && video.currentTime !== lastVideoTime) {
+    stalledSince = 0;
+    lastVideoTime = video.currentTime;
+    await decodeFrame(video, now);
+    $("scan").dataset.frames = String(++frames);
+  } else if (stream && document.visibilityState === "visible") { // no new frame to decode
+    stalledSince ||= now;
+    if (now - stalledSince > STALLED_MS) {
+      stalledSince = 0;
+      restartCamera("stalled");
+    }
   }
+  hint(now);
+  const idle = now - lastDetected > IDLE_AFTER_MS && $("verdict").hidden;
+  $("scan").dataset.idle = idle ? "1" : "";
+  setTimeout(scanFrame, idle ? 250 : 40);
+}
+
+function stopCamera() {
+  for (const t of stream?.getTracks() || []) t.stop();
+  stream = null;
+  track = null;
+}
+
+/** Open the camera; on failure say why and offer to try again.  Whether it is showing. */
+async function openCamera() {
+  if (!navigator.mediaDevices?.getUserMedia) {
+    cameraTrouble = true;
+    say("此浏览器不能使用摄像头（需要 https 或本机文件），请用“扫描照片” · no camera here: use “scan a photo”", "camera");
+    return false;
+  }
+  stopCamera();
   try {
-    const stream = await navigator.mediaDevices.getUserMedia({
+    stream = await navigator.mediaDevices.getUserMedia({
       video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
       audio: false,
     });
     const video = $("camera");
     video.srcObject = stream;
     await video.play();
-    performance.mark("camera-ready");
-    [track] = stream.getVideoTracks();
-    if (track?.getCapabilities?.().torch) $("torch").hidden = false;
   } catch (exc) {
-    say(`无法打开摄像头（${exc.name || exc}），请允许使用摄像头或用“扫描照片” · cannot open the camera: allow it or use “scan a photo”`);
-    return;
+    stopCamera();
+    cameraTrouble = true;
+    say(`无法打开摄像头（${exc.name || exc}）：请允许使用摄像头后点“重新打开摄像头”，或用“扫描照片” · cannot open the camera (${exc.name || exc}): allow it and tap “retry”, or use “scan a photo”`, "camera");
+    $("retry").hidden = false;
+    return false;
   }
+  performance.mark("camera-ready");
+  cameraTrouble = false;
+  $("retry").hidden = true;
+  lastVideoTime = -1;
+  $("scan").dataset.camera = String(++cameraStarts);
+  [track] = stream.getVideoTracks();
+  let muted = null;
+  track?.addEventListener("ended", () => restartCamera("ended"));
+  track?.addEventListener("mute", () => { muted = setTimeout(() => restartCamera("muted"), 1500); });
+  track?.addEventListener("unmute", () => clearTimeout(muted));
+  $("torch").hidden = !track?.getCapabilities?.().torch;
+  keepScreenOn();
+  return true;
+}
+
+let reopening = null;
+/** The camera again, after a freeze, a switch away, or the system taking it. */
+function restartCamera(why) {
+  if (document.visibilityState !== "visible") return null; // done when the page is seen again
+  console.info(`camera restarted: ${why}`);
+  reopening ??= openCamera().finally(() => { reopening = null; });
+  return reopening;
+}
+
+/** After the page comes back: a camera that ended or was muted is opened again, a paused
+ * video played again. */
+function cameraBack() {
+  if (document.visibilityState !== "visible" || reopening || cameraTrouble && !stream) return;
+  keepScreenOn();
+  const video = $("camera");
+  if (!track || track.readyState === "ended" || track.muted) restartCamera("came back");
+  else if (video.paused) video.play().catch(() => restartCamera("paused"));
+  stalledSince = 0;
+}
+
+let wakeLock = null;
+/** The screen stays on while the page scans (where the browser allows it). */
+async function keepScreenOn() {
+  if (wakeLock || !navigator.wakeLock || document.visibilityState !== "visible") return;
+  try {
+    wakeLock = await navigator.wakeLock.request("screen");
+    wakeLock.addEventListener("release", () => { wakeLock = null; });
+  } catch { /* refused (battery saver, no user gesture yet): the screen may dim */ }
+}
+
+async function startCamera() {
+  reopening = openCamera().finally(() => { reopening = null; });
+  await reopening;
+  // the loop runs even without a camera: it notices one that comes back, or a retry
   if (await decoderLoaded()) scanFrame();
 }
 
@@ -384,7 +534,8 @@ async function decoderLoaded() {
     await decoder;
     return true;
   } catch (exc) {
-    say(`此浏览器无法运行二维码识别组件（${exc.name || exc}），请换用系统自带的浏览器 · this browser cannot run the QR decoder: use the phone's own browser`);
+    cameraTrouble = true;
+    say(`此浏览器无法运行二维码识别组件（${exc.name || exc}），请换用系统自带的浏览器 · this browser cannot run the QR decoder: use the phone's own browser`, "decoder");
     return false;
   }
 }
@@ -393,11 +544,11 @@ async function scanPhoto(file) {
   say("正在识别照片… · reading the photo…");
   if (!await decoderLoaded()) return;
   try {
-    const [found] = await readBarcodes(file, { ...READ, maxNumberOfSymbols: 1 });
+    const [found] = await readBarcodes(file, { ...READ, maxNumberOfSymbols: 1, returnErrors: false });
     if (found?.isValid && found.text) {
-      lastText = "";
+      current = null;
       await handle(found.text);
-      say("把卡上的二维码对准框内 · point the camera at the card's QR code");
+      current.seen = Infinity; // a photo's verdict stays until tapped
     } else {
       say("照片里没有找到二维码，请靠近些再拍 · no QR code found in the photo: take it closer");
     }
@@ -422,8 +573,13 @@ function offlineWhenServed() {
 $("verdict").addEventListener("click", () => {
   // the card still in front of the camera is not shown again until it has been away for
   // SAME_CARD_MS: the next card is what the worker wants to see
-  $("verdict").hidden = true;
+  if (current) current.dismissed = true;
+  clearVerdict();
 });
+$("retry").addEventListener("click", () => { cameraTrouble = false; restartCamera("retry"); });
+document.addEventListener("visibilitychange", cameraBack);
+window.addEventListener("pageshow", (event) => { if (event.persisted) cameraBack(); });
+document.addEventListener("resume", cameraBack);
 $("torch").addEventListener("click", async () => {
   const on = !$("torch").classList.contains("on");
   try {
@@ -441,15 +597,16 @@ $("log-close").addEventListener("click", () => { $("log").hidden = true; });
 $("log-export").addEventListener("click", exportLog);
 $("log-clear").addEventListener("click", () => {
   if (confirm("确定清空本机的核验记录吗？请先导出。 Clear the log on this phone? Export it first.")) {
-    log = [];
-    writeStore(LOG_KEY, log);
+    log.clear();
     $("count").textContent = "0";
+    showLogWarning();
     showLog();
   }
 });
 document.addEventListener("pointerdown", () => audio?.resume?.(), { passive: true });
 
 $("count").textContent = String(log.length);
+showLogWarning();
 verifyWith = chooseEd25519(hooks.get("engine") || "");
 memoryWarnings = rememberRevocations(checkingTime());
 startCamera(); // first: the camera takes longest to start
