@@ -41,19 +41,33 @@ def missing() -> str | None:
 
 
 def write_y4m(image: Image.Image, path: Path, frames: int = 4) -> Path:
-    """A Y4M video (4:2:0, full-range JPEG YCbCr) showing ``image`` for ``frames`` frames;
-    Chromium's fake camera plays it in a loop."""
-    rgb = image.convert("RGB")
-    w, h = rgb.size
-    w, h = w - w % 2, h - h % 2
-    rgb = rgb.crop((0, 0, w, h))
-    y, cb, cr = rgb.convert("YCbCr").split()
-    half = (w // 2, h // 2)
-    planes = y.tobytes() + cb.resize(half, Image.BOX).tobytes() + cr.resize(half, Image.BOX).tobytes()
+    """A Y4M video showing ``image`` for ``frames`` frames; Chromium's fake camera plays it
+    in a loop."""
+    return write_y4m_frames([(image, frames)], path)
+
+
+def write_y4m_frames(shots: list[tuple[Image.Image, int]], path: Path,
+                     fps: int = 10) -> Path:
+    """A Y4M video (4:2:0) of each image for its number of frames, in turn, at ``fps``
+    frames a second; Chromium's fake camera plays it in a loop.  The samples are in the
+    limited ("studio") range, Y 16–235 and chroma 16–240, which is how Chromium reads a
+    Y4M file: full-range samples made every frame darker and greyer than the image
+    (issue #28)."""
+    size = shots[0][0].size
+    w, h = size[0] - size[0] % 2, size[1] - size[1] % 2
     with path.open("wb") as f:
-        f.write(f"YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(frames):
-            f.write(b"FRAME\n" + planes)
+        f.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420mpeg2\n".encode())
+        for image, count in shots:
+            rgb = image.convert("RGB").crop((0, 0, w, h))
+            y, cb, cr = (np.asarray(p, dtype=np.float32) for p in rgb.convert("YCbCr").split())
+            half = (w // 2, h // 2)
+            luma = np.rint(16 + y * (219 / 255)).astype(np.uint8)
+            chroma = [np.rint(128 + (np.asarray(Image.fromarray(c.astype(np.uint8)).resize(
+                half, Image.BOX), dtype=np.float32) - 128) * (224 / 255)).astype(np.uint8)
+                for c in (cb, cr)]
+            planes = luma.tobytes() + chroma[0].tobytes() + chroma[1].tobytes()
+            for _ in range(count):
+                f.write(b"FRAME\n" + planes)
     return path
 
 
