@@ -18,7 +18,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,6 +101,24 @@ def _json_in_html(obj: Any) -> str:
         .replace("<!--", "<\\!--")
 
 
+def pack_serials(serials: Iterable[bytes]) -> str:
+    """A list's serials as the page carries them: their 8 bytes each, sorted, one after
+    another, in base64 (10.7 characters a serial, where JSON's hex strings took 19, and the
+    page reads them straight into one array it searches, with no string per serial: a city's
+    125,000 revoked serials cost 1.3 MB, not 2.4, and no time to set up).  Exact: every bit
+    of every serial is kept, so no valid card is ever refused by a collision."""
+    return base64.b64encode(b"".join(sorted(serials))).decode("ascii")
+
+
+def serials_of(entry: Mapping[str, Any]) -> list[str]:
+    """A page's list's serials as upper-case hex, from either form: ``packed`` (what
+    ``page_data`` writes) or ``serials`` (hex strings)."""
+    if "packed" in entry:
+        raw = base64.b64decode(entry["packed"])
+        return [raw[i:i + 8].hex().upper() for i in range(0, len(raw), 8)]
+    return [s.upper() for s in entry["serials"]]
+
+
 def page_data(lists: Lists, made: dt.datetime, max_age_hours: float, test_hooks: bool,
               names: Mapping[str, str]) -> dict[str, Any]:
     """What the page's script reads: the lists, the words it shows, its own file names."""
@@ -109,7 +127,7 @@ def page_data(lists: Lists, made: dt.datetime, max_age_hours: float, test_hooks:
         "trust": {"format": TRUST_FORMAT,
                   "keys": [e.to_json() for e in lists.trust.entries]},
         "revocations": [{"issuer": r.issuer, "generated": r.generated,
-                         "serials": sorted(s.hex().upper() for s in r.serials)}
+                         "count": len(r.serials), "packed": pack_serials(r.serials)}
                         for r in lists.revoked.lists],
         "maxAgeHours": max_age_hours,
         "testHooks": test_hooks,
@@ -230,7 +248,7 @@ def fingerprint_text(data: Mapping[str, Any]) -> str:
             f"{k['not_after']} {k.get('max_validity_days', DEFAULT_MAX_VALIDITY_DAYS)}"
             for k in data["trust"]["keys"]]
     lists = [f"revoked {r['issuer']} {r['generated']} "
-             f"{','.join(sorted(s.upper() for s in r['serials']))}"
+             f"{','.join(sorted(serials_of(r)))}"
              for r in data["revocations"]]
     return "".join(f"{line}\n" for line in sorted(keys) + sorted(lists))
 

@@ -41,7 +41,7 @@ from helpers import TESTS, fixed_key
 from PIL import Image
 
 from passgen.check import scan as scan_files
-from passgen.check.page import PAGE_LIMIT
+from passgen.check.page import PAGE_LIMIT, pack_serials, serials_of
 from passgen.check.verify import verify
 from passgen.cli import cli
 from passgen.dates import SHANGHAI, day_start
@@ -221,7 +221,10 @@ def test_page_carries_the_checked_lists(pages: dict[str, Path], demo: Path) -> N
     data = json.loads(re.search(r'id="passgen-data">(.*?)</script>', html, re.S).group(1))
     trust = json.loads((demo / "trust.json").read_text(encoding="utf-8"))
     assert [k["kid"] for k in data["trust"]["keys"]] == [k["kid"] for k in trust["keys"]]
-    assert len(data["revocations"]) == 1 and len(data["revocations"][0]["serials"]) == 1
+    [listed] = data["revocations"]
+    revoked = json.loads((pages["main"].parent / "revoked.json").read_text(encoding="utf-8"))
+    assert listed["count"] == 1 and serials_of(listed) == revoked["serials"]
+    assert "serials" not in listed  # packed: 8 bytes a serial, not a JSON string each
     assert data["testHooks"] is True
     plain = pages["no-hooks"].read_text(encoding="utf-8")
     assert '"testHooks":false' in plain
@@ -781,12 +784,16 @@ def test_the_page_shows_the_fingerprint_the_cli_printed_and_another_when_edited(
     html = page.read_text(encoding="utf-8")
     serial = json.loads(listed.read_text(encoding="utf-8"))["serials"][0]
     edited = tmp_path / "edited.html"
-    edited.write_text(html.replace(serial, "0" * 16), encoding="utf-8")  # a serial removed
+    packed = pack_serials([bytes.fromhex(serial)])
+    assert packed in html
+    edited.write_text(html.replace(packed, pack_serials([bytes(8)])), encoding="utf-8")
     with chromium(blank_camera(tmp_path)) as driver:
         shown_lists = []
         for each in (page, edited):
             driver.get(each.as_uri() + f"#at={CHECK_DAY}")
-            shown_lists.append(wait_for(driver, "document.getElementById('lists').innerText"))
+            shown_lists.append(wait_for(  # computed after the decoder is ready
+                driver, "/名单指纹 [0-9A-F]{4}-/.test(document.getElementById('lists').innerText)"
+                        " && document.getElementById('lists').innerText"))
     assert f"名单指纹 {printed.group(1)}" in shown_lists[0]
     assert printed.group(1) not in shown_lists[1] and "名单指纹" in shown_lists[1]
 

@@ -14,8 +14,9 @@ performance.mark("script-start");
 const $ = (id) => document.getElementById(id);
 const DATA = JSON.parse($("passgen-data").textContent);
 const TRUST = pg1.trustFromJson(DATA.trust);
-let REVOKED = pg1.revocationsFromJson(DATA.revocations); // with what this phone remembers
-const MEMORY_KEY = "passgen-revoked-memory";
+let REVOKED = new Map(); // the page's lists with what this phone remembers (rememberRevocations)
+const MEMORY_KEY = "passgen-revoked-memory/2";
+const OLD_MEMORY_KEY = "passgen-revoked-memory";
 const CLOCK_SKEW = 600; // seconds: a page made "in the future" by more means a wrong clock
 const SAME_CARD_MS = 5000; // the same card seen again within this time is the same scan
 const CLEAR_AFTER_MS = 1200; // a verdict leaves once its card has been out of view this long
@@ -54,40 +55,80 @@ const clockWrong = (now) => now < DATA.made - CLOCK_SKEW;
 
 /** The lists' fingerprint, computed from the lists this page uses (not stored in it): an
  * office publishes the one `passgen verifier-page` printed; a supervisor compares. */
-function fingerprint() {
-  const digest = sha256(new TextEncoder().encode(pg1.fingerprintText(DATA.trust, DATA.revocations)));
+function fingerprintOf(digest) {
   return pg1.hex(digest.slice(0, 6)).toUpperCase().match(/.{4}/g).join("-");
+}
+const fingerprintText = () => new TextEncoder().encode(pg1.fingerprintText(DATA.trust, DATA.revocations));
+const fingerprint = () => fingerprintOf(sha256(fingerprintText()));
+let FINGERPRINT = ""; // computed once the first frames are decoded: a city's lists take a while
+
+async function computeFingerprint() {
+  const text = fingerprintText();
+  try {
+    FINGERPRINT = fingerprintOf(new Uint8Array(await crypto.subtle.digest("SHA-256", text)));
+  } catch { // no WebCrypto (an old browser, an insecure origin)
+    FINGERPRINT = fingerprintOf(sha256(text));
+  }
+  showLists();
 }
 
 /** Revocation is permanent until the card expires (as at `passgen checkpoint`): every serial
  * a page's list revoked is remembered on this phone until its card must have expired, and
- * stays revoked even if a newer page's list drops it.  Returns the warnings to show. */
+ * stays revoked even if a newer page's list drops it.  The phone keeps, per office, the
+ * newest list it has used (packed, as the page carries it) and the serials a newer list
+ * dropped; a city's 125,000 serials are one string, not 125,000 entries.  Returns the
+ * warnings to show. */
 function rememberRevocations(now) {
   const memory = readStore(MEMORY_KEY, {});
+  const old = readStore(OLD_MEMORY_KEY, null); // {issuer: {serial: until}}, before /2
+  const blank = () => ({ generated: 0, until: 0, packed: "", dropped: {} });
+  for (const [issuer, kept] of Object.entries(old && typeof old === "object" ? old : {})) {
+    if (!kept || typeof kept !== "object") continue;
+    memory[issuer] ??= blank();
+    for (const [s, until] of Object.entries(kept)) memory[issuer].dropped[s.toUpperCase()] = Number(until) || 0;
+  }
   const longest = (issuer) => Math.max(0, ...DATA.trust.keys.filter((k) => k.issuer === issuer)
     .map((k) => k.max_validity_days ?? 60)) || 60;
   const lists = [];
-  const warnings = [];
   for (const r of DATA.revocations) {
-    const kept = typeof memory[r.issuer] === "object" && memory[r.issuer] ? memory[r.issuer] : {};
+    const set = pg1.SerialSet.fromPacked(r.packed);
+    lists.push({ issuer: r.issuer, set });
+    const m = memory[r.issuer] && typeof memory[r.issuer] === "object" ? memory[r.issuer] : blank();
+    m.dropped = m.dropped && typeof m.dropped === "object" ? m.dropped : {};
     const until = r.generated + (longest(r.issuer) + 1) * 86400;
-    for (const s of r.serials) kept[s.toUpperCase()] = Math.max(until, Number(kept[s.toUpperCase()]) || 0);
-    memory[r.issuer] = kept;
+    const known = typeof m.packed === "string" && m.generated ? pg1.SerialSet.fromPacked(m.packed) : null;
+    if (known && r.generated > m.generated) { // a newer list: what it no longer has is kept
+      if (m.until > now) for (const s of known.without(set)) m.dropped[s] = Math.max(m.until, Number(m.dropped[s]) || 0);
+    } else if (known && r.generated < m.generated) { // an older page: what it has is kept too
+      for (const s of set.without(known)) m.dropped[s] = Math.max(until, Number(m.dropped[s]) || 0);
+    }
+    if (!known || r.generated > m.generated) Object.assign(m, { generated: r.generated, packed: r.packed, until });
+    memory[r.issuer] = m;
   }
   const trusted = new Set(DATA.trust.keys.map((k) => k.issuer));
-  for (const [issuer, kept] of Object.entries(memory)) {
-    if (typeof kept !== "object" || !kept || !trusted.has(issuer)) continue;
-    for (const [s, until] of Object.entries(kept)) if (!(Number(until) > now)) delete kept[s];
-    const listed = DATA.revocations.find((r) => r.issuer === issuer);
-    const given = new Set((listed ? listed.serials : []).map((s) => s.toUpperCase()));
-    const dropped = Object.keys(kept).filter((s) => !given.has(s));
-    if (listed && dropped.length) {
-      warnings.push(`注意：本页 ${issuer} 的吊销名单去掉了 ${dropped.length} 张这部手机记得已吊销、尚未过期的卡，`
+  const warnings = [];
+  for (const [issuer, m] of Object.entries(memory)) {
+    if (!m || typeof m !== "object" || !trusted.has(issuer)) continue;
+    const dropped = m.dropped && typeof m.dropped === "object" ? m.dropped : {};
+    for (const [s, until] of Object.entries(dropped)) if (!(Number(until) > now)) delete dropped[s];
+    const listed = DATA.revocations.filter((r) => r.issuer === issuer);
+    if (m.packed && m.until > now && !listed.some((r) => r.generated === m.generated)) {
+      lists.push({ issuer, set: pg1.SerialSet.fromPacked(m.packed) }); // a newer list seen before
+    }
+    const pageSets = lists.slice(0, DATA.revocations.length).filter((l) => l.issuer === issuer)
+      .map((l) => l.set); // this page's own lists
+    const kept = Object.keys(dropped).filter((s) => !pageSets.some((set) => set.has(s)));
+    if (listed.length && kept.length) {
+      warnings.push(`注意：本页 ${issuer} 的吊销名单去掉了 ${kept.length} 张这部手机记得已吊销、尚未过期的卡，`
         + "它们仍按已吊销处理 / this page's list drops cards revoked before: they stay revoked");
     }
-    lists.push({ issuer, serials: [...given, ...dropped] });
+    if (kept.length) lists.push({ issuer, set: pg1.SerialSet.fromHex(kept) });
   }
-  writeStore(MEMORY_KEY, memory);
+  if (writeStore(MEMORY_KEY, memory)) {
+    try { localStorage.removeItem(OLD_MEMORY_KEY); } catch { /* storage off */ }
+  } else {
+    warnings.push("注意：手机存储已满，本机记不住已吊销的卡，请清理存储空间 / the phone's storage is full: it cannot remember revoked cards");
+  }
   REVOKED = pg1.revocationsFromJson(lists);
   return warnings;
 }
@@ -117,7 +158,7 @@ function showLists() {
   const until = DATA.trust.keys.map((k) => k.not_after).sort().pop() || "";
   const lines = [`页面生成于 ${shanghaiMinute(DATA.made)} · 信任列表 ${keys} 个密钥（有效至 ${until}）`
     + ` (${keys} trusted keys, valid until ${until})`,
-  `名单指纹 ${fingerprint()}（和办公室公布的核对 · compare with the one the office published）`];
+  `名单指纹 ${FINGERPRINT || "计算中… computing"}（和办公室公布的核对 · compare with the one the office published）`];
   const warnings = [...memoryWarnings];
   if (clockWrong(now)) {
     warnings.push(`注意：手机时间（${shanghaiMinute(now)}）早于本页的生成时间（${shanghaiMinute(DATA.made)}），`
@@ -127,7 +168,7 @@ function showLists() {
   for (const r of DATA.revocations) {
     const days = Math.max(0, (now - r.generated) / 86400);
     lines.push(`${r.issuer} 吊销名单生成于 ${shanghaiMinute(r.generated)}，${days.toFixed(1)} 天前，`
-      + `${r.serials.length} 张 (revocation list, ${days.toFixed(1)} days old)`);
+      + `${r.count} 张 (revocation list, ${days.toFixed(1)} days old)`);
     if (now - r.generated > DATA.maxAgeHours * 3600) {
       warnings.push(`注意：${r.issuer} 的吊销名单已有 ${days.toFixed(1)} 天，超过 ${DATA.maxAgeHours / 24} 天，`
         + "可能不是最新的，请尽快更新本页 / the revocation list is out of date: get a new page");
@@ -612,6 +653,8 @@ memoryWarnings = rememberRevocations(checkingTime());
 startCamera(); // first: the camera takes longest to start
 decoder = startDecoder();
 showLists();
+// the fingerprint after the decoder, so that a city's lists never delay the first verdict
+decoder.then(() => setTimeout(computeFingerprint, 300), () => computeFingerprint());
 setInterval(showLists, 10 * 60 * 1000); // a page left open overnight still warns
 offlineWhenServed();
 

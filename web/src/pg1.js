@@ -420,7 +420,8 @@ export function decodeClaims(payload) {
 // ---- trust and revocation lists ------------------------------------------------------
 
 export const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+const fromBase64 = (text) => (typeof Uint8Array.fromBase64 === "function"
+  ? Uint8Array.fromBase64(text) : Uint8Array.from(atob(text), (c) => c.charCodeAt(0)));
 
 /** Days since 1970-01-01 of "YYYY-MM-DD", as a BigInt. */
 export function epochDay(isoDate) {
@@ -450,13 +451,82 @@ export function trustFromJson(doc) {
   return byKid;
 }
 
-/** Revocation lists as {issuer: Set of serial hex} (already checked by passgen). */
+/** Card serials (8 bytes each), sorted, searched in place: a city's 125,000 take one
+ * array, not 125,000 strings.  Exact: a serial is found only if all its 64 bits are there. */
+export class SerialSet {
+  /** ``words``: each serial as two big-endian 32-bit halves, in order. */
+  constructor(words) {
+    this.words = words;
+  }
+
+  /** From the page's packed form: base64 of the serials' bytes, sorted (passgen's
+   * ``pack_serials``). */
+  static fromPacked(text) {
+    const bytes = fromBase64(text);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const words = new Uint32Array(bytes.length >> 2);
+    for (let i = 0; i < words.length; i++) words[i] = view.getUint32(i * 4);
+    return new SerialSet(words);
+  }
+
+  /** From serials as hex strings, in any order. */
+  static fromHex(list) {
+    const sorted = [...new Set(list.map((s) => s.toLowerCase().padStart(16, "0")))].sort();
+    const words = new Uint32Array(sorted.length * 2);
+    sorted.forEach((s, i) => {
+      words[2 * i] = parseInt(s.slice(0, 8), 16);
+      words[2 * i + 1] = parseInt(s.slice(8, 16), 16);
+    });
+    return new SerialSet(words);
+  }
+
+  get size() {
+    return this.words.length >> 1;
+  }
+
+  /** Whether the serial (16 hex digits) is here: a binary search. */
+  has(serialHex) {
+    if (!/^[0-9a-fA-F]{16}$/.test(serialHex)) return false;
+    const hi = parseInt(serialHex.slice(0, 8), 16);
+    const lo = parseInt(serialHex.slice(8, 16), 16);
+    let low = 0;
+    let high = this.size - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      const h = this.words[2 * mid];
+      const l = this.words[2 * mid + 1];
+      if (h === hi && l === lo) return true;
+      if (h < hi || (h === hi && l < lo)) low = mid + 1; else high = mid - 1;
+    }
+    return false;
+  }
+
+  /** The serials as upper-case hex, in order. */
+  *hex() {
+    for (let i = 0; i < this.words.length; i += 2) {
+      yield (this.words[i].toString(16).padStart(8, "0")
+        + this.words[i + 1].toString(16).padStart(8, "0")).toUpperCase();
+    }
+  }
+
+  /** The serials of this set that ``other`` does not have, as hex. */
+  without(other) {
+    return [...this.hex()].filter((s) => !other.has(s));
+  }
+}
+
+/** A page's list's serials, from either form: ``packed`` or ``serials`` (hex strings). */
+export const serialSetOf = (r) => (typeof r.packed === "string" ? SerialSet.fromPacked(r.packed)
+  : SerialSet.fromHex(r.serials || []));
+
+/** Revocation lists as {issuer: {has(serial hex)}}, several lists of an issuer together
+ * (already checked by passgen).  Each list has ``packed`` or ``serials``. */
 export function revocationsFromJson(lists) {
   const out = new Map();
   for (const r of lists) {
-    const set = out.get(r.issuer) || new Set();
-    for (const s of r.serials) set.add(s.toLowerCase());
-    out.set(r.issuer, set);
+    const sets = out.get(r.issuer)?.sets || [];
+    sets.push(r instanceof SerialSet ? r : r.set instanceof SerialSet ? r.set : serialSetOf(r));
+    out.set(r.issuer, { sets, has: (s) => sets.some((set) => set.has(s)) });
   }
   return out;
 }
@@ -508,7 +578,8 @@ export function fingerprintText(trustDoc, revocations) {
   const keys = trustDoc.keys.map((k) => `key ${k.kid.toLowerCase()} ${k.public_key} ${k.issuer} `
     + `${k.not_before} ${k.not_after} ${k.max_validity_days ?? DEFAULT_MAX_VALIDITY_DAYS}`);
   const lists = revocations.map((r) => `revoked ${r.issuer} ${r.generated} `
-    + `${r.serials.map((s) => s.toUpperCase()).sort().join(",")}`);
+    + `${(typeof r.packed === "string" ? [...SerialSet.fromPacked(r.packed).hex()]
+      : r.serials.map((s) => s.toUpperCase()).sort()).join(",")}`);
   return [...keys.sort(byCodePoints), ...lists.sort(byCodePoints)].map((line) => `${line}\n`).join("");
 }
 
