@@ -141,7 +141,7 @@ def test_the_verdict_word_stays_on_screen(view: str, pages: dict[str, Path],
     """360×640 with a 24 px default font, 150 % zoom (the same page in 240×427 CSS pixels),
     landscape, and forced dark mode: the verdict word and the action, 不得通行 on a refused
     card, are inside the screen; the masked ID and the serial are never broken inside a
-    group of digits; in landscape the hint does not cover the aiming box; in dark mode the
+    group of digits, and no value runs off the screen; in landscape the hint does not cover the aiming box; in dark mode the
     yellow verdict keeps its colour and contrast."""
     needs_browser()
     size = {"zoom-150": (240, 427), "landscape": (640, 360)}.get(view, (360, 640))
@@ -165,8 +165,12 @@ def test_the_verdict_word_stays_on_screen(view: str, pages: dict[str, Path],
                 return {word: box('v-word'), action: box('v-action'), height: innerHeight,
                         width: innerWidth, text: document.getElementById('v-word').innerText,
                         id: lines(document.querySelector('#v-facts dd.number')),
-                        groups: [...document.querySelectorAll('#v-facts dd.serial span')]
+                        groups: [...document.querySelectorAll('#v-facts dd.serial span.group')]
                                 .map(lines),
+                        overflow: [...document.querySelectorAll('#v-facts dd')]
+                                  .filter((d) => d.scrollWidth > d.clientWidth + 1
+                                          || d.getBoundingClientRect().right > innerWidth)
+                                  .map((d) => d.innerText),
                         hint: box('hint'), frame: box('frame')};""")
             if name == "yellow":
                 shot = Image.open(io.BytesIO(driver.get_screenshot_as_png())).convert("RGB")
@@ -179,6 +183,7 @@ def test_the_verdict_word_stays_on_screen(view: str, pages: dict[str, Path],
                 (view, name, part, b)
     b = boxes["yellow"]
     assert b["id"] == 1 and b["groups"] and all(n == 1 for n in b["groups"]), b
+    assert not b["overflow"], b  # every value inside the screen
     if view == "landscape":
         top, bottom, left, right = b["hint"]
         ftop, fbottom, fleft, fright = b["frame"]

@@ -320,7 +320,7 @@ function show(result) {
     serial.className = "serial";
     shortSerial(pg1.hex(c.serial)).split("-").forEach((group, i) => {
       if (i) serial.append("-", document.createElement("wbr"));
-      serial.append(Object.assign(document.createElement("span"), { textContent: group }));
+      serial.append(Object.assign(document.createElement("span"), { textContent: group, className: "group" }));
     });
     serial.append(" · ", Object.assign(document.createElement("span"), { textContent: pg1.shown(c.issuer, 16) }));
     dl.append(Object.assign(document.createElement("dt"), { textContent: "编号" }), serial);
