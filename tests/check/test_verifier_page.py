@@ -369,7 +369,15 @@ def test_a_photo_of_a_card_from_the_file_picker(cards: dict[str, tuple[Image.Ima
         picker.send_keys(str(photo))
         status = wait_for(driver, "document.getElementById('verdict').dataset.status")
         serial = driver.execute_script("return document.getElementById('verdict').dataset.serial")
+        driver.execute_script("document.getElementById('verdict').click()")
+        Image.new("RGB", (640, 480), "white").save(tmp_path / "nothing.jpg")
+        picker.send_keys(str(tmp_path / "nothing.jpg"))  # a photo with no code in it
+        wait_for(driver, "document.getElementById('hint').innerText.includes('没有找到二维码')")
+        frames = driver.execute_script("return Number(document.getElementById('scan').dataset.frames)")
+        wait_for(driver, f"Number(document.getElementById('scan').dataset.frames) >= {frames + 10}")
+        hint = driver.execute_script("return document.getElementById('hint').innerText")
     assert (status, serial) == ("valid", serial_of(text, demo))
+    assert "没有找到二维码" in hint  # not at once replaced by the camera's hint
 
 
 def test_the_log_exports_as_a_csv_file(cards: dict[str, tuple[Image.Image, str]],

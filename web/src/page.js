@@ -431,6 +431,7 @@ let stalledSince = 0;
 let lastDetected = performance.now(); // the last frame with anything like a QR code in it
 let unreadableSince = 0;
 let twoCards = false;
+let photoSaidUntil = 0; // a message about a photo stays this long (performance.now() ms)
 const canvas = document.createElement("canvas");
 const context = canvas.getContext("2d", { willReadFrequently: true });
 
@@ -459,7 +460,7 @@ async function decodeFrame(video, now) {
 /** What the hint under the aiming box says: the camera's trouble, two cards, a code that
  * cannot be read, or what the page is waiting for. */
 function hint(now) {
-  if (cameraTrouble) return;
+  if (cameraTrouble || now < photoSaidUntil) return;
   if (twoCards) say("画面里有两张卡：请一次只出示一张 · two cards in view: show one at a time", "two");
   else if (unreadableSince && now - unreadableSince > UNREADABLE_MS) {
     say("看到二维码但读不出：请把卡放平，避开反光，靠近或拿远一些 · a code is in view but cannot be read:"
@@ -581,20 +582,27 @@ async function decoderLoaded() {
   }
 }
 
+/** A message about a photo, kept for a few seconds over what the camera's hint says. */
+function sayAboutPhoto(text) {
+  say(text, "photo");
+  photoSaidUntil = performance.now() + 5000;
+}
+
 async function scanPhoto(file) {
-  say("正在识别照片… · reading the photo…");
+  sayAboutPhoto("正在识别照片… · reading the photo…");
   if (!await decoderLoaded()) return;
   try {
     const [found] = await readBarcodes(file, { ...READ, maxNumberOfSymbols: 1, returnErrors: false });
     if (found?.isValid && found.text) {
+      photoSaidUntil = 0;
       current = null;
       await handle(found.text);
-      current.seen = Infinity; // a photo's verdict stays until tapped
+      if (current) current.seen = Infinity; // a photo's verdict stays until tapped
     } else {
-      say("照片里没有找到二维码，请靠近些再拍 · no QR code found in the photo: take it closer");
+      sayAboutPhoto("照片里没有找到二维码，请靠近些再拍 · no QR code found in the photo: take it closer");
     }
   } catch (exc) {
-    say(`无法读取照片（${exc.name || exc}） · cannot read the photo`);
+    sayAboutPhoto(`无法读取照片（${exc.name || exc}） · cannot read the photo`);
   }
 }
 
