@@ -3,12 +3,15 @@ rows that hold a value, not the rows a template only formatted)."""
 
 from __future__ import annotations
 
+import sys
 import zipfile
 from pathlib import Path
 
+from passgen.errors import RosterError
 from passgen.files import is_regular
 from passgen.intake.bounds import SHEET_PART, sheet_parts
 from passgen.intake.columns import INSTRUCTIONS_SHEET
+from passgen.intake.extents import xlsx_extent
 from passgen.intake.sheets import CSV_SUFFIXES
 
 
@@ -29,23 +32,15 @@ def estimate_rows(path: Path) -> int | None:
                 skipped = _instruction_parts(book)
                 for part in book.infolist():
                     if SHEET_PART.fullmatch(part.filename) and part.filename not in skipped:
-                        total += max(_value_rows(book, part) - 1, 0)  # less the header
+                        # rows holding a value: not those a template only formatted or
+                        # gave a drop-down list, which its <dimension> counts
+                        with book.open(part) as member:
+                            rows = xlsx_extent(path, part.filename, member, sys.maxsize)
+                        total += max(rows.value_rows - 1, 0)  # less the header
             return total
-    except (OSError, zipfile.BadZipFile, ValueError):
+    except (OSError, zipfile.BadZipFile, ValueError, RosterError):
         return None
     return None
-
-
-def _value_rows(book: zipfile.ZipFile, part: zipfile.ZipInfo) -> int:
-    """Rows of a sheet that hold a value: not those a template only formatted or gave a
-    drop-down list, which its <dimension> counts (a blank template said 2,023 rows)."""
-    count, carry = 0, b""
-    with book.open(part) as member:
-        for chunk in iter(lambda: member.read(1 << 20), b""):
-            rows = (carry + chunk).split(b"<row")
-            carry = rows.pop()  # the last may go on in the next chunk
-            count += sum(1 for r in rows if b"<v>" in r or b"<is>" in r)
-    return count + (b"<v>" in carry or b"<is>" in carry)
 
 
 def _instruction_parts(book: zipfile.ZipFile) -> set[str]:

@@ -23,17 +23,21 @@ def refuse(path: Path, zh: str, en: str) -> RosterError:
 @dataclass(frozen=True)
 class Extent:
     """One sheet as the reader would hold it: rows it has, and the last row and column
-    holding a value (the reader allocates rows × columns up to there)."""
+    holding a value (the reader allocates rows × columns up to there); ``values``, the
+    cells holding one, and ``value_rows``, the rows holding one (not those a template only
+    formatted)."""
 
     sheet: str
     rows: int
     last_row: int
     last_col: int
     values: int
+    value_rows: int
 
     @property
     def cells(self) -> int:
         return self.last_row * self.last_col
+
 
 def column_number(text: bytes) -> int:
     """A1-style column letters → 1-based column number (XFD → 16,384)."""
@@ -73,7 +77,7 @@ def xlsx_extent(path: Path, name: str, member: IO[bytes], enough: int) -> Extent
     """A sheet part's extent as it unpacks, without keeping it: its rows (counting stops
     past ``enough``), and the last row and column of a cell holding a value.  Columns up to
     Z are taken as Z (exact only beyond it: a roster has 21), to keep this cheap."""
-    rows = last_row = last_col = values = 0
+    rows = last_row = last_col = values = value_rows = 0
     carry, prefix, started, chunk = b"", b"", False, b""
     while rows <= enough:
         chunk = member.read(1 << 20)
@@ -98,6 +102,7 @@ def xlsx_extent(path: Path, name: str, member: IO[bytes], enough: int) -> Extent
         body = data[:len(data) - len(carry) - len(tag)]
         held = [p for p in pieces if value in p or inline in p]
         rows += len(pieces)
+        value_rows += len(held)
         last_row, last_col, values = _rows(held, body, cell, rows, last_row, last_col,
                                            values + body.count(value) + body.count(inline))
     if rows > enough:  # counting stopped: was that the end anyway?
@@ -105,9 +110,10 @@ def xlsx_extent(path: Path, name: str, member: IO[bytes], enough: int) -> Extent
     if started and not chunk and carry:  # the last row, when the sheet was read to its end
         rows += 1
         if value in carry or inline in carry:
+            value_rows += 1
             last_row, last_col, values = _rows([carry], carry, cell, rows, last_row, last_col,
                                                values + carry.count(value) + carry.count(inline))
-    return Extent(name, rows, last_row, last_col, values)
+    return Extent(name, rows, last_row, last_col, values, value_rows)
 
 
 def _rows(held: list[bytes], body: bytes, cell: bytes, position: int, last_row: int,
@@ -175,7 +181,7 @@ def _biff_extents(data: bytes) -> list[Extent]:
         elif kind == _EOF:
             depth -= 1
             if depth == 0 and sheet is not None:
-                sheets.append(Extent(sheet, len(rows), last_row, last_col, values))
+                sheets.append(Extent(sheet, len(rows), last_row, last_col, values, len(rows)))
                 sheet = None
         elif kind == _BOUNDSHEET and depth == 1 and sheet is None and size >= 8:
             names[int.from_bytes(data[body:body + 4], "little")] = _sheet_name(
@@ -215,12 +221,13 @@ def ods_extents(member: IO[bytes]) -> list[Extent]:
     from defusedxml.ElementTree import iterparse
 
     sheets: list[Extent] = []
-    name, row, last_row, last_col, values = "", 0, 0, 0, 0
+    name, row, last_row, last_col, values, value_rows = "", 0, 0, 0, 0, 0
     for event, element in iterparse(member, events=("start", "end")):
         tag = element.tag
         if event == "start":
             if tag == _TABLE + "table":
-                name, row, last_row, last_col, values = element.get(_TABLE + "name", ""), 0, 0, 0, 0
+                name, row, last_row, last_col, values, value_rows = (
+                    element.get(_TABLE + "name", ""), 0, 0, 0, 0, 0)
             continue
         if tag == _TABLE + "table-row":
             repeat = _count(element.get(_TABLE + "number-rows-repeated"))
@@ -236,10 +243,11 @@ def ods_extents(member: IO[bytes]) -> list[Extent]:
             if held:
                 last_row = row + repeat
                 values += held * repeat
+                value_rows += repeat
             row += repeat
             element.clear()
         elif tag == _TABLE + "table":
-            sheets.append(Extent(name, last_row, last_row, last_col, values))
+            sheets.append(Extent(name, last_row, last_row, last_col, values, value_rows))
             element.clear()
     return sheets
 
