@@ -359,3 +359,22 @@ def test_the_test_camera_shows_white_as_white(pages: dict[str, Path], tmp_path: 
             const at = (px, py) => Array.from(x.getImageData(px, py, 1, 1).data.slice(0, 3));
             return [at(40, 120), at(280, 120)];""")
     assert max(black) <= 8 and min(white) >= 247, (black, white)
+
+
+def test_a_browser_with_storage_switched_off_still_verifies(
+        cards: dict[str, tuple[Image.Image, str]], pages: dict[str, Path],
+        tmp_path: Path) -> None:
+    """Storage switched off (reading localStorage throws): the log and the lists' memory
+    last as long as the page, and the page verifies as ever."""
+    needs_browser()
+    with chromium(blank_camera(tmp_path)) as driver:
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": (
+            "Object.defineProperty(window, 'localStorage', {get() {"
+            " throw new DOMException('denied', 'SecurityError'); }});")})
+        driver.get(pages["main"].as_uri() + f"#at={CHECK_DAY}")
+        wait_for(driver, "window.passgenTest")
+        driver.execute_script("return window.passgenTest.handle(arguments[0])",
+                              cards["green"][1])
+        seen = state(driver)
+        errors = console_errors(driver)
+    assert seen["status"] == "valid" and seen["count"] == "1" and not errors, (seen, errors)

@@ -13,7 +13,22 @@ const META = "passgen-log-meta";
 const PREFIX = "passgen-log-";
 const OLD_KEY = "passgen-checkpoint-log"; // the whole log in one key, before chunks
 
-function read(store, key, fallback) {
+/** The phone's localStorage, or where the browser forbids it (storage switched off reading it
+ * throws), a store that lasts as long as the page: the page works either way. */
+export function phoneStorage() {
+  try {
+    const store = window.localStorage;
+    store.getItem("passgen-probe");
+    return store;
+  } catch {
+    const items = new Map();
+    return { getItem: (k) => items.get(k) ?? null, setItem: (k, v) => { items.set(k, String(v)); },
+      removeItem: (k) => { items.delete(k); } };
+  }
+}
+
+/** The JSON value stored under ``key``, or ``fallback`` (missing, damaged, storage off). */
+export function read(store, key, fallback) {
   try {
     const value = JSON.parse(store.getItem(key));
     return value ?? fallback;
@@ -22,7 +37,8 @@ function read(store, key, fallback) {
   }
 }
 
-function write(store, key, value) {
+/** Store ``value`` as JSON under ``key``; whether storage took it (it may be full). */
+export function write(store, key, value) {
   try {
     store.setItem(key, JSON.stringify(value));
     return true;

@@ -7,7 +7,7 @@ import { prepareZXingModule, readBarcodes } from "zxing-wasm/reader";
 import { sha256 } from "@noble/hashes/sha2.js";
 
 import { chooseEd25519 } from "./ed25519.js";
-import { Log } from "./log.js";
+import { Log, phoneStorage, read, write } from "./log.js";
 import * as pg1 from "./pg1.js";
 
 performance.mark("script-start");
@@ -125,7 +125,7 @@ function rememberRevocations(now) {
     if (kept.length) lists.push({ issuer, set: pg1.SerialSet.fromHex(kept) });
   }
   if (writeStore(MEMORY_KEY, memory)) {
-    try { localStorage.removeItem(OLD_MEMORY_KEY); } catch { /* storage off */ }
+    STORE.removeItem(OLD_MEMORY_KEY);
   } else {
     warnings.push("注意：手机存储已满，本机记不住已吊销的卡，请清理存储空间 / the phone's storage is full: it cannot remember revoked cards");
   }
@@ -134,23 +134,9 @@ function rememberRevocations(now) {
 }
 let memoryWarnings = [];
 
-function readStore(key, fallback) {
-  try {
-    const value = JSON.parse(localStorage.getItem(key));
-    return value ?? fallback;
-  } catch {
-    return fallback;
-  }
-}
-
-function writeStore(key, value) {
-  try {
-    localStorage.setItem(key, JSON.stringify(value));
-    return true;
-  } catch {
-    return false;
-  }
-}
+const STORE = phoneStorage();
+const readStore = (key, fallback) => read(STORE, key, fallback);
+const writeStore = (key, value) => write(STORE, key, value);
 
 function showLists() {
   const now = checkingTime();
@@ -194,7 +180,7 @@ function showLists() {
 
 // ---- the log (never a name or an ID number) ---------------------------------------------
 
-const log = new Log(window.localStorage);
+const log = new Log(STORE);
 
 function record(at, result) {
   const c = result.claims;

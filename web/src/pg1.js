@@ -525,7 +525,7 @@ export function revocationsFromJson(lists) {
   const out = new Map();
   for (const r of lists) {
     const sets = out.get(r.issuer)?.sets || [];
-    sets.push(r instanceof SerialSet ? r : r.set instanceof SerialSet ? r.set : serialSetOf(r));
+    sets.push(r.set instanceof SerialSet ? r.set : serialSetOf(r));
     out.set(r.issuer, { sets, has: (s) => sets.some((set) => set.has(s)) });
   }
   return out;
