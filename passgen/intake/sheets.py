@@ -57,20 +57,17 @@ def _cell(value: Any) -> Any:
     return None if value == "" else value
 
 
-_refuse = refuse
-
-
 def _check_size(path: Path, limits: Limits) -> None:
     try:
         size = path.stat().st_size
     except OSError:
         raise RosterError(f"找不到文件 {path}", f"file not found: {path}") from None
     if not is_regular(path):  # a device or a pipe would be read without end, or hang
-        raise _refuse(path, "不是普通文件（设备、管道或文件夹），不能作为表格读取",
+        raise refuse(path, "不是普通文件（设备、管道或文件夹），不能作为表格读取",
                       "not a regular file (a device, a pipe or a folder): it cannot be read "
                       "as a spreadsheet")
     if size > limits.max_mb * 1024 * 1024:
-        raise _refuse(path, f"文件有 {size / 1048576:.0f} MB，超过上限 {limits.max_mb:g} MB"
+        raise refuse(path, f"文件有 {size / 1048576:.0f} MB，超过上限 {limits.max_mb:g} MB"
                             "（可用 --max-mb 调整）",
                       f"file is {size / 1048576:.0f} MB, over the {limits.max_mb:g} MB limit "
                       "(see --max-mb)")
@@ -84,7 +81,7 @@ def _limited(path: Path, rows: Iterator[Row], limits: Limits,
     for row in rows:
         counted[0] += 1
         if counted[0] > limits.max_rows:
-            raise _refuse(path, f"超过 {limits.max_rows} 行的上限（可用 --max-rows 调整）",
+            raise refuse(path, f"超过 {limits.max_rows} 行的上限（可用 --max-rows 调整）",
                           f"more than {limits.max_rows} rows (see --max-rows)")
         yield row
 
@@ -124,11 +121,11 @@ def read_workbook(path: Path, limits: Limits) -> Iterator[Sheet]:
     try:
         book = calamine.CalamineWorkbook.from_path(str(path))
     except calamine.PasswordError:
-        raise _refuse(path, "文件设置了密码，请另存为无密码的文件",
+        raise refuse(path, "文件设置了密码，请另存为无密码的文件",
                       "the file is password-protected: save a copy without a password") from None
     except Exception as exc:  # calamine raises several types for a damaged or foreign file
         zh, en = what_it_is(path)
-        raise _refuse(path, f"无法作为电子表格打开：{zh}。请用 Excel 或 WPS 打开花名册，另存为 .xlsx 后再试",
+        raise refuse(path, f"无法作为电子表格打开：{zh}。请用 Excel 或 WPS 打开花名册，另存为 .xlsx 后再试",
                       f"cannot be opened as a spreadsheet: {en}. Open the roster in Excel or "
                       f"WPS and save it as .xlsx ({type(exc).__name__})") from None
     counted = [0]  # rows of every sheet so far
@@ -137,7 +134,7 @@ def read_workbook(path: Path, limits: Limits) -> Iterator[Sheet]:
             try:
                 sheet = book.get_sheet_by_name(name)
             except Exception as exc:
-                raise _refuse(path, f"工作表“{name}”无法读取", f"sheet {name!r}: {exc}") from None
+                raise refuse(path, f"工作表“{name}”无法读取", f"sheet {name!r}: {exc}") from None
             yield Sheet(name, _limited(path, _workbook_rows(sheet), limits, counted))
     finally:
         book.close()
@@ -151,7 +148,7 @@ def decode_csv(path: Path, data: bytes) -> tuple[str, str]:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-    raise _refuse(path, "文件编码无法识别（应为UTF-8或GB18030/GBK）",
+    raise refuse(path, "文件编码无法识别（应为UTF-8或GB18030/GBK）",
                   "text encoding is neither UTF-8 nor GB18030/GBK")
 
 
@@ -180,10 +177,10 @@ def _csv_rows(path: Path, text: str, delimiter: str) -> Iterator[Row]:
         except csv.Error as exc:
             if "field limit" in str(exc):  # a cell longer than any roster cell can be
                 limit = csv.field_size_limit()
-                raise _refuse(path, f"第{start}行有一格超过 {limit:,} 个字，不是花名册的内容",
+                raise refuse(path, f"第{start}行有一格超过 {limit:,} 个字，不是花名册的内容",
                               f"a cell on line {start} is longer than {limit:,} characters: "
                               "not roster content") from None
-            raise _refuse(path, f"第{start}行的引号（\"）不成对或引号后还有文字，请删除或补全后再试",
+            raise refuse(path, f"第{start}行的引号（\"）不成对或引号后还有文字，请删除或补全后再试",
                           f"the double quote (\") on line {start} is never closed or is "
                           "followed by more text: remove it or close it") from None
         n += 1
@@ -204,7 +201,7 @@ def spooled(path: Path, limits: Limits) -> Iterator[Sheet]:
              str(limits.max_rows)], stdout=spool, stderr=subprocess.PIPE, check=False)
         if done.returncode != 0:
             detail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
-            raise _refuse(path, "读取文件的子进程意外退出",
+            raise refuse(path, "读取文件的子进程意外退出",
                           f"the process reading the file failed: {' '.join(detail)}")
         spool.seek(0)
         while True:
@@ -223,7 +220,7 @@ def _record(path: Path, spool: IO[bytes]) -> tuple[str, Any]:
     try:
         kind, value = pickle.load(spool)
     except Exception:  # cut short or not ours: never guess at the rows
-        raise _refuse(path, "读取文件的子进程输出不完整，请重试",
+        raise refuse(path, "读取文件的子进程输出不完整，请重试",
                       "the process reading the file gave incomplete output: try again"
                       ) from None
     if kind == "error":
@@ -272,7 +269,7 @@ def read_sheets(path: Path, limits: Limits = DEFAULT_LIMITS,
         return read_workbook(path, limits)
     if suffix in CSV_SUFFIXES:
         return read_csv(path, limits)
-    raise _refuse(path, "不支持的文件类型（可用 .xlsx、.xls、.ods、.csv）",
+    raise refuse(path, "不支持的文件类型（可用 .xlsx、.xls、.ods、.csv）",
                   "unsupported file type (use .xlsx, .xls, .ods or .csv)")
 
 
