@@ -64,3 +64,35 @@ def parse_date(value: object) -> dt.date | None:
         except ValueError:
             return None
     return None
+
+
+Days = tuple[dt.date, dt.date]  # an inclusive run of days
+
+
+def add_days(runs: tuple[Days, ...], new: Days | None) -> tuple[Days, ...]:
+    """``runs`` with the run ``new`` added, merged where they touch."""
+    out: list[Days] = []
+    for a, b in sorted([*runs, *([new] if new else [])]):
+        if out and a <= out[-1][1] + dt.timedelta(days=1):
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return tuple(out)
+
+
+def without(runs: tuple[Days, ...], cuts: tuple[Days, ...]) -> tuple[Days, ...]:
+    """The days of ``runs`` outside every run of ``cuts``."""
+    one = dt.timedelta(days=1)
+    out = list(runs)
+    for c0, c1 in cuts:
+        kept: list[Days] = []
+        for a, b in out:
+            if b < c0 or a > c1:
+                kept.append((a, b))
+                continue
+            if a < c0:
+                kept.append((a, c0 - one))
+            if b > c1:
+                kept.append((c1 + one, b))
+        out = kept
+    return tuple(out)

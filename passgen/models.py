@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any, TypeVar
 
+from passgen.dates import Days
 from passgen.text import visible
 
 _T = TypeVar("_T")
@@ -178,13 +180,93 @@ class Previous:
 
     colour: Colour
     source: PreviousSource
-    # the day that colour began: the first of the ledger's run of cards of that colour
-    issued: dt.date | None = None
-    clauses: tuple[str, ...] = ()  # the clause ids of that card (from the ledger)
+    issued: dt.date | None = None  # the day of that card (the ledger's)
 
     def describe(self) -> str:
         when = f"，自 {self.issued} 起" if self.issued else ""
         return f"上次颜色 {self.colour.word}（{self.source.word}{when}）"
+
+
+@dataclass(frozen=True)
+class Span:
+    """A state (a state clause that held) from ``start`` until the day before ``end``: the
+    as-of date of the first batch whose roster no longer listed it (None: it still holds)."""
+
+    clause: str
+    start: dt.date
+    end: dt.date | None = None
+
+    def holds(self, day: dt.date) -> bool:
+        return self.start <= day and (self.end is None or day < self.end)
+
+
+@dataclass(frozen=True)
+class Record:
+    """What a card was decided on: the events a roster recorded (each with its day), the
+    states with the days they held, the compliant report days the office was told of, a
+    colour held from elsewhere (上次颜色, or a card from before facts were kept), and the
+    card's own day, colour and streak."""
+
+    day: dt.date
+    colour: Colour
+    streak: int = 0  # 连续申报天数 on ``day``; -1: not known (a card from before records)
+    arrival: dt.date | None = None
+    regions: tuple[str, ...] = ()
+    entry: dt.date | None = None
+    countries: tuple[str, ...] = ()
+    status: str = ""  # a 人员状态 that is an event (a discharge, a release), with its day
+    status_date: dt.date | None = None
+    certificate: dt.date | None = None
+    states: tuple[Span, ...] = ()
+    reported: tuple[Days, ...] = ()  # compliant report days, sorted, disjoint
+    held: tuple[tuple[dt.date, Colour], ...] = ()  # colours known from elsewhere, by day
+    serial: bytes = field(default=b"", compare=False)  # the card's, to name it in messages
+
+    @property
+    def legacy(self) -> bool:
+        """A card from before the ledger kept facts: only its colour and days are known."""
+        return self.streak < 0
+
+    def to_json(self) -> bytes:
+        def day(d: dt.date | None) -> str | None:
+            return None if d is None else d.isoformat()
+
+        data = {"v": 1, "day": day(self.day), "colour": int(self.colour), "streak": self.streak,
+                "arrival": day(self.arrival), "regions": list(self.regions),
+                "entry": day(self.entry), "countries": list(self.countries),
+                "status": self.status, "status_date": day(self.status_date),
+                "certificate": day(self.certificate),
+                "states": [[s.clause, day(s.start), day(s.end)] for s in self.states],
+                "reported": [[day(a), day(b)] for a, b in self.reported],
+                "held": [[day(d), int(c)] for d, c in self.held]}
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes, serial: bytes = b"") -> Record:
+        """The record ``to_json`` wrote; ValueError (or KeyError, TypeError) if it is not."""
+        d = json.loads(raw)
+        if d.get("v") != 1:
+            raise ValueError("unknown record version")
+
+        def day(text: str | None) -> dt.date | None:
+            return None if text is None else dt.date.fromisoformat(text)
+
+        def must(text: str) -> dt.date:
+            return dt.date.fromisoformat(text)
+
+        return cls(must(d["day"]), Colour(d["colour"]), int(d["streak"]), day(d["arrival"]),
+                   tuple(map(str, d["regions"])), day(d["entry"]),
+                   tuple(map(str, d["countries"])), str(d["status"]), day(d["status_date"]),
+                   day(d["certificate"]),
+                   tuple(Span(str(c), must(s), day(e)) for c, s, e in d["states"]),
+                   tuple((must(a), must(b)) for a, b in d["reported"]),
+                   tuple((must(a), Colour(c)) for a, c in d["held"]), serial)
+
+
+def legacy(day: dt.date, colour: Colour, began: dt.date, serial: bytes = b"") -> Record:
+    """A card the ledger recorded before it kept facts: its colour, held since the first
+    card of its run (``began``), is all that is known of it."""
+    return Record(day, colour, -1, held=((began, colour),) if colour else (), serial=serial)
 
 
 @dataclass(frozen=True)
@@ -194,8 +276,9 @@ class Assessment:
     colour: Colour
     matched: tuple[ClauseMatch, ...]
     rules_version: bytes
-    conversions: tuple[str, ...] = ()  # T2, T1: the steps taken from an earlier colour
+    conversions: tuple[str, ...] = ()  # T2, T1: the steps taken in the running episode
     previous: Previous | None = None
+    kept: Record | None = None  # the facts to keep with the card (DESIGN.md §4)
 
     @property
     def conversion(self) -> str:
@@ -235,3 +318,4 @@ class Card:
     assessment: Assessment
     claims: Claims
     payload: str
+    issuance: int = 0  # the ledger's issuance number in its serial (0: no ledger)

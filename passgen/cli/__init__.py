@@ -100,9 +100,21 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from passgen.cli import cards, check, demo, keys, ledger, page, posters, roster, rules, zh
+    from passgen.cli import (
+        cards,
+        check,
+        demo,
+        keys,
+        ledger,
+        page,
+        posters,
+        revoking,
+        roster,
+        rules,
+        zh,
+    )
 
-    for module in (demo, cards, posters, roster, ledger, rules, keys, check, page):
+    for module in (demo, cards, posters, roster, ledger, revoking, rules, keys, check, page):
         for command in module.COMMANDS:
             cli.add_command(command)
     zh.chinese_first(cli)

@@ -54,9 +54,10 @@ from passgen.intake.sheets import Limits
 @click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
               default=default_ledger, show_default=DEFAULT_LEDGER_SHOWN,
                         envvar=LEDGER_ENV, show_envvar=True,
-              help="Issuance ledger (SQLite) recording every card; a resident's earlier "
-                   "unexpired card is revoked by the new one, and its colour is the previous "
-                   "colour (for conversions) when 上次颜色 is blank.")
+              help="Issuance ledger (SQLite) recording every card with the facts it was decided "
+                   "on; a resident's colour is decided from the ledger's last card and its "
+                   "facts (上次颜色 counts only where the ledger has no card, or beside it when "
+                   "worse), and their earlier unexpired card is revoked by the new one.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1,
               show_default="the number of cores",
               help="Worker processes making the QR codes while rows are read and pages laid "

@@ -110,7 +110,8 @@ def rules_option(command: F) -> F:
 
 def history_option(command: F) -> F:
     """--ledger and --key for the commands that read rosters without issuing (roster check,
-    rules explain): where a blank 上次颜色 is looked up, as passgen cards does."""
+    rules explain): where residents' last cards and their facts are looked up, as passgen
+    cards does."""
     from passgen.folders import DEFAULT_LEDGER_SHOWN, LEDGER_ENV, default_ledger
     command = click.option(
         "--key", "key_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -121,9 +122,9 @@ def history_option(command: F) -> F:
                         type=click.Path(dir_okay=False, path_type=Path),
                         default=default_ledger, show_default=DEFAULT_LEDGER_SHOWN,
                         envvar=LEDGER_ENV, show_envvar=True,
-                        help="Issuance ledger: the previous colour of a resident whose 上次颜色 "
-                             "is blank, as passgen cards finds it (not used if the file does "
-                             "not exist).")(command)
+                        help="Issuance ledger: each resident's last card and the facts kept "
+                             "with it decide the colour, as in passgen cards (上次颜色 counts only "
+                             "where it has no card); not used if the file does not exist.")(command)
 
 
 def history_key(key_path: Path | None) -> SigningKey | None:

@@ -1,5 +1,5 @@
-"""``passgen ledger``, ``passgen revoke`` and ``passgen revocations``: the office's record of
-the cards it issued, and the signed lists of revoked cards for checkpoints."""
+"""``passgen ledger``: the office's record of the cards it issued (``passgen revoke`` and
+``passgen revocations`` are in ``cli.revoking``)."""
 
 from __future__ import annotations
 
@@ -17,12 +17,9 @@ if TYPE_CHECKING:  # imported by the commands that use them: --help starts quick
     from passgen.jobs.ledger import LedgerCard
 
 from passgen.cli.common import (
-    PASSPHRASE_ENV,
     history_key,
     ledger_option,
-    now,
     parse_day,
-    parse_moment,
     passphrase_source,
 )
 from passgen.errors import ExitStatus
@@ -113,47 +110,20 @@ def ledger_recover(ledger_path: Path) -> ExitStatus:
     return ExitStatus.OK
 
 
-@click.command()
-@click.argument("serials", nargs=-1, required=True)
-@click.option("--reason", required=True, help="Why the cards are revoked (kept in the ledger).")
+@ledger_group.command("correct")
+@click.argument("serial")
+@click.option("--reason", required=True, help="Why the card was wrong (kept in the ledger).")
 @ledger_option
-def revoke(serials: tuple[str, ...], reason: str, ledger_path: Path) -> ExitStatus:
-    """Revoke cards by SERIAL (as printed, e.g. 1A2B-3C4D-5E6F-7081).  Then export a new
-    revocation list for the checkpoints."""
-    from passgen.jobs.revocations import revoke_cards
-    revoked = revoke_cards(ledger_path, serials, reason, int(time.time()))
-    click.echo(f"已吊销 revoked: {len(revoked)} cards.  下一步 next: passgen revocations export")
+def ledger_correct(serial: str, reason: str, ledger_path: Path) -> ExitStatus:
+    """更正一张判错的红码或黄码卡：吊销它，并且以后不再按它记录的事实判定此人（DESIGN §4）。/
+    Undo a wrong red or yellow card: it is revoked and its facts are no longer the resident's
+    history.  Then print the resident's card again and export a new revocation list."""
+    from passgen.jobs.ledger_tasks import correct_card
+    from passgen.models import short_serial
+    done, colour = correct_card(ledger_path, serial, reason, int(time.time()))
+    click.echo(f"已更正并吊销 corrected and revoked: {short_serial(done)}（{colour.word}）。"
+               "下一步 next: passgen cards（重新制卡 print again）, passgen revocations export")
     return ExitStatus.OK
 
 
-@click.group()
-def revocations() -> None:
-    """Signed revocation lists for checkpoints."""
-
-
-@revocations.command("export")
-@click.option("--key", "key_path", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help=f"The office's private key (passphrase from ${PASSPHRASE_ENV} or a prompt).")
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Revocation list to write (JSON, signed).")
-@click.option("--at", "at", callback=parse_moment,
-              help="Generation time (default: now); cards expired by then are left out.")
-@click.option("--allow-new-ledger", is_flag=True,
-              help="Export from a ledger in which this key signed no card (a new office): "
-                   "checkpoints then forget what the office revoked before.")
-@click.option("--allow-drop", is_flag=True,
-              help="Export a list that drops unexpired cards an earlier list revoked.")
-@ledger_option
-def revocations_export(key_path: Path, out_path: Path, at: dt.datetime | None,
-                       allow_new_ledger: bool, allow_drop: bool,
-                       ledger_path: Path) -> ExitStatus:
-    """Write the signed list of this office's revoked cards that have not expired yet."""
-    from passgen.jobs.revocations import export_revocations
-    exported = export_revocations(key_path, passphrase_source(), ledger_path, out_path,
-                                  at or now(), allow_new_ledger, allow_drop)
-    click.echo(f"吊销名单 revocation list: {exported.path} ({exported.cards} cards)")
-    return ExitStatus.OK
-
-
-COMMANDS = (ledger_group, revoke, revocations)
+COMMANDS = (ledger_group,)

@@ -18,27 +18,25 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from passgen import fonts
 from passgen.errors import Interrupted, OutputBusy, OutputExists, PassgenError
 from passgen.files import TEMPORARY_PREFIX, FileHeldOpen, exclusive, fsync_dir, replace
-from passgen.intake.columns import HEADER_OF
 from passgen.intake.estimate import estimate_rows
-from passgen.intake.roster import RowContext, SheetNotice, read_rosters
+from passgen.intake.roster import RowContext, SheetNotice
 from passgen.intake.sheets import DEFAULT_LIMITS, Limits
 from passgen.jobs import manifest
-from passgen.jobs.history import History, open_history
+from passgen.jobs.assess import Numbering
+from passgen.jobs.assess import assess_rows as assess_rows  # re-exported
+from passgen.jobs.history import open_history
 from passgen.jobs.ledger import CardRecord, Ledger, ledger_lock
 from passgen.jobs.ledger_tasks import settle
 from passgen.jobs.parallel import parallel, worker_pool
 from passgen.jobs.progress import Progress
 from passgen.jobs.report import ReportWriter, RowOutcome, Totals
 from passgen.jobs.volumes import PrintOptions, Volumes
-from passgen.models import Location, Resident, RowError
-from passgen.passes.issue import DEFAULT_VALID_DAYS, issue
+from passgen.passes.issue import DEFAULT_VALID_DAYS
 from passgen.passes.keys import SigningKey, load_office_key
 from passgen.printing.layout import CardTemplate, load_template
-from passgen.rules import Rules, evaluate, rules_of
-from passgen.rules.engine import valid_through
+from passgen.rules import Rules, rules_of
 from passgen.rules.views import explain_rows
 
 LOCK_NAME = f"{TEMPORARY_PREFIX}batch.lock"  # in the output folder while a batch runs
@@ -55,52 +53,6 @@ class BatchResult:
     rejected: tuple[RowOutcome, ...] = ()
     notices: tuple[SheetNotice, ...] = ()
     superseded: tuple[bytes, ...] = ()  # serials revoked because these cards replace them
-
-
-def _glyph_problem(resident: Resident) -> RowError | None:
-    missing = fonts.missing_glyphs(resident.name)
-    if not missing:
-        return None
-    w = resident.where
-    return RowError(Location(w.file, w.sheet, w.row, HEADER_OF["name"]), resident.name,
-                    f"姓名中的字“{missing}”无法打印（字体中没有），请核对或改用常用字并在备注中说明",
-                    f"the name has characters the card font cannot print: {missing}")
-
-
-
-
-def assess_rows(paths: Sequence[Path], ctx: RowContext, rules: Rules,
-                key: SigningKey | None, valid_days: int, limits: Limits = DEFAULT_LIMITS,
-                notices: list[SheetNotice] | None = None, spool: bool = False,
-                history: History | None = None) -> Iterator[RowOutcome]:
-    """Every row of every roster to an outcome, one at a time; with ``key`` None no card is
-    signed.  ``history`` finds a resident's last card in the ledger as of ``ctx.as_of``
-    (the record of their colour; 上次颜色 only beside it, see ``rules.engine.previous_of``).  A card's validity ends before its colour would get worse (``valid_through``).
-    ``spool``: see ``passgen.intake.sheets.read_sheets``."""
-    as_of = ctx.as_of
-    for row in read_rosters(paths, ctx, limits, notices, spool):
-        if isinstance(row, RowError):
-            yield RowOutcome(row.where, row.name, "", error=row)
-            continue
-        problem = _glyph_problem(row)
-        if problem is not None:
-            yield RowOutcome(row.where, row.name, row.masked_id, error=problem)
-            continue
-        last_card = history(row) if history else None
-        if isinstance(last_card, RowError):
-            yield RowOutcome(row.where, row.name, row.masked_id, error=last_card)
-            continue
-        assessment = evaluate(row, as_of, rules, last_card)
-        if isinstance(assessment, RowError):
-            yield RowOutcome(row.where, row.name, row.masked_id, error=assessment)
-            continue
-        validity = valid_through(row, assessment, as_of, valid_days, rules)
-        previous = assessment.previous
-        note = "；".join(n for n in (previous.describe() if previous else "", validity.reason)
-                        if n)
-        card = issue(row, assessment, key, as_of, (validity.last_day - as_of).days) \
-            if key else None
-        yield RowOutcome(row.where, row.name, row.masked_id, assessment, card, note=note)
 
 
 def check_key_window(key: SigningKey, as_of: dt.date,
@@ -219,10 +171,12 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
         notices.append(SheetNotice(out_dir.name or str(out_dir), "", 0,
                                    f"已删除上一批次的 {len(removed)} 个文件（--replace）",
                                    f"removed the last batch's {len(removed)} files (--replace)"))
+    numbering = None
     if ledger is not None:  # journalled before any volume exists (see Ledger.start_batch)
         with Ledger(ledger, key) as journal:
             journal.start_batch(batch_id, key.entry.issuer, key.entry.kid, out_dir,
                                 int(time.time()) if now is None else now)
+            numbering = Numbering(journal.next_issuance())
     journalled = reported = False
     volumes = Volumes(out_dir, printing, batch_id if ledger else None, None)
     # the report process is forked first: forking after the pool's threads start is unsafe
@@ -242,7 +196,7 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
             # spool: a batch reads for minutes; a big workbook's parsed sheet stays out of it
             for outcome in assess_rows(paths, RowContext(as_of, community), rules, key,
                                        valid_days, limits, notices, spool=True,
-                                       history=history):
+                                       history=history, numbering=numbering):
                 report.add(outcome)
                 if outcome.card is not None:
                     volumes.add(outcome.card)

@@ -9,15 +9,16 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
+from passgen.errors import LedgerError
 from passgen.intake.columns import HEADER_OF
 from passgen.intake.roster import SheetNotice
 from passgen.jobs.ledger import Ledger
-from passgen.models import Location, Previous, Resident, RowError, short_serial
+from passgen.models import Location, Record, Resident, RowError, short_serial
 from passgen.passes.keys import SigningKey
 
 # the ledger's last card of a resident on or before the as-of date, or the rejection of a
 # row dated before the resident's newest card
-History = Callable[[Resident], Previous | RowError | None]
+History = Callable[[Resident], Record | RowError | None]
 
 
 NO_KEY_NOTICE = ("没有加 --key，未查登记册里的上一张卡：制过卡以后检查请加 --key office.pem",
@@ -42,14 +43,18 @@ def open_history(stack: ExitStack, ledger: Path | None, key: SigningKey | None =
         if notices is not None:
             notices.append(SheetNotice(ledger.name, "", 0, *NO_KEY_NOTICE))
         return None
-    if as_of is None:
-        return lambda resident: opened.previous_for(resident.id_number)
 
-    def lookup(resident: Resident) -> Previous | RowError | None:
-        later = opened.later_card(resident.id_number, as_of)
-        if later is not None:
-            return backdated(resident, as_of, *later)
-        return opened.previous_for(resident.id_number, as_of)
+    def lookup(resident: Resident) -> Record | RowError | None:
+        if as_of is not None:
+            later = opened.later_card(resident.id_number, as_of)
+            if later is not None:
+                return backdated(resident, as_of, *later)
+        try:
+            return opened.previous_for(resident.id_number, as_of)
+        except LedgerError as exc:  # facts that do not open: this row is not decided on them
+            w = resident.where
+            return RowError(Location(w.file, w.sheet, w.row, HEADER_OF["id_number"]),
+                            resident.masked_id, exc.zh, exc.en, resident.name)
 
     return lookup
 

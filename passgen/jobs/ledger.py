@@ -29,6 +29,7 @@ from passgen.files import (
     replace,
 )
 from passgen.jobs import pseudonyms
+from passgen.jobs.ledger_facts import seal, unseal
 from passgen.jobs.ledger_records import BATCH_ID, BatchStatus, journal_entries, sweep_parts
 from passgen.jobs.ledger_records import CardRecord as CardRecord  # re-exported
 from passgen.jobs.ledger_records import Filters as Filters
@@ -36,44 +37,12 @@ from passgen.jobs.ledger_records import LedgerCard as LedgerCard
 from passgen.jobs.ledger_records import Recovered as Recovered
 from passgen.jobs.ledger_records import ledger_lock as ledger_lock
 from passgen.jobs.ledger_records import parse_serial as parse_serial
+from passgen.jobs.ledger_schema import MIGRATIONS, SCHEMA_VERSION
 from passgen.jobs.pseudonyms import rollback
-from passgen.models import Colour, Previous, PreviousSource
+from passgen.models import Colour, Record, legacy, short_serial
 from passgen.passes.keys import SigningKey
 
-SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 30_000
-
-# Each entry upgrades the schema by one version; a ledger made by an older passgen is
-# migrated when it is opened.  Version 1 was the first release: cards without their source
-# row, batches without a journal, no revocations.
-MIGRATIONS: dict[int, Sequence[str]] = {
-    1: (
-        "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)",
-        """CREATE TABLE batches (id TEXT PRIMARY KEY, started_at INTEGER NOT NULL,
-           issuer TEXT NOT NULL, kid BLOB NOT NULL, card_count INTEGER NOT NULL)""",
-        """CREATE TABLE cards (serial BLOB PRIMARY KEY, issuer TEXT NOT NULL, kid BLOB NOT NULL,
-           pseudonym BLOB NOT NULL, community TEXT NOT NULL, colour INTEGER NOT NULL,
-           clauses TEXT NOT NULL, rules_version BLOB NOT NULL, issued_at INTEGER NOT NULL,
-           expires INTEGER NOT NULL, batch_id TEXT NOT NULL REFERENCES batches(id))""",
-    ),
-    2: (
-        "ALTER TABLE cards ADD COLUMN source_file TEXT NOT NULL DEFAULT ''",
-        "ALTER TABLE cards ADD COLUMN source_sheet TEXT NOT NULL DEFAULT ''",
-        "ALTER TABLE cards ADD COLUMN source_row INTEGER NOT NULL DEFAULT 0",
-        "ALTER TABLE batches ADD COLUMN status TEXT NOT NULL DEFAULT 'complete'",
-        "ALTER TABLE batches ADD COLUMN out_dir TEXT NOT NULL DEFAULT ''",
-        "ALTER TABLE batches ADD COLUMN files TEXT NOT NULL DEFAULT '[]'",
-        """CREATE TABLE revocations (serial BLOB PRIMARY KEY REFERENCES cards(serial),
-           revoked_at INTEGER NOT NULL, reason TEXT NOT NULL, superseded_by BLOB)""",
-        "CREATE INDEX cards_pseudonym ON cards(pseudonym)",
-        "CREATE INDEX cards_batch ON cards(batch_id)",
-        "CREATE INDEX cards_community ON cards(community, issued_at)",
-    ),
-    3: (  # what each exported revocation list held: a later export may not drop it (#27)
-        """CREATE TABLE exported (serial BLOB PRIMARY KEY, issuer TEXT NOT NULL,
-           expires INTEGER NOT NULL, exported_at INTEGER NOT NULL)""",
-    ),
-}
 
 
 class Ledger:
@@ -186,13 +155,24 @@ class Ledger:
                     "SELECT serial FROM cards WHERE pseudonym = ? AND serial != ? AND expires > ?"
                     " AND serial NOT IN (SELECT serial FROM revocations)",
                     (pseudonym, c.serial, c.issued_at)).fetchall()
-                self.db.execute(
-                    "INSERT OR IGNORE INTO cards (serial, issuer, kid, pseudonym, community,"
-                    " colour, clauses, rules_version, issued_at, expires, batch_id, source_file,"
-                    " source_sheet, source_row) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (c.serial, c.issuer, kid, pseudonym, card.community, int(c.colour),
-                     card.clauses, c.rules_version, c.issued_at, c.expires, batch_id, w.file,
-                     w.sheet, w.row))
+                facts = None if card.record is None or self.secret is None else \
+                    seal(self.secret, c.serial, card.record)
+                try:
+                    self.db.execute(
+                        "INSERT INTO cards (serial, issuer, kid, pseudonym, community, colour,"
+                        " clauses, rules_version, issued_at, expires, batch_id, source_file,"
+                        " source_sheet, source_row, facts, seq)"
+                        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (c.serial, c.issuer, kid, pseudonym, card.community, int(c.colour),
+                         card.clauses, c.rules_version, c.issued_at, c.expires, batch_id,
+                         w.file, w.sheet, w.row, facts, card.seq))
+                except sqlite3.IntegrityError:  # a serial is one issuance's (DESIGN.md §5)
+                    raise LedgerError(
+                        f"登记册中已有编号 {short_serial(c.serial)} 的卡（或同一发卡序号）：没有写入"
+                        "本批次。请再运行一次本命令",
+                        f"the ledger already holds serial {short_serial(c.serial)} (or its "
+                        "issuance number): nothing of this batch was recorded; run it again"
+                    ) from None
                 for (serial,) in older:
                     self.db.execute(
                         "INSERT OR IGNORE INTO revocations VALUES (?, ?, ?, ?)",
@@ -286,35 +266,43 @@ class Ledger:
         self.forget_started(batch_id)
         return Recovered(batch_id, False, folder, tuple(removed))
 
-    def previous_for(self, id_number: str, as_of: dt.date | None = None) -> Previous | None:
-        """The colour and clauses of the last card issued to ``id_number`` (found by its
+    def previous_for(self, id_number: str, as_of: dt.date | None = None) -> Record | None:
+        """The facts kept with the last card issued to ``id_number`` (found by its
         pseudonym, as re-issue finds it) on or before ``as_of`` (the ledger as it stood that
-        day; any day if None), and the day that colour began: the first of the run of cards
-        of that colour, so re-issuing a card each week does not restart the count of report
-        days towards a conversion.  None if the office had issued none by then."""
+        day; any day if None), a corrected card left out.  A card from before facts were
+        kept gives its colour, held since the first card of its run.  None if the office
+        had issued none by then; LedgerError if its facts do not open."""
         before = day_start(as_of + dt.timedelta(days=1)) if as_of is not None else 2 ** 62
         rows = self.db.execute(
-            "SELECT colour, issued_at, clauses FROM cards WHERE pseudonym = ? AND issued_at < ?"
-            " ORDER BY issued_at DESC, rowid DESC", (self.pseudonym(id_number), before))
+            "SELECT colour, issued_at, facts, serial FROM cards WHERE pseudonym = ? AND"
+            " issued_at < ? AND corrected IS NULL ORDER BY issued_at DESC, rowid DESC",
+            (self.pseudonym(id_number), before))
         first = next(rows, None)
         if first is None:
             return None
-        colour, began, clauses = first
-        for other, issued_at, _ in rows:
+        colour, issued, facts, serial = first
+        if facts is not None:
+            assert self.secret is not None  # pseudonym() needed it
+            return unseal(self.secret, bytes(serial), bytes(facts))
+        began = issued
+        for other, issued_at, _, _ in rows:
             if other != colour:
                 break
             began = issued_at
-        return Previous(Colour(colour), PreviousSource.LEDGER, day_of(began),
-                        tuple(c for c in clauses.split("、") if c))
+        return legacy(day_of(issued), Colour(colour), day_of(began), bytes(serial))
 
     def later_card(self, id_number: str, as_of: dt.date) -> tuple[bytes, dt.date] | None:
         """The serial and day of the newest card issued to ``id_number`` after ``as_of``,
         if any: a batch dated before it would rewrite history (DESIGN.md §4)."""
         found = self.db.execute(
             "SELECT serial, issued_at FROM cards WHERE pseudonym = ? AND issued_at >= ?"
-            " ORDER BY issued_at DESC, rowid DESC LIMIT 1",
+            " AND corrected IS NULL ORDER BY issued_at DESC, rowid DESC LIMIT 1",
             (self.pseudonym(id_number), day_start(as_of + dt.timedelta(days=1)))).fetchone()
         return None if found is None else (bytes(found[0]), day_of(found[1]))
+
+    def next_issuance(self) -> int:
+        """The issuance number the next card takes (one more than any so far)."""
+        return int(self.db.execute("SELECT coalesce(max(seq), 0) + 1 FROM cards").fetchone()[0])
 
     # --- revocation ---------------------------------------------------------------------
     def revoke(self, serials: Iterable[bytes], reason: str, now: int) -> list[bytes]:

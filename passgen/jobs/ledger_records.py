@@ -14,7 +14,7 @@ from pathlib import Path
 from passgen.dates import SHANGHAI
 from passgen.errors import LedgerError
 from passgen.files import TEMPORARY_PREFIX, remove, temporary_name
-from passgen.models import Card, Claims, Colour, Location
+from passgen.models import Card, Claims, Colour, Location, Record
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,12 +26,14 @@ class CardRecord:
     community: str
     clauses: str
     where: Location
+    record: Record | None = None  # the facts it was decided on, sealed in the ledger
+    seq: int | None = None  # its issuance number (DESIGN.md §5)
 
     @classmethod
     def of(cls, card: Card) -> CardRecord:
         r = card.resident
         return cls(card.claims, r.id_number, r.community, "、".join(card.assessment.clause_ids),
-                   r.where)
+                   r.where, card.assessment.kept, card.issuance or None)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""What the ledger commands do (``passgen ledger …``): list, show, recover, add a key."""
+"""What the ledger commands do (``passgen ledger …``): list, show, recover, add a key,
+correct a card."""
 
 from __future__ import annotations
 
@@ -137,3 +138,38 @@ def add_ledger_key(path: Path, key_path: Path, passphrase: Callable[[], bytes],
     with Ledger(path) as ledger:
         pseudonyms.add_key(ledger.db, key, new)
     return new
+
+
+def correct_card(path: Path, serial_text: str, reason: str, now: int) -> tuple[bytes, Colour]:
+    """``passgen ledger correct``: undo a wrong red or yellow card (DESIGN.md §4).  It is
+    revoked with ``reason`` and its facts are no longer anyone's history: the resident's
+    next card is decided as if it had never been issued.  Returns its serial and colour."""
+    serial = parse_serial(serial_text)
+    if not reason.strip():
+        raise LedgerError("请用 --reason 写明更正的原因", "give the reason with --reason")
+    if not path.exists():
+        raise LedgerError(f"登记册 {path} 不存在", f"ledger {path} does not exist")
+    with exclusive(ledger_lock(path), OutputBusy(
+            f"登记册 {path} 正被一个制卡批次使用，请等它完成", f"ledger {path} is in use by a batch")), \
+            Ledger(path) as ledger:
+        db = ledger.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            found = db.execute("SELECT colour, corrected FROM cards WHERE serial = ?",
+                               (serial,)).fetchone()
+            why = None if found is not None and found[1] is None and found[0] != Colour.GREEN \
+                else ("登记册中没有这张卡", "the ledger holds no such card") if found is None \
+                else ("这张卡已经更正过", "it was corrected already") if found[1] is not None \
+                else ("绿码卡无需更正：下次制卡按花名册的事实判定",
+                      "a green card needs no correction: the next batch takes the roster's facts")
+            if why is not None:
+                raise LedgerError(f"无法更正 {short_serial(serial)}：{why[0]}",
+                                  f"cannot correct {short_serial(serial)}: {why[1]}")
+            db.execute("UPDATE cards SET corrected = ? WHERE serial = ?", (reason, serial))
+            db.execute("INSERT OR IGNORE INTO revocations VALUES (?, ?, ?, NULL)",
+                       (serial, now, f"corrected: {reason}"))
+            db.execute("COMMIT")
+        except BaseException:
+            pseudonyms.rollback(db)
+            raise
+    return serial, Colour(found[0])

@@ -22,6 +22,7 @@ from passgen.errors import RulesError
 from passgen.models import ClauseMatch, Colour
 from passgen.rules.conditions import (
     EVENT_DATES,
+    WINDOWS,
     Predicate,
     all_of,
     compile_condition,
@@ -79,6 +80,11 @@ class Clause:
     def match(self) -> ClauseMatch:
         return ClauseMatch(self.id, self.colour, self.source)
 
+    @functools.cached_property
+    def windowed(self) -> bool:
+        """Whether a condition bounds it in days (14天内, 未满14天): R1 and Y1 have none."""
+        return any(k in WINDOWS for k, _ in self.when)
+
 
 @dataclass(frozen=True)
 class Dated:
@@ -134,6 +140,22 @@ class Rules:
     @functools.cached_property
     def by_id(self) -> dict[str, Clause]:
         return {c.id: c for c in self.clauses}
+
+    @functools.cached_property
+    def order(self) -> dict[str, int]:
+        """Each clause id's place in the file: lists of clauses follow it."""
+        return {c.id: i for i, c in enumerate(self.clauses)}
+
+    @functools.cached_property
+    def event_statuses(self) -> frozenset[str]:
+        """The 人员状态 values that date an event (a discharge, a release), not a state."""
+        return frozenset(s for c in self.clauses if c.kind == "event" for k, v in c.when
+                         if k == "statuses" for s in v)
+
+    @functools.cached_property
+    def symptom_clauses(self) -> frozenset[str]:
+        """State clauses that hold on days with symptoms: never compliant report days."""
+        return frozenset(c.id for c in self.clauses if any(k == "symptoms" for k, _ in c.when))
 
     @property
     def version_hex(self) -> str:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from passgen.errors import PassgenError
 from passgen.intake.roster import RowContext, read_rosters
-from passgen.models import Colour, Previous, Resident, RowError
-from passgen.rules.engine import HELD, Explanation, episode_start, explain
+from passgen.models import Colour, Record, Resident, RowError
+from passgen.rules.engine import HELD, Explanation, explain
 from passgen.rules.load import Dated, Rules, rules_of
 
 CONDITION_WORDS = {
@@ -92,18 +92,39 @@ def _facts_lines(resident: Resident, e: Explanation, rules: Rules,
         out.append(f"  人工认定: {resident.override}")
     previous = e.assessment.previous
     if previous is not None:
-        began = episode_start(previous, resident, e.as_of, rules)
-        counted = f"，其中 {began} 以来的 {min(resident.report_days, (e.as_of - began).days)} " \
-            "天计入转码" if began is not None else ""
-        out.append(f"  {previous.describe()}，连续申报 {resident.report_days} 天{counted}")
-    elif looked_up:
-        out.append("  上次颜色: 无（登记册中没有此人截至签发日期的卡，花名册也未填）：首张卡，按条款定色，"
-                   f"连续申报 {resident.report_days} 天按各事件的日期计入转码 / no previous colour: "
-                   "a first card")
-    else:
+        out.append(f"  {previous.describe()}")
+    elif not looked_up:
         out.append("  上次颜色: 花名册未填；登记册没有查（没有加 --key），按首张卡评定 / the ledger was "
                    "not looked up (no --key): assessed as a first card")
+    out.append(f"  连续申报 {resident.report_days} 天 / report days: {resident.report_days}")
     return out
+
+
+def _history_lines(e: Explanation, rules: Rules) -> list[str]:
+    """Each step of the running episode with its day and the days that earned it."""
+    course, record = e.course, e.assessment.kept
+    episode = course.episode
+    if episode is None:
+        return []
+    lines = ["经过 history:"]
+    lines.append(f"  {episode.opened} 起：{'、'.join(episode.clauses)}（事件或状态开始，颜色由此日计）")
+    start = episode.opened
+    for step in episode.steps:
+        lines.append(f"  {step.day} 转为{step.to.word}（{step.clause}）：{start} 之后连续 "
+                     f"{rules.window_days} 天申报符合条件 / {step.clause} on {step.day}")
+        start = step.day
+    if course.holding:
+        lines.append(f"  {'、'.join(course.holding)} 仍在持续：持续期间不转码 / ongoing: no step "
+                     "while it holds")
+    elif course.colour > Colour.GREEN and course.counting_from is not None:
+        due = course.counting_from + dt.timedelta(days=rules.window_days)
+        lines.append(f"  下一次转码最早 {max(due, e.as_of + dt.timedelta(days=1))}"
+                     f"（自 {course.counting_from} 起连续 {rules.window_days} 天申报符合条件）/ "
+                     f"next step at the earliest on {max(due, e.as_of + dt.timedelta(days=1))}")
+    if record is not None and record.reported:
+        runs = "、".join(f"{a}~{b}" for a, b in record.reported[-3:])
+        lines.append(f"  已知的连续申报 compliant report days: {runs}")
+    return lines
 
 
 def explain_text(resident: Resident, e: Explanation, rules: Rules,
@@ -124,9 +145,7 @@ def explain_text(resident: Resident, e: Explanation, rules: Rules,
         lines.append(f"  （{c.id} 已被抵消 cancelled: {c.source}）")
     for step in a.conversions:
         lines.append(f"转码 conversion: {step} {rules.conversions.get(step, '')}")
-    if a.previous is not None and not a.conversions and a.colour > e.before_conversion:
-        lines.append(f"未满转码条件，保持上次颜色 {a.colour.word} / not yet converted: "
-                     f"{resident.report_days} report days")
+    lines += _history_lines(e, rules)
     lines.append(f"结果 result: {a.colour.word}（{a.colour.meaning}）  规则版本 {rules.version_hex}")
     return "\n".join(lines)
 
@@ -134,7 +153,7 @@ def explain_text(resident: Resident, e: Explanation, rules: Rules,
 def explain_rows(paths: Sequence[Path], rules: Rules | Path | None, as_of: dt.date,
                  row: int | None = None, id_text: str | None = None, sheet: str | None = None,
                  community: str = "",
-                 history: Callable[[Resident], Previous | RowError | None] | None = None,
+                 history: Callable[[Resident], Record | RowError | None] | None = None,
                  ) -> list[str]:
     """Explanations of the roster rows picked by Excel row number or by ID number
     (full or masked); a rejected row is explained by its rejection.  ``history`` finds a

@@ -93,12 +93,22 @@ def test_a_batch_the_ledger_refuses_leaves_no_volume(tmp_path: Path,
         assert ledger.cards() == []
 
 
-def test_reprint_is_not_a_reissue(tmp_path: Path) -> None:
-    batch(tmp_path, ROWS, tmp_path / "l.sqlite")
+def test_a_reprint_is_an_issuance_of_its_own(tmp_path: Path) -> None:
+    """#34 finding 7: a serial is one issuance's.  The same roster printed again the same day
+    gives new serials, and the earlier cards (one of them perhaps lost) are revoked; run on
+    a copy of the ledger as it stood, the batch gives the same serials again."""
+    import shutil
+
+    first = batch(tmp_path, ROWS, tmp_path / "l.sqlite")
+    shutil.copy(tmp_path / "l.sqlite", tmp_path / "copy.sqlite")
     again = batch(tmp_path, ROWS, tmp_path / "l.sqlite", out="again")
-    assert again.superseded == ()
+    old = {o.card.claims.serial for o in first.outcomes}
+    new = [o.card.claims.serial for o in again.outcomes]
+    assert not old & set(new) and set(again.superseded) == old
     with Ledger(tmp_path / "l.sqlite") as ledger:
-        assert len(ledger.cards()) == 3
+        assert len(ledger.cards()) == 6
+    twin = batch(tmp_path, ROWS, tmp_path / "copy.sqlite", out="twin")
+    assert [o.card.claims.serial for o in twin.outcomes] == new
 
 
 def test_reissue_revokes_the_old_card(tmp_path: Path, trust: keys.TrustList) -> None:

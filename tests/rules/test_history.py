@@ -19,10 +19,11 @@ from passgen.models import (
     Category,
     Colour,
     Location,
-    Previous,
     PreviousSource,
+    Record,
     Resident,
     RowError,
+    legacy,
 )
 from passgen.printing.layout import load_template
 from passgen.rules import default_rules_bytes, evaluate, load_rules, parse_rules
@@ -42,7 +43,7 @@ BASE = Resident(name="张三", id_number=make_id(dt.date(1950, 6, 15)), category
                 community="桂花社区", where=Location("r.xlsx", "花名册", 2))
 
 
-def colour(when: dt.date = AS_OF, last_card: Previous | None = None, **changes: object) -> Colour:
+def colour(when: dt.date = AS_OF, last_card: Record | None = None, **changes: object) -> Colour:
     result = evaluate(dataclasses.replace(BASE, **changes), when, RULES, last_card)
     assert not isinstance(result, RowError), result.message
     return result.colour
@@ -50,6 +51,13 @@ def colour(when: dt.date = AS_OF, last_card: Previous | None = None, **changes: 
 
 def days(n: int) -> dt.timedelta:
     return dt.timedelta(days=n)
+
+
+def kept(on: dt.date, last_card: Record | None = None, **changes: object) -> Record:
+    """The record a card issued ``on`` keeps (its facts), for the next evaluation."""
+    result = evaluate(dataclasses.replace(BASE, **changes), on, RULES, last_card)
+    assert not isinstance(result, RowError) and result.kept is not None, result
+    return result.kept
 
 
 # --- finding 1: red never turns green in one step -----------------------------------------
@@ -91,31 +99,39 @@ def test_a_red_card_then_14_and_28_days_later_with_the_ledger(tmp_path: Path) ->
 def test_conversion_days_count_from_the_previous_card() -> None:
     """A yellow card of day 14 does not turn green 6 days later because the resident has
     reported for 20 days: 14 of them earned the yellow already."""
-    card = Previous(Y, PreviousSource.LEDGER, AS_OF - days(6), ("R1", "T2"))
-    assert colour(last_card=card, report_days=20) == Y
-    assert colour(AS_OF + days(8), last_card=card, report_days=28) == G
+    wuhan = {"travel_regions": ("武汉",), "arrival_date": AS_OF - days(20)}
+    card = kept(AS_OF - days(6), report_days=14, **wuhan)
+    assert card.colour == Y
+    assert colour(last_card=card, report_days=20, **wuhan) == Y
+    assert colour(AS_OF + days(8), last_card=card, report_days=28, **wuhan) == G
 
 
 def test_the_ledger_is_the_record_beside_the_roster_previous_colour() -> None:
     """Issue #26 finding 2: a better 上次颜色 than the ledger's card rejects the row naming
     both (it used to win); a worse one is taken (a card the ledger has not seen)."""
-    ledger = Previous(R, PreviousSource.LEDGER, AS_OF - days(1))
+    ledger = legacy(AS_OF - days(1), R, AS_OF - days(1))
     better = evaluate(dataclasses.replace(BASE, previous_colour=Y, report_days=0), AS_OF, RULES,
                       ledger)
     assert isinstance(better, RowError) and better.where.column == "上次颜色"
     assert "黄码" in better.zh and "红码" in better.zh and str(AS_OF - days(1)) in better.zh
     worse = evaluate(dataclasses.replace(BASE, previous_colour=R, report_days=0), AS_OF, RULES,
-                     dataclasses.replace(ledger, colour=Y))
+                     legacy(AS_OF - days(1), Y, AS_OF - days(1)))
     assert not isinstance(worse, RowError)
     assert worse.colour == R and worse.previous is not None
     assert worse.previous.source is PreviousSource.ROSTER
     same = evaluate(dataclasses.replace(BASE, previous_colour=R), AS_OF, RULES, ledger)
-    assert not isinstance(same, RowError) and same.previous == ledger
+    assert not isinstance(same, RowError) and same.previous is not None
+    assert same.previous.source is PreviousSource.LEDGER and same.colour == R
 
 
-def test_no_previous_colour_first_card_clauses_alone() -> None:
+def test_a_first_card_is_as_if_a_code_was_held_since_the_event() -> None:
+    """#34 finding 3: an entry from Italy 20 days ago opened a red episode that day, window
+    lapsed or not; only report days convert it."""
     assert colour(travel_regions=("武汉",), arrival_date=AS_OF - days(20)) == R
-    assert colour(abroad_countries=("意大利",), entry_date=AS_OF - days(20)) == G
+    italy = {"abroad_countries": ("意大利",), "entry_date": AS_OF - days(20)}
+    assert colour(**italy) == R
+    assert colour(**italy, report_days=20) == Y
+    assert colour(**italy, report_days=13) == R
 
 
 # --- findings 1 and 3: events clear with conversions, ongoing states block them ------------
@@ -135,7 +151,7 @@ def test_events_clear_with_conversions_states_block_them() -> None:
 
 
 def test_a_new_event_after_the_last_card_counts_in_full() -> None:
-    green_card = Previous(G, PreviousSource.LEDGER, AS_OF - days(30))
+    green_card = kept(AS_OF - days(30))
     arrival = {"travel_regions": ("武汉",), "arrival_date": AS_OF - days(2)}
     assert colour(last_card=green_card, report_days=30, **arrival) == R
 
@@ -164,8 +180,8 @@ def test_never_more_than_one_step_per_14_report_days(
         changes.update(abroad_countries=(entry[0],), entry_date=AS_OF - days(entry[1]))
     if certificate:
         changes["certificate_until"] = AS_OF + days(3)
-    card = None if issued_ago is None else Previous(previous, PreviousSource.LEDGER,
-                                                     AS_OF - days(issued_ago))
+    card = None if issued_ago is None else legacy(AS_OF - days(issued_ago), previous,
+                                                   AS_OF - days(issued_ago))
     as_roster = colour(previous_colour=previous, **changes)
     assert as_roster >= previous - report // 14
     if card is not None:
@@ -219,7 +235,10 @@ def test_g3_green_ends_with_its_certificate() -> None:
     assert validity.last_day == AS_OF + days(1) and validity.capped_by == ("Y1",)
     assert "Y1" in validity.reason
     long = dataclasses.replace(resident, certificate_until=AS_OF + days(30))
-    assert valid_through(long, assessment, AS_OF, 7, WITH_MEDIUM).last_day == AS_OF + days(7)
+    long_assessment = evaluate(long, AS_OF, WITH_MEDIUM)
+    assert not isinstance(long_assessment, RowError) and long_assessment.colour == G
+    assert valid_through(long, long_assessment, AS_OF, 7, WITH_MEDIUM).last_day == \
+        AS_OF + days(7)
 
 
 # --- finding 6: words from the source -------------------------------------------------------
@@ -269,15 +288,14 @@ def test_a_card_ends_before_a_known_future_arrival() -> None:
 
 def test_an_event_the_last_card_did_not_list_counts_in_full() -> None:
     """A green card issued after an arrival the roster did not mention then does not clear
-    that arrival: only an event the previous card answered for is in its colour."""
-    green_after = Previous(G, PreviousSource.LEDGER, AS_OF - days(5), ("G1",))
+    that arrival: the event opens its episode on its own day."""
+    green_after = kept(AS_OF - days(5), report_days=0)
     wuhan = {"travel_regions": ("武汉",), "arrival_date": AS_OF - days(10)}
-    assert colour(last_card=green_after, report_days=10, **wuhan) == R
-    red_for_it = Previous(R, PreviousSource.LEDGER, AS_OF - days(10), ("R1", "R5"))
+    assert colour(last_card=green_after, report_days=5, **wuhan) == R
     # issue #26 finding 4: the episode began at the arrival, 14 days ago, not with the card
     # 10 days ago: 14 report days inside it convert red to yellow
-    assert colour(last_card=red_for_it, report_days=14, **{**wuhan, "arrival_date":
-                                                           AS_OF - days(14)}) == Y
-    assert colour(last_card=red_for_it, report_days=13, **{**wuhan, "arrival_date":
-                                                           AS_OF - days(14)}) == R
-    assert colour(AS_OF + days(4), last_card=red_for_it, report_days=18, **wuhan) == Y
+    earlier = {**wuhan, "arrival_date": AS_OF - days(14)}
+    red_for_it = kept(AS_OF - days(10), report_days=4, **earlier)
+    assert red_for_it.colour == R
+    assert colour(last_card=red_for_it, report_days=14, **earlier) == Y
+    assert colour(last_card=red_for_it, report_days=9, **earlier) == R

@@ -65,21 +65,27 @@ def status(name: str, days: int) -> dict[str, object]:
 # clause → (changes that fire it, expected result, a near miss, the near miss's result)
 CLAUSES = {
     "R1": (arrived("湖北省武汉市", 3), (R, ("R1", "R5")), arrived("湖南省长沙市", 3), (G, ("G2",))),
-    "R2": (status("确诊", 1), (R, ("R2",)), status("治愈出院", 30), (G, ("G1",))),
+    # a near miss of a dated clause is a first card after its window: it opened a red or
+    # yellow episode on its day, and only report days convert it (DESIGN.md §4, #34)
+    "R2": (status("确诊", 1), (R, ("R2",)), {**status("治愈出院", 30), "report_days": 30},
+           (G, ("R8", "T2", "T1"))),
     "R3": (status("无症状感染者解除隔离", 13), (R, ("R3",)),
-           status("无症状感染者解除隔离", 14), (G, ("G1",))),
+           {**status("无症状感染者解除隔离", 14), "report_days": 14}, (Y, ("R3", "T2"))),
     "R4": (status("密切接触者隔离", 2), (R, ("R4",)), {}, (G, ("G1",))),
-    "R5": (arrived("孝感", 10), (R, ("R1", "R5")), arrived("孝感", 20), (R, ("R1",))),
+    "R5": (arrived("孝感", 10), (R, ("R1", "R5")), arrived("孝感", 20), (R, ("R1", "R5"))),
     "R6": ({"severe_contact": True}, (R, ("R6",)), {"severe_contact": False}, (G, ("G1",))),
     "R7": ({"lives_with_observed": True}, (R, ("R7",)), {}, (G, ("G1",))),
-    "R8": (status("治愈出院", 13), (R, ("R8",)), status("治愈出院", 14), (G, ("G1",))),
-    "R9": (entered("意大利", 5), (R, ("R9",)), entered("意大利", 14), (G, ("G1",))),
+    "R8": (status("治愈出院", 13), (R, ("R8",)), {**status("治愈出院", 14), "report_days": 14},
+           (Y, ("R8", "T2"))),
+    "R9": (entered("意大利", 5), (R, ("R9",)), {**entered("意大利", 14), "report_days": 14},
+           (Y, ("R9", "T2"))),
     "R10": ({"override": "高风险"}, (R, ("R10",)), {"override": "中风险"}, (Y, ("Y5",))),
     "Y1": (arrived("温州", 3), (Y, ("Y1",)), arrived("杭州", 3), (G, ("G2",))),
     "Y2": ({"symptoms": ("发热", "干咳")}, (Y, ("Y2",)), {"symptoms": ()}, (G, ("G1",))),
-    "Y3": (status("治愈出院居家观察", 13), (R, ("R8", "Y3")), status("治愈出院居家观察", 14),
-           (G, ("G1",))),
-    "Y4": (entered("泰国", 13), (Y, ("Y4",)), entered("泰国", 15), (G, ("G1",))),
+    "Y3": (status("治愈出院居家观察", 13), (R, ("R8", "Y3")),
+           {**status("治愈出院居家观察", 14), "report_days": 14}, (Y, ("R8", "Y3", "T2"))),
+    "Y4": (entered("泰国", 13), (Y, ("Y4",)), {**entered("泰国", 15), "report_days": 15},
+           (G, ("Y4", "T1"))),
     "Y5": ({"override": "中风险"}, (Y, ("Y5",)), {"override": ""}, (G, ("G1",))),
     "G1": ({}, (G, ("G1",)), arrived("成都", 1), (G, ("G2",))),
     "G2": (arrived("南京市鼓楼区", 2), (G, ("G2",)), arrived("南京市鼓楼区", 14), (G, ("G1",))),
@@ -111,19 +117,23 @@ def test_g4_is_the_fallback_when_no_other_green_clause_fires() -> None:
     assert assess(rules) == (G, ("G4",))
 
 
-@pytest.mark.parametrize("days, colour", [(0, R), (13, R), (14, G), (15, G)])
+@pytest.mark.parametrize("days, colour", [(0, R), (13, R), (14, Y), (15, Y)])
 @pytest.mark.parametrize("changes", [
     lambda d: entered("伊朗", d), lambda d: status("无症状感染者解除隔离", d),
     lambda d: status("治愈出院", d), lambda d: status("治愈出院居家观察", d),
 ])
 def test_day_boundaries_red(changes, days: int, colour: Colour) -> None:  # type: ignore[no-untyped-def]
-    """Clauses whose source sentence says 14天内/未满14天, on a first card."""
-    assert assess(**changes(days))[0] == colour
+    """Clauses whose source sentence says 14天内/未满14天, on a first card whose resident
+    reported every day since: the window lapses on day 14, the step falls due the same day
+    (one step: red → yellow); without report days it stays red (#34 finding 3)."""
+    assert assess(**changes(days), report_days=days)[0] == colour
+    assert assess(**changes(days))[0] == R
 
 
 @pytest.mark.parametrize("days, colour", [(0, Y), (13, Y), (14, G), (15, G)])
 def test_day_boundaries_yellow(days: int, colour: Colour) -> None:
-    assert assess(**entered("泰国", days))[0] == colour
+    assert assess(**entered("泰国", days), report_days=days)[0] == colour
+    assert assess(**entered("泰国", days))[0] == Y
 
 
 @pytest.mark.parametrize("days", [0, 13, 14, 15, 20, 40])
@@ -143,7 +153,7 @@ def test_future_dates_do_not_count_as_within_the_window() -> None:
     (R, 13, {}, R, ""),        # fewer → red, waiting for conversion (待转码)
     (R, 27, {}, Y, "T2"),
     (R, 28, {}, G, "T2、T1"),  # one step per 14 days: 28 days reach green (finding 3)
-    (R, 14, {"symptoms": ("发热",)}, Y, "T2"),
+    (R, 14, {"symptoms": ("发热",)}, R, ""),  # a day with symptoms is never compliant
     (R, 28, {"symptoms": ("发热",)}, Y, "T2"),  # an ongoing state holds its colour
     (R, 14, {"case_status": "确诊"}, R, ""),  # an ongoing red state blocks any conversion
     (R, 60, {"lives_with_observed": True}, R, ""),

@@ -1,0 +1,46 @@
+"""The ledger's schema and its migrations: a ledger made by an older passgen is migrated
+when it is opened (``jobs.ledger``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+SCHEMA_VERSION = 4
+
+# Each entry upgrades the schema by one version; a ledger made by an older passgen is
+# migrated when it is opened.  Version 1 was the first release: cards without their source
+# row, batches without a journal, no revocations.
+MIGRATIONS: dict[int, Sequence[str]] = {
+    1: (
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)",
+        """CREATE TABLE batches (id TEXT PRIMARY KEY, started_at INTEGER NOT NULL,
+           issuer TEXT NOT NULL, kid BLOB NOT NULL, card_count INTEGER NOT NULL)""",
+        """CREATE TABLE cards (serial BLOB PRIMARY KEY, issuer TEXT NOT NULL, kid BLOB NOT NULL,
+           pseudonym BLOB NOT NULL, community TEXT NOT NULL, colour INTEGER NOT NULL,
+           clauses TEXT NOT NULL, rules_version BLOB NOT NULL, issued_at INTEGER NOT NULL,
+           expires INTEGER NOT NULL, batch_id TEXT NOT NULL REFERENCES batches(id))""",
+    ),
+    2: (
+        "ALTER TABLE cards ADD COLUMN source_file TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE cards ADD COLUMN source_sheet TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE cards ADD COLUMN source_row INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE batches ADD COLUMN status TEXT NOT NULL DEFAULT 'complete'",
+        "ALTER TABLE batches ADD COLUMN out_dir TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE batches ADD COLUMN files TEXT NOT NULL DEFAULT '[]'",
+        """CREATE TABLE revocations (serial BLOB PRIMARY KEY REFERENCES cards(serial),
+           revoked_at INTEGER NOT NULL, reason TEXT NOT NULL, superseded_by BLOB)""",
+        "CREATE INDEX cards_pseudonym ON cards(pseudonym)",
+        "CREATE INDEX cards_batch ON cards(batch_id)",
+        "CREATE INDEX cards_community ON cards(community, issued_at)",
+    ),
+    3: (  # what each exported revocation list held: a later export may not drop it (#27)
+        """CREATE TABLE exported (serial BLOB PRIMARY KEY, issuer TEXT NOT NULL,
+           expires INTEGER NOT NULL, exported_at INTEGER NOT NULL)""",
+    ),
+    4: (  # the facts behind each card, its issuance number, corrections (#34)
+        "ALTER TABLE cards ADD COLUMN facts BLOB",  # sealed (ledger_facts); NULL before
+        "ALTER TABLE cards ADD COLUMN seq INTEGER",  # the issuance number in its serial
+        "ALTER TABLE cards ADD COLUMN corrected TEXT",  # why a wrong red or yellow was undone
+        "CREATE UNIQUE INDEX cards_seq ON cards(seq)",
+    ),
+}
