@@ -157,3 +157,51 @@ def run_passgen(args: list[str], cwd: Path, standin: bool | None, held: Path | N
     encoding = "cp936" if standin or (extra or {}).get("PYTHONIOENCODING") == "cp936" \
         else "utf-8"
     return Ran(done.returncode, done.stdout.decode(encoding), done.stderr.decode(encoding))
+
+
+class Office:
+    """One office's ledger and key; each batch is one roster row, as a clerk would type it
+    (``cells`` by header, over an ordinary green resident), through ``cards`` or ``roster
+    check`` with the office's real ledger."""
+
+    def __init__(self, folder: Path, rules: Any = None) -> None:
+        from passgen.rules import load_rules
+
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self.key = fixed_key()
+        self.ledger = folder / "ledger.sqlite"
+        self.rules = load_rules() if rules is None else rules
+        self.count = 0
+
+    def _roster(self, cells: dict[str, Any]) -> Path:
+        self.count += 1
+        return write_roster(self.folder / f"r{self.count}.xlsx", [row(**cells)])
+
+    def batch(self, on: dt.date, **cells: Any) -> Any:
+        """The row's outcome (a ``RowOutcome``) in a ``cards`` batch dated ``on``."""
+        from passgen.jobs.cards import PrintOptions, run_cards
+        from passgen.printing.layout import load_template
+
+        outcomes: list[Any] = []
+        path = self._roster(cells)
+        run_cards([path], self.key, self.folder / f"out{self.count}", self.rules,
+                  PrintOptions(load_template()), on, ledger=self.ledger,
+                  on_outcome=outcomes.append)
+        [outcome] = outcomes
+        return outcome
+
+    def colour(self, on: dt.date, **cells: Any) -> Any:
+        outcome = self.batch(on, **cells)
+        assert outcome.card is not None, outcome.error and outcome.error.message
+        return outcome.card.claims.colour
+
+    def check(self, on: dt.date, **cells: Any) -> Any:
+        """The row's outcome in ``roster check`` dated ``on``, with the ledger and key."""
+        from passgen.jobs.cards import check_rosters
+
+        outcomes: list[Any] = []
+        check_rosters([self._roster(cells)], self.folder / f"check{self.count}", self.rules, on,
+                      ledger=self.ledger, key=self.key, on_outcome=outcomes.append)
+        [outcome] = outcomes
+        return outcome

@@ -149,8 +149,11 @@ class SheetReader:
         self.file, self.sheet, self.header, self.ctx = file, sheet, header, ctx
         self.seen = Seen() if seen is None else seen
         self.place = self.seen.place(file, sheet)
-        pad = max(header.index.values()) + 1  # absent fields read this always-blank cell
-        self.width = pad if len(header.index) == len(FIELDS) else pad + 1
+        # a row is cut after its last known column and one blank cell added, which every
+        # absent field reads: never a column passgen does not know (备注 right after the
+        # last known one used to be read as every absent field, #34)
+        self.pad = pad = max(header.index.values()) + 1
+        self.width = pad + 1
         self.personal = operator.itemgetter(*(header.index.get(f, pad) for f in PERSONAL))
         self.coded = operator.itemgetter(*(header.index.get(f, pad) for f in CODED))
         self.codes = _Codes(ctx)
@@ -160,9 +163,9 @@ class SheetReader:
 
     def outcome(self, number: int, cells: Sequence[Any]) -> Resident | RowError:
         """One non-blank data row (``number`` as Excel shows it)."""
-        short = self.width - len(cells)
-        if short > 0:
-            cells = [*cells, *([None] * short)]
+        pad = self.pad
+        cells = [*cells[:pad], None] if len(cells) >= pad else \
+            [*cells, *([None] * (self.width - len(cells)))]
         for index, value in enumerate(self.read(cells)):  # the quick test first: most pass
             if type(value) is str and (len(value) > _SCREEN_LENGTH or not value.isprintable()):
                 why = screen(self.fields[index], value)
@@ -278,6 +281,13 @@ def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[An
             f"{file} · {sheet}: the header in row {header_row} lacks required columns "
             f"{', '.join(missing)}",
         )
+    known = set(search.index.values())
+    unknown = [t for i, c in enumerate(cells) if i not in known and (t := cell_text(c))]
+    if unknown and notices is not None:
+        shown = "、".join(visible(t) for t in unknown[:12]) + ("…" if len(unknown) > 12 else "")
+        notices.append(SheetNotice(
+            file, sheet, 0, f"第{header_row}行中这些列不是 passgen 使用的列，已忽略，不影响颜色：{shown}",
+            f"columns in row {header_row} that passgen does not use were ignored: {shown}"))
     reader = SheetReader(file, sheet, header, ctx, seen)
     for number, cells in it:
         if not is_blank(cells):

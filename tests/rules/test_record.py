@@ -10,11 +10,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from helpers import fixed_key, make_id, row, write_roster
+from helpers import Office, fixed_key, make_id, row, write_roster
 
-from passgen.jobs.cards import PrintOptions, check_rosters, run_cards
 from passgen.jobs.ledger import Ledger
-from passgen.jobs.report import RowOutcome
 from passgen.models import Category, Colour, RowError
 from passgen.printing.layout import load_template
 from passgen.rules import load_rules
@@ -27,39 +25,6 @@ ID = make_id(dt.date(1950, 6, 15))
 
 def d(month: int, day: int) -> dt.date:
     return dt.date(2020, month, day)
-
-
-class Office:
-    """One office's ledger and key; each batch is one roster row, as a clerk would type it."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.key = fixed_key()
-        self.ledger = folder / "ledger.sqlite"
-        self.count = 0
-
-    def _roster(self, cells: dict[str, Any]) -> Path:
-        self.count += 1
-        return write_roster(self.folder / f"r{self.count}.xlsx", [row(**cells)])
-
-    def batch(self, on: dt.date, **cells: Any) -> RowOutcome:
-        outcomes: list[RowOutcome] = []
-        run_cards([self._roster(cells)], self.key, self.folder / f"out{self.count}", RULES,
-                  PrintOptions(TEMPLATE), on, ledger=self.ledger, on_outcome=outcomes.append)
-        [outcome] = outcomes
-        return outcome
-
-    def colour(self, on: dt.date, **cells: Any) -> Colour:
-        outcome = self.batch(on, **cells)
-        assert outcome.card is not None, outcome.error and outcome.error.message
-        return outcome.card.claims.colour
-
-    def check(self, on: dt.date, **cells: Any) -> RowOutcome:
-        outcomes: list[RowOutcome] = []
-        check_rosters([self._roster(cells)], self.folder / f"check{self.count}", RULES, on,
-                      ledger=self.ledger, key=self.key, on_outcome=outcomes.append)
-        [outcome] = outcomes
-        return outcome
 
 
 WUHAN = {"14天内旅居地区": "湖北省武汉市", "来南日期": d(3, 10)}
@@ -139,12 +104,10 @@ def test_conversions_count_from_the_entry_not_the_first_card(tmp_path: Path) -> 
     04-01 with 28 (they came a week late), the same with 红码 in 上次颜色 and no ledger."""
     korea = {"14天内境外旅居国家": "韩国", "入境日期": d(3, 4)}
     office = Office(tmp_path / "ledger")
-    (tmp_path / "ledger").mkdir()
     assert office.colour(d(3, 11), **korea, **streak(7)) == R
     assert office.colour(d(3, 18), **korea, **streak(14)) == Y
     assert office.colour(d(4, 1), **korea, **streak(28)) == G
     elsewhere = Office(tmp_path / "roster")
-    (tmp_path / "roster").mkdir()
     assert elsewhere.colour(d(3, 18), **korea, **streak(14), 上次颜色="红码") == Y
     assert elsewhere.colour(d(3, 18), **korea, **streak(13), 上次颜色="红码",
                             身份证号=make_id(dt.date(1951, 1, 1))) == R

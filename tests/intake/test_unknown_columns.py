@@ -1,0 +1,63 @@
+"""Issue #34 finding 6: a column passgen does not know (备注, 序号, 签名 …) is ignored, in
+every position, and named once in the report; an absent field reads blank, never another
+column's cell (DESIGN.md §3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from helpers import AS_OF, HEADERS, make_id, row, write_roster
+
+from passgen.intake.roster import RowContext, SheetNotice, read_rosters
+from passgen.models import Colour, Resident, RowError
+from passgen.rules import evaluate, load_rules
+
+RULES = load_rules()
+# the template's header without 人工认定 (the layout that signed 红码 for a remark)
+WITHOUT_OVERRIDE = [h for h in HEADERS if h != "人工认定"]
+LAYOUTS = {"template": HEADERS, "without-override": WITHOUT_OVERRIDE,
+           "required-only": ["姓名", "身份证号", "社区", "14天内旅居地区", "来南日期",
+                             "14天内境外旅居国家", "入境日期", "症状", "人员状态", "状态日期",
+                             "14天内接触疫情较重地区人员", "与观察人员同住"]}
+REMARKS = ("高风险", "中风险", "红码", "确诊", "发热", "是", "2020-03-01", "在备注中说明：姓名有生僻字")
+
+
+def cases() -> list[tuple[str, int, str]]:
+    return [(layout, at, column) for layout, headers in LAYOUTS.items()
+            for at in range(len(headers) + 1) for column in ("备注", "序号", "签名")]
+
+
+@pytest.mark.parametrize("layout, at, column", cases())
+def test_an_unknown_column_anywhere_changes_nothing(tmp_path: Path, layout: str, at: int,
+                                                    column: str) -> None:
+    headers = list(LAYOUTS[layout])
+    headers.insert(at, column)
+    rows = [row(**{column: remark, "身份证号": make_id(dt.date(1950, 1, 1), n)})
+            for n, remark in enumerate(REMARKS)]
+    notices: list[SheetNotice] = []
+    read = list(read_rosters([write_roster(tmp_path / "r.xlsx", rows, headers)],
+                             RowContext(AS_OF), notices=notices))
+    assert all(isinstance(r, Resident) for r in read), [getattr(r, "message", r) for r in read]
+    for resident in read:
+        assert isinstance(resident, Resident)
+        assessment = evaluate(resident, AS_OF, RULES)
+        assert not isinstance(assessment, RowError)
+        assert assessment.colour == Colour.GREEN, (resident, assessment)
+        assert resident.override == "" and resident.case_status == "正常"
+        assert not resident.symptoms and not resident.severe_contact
+    [named] = [n for n in notices if column in n.zh]
+    assert "已忽略" in named.zh and "不影响颜色" in named.zh and column in named.en
+
+
+def test_an_absent_field_reads_blank_not_the_next_column(tmp_path: Path) -> None:
+    """The exact layout of the report: template minus 人工认定 plus 备注 right after the last
+    known column: "高风险" there used to be read as 人工认定 and sign 红码 (R10)."""
+    headers = [*WITHOUT_OVERRIDE, "备注"]
+    [resident] = read_rosters([write_roster(tmp_path / "r.xlsx", [row(备注="高风险")],
+                                            headers)], RowContext(AS_OF))
+    assert isinstance(resident, Resident)
+    assert resident.override == ""
+    assessment = evaluate(resident, AS_OF, RULES)
+    assert not isinstance(assessment, RowError) and assessment.colour == Colour.GREEN
