@@ -27,6 +27,16 @@ def assemble(cls: type[_T], fields: dict[str, Any]) -> _T:
     return obj
 
 
+def evolve(obj: _T, **changes: Any) -> _T:
+    """``dataclasses.replace(obj, **changes)`` for the same kind of class as ``assemble``,
+    with names the caller knows are fields: a tenth of its cost (the rules engine makes
+    several per resident)."""
+    new = object.__new__(type(obj))
+    new.__dict__.update(obj.__dict__)
+    new.__dict__.update(changes)
+    return new
+
+
 class Colour(IntEnum):
     """Health-code colour; the integer is the PG1 claim value (claim -3)."""
 

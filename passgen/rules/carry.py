@@ -5,11 +5,10 @@ end; the report days follow from the last card's or the row is rejected."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 from passgen.dates import Days, add_days
 from passgen.intake.columns import HEADER_OF
-from passgen.models import Colour, Record, Resident, RowError, Span, short_serial
+from passgen.models import Colour, Record, Resident, RowError, Span, evolve, short_serial
 from passgen.rules.facts import row_problem
 from passgen.rules.load import Clause, Rules
 
@@ -106,10 +105,11 @@ def carry(resident: Resident, as_of: dt.date, rules: Rules,
     reported = add_days(reported, window)
     # the row as the rules see it today: carried events in its cells (a state in 人员状态
     # keeps its place; a carried discharge or release is replayed from the record)
-    merged = replace(r, arrival_date=arrival, travel_regions=regions, entry_date=entry,
-                     abroad_countries=countries, certificate_until=certificate)
+    merged = r if keep is False else evolve(
+        r, arrival_date=arrival, travel_regions=regions, entry_date=entry,
+        abroad_countries=countries, certificate_until=certificate)
     if status and r.case_status == "正常":
-        merged = replace(merged, case_status=status, status_date=status_date)
+        merged = evolve(merged, case_status=status, status_date=status_date)
     held = list(last.held) if last is not None else []
     if r.previous_colour is not None:
         than = last.colour if last is not None else Colour.GREEN
@@ -135,7 +135,7 @@ def state_spans(resident: Resident, as_of: dt.date, fired: list[Clause], rules: 
             spans.append(span)
             continue
         if span.clause not in today:
-            spans.append(replace(span, end=as_of))
+            spans.append(evolve(span, end=as_of))
             continue
         began = _state_start(resident, rules.by_id[span.clause], as_of)
         if began is not None and began != span.start and last is not None:

@@ -4,11 +4,11 @@ and the steps (T2, T1) its report days earned, day after day up to the one asked
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from passgen.dates import Days, without
-from passgen.models import Colour, Record, Resident, RowError, Span
+from passgen.models import Colour, Record, Resident, RowError, Span, evolve
 from passgen.rules.facts import fired_on
 from passgen.rules.load import Clause, Rules
 
@@ -72,13 +72,13 @@ def event_views(quiet: Resident, record: Record) -> list[Resident]:
     """One resident per dated event of the record, holding that event alone (and the health
     certificate, which G3 reads beside an arrival)."""
     views = []
-    quiet = replace(quiet, certificate_until=record.certificate)
+    quiet = evolve(quiet, certificate_until=record.certificate)
     if record.arrival is not None:
-        views.append(replace(quiet, arrival_date=record.arrival, travel_regions=record.regions))
+        views.append(evolve(quiet, arrival_date=record.arrival, travel_regions=record.regions))
     if record.entry is not None:
-        views.append(replace(quiet, entry_date=record.entry, abroad_countries=record.countries))
+        views.append(evolve(quiet, entry_date=record.entry, abroad_countries=record.countries))
     if record.status:
-        views.append(replace(quiet, case_status=record.status, status_date=record.status_date))
+        views.append(evolve(quiet, case_status=record.status, status_date=record.status_date))
     return views
 
 
@@ -156,7 +156,7 @@ def replay(openings: list[Opening], spans: tuple[Span, ...], runs: tuple[Days, .
             if colour == Colour.GREEN or episode is None:
                 episode = Episode(bound, o.clauses)
             else:
-                episode = replace(episode, clauses=tuple(dict.fromkeys(episode.clauses
+                episode = evolve(episode, clauses=tuple(dict.fromkeys(episode.clauses
                                                                        + o.clauses)))
             colour, counting = max(colour, o.colour), bound
         if any(s.holds(bound) for s in spans) or counting is None:
@@ -167,7 +167,7 @@ def replay(openings: list[Opening], spans: tuple[Span, ...], runs: tuple[Days, .
             if due is None:
                 break
             colour, counting = Colour(colour - 1), due
-            episode = replace(episode, steps=(*episode.steps, Step(due, colour)))
+            episode = evolve(episode, steps=(*episode.steps, Step(due, colour)))
     holding = tuple(s.clause for s in spans if s.holds(day))
     return Course(colour, episode, counting, holding)
 
@@ -176,7 +176,7 @@ def history(resident: Resident, as_of: dt.date, rules: Rules, record: Record,
             day: dt.date | None = None) -> Course | RowError:
     """``record`` (a card's facts) replayed up to ``day`` (the as-of date if None)."""
     day = as_of if day is None else day
-    quiet = replace(resident, **QUIET)
+    quiet = evolve(resident, **QUIET)
     openings = openings_until(event_views(quiet, record), record, day, rules)
     if isinstance(openings, RowError):
         return openings

@@ -7,7 +7,7 @@ or symptom the rules do not know makes a RowError: never a guess.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from passgen.models import (
     Assessment,
@@ -18,6 +18,7 @@ from passgen.models import (
     Record,
     Resident,
     RowError,
+    evolve,
 )
 from passgen.rules.carry import carry, state_spans
 from passgen.rules.conditions import Facts
@@ -33,6 +34,7 @@ from passgen.rules.course import (
 from passgen.rules.facts import facts_of, fired_on, row_problem
 from passgen.rules.load import Clause, Rules
 
+NOTHING = Course(Colour.GREEN, None, None)
 __all__ = ["HELD", "Explanation", "evaluate", "explain", "facts_of", "valid_through"]
 
 
@@ -55,6 +57,12 @@ class Explanation:
 def _run(resident: Resident, as_of: dt.date, rules: Rules,
          last: Record | None) -> Explanation | RowError:
     """The roster row merged with the last card's record, then decided (``_decide``)."""
+    r = resident
+    if last is None and r.previous_colour is None and r.arrival_date is None \
+            and r.entry_date is None and r.case_status not in rules.event_statuses:
+        quick = _quiet_life(resident, as_of, rules)  # most residents
+        if quick is not None:
+            return quick
     carried = carry(resident, as_of, rules, last)
     if isinstance(carried, RowError):
         return carried
@@ -66,7 +74,7 @@ def _run(resident: Resident, as_of: dt.date, rules: Rules,
     spans = state_spans(merged, as_of, fired, rules, last)
     if isinstance(spans, RowError):
         return spans
-    record = replace(record, states=spans)
+    record = evolve(record, states=spans)
     decided = _decide(resident, record, as_of, rules)
     if isinstance(decided, RowError):
         return decided
@@ -77,9 +85,27 @@ def _run(resident: Resident, as_of: dt.date, rules: Rules,
                                                  or resident.previous_colour > last.colour):
         previous = Previous(resident.previous_colour, PreviousSource.ROSTER)
     assessment = Assessment(colour, reasons, rules.version, conversions, previous,
-                            replace(record, colour=colour))
+                            evolve(record, colour=colour))
     current = max([c.colour for c in fired], default=Colour.GREEN)
     return Explanation(facts, as_of, tuple(fired), cancelled, current, assessment, course)
+
+
+def _quiet_life(resident: Resident, as_of: dt.date, rules: Rules) -> Explanation | RowError | None:
+    """A first card with no dated event, no colour from elsewhere and no red or yellow clause:
+    green with nothing to replay (None when it is not so simple)."""
+    today = fired_on(resident, as_of, rules)
+    if isinstance(today, RowError):
+        return today
+    fired, cancelled, facts = today
+    if any(c.colour > Colour.GREEN for c in fired):
+        return None
+    streak = resident.report_days
+    record = Record(as_of, Colour.GREEN, streak, reported=(
+        (as_of - dt.timedelta(days=streak - 1), as_of),) if streak > 0 else ())
+    reasons = tuple(c.match for c in fired) or tuple(c.match for c in rules.fallbacks)
+    return Explanation(facts, as_of, tuple(fired), cancelled, Colour.GREEN,
+                       Assessment(Colour.GREEN, reasons, rules.version, (), None, record),
+                       NOTHING)
 
 
 def _decide(resident: Resident, record: Record, day: dt.date,
@@ -88,10 +114,9 @@ def _decide(resident: Resident, record: Record, day: dt.date,
     steps leave and what holds that day (a state, a window not yet over); with the history
     replayed and the clauses that hold.  A day after the record's is one on which no report
     day is known yet (``valid_through``)."""
-    quiet = replace(resident, **QUIET)
-    views = event_views(quiet, record)
-    if not (views or record.states or record.held):  # most residents: nothing ever happened
-        return Colour.GREEN, Course(Colour.GREEN, None, None), []
+    if not (record.arrival or record.entry or record.status or record.states or record.held):
+        return Colour.GREEN, NOTHING, []  # most residents: nothing ever happened
+    views = event_views(evolve(resident, **QUIET), record)
     openings = openings_until(views, record, day, rules)
     if isinstance(openings, RowError):
         return openings
@@ -198,7 +223,7 @@ def valid_through(resident: Resident, assessment: Assessment, as_of: dt.date, da
             break
         colour, course, open_now = decided
         if colour > assessment.colour:
-            openings = openings_until(event_views(replace(resident, **QUIET), record), record, day, rules)
+            openings = openings_until(event_views(evolve(resident, **QUIET), record), record, day, rules)
             ids = {c.id for c in open_now if c.colour > assessment.colour}
             if not isinstance(openings, RowError):
                 ids |= {i for o in openings if o.day > as_of and o.colour > assessment.colour
