@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import pickle
 import subprocess
 import sys
@@ -197,8 +198,10 @@ def spooled(path: Path, limits: Limits) -> Iterator[Sheet]:
     RosterError at the row where it arose, come back exactly as read_workbook gives them."""
     with tempfile.TemporaryFile() as spool:
         done = subprocess.run(
-            [sys.executable, "-m", "passgen.intake.sheets", str(path), repr(limits.max_mb),
-             str(limits.max_rows)], stdout=spool, stderr=subprocess.PIPE, check=False)
+            # -P: safe-path mode, the working folder stays off the child's import path (#36)
+            [sys.executable, "-P", "-m", "passgen.intake.sheets", str(path),
+             repr(limits.max_mb), str(limits.max_rows)], stdout=spool, stderr=subprocess.PIPE,
+            check=False, env={**os.environ, "PYTHONSAFEPATH": "1"})
         if done.returncode != 0:
             detail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
             raise refuse(path, "读取文件的子进程意外退出",
