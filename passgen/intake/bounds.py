@@ -25,6 +25,7 @@ from passgen.intake.extents import (
     column_number,
     ods_extents,
     refuse,
+    related_parts,
     sheet_parts,
     xls_extents,
     xlsx_extent,
@@ -48,6 +49,8 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 UNPACKED_FACTOR = 10  # a workbook may unpack to at most this many times --max-mb
+RATIO = 100  # a part over RATIO_FLOOR may unpack to at most this many times its packed size
+RATIO_FLOOR = 16 << 20  # (a roster's sheet XML packs 8 to 20 times; zip bombs, 1,000)
 CELLS_PER_ROW = 30  # a file may span at most --max-rows × this many cells (a roster has 21)
 FREE_CELLS = 1_000_000  # any file may span this many cells (about 32 MB in the reader) ...
 SPARSE = 4  # ... or this many times the cells that hold a value, whichever is more
@@ -135,16 +138,25 @@ def _check_zip(path: Path, book: zipfile.ZipFile, limits: Limits) -> None:
                            "（可用 --max-mb 调整）",
                      f"unpacks to {total / mb:,.0f} MB, over the {most / mb:,.0f} MB limit "
                      "(see --max-mb)")
+    for p in parts:
+        if p.file_size > RATIO_FLOOR and p.file_size > RATIO * max(p.compress_size, 1):
+            raise refuse(path, f"文件中的“{visible(p.filename)}”从 {p.compress_size:,} 字节解压为 "
+                               f"{p.file_size:,} 字节（超过 {RATIO} 倍），不是正常的表格，可能是"
+                               "恶意文件：请用 Excel 或 WPS 打开后另存为新文件",
+                         f"its part {visible(p.filename)!r} unpacks from {p.compress_size:,} "
+                         f"to {p.file_size:,} bytes (over {RATIO} times): not an ordinary "
+                         "spreadsheet; open it in Excel or WPS and save it as a new file")
     names = sheet_parts(book)
+    strings = _STRING_PARTS | related_parts(book, "sharedStrings")
     extents: list[Extent] = []
     try:
         for part in parts:
-            if part.filename in _STRING_PARTS:
+            if part.filename in strings:
                 _bounded(book, part, path, int(limits.max_mb * mb))
                 if part.filename == "content.xml":
                     with book.open(part) as member:
                         extents += ods_extents(member)
-            elif SHEET_PART.fullmatch(part.filename):
+            elif part.filename in names or SHEET_PART.fullmatch(part.filename):
                 name = names.get(part.filename, part.filename.rsplit("/", 1)[-1])
                 with book.open(part) as member:
                     _check_declared(path, name, member.read(4096), limits)

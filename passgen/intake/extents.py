@@ -4,6 +4,7 @@ reader sets aside room for (see ``passgen.intake.bounds``)."""
 
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 import zlib
@@ -68,9 +69,29 @@ def sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
                    for e in _elements(book.read("xl/_rels/workbook.xml.rels"))}
     except (KeyError, OSError, zipfile.BadZipFile, zlib.error):
         return {}
-    return {"xl/" + targets[e[b"r:id"]].decode("utf-8", "replace").lstrip("/").removeprefix(
-        "xl/"): e.get(b"name", b"").decode("utf-8", "replace")
-        for e in sheets if e.get(b"r:id") in targets}
+    return {part_name(targets[e[b"r:id"]].decode("utf-8", "replace")):
+            e.get(b"name", b"").decode("utf-8", "replace")
+            for e in sheets if e.get(b"r:id") in targets}
+
+
+def related_parts(book: zipfile.ZipFile, kind: str) -> set[str]:
+    """The parts xl/workbook.xml relates to with a relationship of type ``…/kind`` (the
+    shared strings, wherever they lie)."""
+    try:
+        rels = _elements(book.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, OSError, zipfile.BadZipFile, zlib.error):
+        return set()
+    return {part_name(e.get(b"Target", b"").decode("utf-8", "replace")) for e in rels
+            if e.get(b"Type", b"").decode("utf-8", "replace").endswith("/" + kind)}
+
+
+def part_name(target: str) -> str:
+    """A relationship target of xl/workbook.xml as a zip member name: from the package's
+    root if absolute, else from xl/, resolved (the reader follows it wherever the part
+    lies, so the bounds measure it there too: #36 finding 2)."""
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join("xl", target))
 
 
 def xlsx_extent(path: Path, name: str, member: IO[bytes], enough: int) -> Extent:

@@ -32,8 +32,11 @@ def no_reader(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", refused)
 
 
-def write_xlsx(path: Path, sheet_xml: str, name: str = "花名册") -> Path:
-    """A minimal .xlsx of one sheet whose <sheetData> is ``sheet_xml``, byte for byte."""
+def write_xlsx(path: Path, sheet_xml: str, name: str = "花名册",
+               part: str = "xl/worksheets/sheet1.xml",
+               target: str = "worksheets/sheet1.xml") -> Path:
+    """A minimal .xlsx of one sheet whose <sheetData> is ``sheet_xml``, byte for byte; the
+    sheet in ``part``, which the workbook's relationship names as ``target``."""
     rels = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     package = "http://schemas.openxmlformats.org/package/2006"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
@@ -52,8 +55,8 @@ def write_xlsx(path: Path, sheet_xml: str, name: str = "花名册") -> Path:
                    f'<sheet name="{escape(name)}" sheetId="1" r:id="rId1"/></sheets></workbook>')
         z.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{package}/'
                    f'relationships"><Relationship Id="rId1" Type="{rels}/worksheet" '
-                   'Target="worksheets/sheet1.xml"/></Relationships>')
-        z.writestr("xl/worksheets/sheet1.xml",
+                   f'Target="{target}"/></Relationships>')
+        z.writestr(part,
                    f'<worksheet xmlns="{MAIN}"><sheetData>{sheet_xml}</sheetData></worksheet>')
     return path
 
@@ -259,3 +262,50 @@ def test_the_extent_is_never_less_than_what_the_reader_holds(
     assert extent.last_row == start_row + read.height == max(r for r, _ in cells)
     assert extent.last_col == max(26, start_col + read.width)
     assert extent.values == len(cells)
+
+
+MOVED = [("xl/sheet1.xml", "sheet1.xml"), ("xl/sheet1.xml", "/xl/sheet1.xml"),
+         ("sheets/a.xml", "../sheets/a.xml"), ("xl/data/s.xml", "data/s.xml")]
+
+
+@pytest.mark.parametrize("part, target", MOVED)
+def test_a_sheet_moved_out_of_worksheets_is_measured_where_it_lies(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, part: str, target: str) -> None:
+    """Issue #36 finding 2: the bounds measured xl/worksheets/NAME.xml only, the reader
+    follows the workbook's relationships: a 5 KB file with its sheet at xl/sheet1.xml and a
+    far cell aborted passgen (SIGABRT, 512 GiB asked for)."""
+    far = write_xlsx(tmp_path / "far.xlsx", f'<row r="1">{text_cell("A1", "姓名")}</row>'
+                     f'<row r="1048576">{text_cell("XFD1048576", "x")}</row>', part=part,
+                     target=target)
+    assert far.stat().st_size < 5000
+    no_reader(monkeypatch)
+    with pytest.raises(RosterError) as info:
+        list(read_sheets(far))
+    assert "XFD1048576" in info.value.zh and "“花名册”" in info.value.zh
+    rows = "".join(f'<row r="{i}"><c r="A{i}"><v>{i}</v></c></row>' for i in range(1, 2003))
+    many = write_xlsx(tmp_path / "many.xlsx", rows, part=part, target=target)
+    with pytest.raises(RosterError) as info:
+        list(read_sheets(many, Limits(max_rows=1000)))
+    assert "行以上" in info.value.zh and "--max-rows" in info.value.en
+
+
+def test_a_moved_sheet_that_is_fine_still_reads(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "ok.xlsx", f'<row r="1">{text_cell("A1", "姓名")}'
+                      f'{text_cell("B1", "身份证号")}</row>', part="xl/sheet1.xml",
+                      target="/xl/sheet1.xml")
+    [sheet] = read_sheets(path)
+    assert [list(cells) for _, cells in sheet.rows][0][:2] == ["姓名", "身份证号"]
+
+
+def test_a_part_that_unpacks_a_thousand_times_its_size_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #36 finding 6: a 1 MB .xlsx unpacking to 900 MB took 9–18 s.  A part over 16 MB
+    that unpacks to over 100 times its packed size is refused from the zip's directory."""
+    padding = " " * (40 << 20)
+    path = write_xlsx(tmp_path / "bomb.xlsx", f'<row r="1">{text_cell("A1", "姓名")}</row>'
+                      f"{padding}")
+    assert path.stat().st_size < 200_000
+    no_reader(monkeypatch)
+    with pytest.raises(RosterError) as info:
+        list(read_sheets(path))
+    assert "倍" in info.value.zh and "sheet1.xml" in info.value.zh
