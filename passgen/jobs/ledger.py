@@ -37,7 +37,7 @@ from passgen.jobs.ledger_records import LedgerCard as LedgerCard
 from passgen.jobs.ledger_records import Recovered as Recovered
 from passgen.jobs.ledger_records import ledger_lock as ledger_lock
 from passgen.jobs.ledger_records import parse_serial as parse_serial
-from passgen.jobs.ledger_schema import MIGRATIONS, SCHEMA_VERSION
+from passgen.jobs.ledger_schema import MIGRATIONS, SCHEMA_VERSION, check_schema
 from passgen.jobs.pseudonyms import rollback
 from passgen.models import Colour, Record, legacy, short_serial
 from passgen.passes.keys import SigningKey
@@ -100,6 +100,7 @@ class Ledger:
                 raise LedgerError(f"登记册 {self.path} 由更新版本的passgen创建（版本{version}）",
                                   f"ledger {self.path} is from a newer passgen "
                                   f"(schema {version}); upgrade passgen")
+            check_schema(self.db, version, self.path)  # before anything is written
             for target in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in MIGRATIONS[target]:
                     self.db.execute(statement)

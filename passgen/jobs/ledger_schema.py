@@ -3,7 +3,11 @@ when it is opened (``jobs.ledger``)."""
 
 from __future__ import annotations
 
+import functools
+import sqlite3
 from collections.abc import Sequence
+
+from passgen.errors import LedgerError
 
 SCHEMA_VERSION = 4
 
@@ -44,3 +48,41 @@ MIGRATIONS: dict[int, Sequence[str]] = {
         "CREATE UNIQUE INDEX cards_seq ON cards(seq)",
     ),
 }
+
+
+Schema = frozenset[tuple[str, str, str, str]]
+
+
+@functools.cache
+def expected(version: int) -> Schema:
+    """Every object (type, name, table, SQL) a ledger of ``version`` holds: what the
+    migrations up to it make, and nothing else."""
+    db = sqlite3.connect(":memory:")
+    try:
+        for target in range(1, version + 1):
+            for statement in MIGRATIONS[target]:
+                db.execute(statement)
+        return objects(db)
+    finally:
+        db.close()
+
+
+def objects(db: sqlite3.Connection) -> Schema:
+    return frozenset((t, n, tb, " ".join((sql or "").split())) for t, n, tb, sql in db.execute(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master"))
+
+
+def check_schema(db: sqlite3.Connection, version: int, path: object) -> None:
+    """Refuse a ledger holding anything passgen's migrations did not make (issue #36): a
+    trigger or a view of someone else's could swallow a revocation or rewrite a card, and
+    nothing would say so.  Checked before anything is written."""
+    found = objects(db)
+    unexpected = sorted(found - expected(version))
+    missing = sorted(expected(version) - found)
+    if unexpected or missing:
+        named = "、".join(f"{t} {n}" for t, n, _, _ in (unexpected or missing)[:5])
+        what = "有 passgen 不会建立的内容" if unexpected else "缺少 passgen 建立的内容"
+        raise LedgerError(
+            f"登记册 {path} {what}（{named}）：没有使用它。它可能被人改动过；请从备份恢复",
+            f"ledger {path} {'holds what passgen never makes' if unexpected else 'lacks what passgen made'}"
+            f" ({named}): it was not used. It may have been tampered with; restore a backup")

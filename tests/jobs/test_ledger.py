@@ -662,3 +662,34 @@ def test_ctrl_c_while_the_report_is_saved_says_the_batch_is_kept(
     out = tmp_path / "out"
     assert (out / "report.xlsx").exists() and (out / "passgen-batch.json").exists()
     assert serials_printed(out) == {c.serial for c in Ledger(ledger).cards()}
+
+
+@pytest.mark.parametrize("planted", [
+    "CREATE TRIGGER keep AFTER INSERT ON revocations BEGIN "
+    "DELETE FROM revocations WHERE rowid = new.rowid; END",
+    "CREATE VIEW everyone AS SELECT * FROM cards",
+    "CREATE INDEX mine ON cards(colour)",
+    "CREATE TABLE extra (x)",
+], ids=["trigger", "view", "index", "table"])
+def test_a_ledger_holding_what_passgen_never_makes_is_refused(tmp_path: Path,
+                                                               planted: str) -> None:
+    """Issue #36 finding 3: a trigger planted in the ledger swallowed a revocation: revoke
+    said "revoked: 2 cards", the export held 1, the checkpoint showed the card valid.  Every
+    object of the ledger is checked against what the migrations make, before any write."""
+    import hashlib
+
+    from passgen.errors import LedgerError
+
+    ledger = tmp_path / "l.sqlite"
+    made = batch(tmp_path, ROWS, ledger)
+    with sqlite3.connect(ledger) as db:
+        db.execute(planted)
+    before = hashlib.sha256(ledger.read_bytes()).hexdigest()
+    serial = made.outcomes[0].card.claims.serial.hex()
+    ran = CliRunner().invoke(cli, ["revoke", serial, "--reason", "lost", "--ledger",
+                                   str(ledger)])
+    assert ran.exit_code == ExitStatus.ERROR, ran.output
+    assert "passgen 不会建立" in ran.output and planted.split()[2] in ran.output
+    with pytest.raises(LedgerError):
+        batch(tmp_path, ROWS, ledger, out="again")
+    assert hashlib.sha256(ledger.read_bytes()).hexdigest() == before
