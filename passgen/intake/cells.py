@@ -125,7 +125,35 @@ def read_person(value: Any) -> str:
 
 
 def read_name(value: Any) -> str | Problem:
-    return read_person(value) or EMPTY_NAME
+    name = read_person(value) or EMPTY_NAME
+    return name if type(name) is Problem else personal_number(name) or name
+
+
+def read_community(value: Any) -> str | Problem:
+    text = cell_text(value)
+    return personal_number(text) or text
+
+
+# seven or more digits, spaces or dashes between them: an ID number (15 or 18 characters) or
+# a phone number (7, 8 or 11 digits), never part of a name, a community or a venue
+_NUMBER = re.compile(r"\d(?:[\s\-‐–—.·]*\d){6,}[xX]?")
+
+
+def personal_number(text: str) -> Problem | None:
+    """A name, community or venue cell holding what looks like an ID or phone number: it
+    would be printed on a card or a poster, signed into a QR code and made a file name
+    (issue #36).  Shown with its digits masked."""
+    if sum(ch.isdigit() for ch in text) < 7:  # the usual cell: no digits at all
+        return None
+    folded = unicodedata.normalize("NFKC", text)
+    if not _NUMBER.search(folded):
+        return None
+    shown = _NUMBER.sub(lambda m: m[0][:3] + "*" * max(len(m[0]) - 5, 0) + m[0][-2:], folded)
+    return Problem(visible(shown), "含有像身份证号或电话号码的一串数字：这里的内容会印在卡片或海报上、"
+                   "放进二维码和文件名，请把号码填到“身份证号”或“联系电话”列",
+                   "holds what looks like an ID or phone number: this text is printed on "
+                   "cards or posters, signed into QR codes and used in file names; put the "
+                   "number in its own column")
 
 
 def read_id_number(value: Any, as_of: dt.date) -> str | Problem:

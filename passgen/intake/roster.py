@@ -26,7 +26,9 @@ from passgen.intake.cells import (
     RowContext,
     category_by_age,
     masked_shown,
+    personal_number,
     read_category,
+    read_community,
     read_date,
     read_folded,
     read_id_number,
@@ -52,7 +54,7 @@ from passgen.models import Category, Location, Resident, RowError, assemble, mas
 PERSONAL = ("name", "id_number", "address", "phone", "guardian", "guardian_phone")
 CODED = tuple(f for f in FIELDS if f not in PERSONAL)
 _CODED_READERS: tuple[Callable[[Any], Any], ...] = tuple({
-    "category": read_category, "community": cell_text, "travel_regions": read_items,
+    "category": read_category, "community": read_community, "travel_regions": read_items,
     "arrival_date": read_date, "abroad_countries": read_items, "entry_date": read_date, "symptoms": read_items,
     "case_status": read_status, "status_date": read_date, "severe_contact": read_yes_no,
     "lives_with_observed": read_yes_no, "certificate_until": read_date, "override": read_override,
@@ -309,7 +311,8 @@ def read_rosters(paths: Sequence[Path], ctx: RowContext, limits: Limits = DEFAUL
                  notices: list[SheetNotice] | None = None,
                  spool: bool = False) -> Iterator[Resident | RowError]:
     """All rows of all files; an ID number seen before is rejected, naming its first row."""
-    problem = screen("community", ctx.community) if ctx.community else None
+    problem = (screen("community", ctx.community) or personal_number(ctx.community)) \
+        if ctx.community else None
     if problem is not None:
         raise RosterError(f"--community「{problem.shown}」：{problem.zh}",
                           f"--community {problem.shown!r}: {problem.en}")

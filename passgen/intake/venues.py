@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from passgen import fonts
 from passgen.errors import RosterError
-from passgen.intake.cells import screen
+from passgen.intake.cells import personal_number, screen
 from passgen.intake.headers import HeaderIndex, cell_text, is_blank, locate_header
 from passgen.intake.sheets import DEFAULT_LIMITS, Limits, read_sheets
 from passgen.models import Location, RowError
@@ -74,7 +74,8 @@ def check_venue(v: Venue) -> Venue | RowError:
     for column, field, value in (("名称", "venue", v.venue), ("社区", "community", v.community),
                                  ("地址", "address", v.address), ("类型", "type", v.type),
                                  ("二维码内容", "qr_content", v.qr_content)):
-        problem = screen(field, value)
+        problem = screen(field, value) or (personal_number(value) if field in (
+            "venue", "community", "address") else None)
         if problem is not None:
             return bad(column, problem.shown, problem.zh, problem.en)
     if not v.venue:

@@ -148,6 +148,13 @@ def test_a_workbook_that_unpacks_too_big_is_refused_before_reading(tmp_path: Pat
     assert "解压后有 64 MB" in info.value.zh  # the directory alone: 64 MB > 10 × 2 MB
     with pytest.raises(RosterError) as info:  # within 10 × 8 MB, but its text is over 8 MB
         list(read_rosters([path], RowContext(AS_OF), Limits(max_mb=8)))
+    # and it unpacks to 1,000 times its size: refused from the directory (#36)
+    assert "超过 100 倍" in info.value.zh and "sharedStrings.xml" in info.value.zh
+    modest = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1"' \
+        b' uniqueCount="1"><si><t>' + b"A" * (9 << 20) + b"</t></si></sst>"
+    path = rewrite_part(plain, tmp_path / "text.xlsx", "xl/sharedStrings.xml", modest)
+    with pytest.raises(RosterError) as info:  # under the ratio's floor: the text's bound
+        list(read_rosters([path], RowContext(AS_OF), Limits(max_mb=8)))
     assert "文字内容超过 8 MB" in info.value.zh
 
 

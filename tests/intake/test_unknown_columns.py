@@ -61,3 +61,40 @@ def test_an_absent_field_reads_blank_not_the_next_column(tmp_path: Path) -> None
     assert resident.override == ""
     assessment = evaluate(resident, AS_OF, RULES)
     assert not isinstance(assessment, RowError) and assessment.colour == Colour.GREEN
+
+
+# --- issue #36 finding 4: no ID or phone number in a printed text ---------------------------
+
+@pytest.mark.parametrize("column, value", [
+    ("姓名", "511302193001020008"), ("姓名", "张三13912345678"), ("姓名", "５１１３０２１９３００１０２０００８"),
+    ("社区", "511302193001020008"), ("社区", "桂花社区 139-1234-5678"), ("社区", "51130219300102000X"),
+])
+def test_an_id_or_phone_number_in_a_printed_cell_rejects_the_row(
+        tmp_path: Path, column: str, value: str) -> None:
+    """An ID pasted into 姓名 was signed into the QR as the name; one in 社区 was printed on
+    the card and became cards-511302193001020008-001.pdf."""
+    [read] = read_rosters([write_roster(tmp_path / "r.xlsx", [row(**{column: value})])],
+                          RowContext(AS_OF))
+    assert isinstance(read, RowError) and read.where.column == column
+    assert "身份证号或电话号码" in read.zh
+    digits = "".join(ch for ch in read.value if ch.isdigit())
+    assert "193001020" not in digits and "12345678" not in read.value
+
+
+@pytest.mark.parametrize("value", ["桂花社区", "桂花社区3栋", "张三", "第12号院", "2020年新社区"])
+def test_short_numbers_in_names_and_places_are_fine(tmp_path: Path, value: str) -> None:
+    [read] = read_rosters([write_roster(tmp_path / "r.xlsx", [row(社区=value)])],
+                          RowContext(AS_OF))
+    assert isinstance(read, Resident) and read.community == value
+
+
+def test_community_option_and_venues_refuse_numbers_too(tmp_path: Path) -> None:
+    from passgen.errors import RosterError
+    from passgen.intake.venues import OneVenue, single_venue
+
+    with pytest.raises(RosterError) as info:
+        list(read_rosters([write_roster(tmp_path / "r.xlsx", [row(社区=None)])],
+                          RowContext(AS_OF, "13912345678")))
+    assert "身份证号或电话号码" in info.value.zh
+    venue = single_venue(OneVenue("骏达市场 13912345678", "桂花社区"))
+    assert isinstance(venue, RowError) and venue.where.column == "名称"
