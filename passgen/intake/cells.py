@@ -125,8 +125,8 @@ def read_person(value: Any) -> str:
 
 
 def read_name(value: Any) -> str | Problem:
-    name = read_person(value) or EMPTY_NAME
-    return name if type(name) is Problem else personal_number(name) or name
+    name = read_person(value)
+    return (personal_number(name) or name) if name else EMPTY_NAME
 
 
 def read_community(value: Any) -> str | Problem:

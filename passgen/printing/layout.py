@@ -23,6 +23,7 @@ from passgen.schema import (
     Path_,
     Spec,
     flag,
+    free_table,
     integer,
     number,
     optional_table,
@@ -173,6 +174,21 @@ _TEXT = {"text": text(True), "x_mm": number(True), "y_mm": number(True),
          "min_size_pt": number(default=0.0), "lines": integer(default=1)}
 _COLOUR = {"fill": text(True), "pattern": text(True, choices=PATTERNS),
            "shape": text(True, choices=SHAPES)}
+# The one vocabulary of what a colour looks like (DESIGN.md §4, §6): its tint, the pattern
+# over it and its symbol, the same on every card, poster and legend.  A layout places and
+# sizes the band, the symbol and the colour word; it cannot restyle, hide or swap them
+# (issue #36: swapping the red and green styles printed red cards as green ones).
+COLOUR_STYLES = (ColourStyle("#7CC68A", "lines", "circle"),
+                 ColourStyle("#FFD23F", "hatch", "triangle"),
+                 ColourStyle("#F47C7C", "crosshatch", "cross"))
+COLOUR_KEYS = ("green", "yellow", "red")
+COLOUR_WORDS = ("绿码", "黄码", "红码", "查验体温亮码通行", "检查体温、充分核验后方可通行",
+                "待转码后方可通行")
+MIN_WORD_PT = 12.0  # the colour word, read at arm's length
+MIN_MARK_MM = 4.0
+MIN_BAND_MM = 3.0
+# a placeholder may be aligned and padded, to at most 40 characters: nothing else
+_SPEC = re.compile(r"(?:[^{}]?[<>^])?(?:[1-3]?\d|40)?")
 CARD_SCHEMA: dict[str, Spec] = {
     "format": text(True, choices=(FORMAT,)),
     "name": text(),
@@ -186,8 +202,7 @@ CARD_SCHEMA: dict[str, Spec] = {
                 required=True),
     "band": table(_BOX, required=True),
     "mark": table(_SQUARE, required=True),
-    "colours": table({c: table(_COLOUR, required=True) for c in ("green", "yellow", "red")},
-                     required=True),
+    "colours": free_table(),  # only as COLOUR_STYLES, for layouts made before #36
     "text": tables(_TEXT),
     "back": table({"enabled": flag(False), "text": tables(_TEXT),
                    "legend": optional_table({
@@ -212,14 +227,33 @@ def template_document(data: bytes, source: str) -> Document:
 
 
 def check_placeholders(doc: Document, items: tuple[dict[str, Any], ...], where: Path_,
-                       allowed: frozenset[str]) -> None:
-    """Every ``{placeholder}`` of every text item must be one the writer fills in."""
+                       allowed: frozenset[str], card: bool = False) -> None:
+    """Every ``{placeholder}`` of every text item must be one the writer fills in, with at
+    most an alignment and a width up to 40 (``{name:>300000000}`` took 1.8 GB, #36); and on
+    a ``card`` no text may spell a colour's word or meaning itself (only ``{colour_word}``
+    may: a card's colour is its own)."""
     for index, item in enumerate(items):
         body = item["text"]
         try:
-            names = {f for _, f, _, _ in string.Formatter().parse(body) if f is not None}
+            fields = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(body)
+                      if f is not None]
         except ValueError:
             raise doc.fail(where + (index, "text"), "花括号不配对", "unbalanced braces") from None
+        names = {f for f, _, _ in fields}
+        for f, spec, conv in fields:
+            if conv is not None or not _SPEC.fullmatch(spec or ""):
+                raise doc.fail(where + (index, "text"),
+                               f"占位符 {{{f}}} 的格式“{conv and '!' + conv or ''}{spec and ':' + spec or ''}”"
+                               "不允许：只能写对齐方式和不超过40的宽度，如 {name:<10}",
+                               f"placeholder {{{f}}}: only an alignment and a width up to 40 "
+                               "are allowed, like {name:<10}")
+        literal = next((w for w in COLOUR_WORDS if w in body), None) if card else None
+        if literal is not None:
+            raise doc.fail(where + (index, "text"),
+                           f"文字中不能直接写“{literal}”：颜色的说法只能由 {{colour_word}} 和 "
+                           "{colour_meaning} 按卡片的真实颜色填入",
+                           f"a text may not spell {literal!r} itself: only {{colour_word}} and "
+                           "{colour_meaning} say a card's colour")
         unknown = sorted(names - allowed)
         if unknown:
             raise doc.fail(where + (index, "text"), f"未知的占位符 {{{unknown[0]}}}（可用："
@@ -244,28 +278,11 @@ def parse_template(data: bytes, source: str) -> CardTemplate:
     """Validate template bytes into a CardTemplate; every fault names the template line."""
     doc = template_document(data, source)
     v = doc.check(doc.parse(), CARD_SCHEMA)
-    colours = []
-    for key in ("green", "yellow", "red"):
-        style = v["colours"][key]
-        if not _HEX_COLOUR.match(style["fill"]):
-            raise doc.fail(("colours", key, "fill"), "颜色要写成 #RRGGBB",
-                           "fill must be #RRGGBB")
-        if luminance(style["fill"]) < MIN_FILL_LUMINANCE:
-            raise doc.fail(("colours", key, "fill"),
-                           f"底色太深（亮度 {luminance(style['fill']):.0%}，至少 "
-                           f"{MIN_FILL_LUMINANCE:.0%}）：黑白打印会把色带印成全黑，三种颜色就分不清了",
-                           f"fill too dark (luminance {luminance(style['fill']):.0%}, at least "
-                           f"{MIN_FILL_LUMINANCE:.0%}): a black-and-white printer would print "
-                           "the band solid black and the colours could not be told apart")
-        colours.append(ColourStyle(style["fill"], style["pattern"], style["shape"]))
-    if len({c.pattern for c in colours}) != 3 or len({c.shape for c in colours}) != 3:
-        raise doc.fail(("colours", "red", "pattern"),
-                       "三种颜色的图案和符号都必须互不相同（黑白打印时靠它们区分）",
-                       "the three colours need distinct patterns and shapes "
-                       "(for black-and-white print)")
+    _check_colours(doc, v["colours"])
+    colours = COLOUR_STYLES
     back = v["back"]
-    check_placeholders(doc, v["text"], ("text",), PLACEHOLDERS)
-    check_placeholders(doc, back["text"], ("back", "text"), PLACEHOLDERS)
+    check_placeholders(doc, v["text"], ("text",), PLACEHOLDERS, card=True)
+    check_placeholders(doc, back["text"], ("back", "text"), PLACEHOLDERS, card=True)
     legend = back["legend"]
     page, card, qr = v["page"], v["card"], v["qr"]
     template = CardTemplate(
@@ -297,7 +314,45 @@ def parse_template(data: bytes, source: str) -> CardTemplate:
     return template
 
 
+def _check_colours(doc: Document, given: dict[str, Any] | None) -> None:
+    """A layout made before issue #36 may keep a [colours] table only as the vocabulary
+    has it; any other tint, pattern or symbol is refused."""
+    if not given:
+        return
+    for key, style in zip(COLOUR_KEYS, COLOUR_STYLES, strict=True):
+        if given.get(key) != {"fill": style.fill, "pattern": style.pattern,
+                              "shape": style.shape} or set(given) - set(COLOUR_KEYS):
+            raise doc.fail(("colours", key),
+                           "颜色的底色、花纹和符号由 passgen 统一规定，模板不能修改：请删去 [colours] 这一节",
+                           "a colour's tint, pattern and symbol are passgen's, the same on "
+                           "every card: remove the [colours] section")
+
+
+def _check_word(t: CardTemplate, doc: Document) -> None:
+    """The colour word is on the front, large, on the card; the band and the symbol are
+    there too, large enough to see: a layout cannot hide what colour a card is."""
+    w, h = t.card_mm
+    words = [(i, item) for i, item in enumerate(t.texts) if "{colour_word" in item.text]
+    shown = [i for i, item in words if item.size >= MIN_WORD_PT and
+             (item.min_size or item.size) >= MIN_WORD_PT - 2 and 0 <= item.x < w - 5
+             and 5 <= item.y <= h]
+    if not shown:
+        raise doc.fail(("text", words[0][0] if words else 0, "text"),
+                       f"卡片正面必须有 {{colour_word}}（颜色的字），字号至少 {MIN_WORD_PT:g} 磅，"
+                       "而且在卡片范围内",
+                       f"the front needs {{colour_word}} at {MIN_WORD_PT:g} pt or more, on the "
+                       "card")
+    if t.band.width < MIN_BAND_MM or t.band.height < h / 2:
+        raise doc.fail(("band", "width_mm"), f"色带至少要 {MIN_BAND_MM:g} 毫米宽、半张卡高",
+                       f"the colour band must be at least {MIN_BAND_MM:g} mm wide and half "
+                       "the card high")
+    if t.mark.width < MIN_MARK_MM:
+        raise doc.fail(("mark", "size_mm"), f"颜色符号至少要 {MIN_MARK_MM:g} 毫米",
+                       f"the colour symbol must be at least {MIN_MARK_MM:g} mm")
+
+
 def _check_fits(t: CardTemplate, doc: Document) -> None:
+    _check_word(t, doc)
     w, h = t.card_mm
     for name, b in (("qr", t.qr), ("band", t.band), ("mark", t.mark)):
         if b.x + b.width > w + 1e-6 or b.y + b.height > h + 1e-6:

@@ -20,10 +20,10 @@ from passgen.errors import TemplateError
 from passgen.intake.venues import Venue
 from passgen.models import Colour
 from passgen.printing.layout import (
+    COLOUR_STYLES,
     PAGE_SIZES_MM,
     QUIET_MODULES,
     check_placeholders,
-    load_template,
     module_mm,
     pt,
     template_document,
@@ -153,7 +153,7 @@ class PosterWriter:
         self.c = new_canvas(path, (self.w, self.h), template.name)
         self.static: str | None = None
         self.qr_forms: dict[QrMatrix, str] = {}  # a QR shared by many posters is drawn once
-        self.card_styles = load_template().colours  # the same colours and symbols as cards
+        self.card_styles = COLOUR_STYLES  # the same colours and symbols as cards
 
     def _y(self, y_mm: float) -> float:
         return pt(self.h - y_mm * self.k)

@@ -101,7 +101,17 @@ def test_a_dark_solid_band_is_the_failure_the_test_catches(bands: dict[Colour, I
 
 
 def test_band_fills_must_be_light_enough_to_vanish_under_a_threshold() -> None:
-    text = default_template_bytes().decode().replace('fill = "#7CC68A"', 'fill = "#1B7F3B"')
+    """The vocabulary's tints vanish under a 50 % threshold (a layout cannot change them)."""
+    from passgen.printing.layout import COLOUR_STYLES, MIN_FILL_LUMINANCE, luminance
+
+    assert all(luminance(c.fill) >= MIN_FILL_LUMINANCE for c in COLOUR_STYLES)
+    text = default_template_bytes().decode().replace("[[text]]", """
+[colours.green]
+fill = "#1B7F3B"
+pattern = "lines"
+shape = "circle"
+
+[[text]]""", 1)
     with pytest.raises(TemplateError) as info:
         parse_template(text.encode(), "mine.toml")
-    assert "mine.toml line" in info.value.en and "colours.green.fill" in info.value.en
+    assert "mine.toml line" in info.value.en and "colours.green" in info.value.en

@@ -1,6 +1,7 @@
 """Card layouts as data: the default geometry, and invalid templates refused naming line and key."""
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -33,8 +34,6 @@ def test_default_template_geometry() -> None:
     ('text = "{name}"', 'text = "{nickname}"', "{nickname}"),
     ('size = "A4"', 'size = "Letter"', "size"),
     ('[qr]\nx_mm = 38.6', '[qr]\nwobble = 1\nx_mm = 38.6', "wobble"),
-    ('pattern = "hatch"', 'pattern = "lines"', "pattern"),
-    ('pattern = "hatch"', 'pattern = "solid"', "pattern"),
     ('size_mm = 46.5', 'size_mm = 60', "[qr]"),
     ('min_size_pt = 14', 'min_size_pt = 17', "min_size_pt"),
     ('\nlines = 2', '\nlines = 5', "lines"),
@@ -120,3 +119,64 @@ def test_qr_module_of_the_usual_pass_is_at_least_three_quarters_of_a_millimetre(
         top = item.y - item.size / MM  # ascent of a line of ``size`` at most
         if item.x + item.max_width > t.qr.x:
             assert item.y + 0.3 * item.size / MM < t.qr.y or top > t.qr.y + t.qr.height, item
+
+
+# --- issue #36 finding 5: a layout cannot change what a colour looks like ------------------
+
+STYLES = """
+[colours.green]
+fill = "#F47C7C"
+pattern = "crosshatch"
+shape = "cross"
+
+[colours.yellow]
+fill = "#FFD23F"
+pattern = "hatch"
+shape = "triangle"
+
+[colours.red]
+fill = "#7CC68A"
+pattern = "lines"
+shape = "circle"
+"""
+WORD = 'text = "{colour_word}"\nx_mm = 13.5\ny_mm = 28.9\nsize_pt = 20\nmin_size_pt = 16'
+
+
+@pytest.mark.parametrize("change, needle", [
+    (lambda t: t.replace("[[text]]", STYLES + "\n[[text]]", 1), "[colours]"),
+    (lambda t: t.replace(WORD, 'text = " "\nx_mm = 13.5\ny_mm = 28.9\nsize_pt = 20\n'
+                               'min_size_pt = 16'), "{colour_word}"),
+    (lambda t: t.replace(WORD, 'text = "{colour_word}"\nx_mm = 13.5\ny_mm = 28.9\n'
+                               'size_pt = 6\nmin_size_pt = 6'), "{colour_word}"),
+    (lambda t: t.replace(WORD, 'text = "{colour_word}"\nx_mm = 90\ny_mm = 28.9\n'
+                               'size_pt = 20\nmin_size_pt = 16'), "{colour_word}"),
+    (lambda t: t.replace('text = "{name}"', 'text = "绿码 {name}"'), "绿码"),
+    (lambda t: t.replace('text = "{name}"', 'text = "{name:>300000000}"'), "{name}"),
+    (lambda t: t.replace('text = "{masked_id}"', 'text = "{serial:d}"'), "{serial}"),
+    (lambda t: t.replace('text = "{name}"', 'text = "{name!r}"'), "{name}"),
+    (lambda t: t.replace("width_mm = 4.5", "width_mm = 0.5"), "width_mm"),
+    (lambda t: t.replace("size_mm = 5.5", "size_mm = 1.0"), "size_mm"),
+], ids=["swapped-styles", "no-word", "tiny-word", "word-off-card", "literal-word",
+        "huge-width", "format-d", "conversion", "thin-band", "tiny-mark"])
+def test_a_layout_cannot_restyle_hide_or_swap_a_colour(change: Any, needle: str) -> None:
+    """Swapping the red and green styles and blanking the colour word passed every check;
+    {name:>300000000} grew to 1.8 GB and {serial:d} ended in an internal error."""
+    changed = change(DEFAULT)
+    assert changed != DEFAULT
+    with pytest.raises(TemplateError) as info:
+        parse_template(changed.encode(), "mine.toml")
+    assert "mine.toml" in info.value.zh and needle in info.value.zh
+
+
+def test_a_layout_may_align_pad_and_keep_the_vocabulary_s_own_styles() -> None:
+    from passgen.printing.layout import COLOUR_STYLES, MIN_FILL_LUMINANCE, luminance
+
+    own = "".join(f"\n[colours.{k}]\nfill = \"{c.fill}\"\npattern = \"{c.pattern}\"\n"
+                  f"shape = \"{c.shape}\"\n" for k, c in zip(("green", "yellow", "red"),
+                                                                 COLOUR_STYLES, strict=True))
+    text = DEFAULT.replace("[[text]]", own + "\n[[text]]", 1).replace(
+        'text = "{name}"', 'text = "{name:<10}"')
+    template = parse_template(text.encode(), "mine.toml")
+    assert template.colours == COLOUR_STYLES
+    assert all(luminance(c.fill) >= MIN_FILL_LUMINANCE for c in COLOUR_STYLES)
+    assert len({c.pattern for c in COLOUR_STYLES}) == len({c.shape for c in COLOUR_STYLES}) == 3
