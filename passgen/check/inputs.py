@@ -307,18 +307,21 @@ def check_inputs(inputs: Iterable[str | Path], trust_path: Path, at: dt.datetime
                  revoked_paths: Sequence[Path] = (), dpi: int = scan.DEFAULT_DPI,
                  stdin: TextIO | None = None,
                  max_age_hours: float = DEFAULT_REVOCATION_MAX_AGE_HOURS,
-                 allow_demo: bool = False) -> CheckReport:
+                 allow_demo: bool = False,
+                 max_pages: int = scan.DEFAULT_MAX_PAGES) -> CheckReport:
     """``passgen verify``: the lists loaded, then every code in every input (``-`` reads
-    ``stdin``, one payload per line) verified at ``at``."""
+    ``stdin``, one payload per line) verified at ``at``; at most ``max_pages`` pages of each
+    PDF (the pages left are said in the warnings)."""
     lists = load_lists(trust_path, revoked_paths, at, max_age_hours, allow_demo=allow_demo)
     found: list[scan.Found] = []
     per_input: list[tuple[str, int]] = []
+    skipped: list[str] = []
     for item in inputs:
         if str(item) == "-" and stdin is not None:
             these = scan.from_stream(stdin, "stdin")
         else:
-            these = scan.from_path(Path(item), dpi)
+            these = scan.from_path(Path(item), dpi, max_pages, skipped)
         found.extend(these)
         per_input.append((str(item), sum(1 for f in these if f.text)))
     return CheckReport(tuple(check_found(found, lists.trust, at, lists.revoked)),
-                       lists.warnings, tuple(per_input))
+                       lists.warnings + tuple(skipped), tuple(per_input))

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from passgen.check import DEFAULT_REVOCATION_MAX_AGE_HOURS
-from passgen.check.scan import DEFAULT_DPI
+from passgen.check.scan import DEFAULT_DPI, DEFAULT_MAX_PAGES
 from passgen.cli.common import now, parse_moment
 from passgen.errors import ExitStatus
 from passgen.models import short_serial
@@ -52,8 +52,12 @@ def checking_options(command: F) -> F:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per code found.")
 @click.option("--dpi", type=click.IntRange(72, 600), default=DEFAULT_DPI, show_default=True,
               help="Resolution for rasterising PDF pages.")
+@click.option("--max-pages", type=click.IntRange(1, 100_000), default=DEFAULT_MAX_PAGES,
+              show_default=True,
+              help="Pages of each PDF checked at most; the pages left are said, and make the "
+                   "exit status 1.")
 def verify(inputs: tuple[str, ...], trust_path: Path, at: dt.datetime | None, as_json: bool,
-           dpi: int, revoked_paths: tuple[Path, ...], revoked_max_age: float,
+           dpi: int, max_pages: int, revoked_paths: tuple[Path, ...], revoked_max_age: float,
            allow_demo: bool) -> ExitStatus:
     """Verify cards in INPUT files: PDFs, PNG/JPEG photos or scans, .txt files with one
     payload per line, or - for standard input.  Exit 0 only if every code is valid."""
@@ -61,7 +65,7 @@ def verify(inputs: tuple[str, ...], trust_path: Path, at: dt.datetime | None, as
     from passgen.check.inputs import VERDICT_WORDS, check_inputs
     from passgen.passes import pg1
     report = check_inputs(inputs, trust_path, at or now(), revoked_paths, dpi, sys.stdin,
-                          revoked_max_age, allow_demo)
+                          revoked_max_age, allow_demo, max_pages)
     for warning in report.warnings:
         click.echo(warning, err=True)
     for c in report.checked:

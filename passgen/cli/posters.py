@@ -90,6 +90,8 @@ def posters(venues: tuple[Path, ...], out_dir: Path | None, kind: str, size: str
     for o in result.outcomes:
         if o.error:
             click.echo(f"未印制 rejected: {o.error.message}", err=True)
+        elif o.note:
+            click.echo(f"注意 notice: {o.where.describe()}: {o.note}", err=True)
     click.echo(result.line(), err=True)
     for pdf in result.pdfs:
         click.echo(f"海报 posters: {pdf}")

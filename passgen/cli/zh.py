@@ -98,6 +98,7 @@ OVERRIDES = {  # where a shared option means something of its own
     "verifier-page --test-hooks": "仅供测试：页面接受 #at=YYYY-MM-DD，按那一天核验。这样生成的页面不要交给检查点使用。",
     "verify --at": "按这个时间核验：YYYY-MM-DD（当天中午）或 YYYY-MM-DDTHH:MM（上海时间）。默认现在。",
     "verify --dpi": "把PDF页面转成图像时的分辨率。",
+    "verify --max-pages": "每个PDF最多检查的页数；没有检查的页会列出，退出码为1。",
 }
 
 

@@ -106,4 +106,4 @@ def write(out_dir: Path, batch_id: str, kind: str, files: Sequence[Path]) -> Non
            "files": sorted(p.name for p in files)}
     text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
     atomic_write(out_dir / MANIFEST, lambda tmp: tmp.write_text(text, encoding="utf-8"),
-                 tag=batch_id)
+                 0o600, tag=batch_id)

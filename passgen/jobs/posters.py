@@ -30,6 +30,7 @@ from passgen.printing.posters import (
     load_poster_template,
 )
 from passgen.qr.encode import QrMatrix, encode
+from passgen.text import visible
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class PosterOutcome:
     venue: str
     community: str
     error: RowError | None = None
+    note: str = ""  # a printed poster whose QR points somewhere other than --url
 
 
 @dataclass(frozen=True)
@@ -58,18 +60,19 @@ class PosterResult:
 
 def run_posters(venues: Iterable[Venue | RowError], out_dir: Path, template: PosterTemplate,
                 size: str = "A4", pages_per_volume: int = 500,
-                progress: Callable[[int], None] | None = None) -> PosterResult:
-    """One PDF series per community (split every N pages) and report.xlsx."""
+                progress: Callable[[int], None] | None = None, url: str = "") -> PosterResult:
+    """One PDF series per community (split every N pages) and report.xlsx; a row whose
+    二维码内容 is not ``url`` (when given) is noted in the report."""
     if size not in SCALE:
         raise TemplateError(f"纸张只能是 {'、'.join(SCALE)}", f"size must be one of {list(SCALE)}")
     out_dir.mkdir(parents=True, exist_ok=True)
     with batch_lock(out_dir):
-        return _run_locked(venues, out_dir, template, size, pages_per_volume, progress)
+        return _run_locked(venues, out_dir, template, size, pages_per_volume, progress, url)
 
 
 def _run_locked(venues: Iterable[Venue | RowError], out_dir: Path, template: PosterTemplate,
                 size: str, pages_per_volume: int,
-                progress: Callable[[int], None] | None) -> PosterResult:
+                progress: Callable[[int], None] | None, url: str = "") -> PosterResult:
     outcomes: list[PosterOutcome] = []
     good: dict[str, list[tuple[Venue, QrMatrix | None]]] = {}
     codes: dict[str, tuple[QrMatrix, float]] = {}  # most rows share the template's link
@@ -85,6 +88,13 @@ def _run_locked(venues: Iterable[Venue | RowError], out_dir: Path, template: Pos
                     item.where, "", "没有二维码内容（模板和本行都没有）",
                     "no QR content in the row or the template", item.venue)))
                 continue
+            if not web_link(content):
+                outcomes.append(PosterOutcome(item.where, item.venue, item.community, RowError(
+                    Location(item.where.file, item.where.sheet, item.where.row, "二维码内容"),
+                    visible(content[:60]), "二维码内容只能是 https:// 开头的网址（居民扫码后打开的"
+                    "申领页面）", "the QR content must be an https:// link (the application "
+                    "page residents open)", item.venue)))
+                continue
             if content not in codes:
                 made = encode(content, template.qr_error)
                 codes[content] = made, module_mm(template.qr[2] * SCALE[size], made.size)
@@ -97,7 +107,10 @@ def _run_locked(venues: Iterable[Venue | RowError], out_dir: Path, template: Pos
                     f"QR content too long: {module:.2f} mm modules (1.5 mm at least); "
                     "shorten it or use a larger size", item.venue)))
                 continue
-        outcomes.append(PosterOutcome(item.where, item.venue, item.community))
+        elsewhere = bool(url and item.qr_content and item.qr_content != url)
+        outcomes.append(PosterOutcome(item.where, item.venue, item.community, note=(
+            f"二维码指向 {visible(item.qr_content[:80])}，不是 --url 给出的链接 / the QR points to "
+            f"{visible(item.qr_content[:80])}, not the --url link") if elsewhere else ""))
         good.setdefault(item.community, []).append((item, matrix))
     pdfs = []
     stems = Stems()
@@ -119,7 +132,7 @@ def _run_locked(venues: Iterable[Venue | RowError], out_dir: Path, template: Pos
     report = out_dir / "report.xlsx"
     rows = [[o.where.file, o.where.sheet, o.where.row, o.venue, o.community,
              "未印制" if o.error else "已印制",
-             f"【{o.error.where.column}】{o.error.zh} / {o.error.en}" if o.error else ""]
+             f"【{o.error.where.column}】{o.error.zh} / {o.error.en}" if o.error else o.note]
             for o in outcomes]
     printed = sum(1 for o in outcomes if o.error is None)
     write_table(report, ("文件", "工作表", "行号", "名称", "社区", "结果", "说明"),
@@ -130,6 +143,15 @@ def _run_locked(venues: Iterable[Venue | RowError], out_dir: Path, template: Pos
     return PosterResult(tuple(outcomes), tuple(pdfs), report)
 
 
+
+
+def web_link(text: str) -> bool:
+    """An https:// link to a named host, with nothing hidden in it: what a poster's QR may
+    hold (never javascript:, data:, a file or plain text, issue #36)."""
+    if not text.isprintable() or any(ch.isspace() for ch in text):
+        return False
+    parts = urllib.parse.urlsplit(text)
+    return parts.scheme == "https" and bool(parts.hostname) and "@" not in parts.netloc
 
 
 def is_example(link: str) -> bool:
@@ -150,6 +172,9 @@ def print_posters(venues: Sequence[Path], out_dir: Path, kind: str = "campaign",
     咨询电话 is blank use them."""
     layout = load_poster_template(kind, None if template is None else str(template))
     if url:
+        if not web_link(url):
+            raise TemplateError(f"--url 只能是 https:// 开头的网址：{visible(url[:80])}",
+                                f"--url must be an https:// link: {visible(url[:80])}")
         layout = dataclasses.replace(layout, qr_content=url)
     if hotline:
         layout = dataclasses.replace(layout, hotline=checked_hotline(hotline))
@@ -166,7 +191,7 @@ def print_posters(venues: Sequence[Path], out_dir: Path, kind: str = "campaign",
         progress.start("海报 posters", None)
     try:
         return run_posters(rows, out_dir, layout, size, pages_per_volume,
-                           progress.advance if progress else None)
+                           progress.advance if progress else None, url or "")
     finally:
         if progress:
             progress.finish()

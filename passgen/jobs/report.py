@@ -170,7 +170,7 @@ class TableWriter:
             sheet2.append([visible(label), visible(value) if isinstance(value, str) else value])
         sheet2.column_dimensions["A"].width = 26
         sheet2.column_dimensions["B"].width = 60
-        atomic_write(path, lambda tmp: self.book.save(tmp), tag=tag)
+        atomic_write(path, lambda tmp: self.book.save(tmp), 0o600, tag=tag)  # names: private
 
 
     def discard(self) -> None:

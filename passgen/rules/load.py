@@ -30,8 +30,10 @@ from passgen.rules.conditions import (
 )
 from passgen.rules.places import Gazetteer
 from passgen.schema import Document, Spec, date, free_table, integer, table, tables, text, texts
+from passgen.text import visible
 
 FORMAT = "passgen-rules/1"
+MAX_PLACES_BYTES = 16 << 20  # the bundled table is 63 KB
 COLOURS = {"green": Colour.GREEN, "yellow": Colour.YELLOW, "red": Colour.RED}
 AREA_LEVELS = ("high", "medium", "severe")
 ABROAD_LEVELS = ("severe",)
@@ -164,19 +166,30 @@ class Rules:
 
 def _load_places(doc: Document, spec: Mapping[str, str], base: Path | None) -> Gazetteer:
     name = spec["file"]
+    if not re.fullmatch(r"[^/\\:]+\.tsv", name) or name.startswith("."):
+        # the table lies beside the rules file: a path elsewhere made the sha256 check an
+        # oracle for any file on the machine (issue #36)
+        raise doc.fail(("places", "file"), f"地名表只能是规则文件所在文件夹里的 .tsv 文件名，不能是路径："
+                       f"{visible(name)}", f"the place table must be a .tsv file name beside the "
+                       f"rules file, not a path: {visible(name)}")
     data: bytes | None = None
-    if base is not None and (base / name).is_file():
-        data = (base / name).read_bytes()
+    if base is not None and (base / name).is_file() and not (base / name).is_symlink():
+        with (base / name).open("rb") as fh:
+            data = fh.read(MAX_PLACES_BYTES + 1)
     else:
         bundled = resources.files("passgen.rulesets") / name
-        if "/" not in name and bundled.is_file():
+        if bundled.is_file():
             data = bundled.read_bytes()
     if data is None:
         raise doc.fail(("places", "file"), f"找不到地名表 {name}", f"place table {name} not found")
     if hashlib.sha256(data).hexdigest() != spec["sha256"]:
         raise doc.fail(("places", "sha256"), f"地名表 {name} 的 SHA-256 与规则文件中记录的不符",
                        f"place table {name} does not match the sha256 in the rules file")
-    return Gazetteer.parse(data.decode("utf-8"))
+    try:
+        return Gazetteer.parse(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, IndexError, KeyError) as exc:
+        raise doc.fail(("places", "file"), f"地名表 {name} 的格式不对（{visible(str(exc)[:80])}）",
+                       f"place table {name} is malformed ({visible(str(exc)[:80])})") from None
 
 
 def _check_dates(doc: Document, where: tuple[str, int], raw: dict[str, Any]) -> None:

@@ -69,10 +69,12 @@ class Gazetteer:
     def parse(cls, text: str) -> Gazetteer:
         names: dict[str, str] = {}
         index: dict[str, list[str]] = {}
-        for line in text.splitlines():
+        for number, line in enumerate(text.splitlines(), 1):
             if not line.strip() or line.startswith("#"):
                 continue
             code, name = line.split("\t")
+            if not (len(code) == 6 and code.isascii() and code.isdigit() and name):
+                raise ValueError(f"line {number}: {code!r} is not a 6-digit code with a name")
             names[code] = name
             if name in _PLACEHOLDERS:
                 continue

@@ -343,3 +343,38 @@ def test_an_expiry_beyond_64_bits_is_malformed_by_the_quick_path_too(
         assert result.status is status, (expires, result.reason)
     with pytest.raises(pg1.FormatProblem):
         pg1.decode_claims(pg1.encode_claims(dataclasses.replace(claims, expires=2 ** 64)))
+
+
+def test_verify_bounds_the_pages_of_a_pdf_and_says_what_it_skipped(tmp_path: Path) -> None:
+    """Issue #36 finding 6: verify rendered every page of a PDF: a 274 KB PDF of 2,000
+    pages ran past 60 s.  At most --max-pages pages are checked; the rest are named, and
+    the run is not all valid."""
+    import json
+
+    from click.testing import CliRunner
+    from reportlab.pdfgen import canvas
+
+    from passgen.cli import cli
+    from passgen.errors import ExitStatus
+
+    pdf = tmp_path / "many.pdf"
+    c = canvas.Canvas(str(pdf))
+    for _ in range(2000):
+        c.showPage()
+    c.save()
+    trust = tmp_path / "trust.json"
+    trust.write_text(json.dumps({"format": "passgen-trust/1", "keys": [fixed_key().entry.to_json()]}),
+                     encoding="utf-8")
+    ran = CliRunner().invoke(cli, ["verify", str(pdf), "--trust", str(trust), "--at",
+                                   "2020-03-25", "--max-pages", "5"])
+    assert ran.exit_code == ExitStatus.NOT_VALID, ran.output
+    assert "只检查了前 5 页" in ran.output and "p6–p2000" in ran.output
+    assert "--max-pages" in ran.output
+    few = tmp_path / "few.pdf"
+    c = canvas.Canvas(str(few))
+    for _ in range(3):
+        c.showPage()
+    c.save()
+    ran = CliRunner().invoke(cli, ["verify", str(few), "--trust", str(trust), "--at",
+                                   "2020-03-25", "--max-pages", "5"])
+    assert "只检查了" not in ran.output

@@ -693,3 +693,14 @@ def test_a_ledger_holding_what_passgen_never_makes_is_refused(tmp_path: Path,
     with pytest.raises(LedgerError):
         batch(tmp_path, ROWS, ledger, out="again")
     assert hashlib.sha256(ledger.read_bytes()).hexdigest() == before
+
+
+def test_the_report_and_the_manifest_are_private_like_the_pdfs(tmp_path: Path) -> None:
+    """Issue #36 finding 6: report.xlsx (names, colours, deciding clauses) was 0644 while
+    the PDFs were 0600."""
+    import stat
+
+    made = batch(tmp_path, ROWS, tmp_path / "l.sqlite")
+    folder = made.report.parent
+    for path in (made.report, folder / "passgen-batch.json", *made.pdfs):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path

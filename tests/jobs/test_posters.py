@@ -202,3 +202,27 @@ def test_posters_template_writes_a_venue_list_the_posters_command_reads(tmp_path
     assert done.exit_code == ExitStatus.OK and "海报 1" in done.output, done.output
     no_out = runner.invoke(cli, ["posters", str(blank)])
     assert no_out.exit_code == ExitStatus.ERROR and "--out" in no_out.output
+
+
+def test_a_poster_qr_is_an_https_link_and_one_elsewhere_than_url_is_said(
+        tmp_path: Path) -> None:
+    """Issue #36 finding 6: posters printed any per-row QR content (javascript:, data:,
+    look-alike sites) with no notice, even when --url was given."""
+    rows = [["好链接", "西门社区", "", "市场", "", "https://jkm.nanchong.gov.cn/apply"],
+            ["脚本", "西门社区", "", "市场", "", "javascript:alert(1)"],
+            ["数据", "西门社区", "", "市场", "", "data:text/html,<h1>x</h1>"],
+            ["明文", "西门社区", "", "市场", "", "http://jkm.nanchong.gov.cn/apply"],
+            ["冒充", "西门社区", "", "市场", "", "https://jkm-nanchong.cn/apply"],
+            ["留空", "西门社区", "", "市场", "", ""]]
+    path = venues_file(tmp_path / "venues.xlsx", rows)
+    ran = CliRunner().invoke(cli, ["posters", str(path), "--out", str(tmp_path / "out"),
+                                   "--url", "https://jkm.nanchong.gov.cn/apply"])
+    assert ran.exit_code == 0, ran.output
+    for word in ("javascript:alert(1)", "data:text/html", "http://jkm.nanchong.gov.cn"):
+        assert word in ran.output and "https://" in ran.output
+    assert ran.output.count("只能是 https://") == 3
+    assert "注意 notice" in ran.output and "jkm-nanchong.cn" in ran.output
+    assert "读取 6 行：海报 3，未印制 3" in ran.output
+    bad = CliRunner().invoke(cli, ["posters", str(path), "--out", str(tmp_path / "x"),
+                                   "--url", "javascript:alert(1)"])
+    assert bad.exit_code == ExitStatus.ERROR and "--url 只能是 https://" in bad.output

@@ -5,6 +5,8 @@ import dataclasses
 import datetime as dt
 import hashlib
 import random
+import re
+from pathlib import Path
 
 import pytest
 from helpers import AS_OF, make_id
@@ -339,3 +341,27 @@ def test_evaluation_is_deterministic_and_order_independent(people: list[Resident
     again = parse_rules(default_rules_bytes().replace(
         b"[[abroad]]", MEDIUM_AREA.encode() + b"\n[[abroad]]", 1))
     assert [evaluate(p, AS_OF, again) for p in people] == first
+
+
+@pytest.mark.parametrize("name", ["../places-cn.tsv", "/etc/passwd", "C:\\\\x.tsv", "sub/p.tsv",
+                                  ".hidden.tsv", "places.txt"])
+def test_a_place_table_is_a_file_beside_the_rules_not_a_path(tmp_path: Path, name: str) -> None:
+    """Issue #36: a rules file's place table could be any path; its sha256 check then told
+    whether any file on the machine had given contents."""
+    text = default_rules_bytes().decode().replace('file = "places-cn.tsv"', f'file = "{name}"')
+    (tmp_path / "rules.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(RulesError) as info:
+        load_rules(tmp_path / "rules.toml")
+    assert "不能是路径" in info.value.zh and "places.file" in info.value.en
+
+
+def test_a_malformed_place_table_is_a_plain_error(tmp_path: Path) -> None:
+    bad = "110000\t北京市\nnot a code\t某地\n".encode()
+    (tmp_path / "mine.tsv").write_bytes(bad)
+    text = default_rules_bytes().decode().replace('file = "places-cn.tsv"', 'file = "mine.tsv"')
+    text = re.sub(r'sha256 = "[0-9a-f]{64}"', f'sha256 = "{hashlib.sha256(bad).hexdigest()}"',
+                  text, count=1)
+    (tmp_path / "rules.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(RulesError) as info:
+        load_rules(tmp_path / "rules.toml")
+    assert "格式不对" in info.value.zh and "6-digit" in info.value.en
