@@ -1,4 +1,4 @@
-"""Replay every attack of issues #20 and #29 against passgen as it is now, as an attacker or a careless
+"""Replay every attack of issues #20, #29 and #36 against passgen as it is now, as an attacker or a careless
 operator would: mostly through the command line, each in a process of its own.
 
     .venv/bin/python bench/attacks.py [NAME ...]
@@ -572,6 +572,9 @@ def small_traps(folder: Path) -> str:
 
 sys.modules.setdefault("attacks", sys.modules[__name__])  # one registry, run as a script too
 import attacks_29  # noqa: E402, F401  (registers its attacks in ATTACKS)
+
+# --- issue #36: the office machine, third round (bench/attacks_36.py) ----------------------
+import attacks_36  # noqa: E402, F401  (registers its attacks in ATTACKS)
 
 # --- the run ------------------------------------------------------------------------------
 

@@ -39,9 +39,12 @@ RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE = "http://schemas.openxmlformats.org/package/2006"
 
 
-def sheet_workbook(path: Path, sheet: bytes | Callable[[IO[bytes]], None]) -> Path:
-    """A one-sheet .xlsx whose worksheet part is ``sheet``, or what ``sheet`` writes into it
-    as it streams."""
+def sheet_workbook(path: Path, sheet: bytes | Callable[[IO[bytes]], None],
+                   part_name: str = "xl/worksheets/sheet1.xml",
+                   target: str = "worksheets/sheet1.xml") -> Path:
+    """A one-sheet .xlsx whose worksheet part (``part_name``, which the workbook's
+    relationship names as ``target``) is ``sheet``, or what ``sheet`` writes into it as it
+    streams."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", f'<Types xmlns="{PACKAGE}/content-types"><Default '
                    'Extension="xml" ContentType="application/xml"/><Override PartName="/xl/'
@@ -53,12 +56,12 @@ def sheet_workbook(path: Path, sheet: bytes | Callable[[IO[bytes]], None]) -> Pa
         z.writestr("xl/workbook.xml", f'<workbook xmlns="{MAIN}" xmlns:r="{RELS}"><sheets>'
                    '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
         z.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{PACKAGE}/relation'
-                   f'ships"><Relationship Id="rId1" Type="{RELS}/worksheet" Target="work'
-                   'sheets/sheet1.xml"/></Relationships>')
+                   f'ships"><Relationship Id="rId1" Type="{RELS}/worksheet" Target="'
+                   f'{target}"/></Relationships>')
         if isinstance(sheet, bytes):
-            z.writestr("xl/worksheets/sheet1.xml", sheet)
+            z.writestr(part_name, sheet)
         else:
-            with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+            with z.open(part_name, "w", force_zip64=True) as part:
                 sheet(part)
     return path
 

@@ -682,8 +682,10 @@ def test_a_ledger_holding_what_passgen_never_makes_is_refused(tmp_path: Path,
 
     ledger = tmp_path / "l.sqlite"
     made = batch(tmp_path, ROWS, ledger)
-    with sqlite3.connect(ledger) as db:
-        db.execute(planted)
+    db = sqlite3.connect(ledger)
+    db.execute(planted)
+    db.commit()
+    db.close()  # the last connection: its WAL is checkpointed into the file now
     before = hashlib.sha256(ledger.read_bytes()).hexdigest()
     serial = made.outcomes[0].card.claims.serial.hex()
     ran = CliRunner().invoke(cli, ["revoke", serial, "--reason", "lost", "--ledger",
