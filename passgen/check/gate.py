@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TextIO
 
 from passgen.check.inputs import DEFAULT_REVOCATION_MAX_AGE_HOURS, load_lists, seen_beside
-from passgen.check.scan import MAX_LINE, byte_lines
+from passgen.check.scan import MAX_LINE, byte_lines, mangled, typed
 from passgen.check.verify import Verdict, VerifyResult, verify
 from passgen.dates import SHANGHAI
 from passgen.errors import PassgenError
@@ -52,6 +52,9 @@ STYLE = {Colour.GREEN: "\033[1;97;42m", Colour.YELLOW: "\033[1;30;43m", Colour.R
 INVALID_STYLE = "\033[1;97;45m"
 RESET = "\033[0m"
 LOG_HEADER = ("time", "serial", "verdict", "colour")
+IME_HINT = ("提示：扫到的内容被中文输入法改过了。请把输入法切换到英文（按 Shift 或 Ctrl+空格），再扫一次 / "
+            "the scan was changed by a Chinese input method: switch it to English and scan "
+            "again\n")
 
 
 def display_width(text: str) -> int:
@@ -142,12 +145,16 @@ def run(lines: Iterable[str], out: TextIO, trust: TrustList, clock: Callable[[],
     try:
         out.write("等待扫码… / waiting for scans (Ctrl-C to stop)\n")
         out.flush()
+        hinted = False
         for raw in lines:
-            text = raw.strip()
+            text = typed(raw)
             if not text:
                 continue
             now = clock()
             result = verify(text, trust, now, revoked)
+            if result.status == Verdict.MALFORMED and not hinted and mangled(raw):
+                hinted = True  # once: the worker switches the input method and scans again
+                out.write(IME_HINT)
             counts[result.status] += 1
             if writer is not None and log_file is not None:  # logged before it is shown
                 c = result.claims

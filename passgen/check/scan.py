@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +25,35 @@ class Found:
 
 
 def from_lines(lines: Iterable[str], source: str) -> list[Found]:
-    """One payload per non-blank line (a USB scanner types the payload and Enter)."""
-    return [Found(f"{source}:{n}", line.strip())
+    """One payload per non-blank line (a USB scanner types the payload and Enter), as
+    ``typed`` folds it back."""
+    return [Found(f"{source}:{n}", typed(line))
             for n, line in enumerate(lines, start=1) if line.strip()]
+
+
+# what a Chinese input method makes of the characters a PG1 text is written in (Base45's
+# 0-9 A-Z space $ % * + - . / : and the prefix); NFKC folds the full-width forms (Ｐ ： ＋)
+_IME = str.maketrans({"。": ".", "．": ".", "￥": "$", "¥": "$", "、": "/", "—": "-", "–": "-",
+                      "－": "-", "·": ".", "：": ":", "　": " "})
+
+
+def typed(line: str) -> str:
+    """A scanned line as the card printed it: a USB scanner typing through a Chinese input
+    method gives full-width letters and a full-width colon (``ＰＧ１：``), Chinese punctuation
+    and lower case with Caps Lock; all of it is folded back (issue #39).  A line that is
+    ASCII already is only trimmed."""
+    text = line.strip()
+    if text.isascii():
+        return text if text[:4] != "pg1:" else text.upper()
+    return unicodedata.normalize("NFKC", text.translate(_IME)).upper()
+
+
+def mangled(line: str) -> bool:
+    """Whether a line that is not a card looks like one an input method turned into Chinese
+    characters or full-width forms (then: switch the input method to English)."""
+    text = line.strip()
+    return not text.isascii() and (len(text) > 20 or "PG" in unicodedata.normalize(
+        "NFKC", text).upper())
 
 
 MAX_LINE = 4096  # characters kept of one line: a PG1 text has at most 1,024

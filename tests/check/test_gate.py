@@ -23,7 +23,7 @@ from PIL import Image, ImageOps
 from passgen.check import scan
 from passgen.check.inputs import check_found
 from passgen.check.verify import Verdict
-from passgen.dates import day_start
+from passgen.dates import SHANGHAI, day_start
 from passgen.jobs.cards import PrintOptions, run_cards
 from passgen.models import Assessment, Category, Colour, Location, Resident
 from passgen.passes import keys, revocation
@@ -201,3 +201,35 @@ def test_photo_of_a_whole_sheet(tmp_path: Path, signing_key: keys.SigningKey,
     assert all(c.result.status == Verdict.VALID for c in checked)
     assert {c.result.claims.name for c in checked if c.result.claims} == \
         {f"居民{i}" for i in range(10)}
+
+
+def through_a_chinese_input_method(text: str) -> str:
+    """What a USB scanner types through a Chinese input method in full-width mode: letters,
+    digits and signs full-width, the colon and full stop Chinese, the slash 、 and $ ￥."""
+    special = {":": "：", ".": "。", "/": "、", "$": "￥", " ": "　"}
+    return "".join(special.get(ch, chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch)
+                   for ch in text)
+
+
+def test_a_scanner_typing_through_a_chinese_input_method_verifies(
+        gate: dict[str, object]) -> None:
+    """Issue #39 finding 1: every card was 不得通行 · 无法识别的二维码 when the scanner typed
+    through a Chinese input method; the line is folded back, and a line that is still a
+    mangled card says once to switch the input method to English."""
+    from passgen.check import gate as gate_module
+    from passgen.passes.keys import read_trust
+
+    trust = read_trust(Path(str(gate["trust"])))
+    green = str(gate["green"])
+    typed = through_a_chinese_input_method(green)
+    assert typed != green and not typed.isascii() and "：" in typed
+    assert scan.typed(typed) == green and scan.typed(green.lower()) == green
+    out = io.StringIO()
+    summary = gate_module.run([typed + "\n", "拼音输入法把扫到的字母变成了汉字所以这一行读不出来\n",
+                               "還是拼音输入法把扫到的字母变成了汉字所以读不出来\n", green.lower() + "\n"],
+                              out, trust, lambda: dt.datetime(2020, 3, 25, 12, tzinfo=SHANGHAI))
+    text = out.getvalue()
+    assert summary.by_verdict == {"valid": 2, "malformed": 2}
+    assert text.count("请把输入法切换到英文") == 1
+    [found] = scan.from_lines([typed], "stdin")
+    assert found.text == green
