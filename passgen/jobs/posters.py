@@ -154,10 +154,21 @@ def web_link(text: str) -> bool:
     return parts.scheme == "https" and bool(parts.hostname) and "@" not in parts.netloc
 
 
+PLACEHOLDER_WORDS = ("示例", "例子", "样例", "真实", "链接", "网址", "申领", "填写", "替换", "example",
+                     "placeholder", "your", "xxx")
+
+
 def is_example(link: str) -> bool:
-    """A placeholder link (example.com, example.gov.cn …) that must not reach a real poster."""
-    host = urllib.parse.urlsplit(link).hostname or ""
-    return host == "example" or host.startswith("example.") or ".example." in f".{host}"
+    """A placeholder link that must not reach a real poster: an example host (example.com,
+    example.gov.cn …), the words of an example (指南's ``https://真实的申领链接``, 示例, 链接 …),
+    or a host that is not a domain name (no dot, or no letters after the last one)."""
+    host = (urllib.parse.urlsplit(link).hostname or "").lower().rstrip(".")
+    if host == "example" or host.startswith("example.") or ".example." in f".{host}":
+        return True
+    if any(word in host for word in PLACEHOLDER_WORDS):
+        return True
+    labels = host.split(".")
+    return len(labels) < 2 or not all(labels) or not labels[-1].isalpha()
 
 
 def print_posters(venues: Sequence[Path], out_dir: Path, kind: str = "campaign",
@@ -175,6 +186,12 @@ def print_posters(venues: Sequence[Path], out_dir: Path, kind: str = "campaign",
         if not web_link(url):
             raise TemplateError(f"--url 只能是 https:// 开头的网址：{visible(url[:80])}",
                                 f"--url must be an https:// link: {visible(url[:80])}")
+        if is_example(url) and not demo:
+            raise TemplateError(
+                f"--url 给的是示例链接 {visible(url[:80])}，不是真实的申领网址：居民扫了申领不到健康码。"
+                "请换成真实的链接（只是演示时加 --demo）",
+                f"--url is a placeholder, not the real application link: {visible(url[:80])}; "
+                "give the real link (add --demo for a demonstration)")
         layout = dataclasses.replace(layout, qr_content=url)
     if hotline:
         layout = dataclasses.replace(layout, hotline=checked_hotline(hotline))

@@ -226,3 +226,21 @@ def test_a_poster_qr_is_an_https_link_and_one_elsewhere_than_url_is_said(
     bad = CliRunner().invoke(cli, ["posters", str(path), "--out", str(tmp_path / "x"),
                                    "--url", "javascript:alert(1)"])
     assert bad.exit_code == ExitStatus.ERROR and "--url 只能是 https://" in bad.output
+
+
+@pytest.mark.parametrize("url", ["https://真实的申领链接", "https://example.gov.cn/apply",
+                                 "https://申领链接.gov.cn", "https://localhost/apply",
+                                 "https://your-link.cn", "https://jkm.nanchong.123/x"])
+def test_the_guide_s_placeholder_link_is_refused_as_it_promises(tmp_path: Path,
+                                                                url: str) -> None:
+    """Issue #39 finding 2: `--url https://真实的申领链接`, 指南's own example, exited 0 and
+    every poster pointed at a dead link."""
+    path = venues_file(tmp_path / "v.xlsx", [["骏达市场", "西门社区", "", "市场", "", ""]])
+    ran = CliRunner().invoke(cli, ["posters", str(path), "--out", str(tmp_path / "o"),
+                                   "--kind", "campaign", "--url", url])
+    assert ran.exit_code == ExitStatus.ERROR and "示例链接" in ran.output, ran.output
+    assert not (tmp_path / "o").exists() or not list((tmp_path / "o").glob("*.pdf"))
+    real = CliRunner().invoke(cli, ["posters", str(path), "--out", str(tmp_path / "r"),
+                                    "--kind", "campaign", "--url",
+                                    "https://jkm.nanchong.gov.cn/apply"])
+    assert real.exit_code == 0, real.output
