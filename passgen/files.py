@@ -9,6 +9,7 @@ import hashlib
 import os
 import re
 import stat
+import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -85,21 +86,42 @@ def held_open(path: Path) -> FileHeldOpen:
         "writable)")
 
 
+# A file just written may be held for a moment by an antivirus scanner or a sync client
+# (OneDrive, 坚果云) the clerk never opened: tried again after these pauses (3.1 s in all)
+# before the clerk is asked to close it (issue #39).
+RETRY_PAUSES = (0.1, 0.2, 0.4, 0.8, 1.6)
+_pause = time.sleep  # (tests count the pauses instead of waiting them out)
+
+
+def _patiently(action: Callable[[], object]) -> None:
+    """``action``, tried again after each of ``RETRY_PAUSES`` while it meets a
+    PermissionError (what Windows raises for a file another program holds)."""
+    for pause in RETRY_PAUSES:
+        try:
+            action()
+            return
+        except PermissionError:
+            _pause(pause)
+    action()
+
+
 def replace(source: Path, target: Path) -> None:
-    """``os.replace``, with a clear message when a file is held open (``held_open``): it
-    names ``source`` when that is one of the clerk's files (being moved aside), else
-    ``target`` (a temporary file held on its way to that name is named by that name)."""
+    """``os.replace``, tried again for a few seconds while the file is held (``_patiently``),
+    with a clear message if it still is (``held_open``): it names ``source`` when that is
+    one of the clerk's files (being moved aside), else ``target`` (a temporary file held on
+    its way to that name is named by that name)."""
     try:
-        os.replace(source, target)
+        _patiently(lambda: os.replace(source, target))
     except PermissionError:
         ours = source.name.startswith(TEMPORARY_PREFIX)
         raise held_open(target if ours else source) from None
 
 
 def remove(path: Path) -> None:
-    """Remove ``path`` if it is there, with a clear message when it is held open."""
+    """Remove ``path`` if it is there, tried again for a few seconds while it is held, with
+    a clear message if it still is."""
     try:
-        path.unlink(missing_ok=True)
+        _patiently(lambda: path.unlink(missing_ok=True))
     except PermissionError:
         raise held_open(path) from None
 

@@ -93,3 +93,34 @@ def test_a_file_held_open_is_named_with_what_to_do(tmp_path: Path,
     with pytest.raises(FileHeldOpen):
         remove(target)
     assert target.exists()
+
+
+def test_a_file_held_for_a_moment_is_tried_again_before_the_clerk_is_asked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #39 finding 3: an antivirus scanner or OneDrive holding a fresh file for a moment
+    stopped a batch with "它可能正在 WPS、Excel…打开" for a file the clerk never opened."""
+    import os
+
+    from passgen import files
+
+    paused: list[float] = []
+    monkeypatch.setattr(files, "_pause", paused.append)
+    real = os.replace
+    held = {"count": 3}
+
+    def flaky(source: object, target: object) -> None:
+        if held["count"]:
+            held["count"] -= 1
+            raise PermissionError(13, "The process cannot access the file")
+        real(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", flaky)
+    (tmp_path / "a").write_text("x")
+    files.replace(tmp_path / "a", tmp_path / "b")
+    assert (tmp_path / "b").read_text() == "x" and paused == [0.1, 0.2, 0.4]
+    held["count"] = 100  # held for good: the clerk is asked, after about 3 seconds
+    paused.clear()
+    (tmp_path / "c").write_text("y")
+    with pytest.raises(files.FileHeldOpen) as info:
+        files.replace(tmp_path / "c", tmp_path / "d")
+    assert "WPS" in info.value.zh and sum(paused) == pytest.approx(3.1)
