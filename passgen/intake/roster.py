@@ -254,6 +254,27 @@ def find_header(cells: Sequence[Any]) -> Header | None:
     return Header(index, {f: cell_text(cells[i]) for f, i in index.items()})
 
 
+# what a template or a clerk fills in before knowing who the row is for
+PREFILLED = {"case_status": ("正常",), "severe_contact": ("否", "无"),
+             "lives_with_observed": ("否", "无"), "symptoms": ("无", "否"),
+             "report_days": ("0",), "community": None, "category": None}
+
+
+def only_prefilled(cells: Sequence[Any], index: dict[str, int]) -> bool:
+    """Whether a row's known cells hold nothing but what a template pre-fills: the
+    community and category, 正常, 否, 无, 0 (unknown columns, such as 序号, are not read)."""
+    for field, i in index.items():
+        value = cell_text(cells[i]) if i < len(cells) else ""
+        if not value:
+            continue
+        if field not in PREFILLED:
+            return False
+        allowed = PREFILLED[field]
+        if allowed is not None and value not in allowed:
+            return False
+    return True
+
+
 def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[Any]]],
                     ctx: RowContext, notices: list[SheetNotice] | None = None,
                     seen: Seen | None = None) -> Iterator[Resident | RowError]:
@@ -291,9 +312,22 @@ def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[An
             file, sheet, 0, f"第{header_row}行中这些列不是 passgen 使用的列，已忽略，不影响颜色：{shown}",
             f"columns in row {header_row} that passgen does not use were ignored: {shown}"))
     reader = SheetReader(file, sheet, header, ctx, seen)
+    person = [header.index[f] for f in ("name", "id_number")]
+    prefilled = 0
     for number, cells in it:
-        if not is_blank(cells):
-            yield reader.outcome(number, cells)
+        if is_blank(cells):
+            continue
+        if is_blank([cells[i] if i < len(cells) else None for i in person]) and \
+                only_prefilled(cells, header.index):
+            prefilled += 1  # a 序号, or a template's 正常 and 否, with nobody in the row
+            continue
+        yield reader.outcome(number, cells)
+    if prefilled and notices is not None:
+        notices.append(SheetNotice(
+            file, sheet, prefilled, f"有 {prefilled} 行没有姓名和身份证号，只有序号或预先填好的内容"
+            "（如“正常”“否”），按空行处理",
+            f"{prefilled} rows with no name and no ID number, only a 序号 or pre-filled values "
+            "(正常, 否), were taken as blank"))
 
 
 def read_roster(path: Path, ctx: RowContext, limits: Limits = DEFAULT_LIMITS,

@@ -98,3 +98,21 @@ def test_community_option_and_venues_refuse_numbers_too(tmp_path: Path) -> None:
     assert "身份证号或电话号码" in info.value.zh
     venue = single_venue(OneVenue("骏达市场 13912345678", "桂花社区"))
     assert isinstance(venue, RowError) and venue.where.column == "名称"
+
+
+def test_rows_holding_only_a_number_or_prefilled_values_are_blank(tmp_path: Path) -> None:
+    """Issue #39 finding 5: rows holding only a pre-filled 序号 each gave 姓名为空 (15 in one
+    sheet), and 指南's fix, 补上姓名, was wrong for them."""
+    headers = ["序号", *HEADERS]
+    prefilled = {"姓名": None, "身份证号": None, "社区": "桂花社区", "人员状态": "正常",
+                 "14天内接触疫情较重地区人员": "否", "与观察人员同住": "否"}
+    rows = [row(序号=1), *({"序号": n} for n in range(2, 17)),
+            *({**prefilled, "序号": n} for n in range(17, 20)),
+            {**prefilled, "序号": 20, "14天内旅居地区": "武汉", "来南日期": AS_OF}]
+    notices: list[SheetNotice] = []
+    read = list(read_rosters([write_roster(tmp_path / "r.xlsx", rows, headers)],
+                             RowContext(AS_OF), notices=notices))
+    assert len(read) == 2 and isinstance(read[0], Resident)
+    assert isinstance(read[1], RowError) and read[1].where.row == 21  # a person, unnamed
+    [said] = [n for n in notices if "按空行处理" in n.zh]
+    assert said.rows == 18 and "18 行" in said.zh

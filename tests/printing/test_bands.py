@@ -102,7 +102,7 @@ def test_a_dark_solid_band_is_the_failure_the_test_catches(bands: dict[Colour, I
 
 def test_band_fills_must_be_light_enough_to_vanish_under_a_threshold() -> None:
     """The vocabulary's tints vanish under a 50 % threshold (a layout cannot change them)."""
-    from passgen.printing.layout import COLOUR_STYLES, MIN_FILL_LUMINANCE, luminance
+    from passgen.printing.colours import COLOUR_STYLES, MIN_FILL_LUMINANCE, luminance
 
     assert all(luminance(c.fill) >= MIN_FILL_LUMINANCE for c in COLOUR_STYLES)
     text = default_template_bytes().decode().replace("[[text]]", """

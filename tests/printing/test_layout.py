@@ -169,7 +169,7 @@ def test_a_layout_cannot_restyle_hide_or_swap_a_colour(change: Any, needle: str)
 
 
 def test_a_layout_may_align_pad_and_keep_the_vocabulary_s_own_styles() -> None:
-    from passgen.printing.layout import COLOUR_STYLES, MIN_FILL_LUMINANCE, luminance
+    from passgen.printing.colours import COLOUR_STYLES, MIN_FILL_LUMINANCE, luminance
 
     own = "".join(f"\n[colours.{k}]\nfill = \"{c.fill}\"\npattern = \"{c.pattern}\"\n"
                   f"shape = \"{c.shape}\"\n" for k, c in zip(("green", "yellow", "red"),
