@@ -114,7 +114,7 @@ class CardSheetWriter:
         self.hotline = template.hotline if hotline is None else hotline
         self.font = fonts.register()
         self.page_h = template.page_mm[1]
-        self.canvas = new_canvas(path, template.page_mm, title)
+        self.canvas = new_canvas(path, template.page_mm, title, self.duplex)
         self.origins = card_origins(template)
         self.text_ops = TextOperators(self.canvas, self.font)
         self.front_texts = self._placed(template.texts)

@@ -25,10 +25,13 @@ from passgen.printing.layout import ColourStyle, fit_text, pt
 from passgen.qr.encode import QrMatrix
 
 
-def new_canvas(path: Path, size_mm: tuple[float, float], title: str) -> Canvas:
+def new_canvas(path: Path, size_mm: tuple[float, float], title: str,
+               duplex: bool = False) -> Canvas:
     """A reportlab canvas as passgen writes every PDF: invariant (same input, same bytes),
     compressed binary streams (no ASCII85: a third smaller and faster), every string in the
-    embedded CJK font (so not even Helvetica is referenced)."""
+    embedded CJK font (so not even Helvetica is referenced); and print presets a viewer's
+    print dialogue starts from (issue #39): actual size, never "fit to page" (which prints
+    cards at about 96 %), and for sheets with backs, long-edge duplex."""
     rl_config.useA85 = 0  # read by reportlab when it writes streams
     font = fonts.register()
     c = Canvas(str(path), pagesize=(pt(size_mm[0]), pt(size_mm[1])), invariant=1,
@@ -36,6 +39,8 @@ def new_canvas(path: Path, size_mm: tuple[float, float], title: str) -> Canvas:
     c.setTitle(title)
     c.setAuthor("passgen")
     c.setCreator("passgen")
+    c.setViewerPreference("PrintScaling", "None")
+    c.setViewerPreference("Duplex", "DuplexFlipLongEdge" if duplex else "Simplex")
     return c
 
 

@@ -495,3 +495,28 @@ def test_a_speckled_photocopy_is_read_whole_by_verify(batch: Any, tmp_path: Path
     valid = {t for t in found if verify(t, trust, noon).status == Verdict.VALID}
     assert len(valid) == batch.totals.cards == 12
     assert found_raw < found  # the despeckled reading is what found the rest
+
+
+def test_every_pdf_presets_actual_size_and_card_sheets_long_edge_duplex(tmp_path: Path) -> None:
+    """Issue #39 finding 9: "fit to page" printed cards at about 96 %, and duplex had to be set
+    by hand: the PDFs carry viewer preferences a print dialogue starts from."""
+    import pypdfium2.raw as raw
+
+    from passgen.printing.cards import CardSheetWriter
+    from passgen.printing.layout import load_template
+
+    def preferences(path: Path) -> tuple[int, int]:
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(str(path))
+        try:
+            return (raw.FPDF_VIEWERREF_GetPrintScaling(pdf.raw),
+                    raw.FPDF_VIEWERREF_GetDuplex(pdf.raw))
+        finally:
+            pdf.close()
+
+    for duplex, expected in ((True, raw.DuplexFlipLongEdge), (False, raw.Simplex)):
+        path = tmp_path / f"{duplex}.pdf"
+        writer = CardSheetWriter(path, load_template(), duplex=duplex)
+        writer.close()
+        assert preferences(path) == (0, expected)  # 0: no scaling
