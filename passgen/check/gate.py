@@ -17,6 +17,7 @@ import datetime as dt
 import os
 import select
 import signal
+import sys
 import threading
 import unicodedata
 from collections import Counter
@@ -52,6 +53,7 @@ STYLE = {Colour.GREEN: "\033[1;97;42m", Colour.YELLOW: "\033[1;30;43m", Colour.R
 INVALID_STYLE = "\033[1;97;45m"
 RESET = "\033[0m"
 LOG_HEADER = ("time", "serial", "verdict", "colour")
+WINDOWS = sys.platform == "win32"
 IME_HINT = ("提示：扫到的内容被中文输入法改过了。请把输入法切换到英文（按 Shift 或 Ctrl+空格），再扫一次 / "
             "the scan was changed by a Chinese input method: switch it to English and scan "
             "again\n")
@@ -199,6 +201,37 @@ def scanner_lines(stream: TextIO, poll: float = 0.25) -> Iterator[str]:
         yield pending.decode("utf-8", errors="replace")
 
 
+def console_lines(getwch: Callable[[], str]) -> Iterator[str]:
+    """The lines a scanner types into a Windows console, read a key at a time with
+    ``msvcrt.getwch``, which never echoes (a Windows console has no termios: the gate showed
+    every scan's QR text between the verdicts, issue #39).  Enter ends a line, Backspace
+    takes a character back, Ctrl-C stops, Ctrl-Z on an empty line ends the input."""
+    line: list[str] = []
+    while True:
+        ch = getwch()
+        if ch in ("\r", "\n"):
+            yield "".join(line)
+            line.clear()
+        elif ch == "\x03":
+            raise KeyboardInterrupt
+        elif ch == "\x1a" and not line:
+            return
+        elif ch == "\x08":
+            if line:
+                line.pop()
+        elif ch in ("\x00", "\xe0"):
+            getwch()  # a function or arrow key: its second code is not typed text
+        elif len(line) < MAX_LINE:
+            line.append(ch)
+
+
+def _windows_console(stream: object) -> bool:
+    try:
+        return WINDOWS and os.isatty(stream.fileno())  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
 def _has_fd(stream: object) -> bool:
     try:
         return os.name == "posix" and isinstance(stream.fileno(), int)  # type: ignore[attr-defined]
@@ -228,8 +261,12 @@ def serve(lines: Iterable[str], out: TextIO, err: TextIO, trust_path: Path,
         signal.signal(signal.SIGINT, signal.default_int_handler)
     for warning in lists.warnings:
         err.write(warning + "\n")
-    if _has_fd(lines):
-        source: Iterable[str] = scanner_lines(lines)  # type: ignore[arg-type]
+    if _windows_console(lines):
+        import msvcrt  # Windows only
+
+        source: Iterable[str] = console_lines(msvcrt.getwch)  # type: ignore[attr-defined]
+    elif _has_fd(lines):
+        source = scanner_lines(lines)  # type: ignore[arg-type]
     elif hasattr(lines, "buffer"):
         source = byte_lines(lines.buffer)
     else:

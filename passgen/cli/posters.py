@@ -96,7 +96,9 @@ def posters(venues: tuple[Path, ...], out_dir: Path | None, kind: str, size: str
     for pdf in result.pdfs:
         click.echo(f"海报 posters: {pdf}")
     click.echo(f"报告 report: {result.report}")
-    return ExitStatus.OK
+    # as cards does: some rows (or all: none) did not become posters
+    return ExitStatus.OK if result.outcomes and result.printed == len(result.outcomes) \
+        else ExitStatus.REJECTED_ROWS
 
 
 COMMANDS = (posters,)

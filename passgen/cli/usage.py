@@ -3,7 +3,13 @@ is named, and what is wrong with its value is said, not guessed."""
 
 from __future__ import annotations
 
+import re
+
 import click
+
+from passgen.text import visible
+
+_QUOTED = re.compile(r"""^(?:Path|File|Directory) (['"])(.+)\1 """)
 
 
 def chinese_usage(exc: click.ClickException) -> str:
@@ -23,7 +29,9 @@ def chinese_usage(exc: click.ClickException) -> str:
     if isinstance(exc, click.NoSuchOption):
         return f"错误：没有这个选项 {exc.option_name}"
     if isinstance(exc, click.BadParameter):
-        return f"错误：{hint} 的值无效：{why_bad(exc.message)}"
+        named = _QUOTED.search(exc.message)  # click quotes the path it could not use
+        value = f"「{visible(named[2])}」" if named else ""
+        return f"错误：{hint} 的值{value}无效：{why_bad(exc.message)}"
     if isinstance(exc, click.FileError):
         return f"错误：无法打开文件 {exc.ui_filename}"
     if isinstance(exc, click.UsageError) and "No such command" in message:
@@ -48,7 +56,8 @@ BAD_VALUE_WORDS = (
 
 def why_bad(message: str) -> str:
     """What is wrong with a value, in Chinese: a message of ours as it is, click's in words."""
-    if any("\u4e00" <= ch <= "\u9fff" for ch in message):
+    words = _QUOTED.sub("", message)  # a Chinese file name is not a Chinese message
+    if any("\u4e00" <= ch <= "\u9fff" for ch in words):
         return message.split(" / ")[0]
     for english, chinese in BAD_VALUE_WORDS:
         if english in message:

@@ -233,3 +233,33 @@ def test_a_scanner_typing_through_a_chinese_input_method_verifies(
     assert text.count("请把输入法切换到英文") == 1
     [found] = scan.from_lines([typed], "stdin")
     assert found.text == green
+
+
+def test_a_windows_console_reads_scans_without_echo(gate: dict[str, object],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #39 finding 10: the Windows gate echoed every scan between the verdicts (a
+    Windows console has no termios).  It reads key by key with msvcrt.getwch, which never
+    echoes; this test stands a fake msvcrt in for the real one."""
+    import types
+
+    from passgen.check import gate as gate_module
+
+    green = str(gate["green"])
+    keys_typed = iter("xx\x08\x08" + green + "\r" + "\x00;" + green + "\r\x1a")
+    fake = types.ModuleType("msvcrt")
+    fake.getwch = lambda: next(keys_typed)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "msvcrt", fake)
+    monkeypatch.setattr(gate_module, "WINDOWS", True)
+    monkeypatch.setattr(gate_module.os, "isatty", lambda fd: True)
+
+    class Console(io.StringIO):
+        def fileno(self) -> int:
+            return 0
+
+    out, err = io.StringIO(), io.StringIO()
+    summary = gate_module.serve(Console(), out, err, Path(str(gate["trust"])),
+                                at=dt.datetime(2020, 3, 25, 12, tzinfo=SHANGHAI))
+    assert summary.by_verdict == {"valid": 2}
+    assert green not in out.getvalue()  # the verdicts only, never the scanned text
+    with pytest.raises(KeyboardInterrupt):
+        list(gate_module.console_lines(iter("ab\x03").__next__))

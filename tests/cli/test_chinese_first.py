@@ -39,7 +39,7 @@ def test_every_help_starts_in_chinese(path: str, command: click.Command) -> None
 @pytest.mark.parametrize("args, zh", [
     (["cards"], "缺少"),  # a missing argument
     (["cards", "r.xlsx", "--nonsense"], "没有这个选项"),
-    (["verify", "missing.pdf", "--trust", "missing.json"], "值无效"),
+    (["verify", "missing.pdf", "--trust", "missing.json"], "无效"),
     (["keys", "generate", "--out", "k.pem"], "缺少"),
     (["frobnicate"], "没有这个命令"),
 ])

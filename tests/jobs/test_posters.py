@@ -217,7 +217,7 @@ def test_a_poster_qr_is_an_https_link_and_one_elsewhere_than_url_is_said(
     path = venues_file(tmp_path / "venues.xlsx", rows)
     ran = CliRunner().invoke(cli, ["posters", str(path), "--out", str(tmp_path / "out"),
                                    "--url", "https://jkm.nanchong.gov.cn/apply"])
-    assert ran.exit_code == 0, ran.output
+    assert ran.exit_code == ExitStatus.REJECTED_ROWS, ran.output  # as cards (#39 finding 10)
     for word in ("javascript:alert(1)", "data:text/html", "http://jkm.nanchong.gov.cn"):
         assert word in ran.output and "https://" in ran.output
     assert ran.output.count("只能是 https://") == 3
@@ -244,3 +244,13 @@ def test_the_guide_s_placeholder_link_is_refused_as_it_promises(tmp_path: Path,
                                     "--kind", "campaign", "--url",
                                     "https://jkm.nanchong.gov.cn/apply"])
     assert real.exit_code == 0, real.output
+
+
+def test_a_usage_error_names_the_missing_file_in_chinese(tmp_path: Path) -> None:
+    """Issue #39 finding 10: a missing roster given by a full path said "ROSTERS 的值无效：
+    文件或文件夹不存在" without the name."""
+    missing = tmp_path / "桂花社区花名册.xlsx"
+    ran = CliRunner().invoke(cli, ["roster", "check", str(missing), "--out", str(tmp_path)])
+    first = ran.output.splitlines()[0]
+    assert ran.exit_code == ExitStatus.ERROR and str(missing) in first
+    assert "文件或文件夹不存在" in first and "does not exist" not in first
