@@ -8,6 +8,7 @@ date, real dates, coded values).  A missing required or health column refuses th
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -45,7 +46,14 @@ from passgen.intake.cells import (
     visible,
 )
 from passgen.intake.columns import COLUMNS, DATED_STATUSES, FIELDS, HEADER_OF, INSTRUCTIONS_MARK
-from passgen.intake.headers import HeaderIndex, cell_text, is_blank, locate_header
+from passgen.intake.headers import (
+    HEADER_COLUMNS,
+    HeaderIndex,
+    cell_text,
+    header_key,
+    is_blank,
+    locate_header,
+)
 from passgen.intake.sheets import DEFAULT_LIMITS, Limits, read_sheets
 from passgen.models import Category, Location, Resident, RowError, assemble, mask_id
 
@@ -275,6 +283,27 @@ def only_prefilled(cells: Sequence[Any], index: dict[str, int]) -> bool:
     return True
 
 
+def _missing(index: dict[str, int]) -> list[str]:
+    return [c.headers[0] for c in COLUMNS if c.required and c.field not in index]
+
+
+def two_row_header(upper: Sequence[Any], lower: Sequence[Any]) -> list[Any]:
+    """A header of two rows read as one: under a cell merged across columns (its text in
+    the first of them), each lower cell completes it.  Each column takes the first of the
+    lower text, the upper and lower texts joined, and the upper text that names a known
+    column; else whichever of them there is."""
+    out: list[Any] = []
+    span = ""
+    for i in range(min(max(len(upper), len(lower)), HEADER_COLUMNS)):
+        up = cell_text(upper[i]) if i < len(upper) else ""
+        low = cell_text(lower[i]) if i < len(lower) else ""
+        span = up or (span if low else "")
+        choices = [t for t in (low, span + low, up) if t]
+        known = [t for t in choices if ROSTER_HEADERS.fields.get(header_key(t))]
+        out.append(known[0] if known else choices[0] if choices else None)
+    return out
+
+
 def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[Any]]],
                     ctx: RowContext, notices: list[SheetNotice] | None = None,
                     seen: Seen | None = None) -> Iterator[Resident | RowError]:
@@ -294,17 +323,40 @@ def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[An
                     f"no roster header found (姓名, 身份证号, ...): {searched + rest} rows not read"))
         return
     header_row, cells = search.row, search.cells
-    header = Header(search.index, {f: cell_text(cells[i]) for f, i in search.index.items()})
-    missing = [c.headers[0] for c in COLUMNS if c.required and c.field not in header.index]
-    if missing:
-        found = "、".join(cell_text(c) for c in cells if cell_text(c)) or "（无）"
-        raise RosterError(
-            f"{file} · {sheet}: 第{header_row}行的表头缺少必需的列：{'、'.join(missing)}。"
-            f"找到的列：{found}",
-            f"{file} · {sheet}: the header in row {header_row} lacks required columns "
-            f"{', '.join(missing)}",
-        )
-    known = set(search.index.values())
+    index = search.index
+    missing = _missing(index)
+    body: Iterator[tuple[int, Sequence[Any]]] = it
+    merged = False
+    if missing:  # a merged two-row header: the row below completes the upper one
+        below = next(it, None)
+        if below is not None:
+            combined = two_row_header(cells, below[1])
+            both = ROSTER_HEADERS.map(combined)
+            if _names_a_roster(both) and not _missing(both):
+                cells, index, missing, merged = combined, both, [], True
+            else:
+                body = itertools.chain([below], it)
+                merged = len(_missing(both)) < len(missing)
+    if missing:  # this sheet's rows are rejected, each; the other sheets are read on
+        found = "、".join(visible(cell_text(c)) for c in cells if cell_text(c)) or "（无）"
+        two = f"（第{header_row}、{header_row + 1}行是合并的两行表头，下一行也没有补全）" if merged else ""
+        zh = (f"第{header_row}行的表头缺少必需的列：{'、'.join(missing)}{two}，本表的行没有读取。请把列名"
+              f"改成模板里的写法（找到的列：{found[:200]}）")
+        en = (f"the header in row {header_row} lacks required columns {', '.join(missing)}"
+              + (f" (rows {header_row} and {header_row + 1} look like a merged two-row header, "
+                 "and the lower one does not complete it)" if merged else "")
+              + ": this sheet's rows were not read")
+        rejected = 0
+        for number, row_cells in body:
+            if not is_blank(row_cells):
+                rejected += 1
+                yield RowError(Location(file, sheet, number, missing[0]), "", zh, en)
+        if notices is not None:
+            notices.append(SheetNotice(file, sheet, rejected, zh, en))
+        return
+    header = Header(index, {f: cell_text(cells[i]) for f, i in index.items()})
+    it = body  # type: ignore[assignment]
+    known = set(index.values())
     unknown = [t for i, c in enumerate(cells) if i not in known and (t := cell_text(c))]
     if unknown and notices is not None:
         shown = "、".join(visible(t) for t in unknown[:12]) + ("…" if len(unknown) > 12 else "")

@@ -215,10 +215,11 @@ def test_missing_health_column_names_what_was_found(tmp_path: Path) -> None:
     headers = [h for h in HEADERS if h != "与观察人员同住"]
     path.write_text(",".join(["桂花社区花名册"]) + "\n" + ",".join(headers) + "\n张三,x\n",
                     encoding="utf-8")
-    with pytest.raises(RosterError) as info:
-        outcomes([path])
-    assert "与观察人员同住" in info.value.zh and "第2行" in info.value.zh
-    assert "14天内旅居地区" in info.value.zh  # the headers that were found are listed
+    [rejected], notices = outcomes([path])
+    assert isinstance(rejected, RowError) and rejected.where.row == 3
+    assert [n.rows for n in notices if "与观察人员同住" in n.zh] == [1]
+    assert "与观察人员同住" in rejected.zh and "第2行" in rejected.zh
+    assert "14天内旅居地区" in rejected.zh  # the headers that were found are listed
 
 
 def test_limits_refuse_big_files(tmp_path: Path) -> None:
@@ -412,3 +413,47 @@ def test_small_workbooks_and_csv_are_never_spooled(tmp_path: Path,
     assert len(list(read_rosters([office, csv_path], CTX, spool=True))) == 5
     monkeypatch.setattr(sheets, "SPOOL_MIN_BYTES", 0)
     assert len(list(read_rosters([csv_path], CTX, spool=True))) == 1
+
+
+def test_a_merged_two_row_header_is_read_and_the_other_sheets_go_on(tmp_path: Path) -> None:
+    """Issue #39 finding 4: a merged two-row header refused the whole workbook with "第3行的
+    表头缺少必需的列…", naming neither the merge nor row 4, and the other sheets went
+    unchecked.  The lower row completes the upper; a header still short rejects its own
+    sheet's rows only."""
+    from openpyxl import Workbook
+
+    upper, lower = [], []
+    for h in HEADERS:
+        if h in ("14天内旅居地区", "来南日期"):
+            upper.append("14天内旅居" if h == "14天内旅居地区" else None)
+            lower.append("地区" if h == "14天内旅居地区" else "来南日期")
+        elif h in ("症状", "人员状态"):
+            upper.append("健康状况" if h == "症状" else None)
+            lower.append(h)
+        else:
+            upper.append(h)
+            lower.append(None)
+    book = Workbook()
+    merged = book.active
+    assert merged is not None
+    merged.title = "合并表头"
+    merged.append(["桂花社区老年人花名册"])
+    merged.append(upper)
+    merged.append(lower)
+    merged.merge_cells("I2:J2")
+    person = base(**{"14天内旅居地区": "武汉", "来南日期": "2020-03-20"})
+    merged.append([person.get(h) for h in HEADERS])
+    short = book.create_sheet("缺列")
+    short.append([h for h in HEADERS if h != "症状"])
+    short.append([base(身份证号=make_id(dt.date(1951, 1, 1))).get(h) for h in HEADERS
+                  if h != "症状"])
+    fine = book.create_sheet("正常")
+    fine.append(HEADERS)
+    fine.append([base(身份证号=make_id(dt.date(1952, 1, 1))).get(h) for h in HEADERS])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    read, notices = outcomes([path])
+    assert summary(read) == [("合并表头", 4, "张三"), ("缺列", 2, "✗症状"), ("正常", 2, "张三")]
+    person_read = read[0]
+    assert isinstance(person_read, Resident) and person_read.travel_regions == ("武汉",)
+    assert [n.sheet for n in notices if "缺少必需的列" in n.zh] == ["缺列"]

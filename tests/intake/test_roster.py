@@ -41,12 +41,17 @@ def test_date_spellings(tmp_path: Path, text: object) -> None:
     assert isinstance(r, Resident) and r.arrival_date == dt.date(2020, 3, 5)
 
 
-def test_missing_health_column_refuses_file(tmp_path: Path) -> None:
+def test_missing_health_column_rejects_every_row_of_its_sheet(tmp_path: Path) -> None:
+    """A mistyped health header never turns an estate green: every row of the sheet is
+    rejected naming the column; the file's other sheets are read on (issue #39)."""
     headers = [h for h in HEADERS if h != "症状"]
-    path = write_roster(tmp_path / "r.xlsx", [row()], headers=headers)
-    with pytest.raises(RosterError) as info:
-        read(path)
-    assert "症状" in info.value.zh and "r.xlsx" in info.value.zh and "姓名" in info.value.zh
+    path = write_roster(tmp_path / "r.xlsx", [row(), row(身份证号=make_id(dt.date(1951, 1, 1)))],
+                        headers=headers)
+    rejected = read(path)
+    assert len(rejected) == 2 and all(isinstance(r, RowError) for r in rejected)
+    first = rejected[0]
+    assert isinstance(first, RowError) and first.where.column == "症状"
+    assert "症状" in first.zh and "姓名" in first.zh and "没有读取" in first.zh
 
 
 def test_header_aliases_and_full_width(tmp_path: Path) -> None:
