@@ -234,3 +234,34 @@ def test_ctrl_c_while_passgen_loads_is_one_line_and_130(tmp_path: Path, module: 
                           capture_output=True, text=True, env=env, input="")
     assert done.returncode == ExitStatus.INTERRUPTED, done.stderr
     assert done.stderr.strip() == "已中断 / interrupted" and "Traceback" not in done.stderr
+
+
+def test_the_progress_bar_settles_its_eta_and_ends_at_100(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #39 finding 7: the time left read "06:20:27" at 5 s of a 69 s job (start-up
+    counted as if it were rows), and the bar stopped at 84 % (the rows were estimated)."""
+    import io
+    import sys
+
+    from passgen.cli import progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    clock = [1000.0]
+    monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])
+    bar = progress.ProgressBar()
+    bar.start("制卡", 1000)
+    clock[0] += 30  # reading the key, opening the workbook: not rows
+    bar.advance(1)
+    assert bar.eta() is None  # too early to say
+    for _ in range(99):
+        clock[0] += 0.05
+        bar.advance(1)
+    assert bar.eta() == "剩余约 00:45 / about 00:45 left"  # 900 rows at 0.05 s, not hours
+    for _ in range(740):
+        bar.advance(1)
+    bar.finish()
+    assert "100%" in screen.getvalue() and "06:" not in screen.getvalue()
