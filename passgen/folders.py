@@ -10,6 +10,8 @@ exactly where earlier versions of passgen kept them, so an office's ledger is st
 
 from __future__ import annotations
 
+import os
+
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -37,9 +39,14 @@ def data_dir(system: str | None = None) -> Path:
     return Path(dirs_for(system).user_data_dir)
 
 
+STATE_ENV = "PASSGEN_STATE"  # another state folder (the README's tour keeps its own)
+
+
 def state_dir(system: str | None = None) -> Path:
-    """The user's state folder for passgen (the newest revocation list seen per office)."""
-    return Path(dirs_for(system).user_state_dir)
+    """The user's state folder for passgen (the newest revocation list seen per office), or
+    the folder ``PASSGEN_STATE`` names."""
+    chosen = os.environ.get(STATE_ENV)
+    return Path(chosen) if chosen else Path(dirs_for(system).user_state_dir)
 
 
 DEFAULT_LEDGER = "passgen-ledger.sqlite"

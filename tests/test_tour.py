@@ -36,6 +36,8 @@ def test_the_readme_tour_runs_as_written(tmp_path: Path, standin: bool) -> None:
     opened, output piped in code page 936)."""
     commands = tour_commands()
     assert len(commands) >= 14 and commands[0][0].startswith("source .venv/bin/activate")
+    *commands, (cleanup, _) = commands  # run last, after what the tour made is looked at
+    assert cleanup == "cd .. && rm -r tour"
     samples = resources.files("passgen.samples")
     (tmp_path / "samples").mkdir()
     for name in ("elderly.xlsx", "点位表.xlsx"):
@@ -61,13 +63,19 @@ def test_the_readme_tour_runs_as_written(tmp_path: Path, standin: bool) -> None:
     for index, (command, expected) in enumerate(commands):
         assert statuses[index] == expected, f"{command}\n→ {statuses[index]}\n{err[-2000:]}"
     assert "Traceback" not in err and "UnicodeEncodeError" not in err and "内部错误" not in err
-    assert (tmp_path / "cards" / "cards-桂花社区-001.pdf").exists()
-    assert (tmp_path / "revoked.json").exists() and (tmp_path / "scans.csv").exists()
-    assert list((tmp_path / "posters").glob("posters-*.pdf"))
-    # the tour leaves the office's default ledger untouched: a clerk's first batch with a
-    # key of their own, as the guide has it, then works (issue #30)
+    tour = tmp_path / "tour"
+    assert (tour / "cards" / "cards-桂花社区-001.pdf").exists()
+    assert (tour / "revoked.json").exists() and (tour / "scans.csv").exists()
+    assert list((tour / "posters").glob("posters-*.pdf")) and (tour / "state").is_dir()
+    # the tour leaves the office's default ledger and the user's state folder untouched,
+    # and nothing outside tour/; its last line removes that (issue #39 finding 6)
     default = home / ".local" / "share" / "passgen" / "passgen-ledger.sqlite"
-    assert not default.exists() and (tmp_path / "tour-ledger.sqlite").exists()
+    assert not default.exists() and (tour / "tour-ledger.sqlite").exists()
+    assert not (home / ".local" / "state").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".venv", "home", "samples", "tour"]
+    removed = subprocess.run(["bash", "-c", f"cd tour && {cleanup}"], cwd=tmp_path,
+                             capture_output=True, stdin=subprocess.DEVNULL, timeout=60, env=env)
+    assert removed.returncode == 0 and not tour.exists()
     first = subprocess.run(
         ["bash", "-c", "source .venv/bin/activate && export PASSGEN_KEY_PASSPHRASE='我们社区自己的口令2020' "
          "&& passgen keys generate --out mine.pem --issuer NC-XM-09 --not-before 2020-01-01 "
