@@ -11,7 +11,6 @@ exactly where earlier versions of passgen kept them, so an office's ledger is st
 from __future__ import annotations
 
 import os
-
 import sys
 from collections.abc import Callable
 from pathlib import Path

@@ -107,3 +107,41 @@ def locate_header(rows: Iterator[tuple[int, Sequence[Any]]], headers: HeaderInde
         if searched >= limit:
             break
     return HeaderSearch(None, number, cells, searched, first)
+
+
+# what a template or a clerk fills in before knowing who the row is for
+PREFILLED = {"case_status": ("正常",), "severe_contact": ("否", "无"),
+             "lives_with_observed": ("否", "无"), "symptoms": ("无", "否"),
+             "report_days": ("0",), "community": None, "category": None}
+
+
+def only_prefilled(cells: Sequence[Any], index: dict[str, int]) -> bool:
+    """Whether a row's known cells hold nothing but what a template pre-fills: the
+    community and category, 正常, 否, 无, 0 (unknown columns, such as 序号, are not read)."""
+    for field, i in index.items():
+        value = cell_text(cells[i]) if i < len(cells) else ""
+        if not value:
+            continue
+        if field not in PREFILLED:
+            return False
+        allowed = PREFILLED[field]
+        if allowed is not None and value not in allowed:
+            return False
+    return True
+
+
+def two_row_header(upper: Sequence[Any], lower: Sequence[Any], headers: HeaderIndex) -> list[Any]:
+    """A header of two rows read as one: under a cell merged across columns (its text in
+    the first of them), each lower cell completes it.  Each column takes the first of the
+    lower text, the upper and lower texts joined, and the upper text that names a known
+    column; else whichever of them there is."""
+    out: list[Any] = []
+    span = ""
+    for i in range(min(max(len(upper), len(lower)), HEADER_COLUMNS)):
+        up = cell_text(upper[i]) if i < len(upper) else ""
+        low = cell_text(lower[i]) if i < len(lower) else ""
+        span = up or (span if low else "")
+        choices = [t for t in (low, span + low, up) if t]
+        known = [t for t in choices if headers.fields.get(header_key(t))]
+        out.append(known[0] if known else choices[0] if choices else None)
+    return out

@@ -47,12 +47,12 @@ from passgen.intake.cells import (
 )
 from passgen.intake.columns import COLUMNS, DATED_STATUSES, FIELDS, HEADER_OF, INSTRUCTIONS_MARK
 from passgen.intake.headers import (
-    HEADER_COLUMNS,
     HeaderIndex,
     cell_text,
-    header_key,
     is_blank,
     locate_header,
+    only_prefilled,
+    two_row_header,
 )
 from passgen.intake.sheets import DEFAULT_LIMITS, Limits, read_sheets
 from passgen.models import Category, Location, Resident, RowError, assemble, mask_id
@@ -262,46 +262,8 @@ def find_header(cells: Sequence[Any]) -> Header | None:
     return Header(index, {f: cell_text(cells[i]) for f, i in index.items()})
 
 
-# what a template or a clerk fills in before knowing who the row is for
-PREFILLED = {"case_status": ("正常",), "severe_contact": ("否", "无"),
-             "lives_with_observed": ("否", "无"), "symptoms": ("无", "否"),
-             "report_days": ("0",), "community": None, "category": None}
-
-
-def only_prefilled(cells: Sequence[Any], index: dict[str, int]) -> bool:
-    """Whether a row's known cells hold nothing but what a template pre-fills: the
-    community and category, 正常, 否, 无, 0 (unknown columns, such as 序号, are not read)."""
-    for field, i in index.items():
-        value = cell_text(cells[i]) if i < len(cells) else ""
-        if not value:
-            continue
-        if field not in PREFILLED:
-            return False
-        allowed = PREFILLED[field]
-        if allowed is not None and value not in allowed:
-            return False
-    return True
-
-
 def _missing(index: dict[str, int]) -> list[str]:
     return [c.headers[0] for c in COLUMNS if c.required and c.field not in index]
-
-
-def two_row_header(upper: Sequence[Any], lower: Sequence[Any]) -> list[Any]:
-    """A header of two rows read as one: under a cell merged across columns (its text in
-    the first of them), each lower cell completes it.  Each column takes the first of the
-    lower text, the upper and lower texts joined, and the upper text that names a known
-    column; else whichever of them there is."""
-    out: list[Any] = []
-    span = ""
-    for i in range(min(max(len(upper), len(lower)), HEADER_COLUMNS)):
-        up = cell_text(upper[i]) if i < len(upper) else ""
-        low = cell_text(lower[i]) if i < len(lower) else ""
-        span = up or (span if low else "")
-        choices = [t for t in (low, span + low, up) if t]
-        known = [t for t in choices if ROSTER_HEADERS.fields.get(header_key(t))]
-        out.append(known[0] if known else choices[0] if choices else None)
-    return out
 
 
 def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[Any]]],
@@ -330,7 +292,7 @@ def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[An
     if missing:  # a merged two-row header: the row below completes the upper one
         below = next(it, None)
         if below is not None:
-            combined = two_row_header(cells, below[1])
+            combined = two_row_header(cells, below[1], ROSTER_HEADERS)
             both = ROSTER_HEADERS.map(combined)
             if _names_a_roster(both) and not _missing(both):
                 cells, index, missing, merged = combined, both, [], True
