@@ -106,6 +106,25 @@ STANDIN = TESTS / "standin"  # the Windows stand-in (tests/standin/sitecustomize
 PASSGEN_SCRIPT = Path(sys.executable).with_name("passgen")  # the installed console script
 
 
+def in_standin() -> bool:
+    """Whether this test process itself runs under the Windows stand-in (``make
+    test-standin`` runs the whole suite so): no fcntl, no fork."""
+    import os
+
+    return os.environ.get("PASSGEN_STANDIN") == "windows" and "fcntl" in sys.modules \
+        and sys.modules["fcntl"] is None
+
+
+def needs_posix(why: str) -> Any:
+    """Skip a test under the stand-in, saying why it cannot run on Windows."""
+    import pytest
+
+    return pytest.mark.skipif(in_standin(), reason=f"not on Windows (stand-in): {why}")
+
+
+PTY = "a pseudo-terminal (pexpect needs fcntl); Windows consoles are tested apart"
+
+
 def standin_wanted() -> bool:
     """PASSGEN_STANDIN=windows runs every end-to-end CLI test under the Windows stand-in."""
     import os

@@ -14,9 +14,13 @@ from pathlib import Path
 
 import base45
 import numpy as np
-import pexpect
 import pytest
-from helpers import AS_OF, fixed_key, make_id, passgen_env, row, write_roster
+
+try:
+    import pexpect
+except ImportError:  # the Windows stand-in: no fcntl, so no pseudo-terminal
+    pexpect = None  # the tests that need it are skipped (needs_posix)
+from helpers import AS_OF, PTY, fixed_key, make_id, needs_posix, passgen_env, row, write_roster
 from pdfcheck import pages
 from PIL import Image, ImageOps
 
@@ -76,6 +80,7 @@ def spawn(tmp_path: Path, gate: dict[str, object], log: Path, no_colour: bool,
     return child
 
 
+@needs_posix(PTY)
 @pytest.mark.e2e
 @pytest.mark.parametrize("no_colour", [False, True])
 def test_checkpoint_in_a_terminal(tmp_path: Path, gate: dict[str, object],
@@ -116,6 +121,7 @@ def test_checkpoint_in_a_terminal(tmp_path: Path, gate: dict[str, object],
         assert secret not in content
 
 
+@needs_posix(PTY)
 def test_checkpoint_stops_cleanly_on_ctrl_c(tmp_path: Path, gate: dict[str, object]) -> None:
     """Also when the gate inherits SIGINT ignored, as from a shell's background job."""
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the child inherits it
@@ -132,6 +138,7 @@ def test_checkpoint_stops_cleanly_on_ctrl_c(tmp_path: Path, gate: dict[str, obje
     assert child.exitstatus == 0
 
 
+@needs_posix(PTY)
 @pytest.mark.parametrize("attempt", range(3))
 def test_ctrl_c_at_once_after_the_prompt_stops_the_gate(tmp_path: Path, gate: dict[str, object],
                                                          attempt: int) -> None:
@@ -145,6 +152,7 @@ def test_ctrl_c_at_once_after_the_prompt_stops_the_gate(tmp_path: Path, gate: di
     assert child.exitstatus == 0
 
 
+@needs_posix(PTY)
 def test_undecodable_scan_is_one_malformed_verdict(tmp_path: Path,
                                                    gate: dict[str, object]) -> None:
     """A scanner that sends a byte that is not UTF-8 gets a verdict; later scans are read.

@@ -14,13 +14,19 @@ import os
 from pathlib import Path
 
 import cbor2
-import pexpect
 import pytest
+
+try:
+    import pexpect
+except ImportError:  # the Windows stand-in: no fcntl, so no pseudo-terminal
+    pexpect = None  # the tests that need it are skipped (needs_posix)
 from helpers import (
     AS_OF,
     PASSGEN_SCRIPT,
+    PTY,
     fixed_key,
     make_id,
+    needs_posix,
     passgen_env,
     row,
     run_passgen,
@@ -69,6 +75,7 @@ def test_text_from_a_pass_is_shown_never_obeyed() -> None:
     assert json.loads(line) == {"name": INJECTED + "\x9b"} and line.isprintable()
 
 
+@needs_posix(PTY)
 @pytest.mark.e2e
 @pytest.mark.parametrize("no_colour", [False, True])
 def test_an_expired_card_cannot_draw_a_green_banner(tmp_path: Path, no_colour: bool) -> None:

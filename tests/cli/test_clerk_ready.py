@@ -10,10 +10,25 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pexpect
 import pytest
+
+try:
+    import pexpect
+except ImportError:  # the Windows stand-in: no fcntl, so no pseudo-terminal
+    pexpect = None  # the tests that need it are skipped (needs_posix)
 from click.testing import CliRunner
-from helpers import AS_OF, PASSGEN_SCRIPT, REPO, fixed_key, make_id, passgen_env, row, write_roster
+from helpers import (
+    AS_OF,
+    PASSGEN_SCRIPT,
+    PTY,
+    REPO,
+    fixed_key,
+    make_id,
+    needs_posix,
+    passgen_env,
+    row,
+    write_roster,
+)
 from openpyxl import load_workbook
 
 from passgen.cli import cli
@@ -116,6 +131,7 @@ def test_the_check_report_wraps_its_notes_and_shows_an_id_as_excel_does(tmp_path
 
 # --- 10: passphrase prompts, top-level help ------------------------------------------------------
 
+@needs_posix(PTY)
 def test_a_short_passphrase_is_refused_before_it_is_repeated(tmp_path: Path) -> None:
     env = {k: v for k, v in passgen_env().items() if k != "PASSGEN_KEY_PASSPHRASE"}
     child = pexpect.spawn(PASSGEN, ["keys", "generate", "--out", "k.pem", "--issuer", "NC-1"],
