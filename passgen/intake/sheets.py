@@ -34,6 +34,7 @@ from passgen.intake.bounds import (
     refuse,
 )
 from passgen.intake.sniff import what_it_is
+from passgen.signals import children_start_deaf
 
 __all__ = ["DEFAULT_LIMITS", "DEFAULT_MAX_MB", "DEFAULT_MAX_ROWS", "SHEET_PART", "Limits",
            "Sheet", "read_sheets"]
@@ -197,11 +198,19 @@ def spooled(path: Path, limits: Limits) -> Iterator[Sheet]:
     a big workbook this way and never holds the parsed sheet itself.  The rows, and any
     RosterError at the row where it arose, come back exactly as read_workbook gives them."""
     with tempfile.TemporaryFile() as spool:
-        done = subprocess.run(
+        with children_start_deaf():  # Ctrl-C is the parent's: it ends the child (#39)
             # -P: safe-path mode, the working folder stays off the child's import path (#36)
-            [sys.executable, "-P", "-m", "passgen.intake.sheets", str(path),
-             repr(limits.max_mb), str(limits.max_rows)], stdout=spool, stderr=subprocess.PIPE,
-            check=False, env={**os.environ, "PYTHONSAFEPATH": "1"})
+            child = subprocess.Popen(
+                [sys.executable, "-P", "-m", "passgen.intake.sheets", str(path),
+                 repr(limits.max_mb), str(limits.max_rows)], stdout=spool,
+                stderr=subprocess.PIPE, env={**os.environ, "PYTHONSAFEPATH": "1"})
+        with child:
+            try:
+                _, stderr = child.communicate()
+            except BaseException:
+                child.kill()
+                raise
+        done = subprocess.CompletedProcess(child.args, child.returncode, None, stderr)
         if done.returncode != 0:
             detail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
             raise refuse(path, "读取文件的子进程意外退出",

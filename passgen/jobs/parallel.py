@@ -9,13 +9,12 @@ bytes.
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import os
 import signal
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.pool import Pool
 from multiprocessing.process import BaseProcess
@@ -24,6 +23,7 @@ from typing import Any
 from passgen.printing.cards import qr_page
 from passgen.printing.layout import CardTemplate
 from passgen.qr.encode import encode
+from passgen.signals import HELD, children_start_deaf
 
 
 def start_method() -> str:
@@ -54,8 +54,8 @@ def die_with_parent(scratch: str | None = None) -> None:
     # happens (it ends these), so none of them prints a traceback of its own
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if hasattr(signal, "pthread_sigmask"):  # started with them held (``_signals_held``)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
+    if hasattr(signal, "pthread_sigmask"):  # started with them held (children_start_deaf)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD)
     if sys.platform.startswith("linux"):
         import ctypes
 
@@ -66,29 +66,11 @@ def die_with_parent(scratch: str | None = None) -> None:
             os._exit(1)
 
 
-_HELD = {signal.SIGINT, signal.SIGTERM}
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Ctrl-C and SIGTERM wait while processes start, and arrive just after.  A signal that
-    lands while Python forks is raised inside an at-fork callback (logging registers one),
-    where Python prints and ignores the KeyboardInterrupt: the batch would go on."""
-    if not hasattr(signal, "pthread_sigmask"):  # Windows: no fork, no at-fork callbacks
-        yield
-        return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
-
-
 def worker_pool(jobs: int) -> Pool | None:
     """A pool of ``jobs`` worker processes, or None where ``parallel(jobs)`` is False."""
     if not parallel(jobs):
         return None
-    with _signals_held():
+    with children_start_deaf():
         return context().Pool(jobs, initializer=die_with_parent, initargs=(tempfile.tempdir,))
 
 
@@ -100,7 +82,7 @@ def child(target: Callable[[Connection], None]) -> tuple[Connection, BaseProcess
     mine, theirs = ctx.Pipe()
     process = ctx.Process(target=_orphan_proof, args=(target, theirs, tempfile.tempdir),
                           daemon=True)
-    with _signals_held():
+    with children_start_deaf():
         process.start()
     theirs.close()
     return mine, process

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import AS_OF, HEADERS, alive, children_of, fixed_key, make_id, row
+from helpers import AS_OF, HEADERS, alive, children_of, fixed_key, make_id, passgen_env, row
 
 from passgen.errors import ExitStatus
 from passgen.passes import keys
@@ -40,11 +40,15 @@ def roster(path: Path, count: int) -> Path:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("standin", [False, True], ids=["fork", "spawn"])
 @pytest.mark.parametrize("point, sig", [("reading", signal.SIGINT),
                                         ("first volume", signal.SIGINT),
                                         ("second volume", signal.SIGINT),
                                         ("first volume", signal.SIGTERM)])
-def test_an_interrupted_batch_stops_cleanly(tmp_path: Path, point: str, sig: int) -> None:
+def test_an_interrupted_batch_stops_cleanly(tmp_path: Path, point: str, sig: int,
+                                            standin: bool) -> None:
+    """Under fork (Linux) and under the stand-in's spawn (Windows, macOS), where Ctrl-C also
+    reaches worker processes still starting up (issue #39 finding 8)."""
     key = tmp_path / "office.pem"
     keys.save(fixed_key(), key, b"correct horse battery")
     out = tmp_path / "out"
@@ -53,7 +57,7 @@ def test_an_interrupted_batch_stops_cleanly(tmp_path: Path, point: str, sig: int
          "--key", str(key), "--out", str(out), "--as-of", AS_OF.isoformat(), "--jobs", "2",
          "--sheets-per-volume", "20", "--ledger", str(tmp_path / "l.sqlite")],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env={**os.environ, "PASSGEN_KEY_PASSPHRASE": "correct horse battery"},
+        env=passgen_env(standin, extra={"PASSGEN_KEY_PASSPHRASE": "correct horse battery"}),
         start_new_session=True,  # its own process group, as a terminal's job
         # as a terminal starts a command: Ctrl-C not ignored, even when pytest itself was
         # started in the background with it ignored (a shell's `&` does that)
@@ -71,7 +75,7 @@ def test_an_interrupted_batch_stops_cleanly(tmp_path: Path, point: str, sig: int
         proc.send_signal(sig)  # SIGTERM: to the main process, as kill(1) or a service does
     _, err = proc.communicate(timeout=60)
     stopped = time.monotonic() - sent
-    text = err.decode("utf-8", "replace")
+    text = err.decode("cp936" if standin else "utf-8", "replace")  # a Chinese Windows pipe
     assert proc.returncode == ExitStatus.INTERRUPTED, text
     assert "Traceback" not in text and "KeyboardInterrupt" not in text, text
     lines = [line for line in text.splitlines() if "中断" in line]
