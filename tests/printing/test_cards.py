@@ -15,7 +15,7 @@ import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 import pytest
-from helpers import AS_OF, REPO, TESTS, make_id, row, run_collecting, write_roster
+from helpers import AS_OF, REPO, TESTS, make_id, needs_posix, row, run_collecting, write_roster
 from pdfcheck import decode, fonts, pages, text
 from PIL import Image, ImageFilter
 
@@ -388,6 +388,7 @@ def test_progress_counts_every_row(tmp_path: Path, signing_key: keys.SigningKey)
     assert result.totals.rows == 13 and [o.where.row for o in result.rejected] == [14]
 
 
+@needs_posix("compares forked workers with spawned ones: Windows has no fork")
 def test_without_fork_workers_are_spawned_and_the_files_are_the_same(
         tmp_path: Path, signing_key: keys.SigningKey, monkeypatch: pytest.MonkeyPatch) -> None:
     """Windows has no fork (and macOS should not fork): the workers and the report process
