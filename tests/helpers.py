@@ -125,6 +125,16 @@ def needs_posix(why: str) -> Any:
 PTY = "a pseudo-terminal (pexpect needs fcntl); Windows consoles are tested apart"
 
 
+def pexpect_or_none() -> Any:
+    """pexpect, or None under the stand-in (no fcntl, so no pseudo-terminal): the tests
+    that need it are skipped there (``needs_posix(PTY)``)."""
+    try:
+        import pexpect
+    except ImportError:
+        return None
+    return pexpect
+
+
 def standin_wanted() -> bool:
     """PASSGEN_STANDIN=windows runs every end-to-end CLI test under the Windows stand-in."""
     import os

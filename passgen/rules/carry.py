@@ -49,6 +49,21 @@ def _streakrow_problem(resident: Resident, as_of: dt.date, last: Record) -> RowE
                                                     if gap else ""))
 
 
+def _event(r: Resident, field: str, day: dt.date | None, places: tuple[str, ...],
+           kept: dt.date | None, kept_places: tuple[str, ...],
+           last: Record) -> tuple[dt.date | None, tuple[str, ...]] | RowError:
+    """An arrival or an entry merged with the one kept with a red or yellow card: left out,
+    it is carried; on another day, the row is rejected; on the same day, the places (or
+    countries) of both count."""
+    if kept is None:
+        return day, places
+    if day is None:
+        return kept, kept_places
+    if day != kept:
+        return _moved(r, field, str(day), str(kept), last)
+    return day, tuple(dict.fromkeys(kept_places + places))
+
+
 def carry(resident: Resident, as_of: dt.date, rules: Rules,
            last: Record | None) -> tuple[Resident, Record] | RowError:
     """The roster row merged with the facts kept with the last card (DESIGN.md §4): while
@@ -64,20 +79,14 @@ def carry(resident: Resident, as_of: dt.date, rules: Rules,
     certificate = r.certificate_until
     if keep:
         assert last is not None
-        if last.arrival is not None:
-            if arrival is None:
-                arrival, regions = last.arrival, last.regions
-            elif arrival != last.arrival:
-                return _moved(r, "arrival_date", str(arrival), str(last.arrival), last)
-            else:
-                regions = tuple(dict.fromkeys(last.regions + regions))
-        if last.entry is not None:
-            if entry is None:
-                entry, countries = last.entry, last.countries
-            elif entry != last.entry:
-                return _moved(r, "entry_date", str(entry), str(last.entry), last)
-            else:
-                countries = tuple(dict.fromkeys(last.countries + countries))
+        carried = _event(r, "arrival_date", arrival, regions, last.arrival, last.regions, last)
+        if isinstance(carried, RowError):
+            return carried
+        arrival, regions = carried
+        carried = _event(r, "entry_date", entry, countries, last.entry, last.countries, last)
+        if isinstance(carried, RowError):
+            return carried
+        entry, countries = carried
         if last.status:
             if not status:
                 status, status_date = last.status, last.status_date

@@ -15,12 +15,17 @@ from pathlib import Path
 import base45
 import numpy as np
 import pytest
-
-try:
-    import pexpect
-except ImportError:  # the Windows stand-in: no fcntl, so no pseudo-terminal
-    pexpect = None  # the tests that need it are skipped (needs_posix)
-from helpers import AS_OF, PTY, fixed_key, make_id, needs_posix, passgen_env, row, write_roster
+from helpers import (
+    AS_OF,
+    PTY,
+    fixed_key,
+    make_id,
+    needs_posix,
+    passgen_env,
+    pexpect_or_none,
+    row,
+    write_roster,
+)
 from pdfcheck import pages
 from PIL import Image, ImageOps
 
@@ -34,6 +39,8 @@ from passgen.passes import keys, revocation
 from passgen.passes.issue import issue
 from passgen.printing.layout import load_template
 from passgen.rules import load_rules
+
+pexpect = pexpect_or_none()  # None under the stand-in
 
 # the console script installed beside this interpreter (the venv need not be on PATH)
 PASSGEN = str(Path(sys.executable).with_name("passgen")) if \

@@ -15,11 +15,6 @@ from pathlib import Path
 
 import cbor2
 import pytest
-
-try:
-    import pexpect
-except ImportError:  # the Windows stand-in: no fcntl, so no pseudo-terminal
-    pexpect = None  # the tests that need it are skipped (needs_posix)
 from helpers import (
     AS_OF,
     PASSGEN_SCRIPT,
@@ -28,6 +23,7 @@ from helpers import (
     make_id,
     needs_posix,
     passgen_env,
+    pexpect_or_none,
     row,
     run_passgen,
     write_roster,
@@ -44,6 +40,8 @@ from passgen.models import Assessment, Category, Colour, Location, Resident
 from passgen.passes import keys, pg1, revocation
 from passgen.passes.issue import issue
 from passgen.text import json_line, shown
+
+pexpect = pexpect_or_none()  # None under the stand-in
 
 KEY = fixed_key()
 TRUST = keys.TrustList((KEY.entry,))

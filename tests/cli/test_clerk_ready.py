@@ -11,11 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-try:
-    import pexpect
-except ImportError:  # the Windows stand-in: no fcntl, so no pseudo-terminal
-    pexpect = None  # the tests that need it are skipped (needs_posix)
 from click.testing import CliRunner
 from helpers import (
     AS_OF,
@@ -26,6 +21,7 @@ from helpers import (
     make_id,
     needs_posix,
     passgen_env,
+    pexpect_or_none,
     row,
     write_roster,
 )
@@ -34,6 +30,8 @@ from openpyxl import load_workbook
 from passgen.cli import cli
 from passgen.errors import ExitStatus
 from passgen.passes import keys
+
+pexpect = pexpect_or_none()  # None under the stand-in
 
 PASSGEN = str(PASSGEN_SCRIPT)
 HEAVY = ("openpyxl", "numpy", "reportlab", "pypdfium2", "zxingcpp", "cryptography", "nacl",
