@@ -96,9 +96,11 @@ def content_security_policy(script: str, style: str) -> str:
 
 
 def _json_in_html(obj: Any) -> str:
-    """JSON that cannot end the <script> element it sits in."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/") \
-        .replace("<!--", "<\\!--")
+    """JSON that cannot end or bend the <script> element it sits in: ``<``, ``>`` and ``&``
+    (found only inside strings) written as ``\\u003c``-style escapes, which JSON.parse reads
+    back as the same text (``<\\!--`` was invalid JSON: the page showed nothing, #37)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).replace(
+        "<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def pack_serials(serials: Iterable[bytes]) -> str:

@@ -32,6 +32,7 @@ from passgen.errors import KeyFileError, PassgenWarning
 from passgen.files import atomic_write, read_regular, refuse_existing
 from passgen.folders import data_dir
 from passgen.passes import pkcs8
+from passgen.text import visible
 
 TRUST_FORMAT = "passgen-trust/1"
 MAX_ISSUER = 16
@@ -117,6 +118,7 @@ class TrustEntry:
             raise bad from None
         if len(public) != 32 or entry.kid != kid_of(public):
             raise KeyFileError(f"{where}: kid 与公钥不符", f"{where}: kid does not match the key")
+        check_issuer(entry.issuer, f"{where}: ")
         return entry
 
 
@@ -142,10 +144,18 @@ class SigningKey:
     entry: TrustEntry
 
 
-def check_issuer(issuer: str) -> str:
+def check_issuer(issuer: str, where: str = "") -> str:
+    """An office code: 1 to 16 letters (any script) and digits, with - _ . between them;
+    never markup, quotes, spaces, control or bidi characters (``<!--`` as an issuer once
+    emptied a phone page, issue #37)."""
     if not issuer or len(issuer) > MAX_ISSUER:
-        raise KeyFileError(f"签发机构代码应为1到{MAX_ISSUER}个字符：{issuer!r}",
-                           f"issuer code must be 1 to {MAX_ISSUER} characters: {issuer!r}")
+        raise KeyFileError(f"{where}签发机构代码应为1到{MAX_ISSUER}个字符：{visible(issuer)!r}",
+                           f"{where}issuer code must be 1 to {MAX_ISSUER} characters: "
+                           f"{visible(issuer)!r}")
+    if not all(ch.isalnum() or ch in "-_." for ch in issuer):
+        raise KeyFileError(f"{where}签发机构代码只能由字母、汉字、数字和 - _ . 组成：{visible(issuer)!r}",
+                           f"{where}an issuer code holds letters, digits and - _ . only: "
+                           f"{visible(issuer)!r}")
     return issuer
 
 

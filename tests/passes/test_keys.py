@@ -226,3 +226,34 @@ def test_a_trust_list_too_big_to_read_says_why(tmp_path: Path) -> None:
         with pytest.raises(KeyFileError) as info:
             keys.read_trust(tmp_path / name)
         assert zh in info.value.zh
+
+
+@pytest.mark.parametrize("issuer", ["<!--x", "NC</script>", "a&b", "NC 01", "NC\u202e01", "x\"y"])
+def test_an_issuer_code_is_letters_digits_and_dashes_only(tmp_path: Path, issuer: str) -> None:
+    """Issue #37 finding 3: `keys generate --issuer '<!--x'` made a key whose phone page
+    showed nothing.  The code is refused at generate, and in a trust list when it loads."""
+    import json as json_module
+
+    from passgen.errors import KeyFileError
+    from passgen.passes.keys import check_issuer, read_trust
+
+    with pytest.raises(KeyFileError) as info:
+        check_issuer(issuer)
+    assert "字母" in info.value.zh
+    entry = fixed_key().entry.to_json()
+    path = tmp_path / "trust.json"
+    path.write_text(json_module.dumps({"format": "passgen-trust/1",
+                                       "keys": [{**entry, "issuer": issuer}]}), encoding="utf-8")
+    with pytest.raises(KeyFileError):
+        read_trust(path)
+    assert check_issuer("NC-XM-01") == "NC-XM-01" and check_issuer("南充西门.01") == "南充西门.01"
+
+
+def test_page_data_escapes_markup_as_json_escapes() -> None:
+    import json as json_module
+
+    from passgen.check.page import _json_in_html
+
+    data = {"name": "<!--</script>&<b>x</b>", "n": 1}
+    text = _json_in_html(data)
+    assert not set(text) & set("<>&") and json_module.loads(text) == data
