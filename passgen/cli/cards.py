@@ -57,7 +57,8 @@ from passgen.intake.sheets import Limits
               help="Issuance ledger (SQLite) recording every card with the facts it was decided "
                    "on; a resident's colour is decided from the ledger's last card and its "
                    "facts (上次颜色 counts only where the ledger has no card, or beside it when "
-                   "worse), and their earlier unexpired card is revoked by the new one.")
+                   "worse), and an earlier unexpired card that lets its holder through where "
+                   "the new one would not (a better colour, a longer validity) is revoked.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1,
               show_default="the number of cores",
               help="Worker processes making the QR codes while rows are read and pages laid "

@@ -135,8 +135,9 @@ class Ledger:
                     files: Sequence[tuple[str, str]], out_dir: Path, now: int) -> list[bytes]:
         """Record a batch whose PDFs are written under temporary names (``files`` holds
         (temporary, final) names in ``out_dir``): its cards, and the revocation of every
-        unexpired card of the same residents that they supersede.  Returns the serials
-        superseded.  The batch stays *pending* until ``complete_batch``."""
+        unexpired card of the same residents that would let them through where the new one
+        would not (a better colour, or a longer validity).  Returns the serials revoked.
+        The batch stays *pending* until ``complete_batch``."""
         superseded: list[bytes] = []
         self.db.execute("BEGIN IMMEDIATE")
         try:
@@ -152,10 +153,14 @@ class Ledger:
             for card in cards:
                 c, w = card.claims, card.where
                 pseudonym = self.pseudonym(card.id_number)
+                # an earlier card that would let its holder through where the new one would
+                # not: a better colour, or valid for longer (issue #37: one of the same or a
+                # worse colour, ending no later, needs no entry in the lists)
                 older = self.db.execute(
                     "SELECT serial FROM cards WHERE pseudonym = ? AND serial != ? AND expires > ?"
+                    " AND (colour < ? OR expires > ?)"
                     " AND serial NOT IN (SELECT serial FROM revocations)",
-                    (pseudonym, c.serial, c.issued_at)).fetchall()
+                    (pseudonym, c.serial, c.issued_at, int(c.colour), c.expires)).fetchall()
                 facts = None if card.record is None or self.secret is None else \
                     seal(self.secret, c.serial, card.record)
                 try:

@@ -43,10 +43,11 @@ ROWS = [row(姓名="王建国"), row(姓名="李秀英", 身份证号=make_id(dt
 
 
 def batch(tmp: Path, rows: list[dict[str, Any]], ledger: Path, as_of: dt.date = AS_OF,
-          out: str = "out", key: keys.SigningKey | None = None) -> Any:
+          out: str = "out", key: keys.SigningKey | None = None, valid_days: int = 7) -> Any:
     roster = write_roster(tmp / f"{out}.xlsx", rows)
     return run_collecting([roster], key or fixed_key(), tmp / out, load_rules(), TEMPLATE,
-                          as_of, ledger=ledger, now=day_start(as_of) + 10 * 3600)
+                          as_of, ledger=ledger, now=day_start(as_of) + 10 * 3600,
+                          valid_days=valid_days)
 
 
 def at(day: dt.date) -> dt.datetime:
@@ -95,8 +96,9 @@ def test_a_batch_the_ledger_refuses_leaves_no_volume(tmp_path: Path,
 
 def test_a_reprint_is_an_issuance_of_its_own(tmp_path: Path) -> None:
     """#34 finding 7: a serial is one issuance's.  The same roster printed again the same day
-    gives new serials, and the earlier cards (one of them perhaps lost) are revoked; run on
-    a copy of the ledger as it stood, the batch gives the same serials again."""
+    gives new serials; the earlier cards, of the same colour and validity, let no one
+    through the new ones would not, so no list carries them (#37); a lost one is revoked by
+    hand.  Run on a copy of the ledger as it stood, the batch gives the same serials."""
     import shutil
 
     first = batch(tmp_path, ROWS, tmp_path / "l.sqlite")
@@ -104,11 +106,32 @@ def test_a_reprint_is_an_issuance_of_its_own(tmp_path: Path) -> None:
     again = batch(tmp_path, ROWS, tmp_path / "l.sqlite", out="again")
     old = {o.card.claims.serial for o in first.outcomes}
     new = [o.card.claims.serial for o in again.outcomes]
-    assert not old & set(new) and set(again.superseded) == old
+    assert not old & set(new) and again.superseded == ()
     with Ledger(tmp_path / "l.sqlite") as ledger:
         assert len(ledger.cards()) == 6
+        assert ledger.revoked_serials("NC-TEST-01", day_start(AS_OF)) == []
     twin = batch(tmp_path, ROWS, tmp_path / "copy.sqlite", out="twin")
     assert [o.card.claims.serial for o in twin.outcomes] == new
+
+
+def test_only_a_card_that_lets_more_through_is_revoked_by_its_successor(tmp_path: Path) -> None:
+    """Issue #37 finding 7: every weekly re-issue revoked every earlier card, so at city scale
+    the lists carried the whole carded population.  A card superseded by a worse colour, or
+    by one that ends sooner, is revoked; one superseded by the same or a better colour,
+    ending no later, is not."""
+    ledger = tmp_path / "l.sqlite"
+    yellow = batch(tmp_path, [row(姓名="王建国", 症状="发热")], ledger)
+    later = AS_OF + dt.timedelta(days=2)
+    still = batch(tmp_path, [row(姓名="王建国", 症状="发热")], ledger, as_of=later, out="same")
+    assert still.superseded == ()  # the same colour, ending later
+    worse = batch(tmp_path, [row(姓名="王建国", 症状="发热", 人员状态="确诊",
+                                  状态日期=later)], ledger, as_of=later, out="worse")
+    assert set(worse.superseded) == {yellow.outcomes[0].card.claims.serial,
+                                      still.outcomes[0].card.claims.serial}
+    shorter = batch(tmp_path, [row(姓名="王建国", 人员状态="确诊", 状态日期=later,
+                                    症状="发热")], ledger, as_of=later, out="shorter",
+                    valid_days=2)
+    assert shorter.superseded == (worse.outcomes[0].card.claims.serial,)  # it outlasted it
 
 
 def test_reissue_revokes_the_old_card(tmp_path: Path, trust: keys.TrustList) -> None:
