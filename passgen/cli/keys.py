@@ -53,10 +53,15 @@ def keys_generate(out_path: Path, issuer: str, not_before: dt.date | None,
               help="Trust list to write (passgen-trust/1 JSON).")
 @click.option("--allow-demo", is_flag=True,
               help="允许放入公开的演示密钥（仅供演示）/ Accept the public demo key (demos only).")
-def keys_trust(sources: tuple[Path, ...], out_path: Path, allow_demo: bool) -> ExitStatus:
-    """Build a trust list from key files, KEY.pub.json files or other trust lists."""
-    from passgen.passes import keys
-    entries = keys.build_trust(list(sources), out_path, allow_demo)
+@click.option("--rotation", is_flag=True,
+              help="同一办公室换了新密钥：允许一个签发机构代码对应几把密钥 / One office's old and new "
+                   "key: let one issuer code have several keys.")
+def keys_trust(sources: tuple[Path, ...], out_path: Path, allow_demo: bool,
+               rotation: bool) -> ExitStatus:
+    """Build a trust list from key files, KEY.pub.json files or other trust lists; two
+    different entries for one key, or one issuer code for two offices' keys, are refused."""
+    from passgen.passes import trust
+    entries = trust.build_trust(list(sources), out_path, allow_demo, rotation)
     click.echo(f"信任列表 trust list: {out_path} ({len(entries)} keys)")
     return ExitStatus.OK
 
@@ -67,8 +72,8 @@ def keys_trust(sources: tuple[Path, ...], out_path: Path, allow_demo: bool) -> E
 def keys_show(sources: tuple[Path, ...]) -> ExitStatus:
     """Print kid, issuer and validity window of keys (KEY, KEY.pub.json or a trust list).
     Private material is never read or shown."""
-    from passgen.passes import keys
-    click.echo("\n".join(keys.describe(list(sources))))
+    from passgen.passes import trust
+    click.echo("\n".join(trust.describe(list(sources))))
     return ExitStatus.OK
 
 

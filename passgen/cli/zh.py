@@ -69,6 +69,7 @@ OVERRIDES = {  # where a shared option means something of its own
     "keys generate --not-before": "密钥可签发的第一天（默认今天）。",
     "keys generate --not-after": "密钥可签发的最后一天（默认 --not-before 之后一年）。",
     "keys trust --out": "要写出的信任列表（passgen-trust/1 JSON）。",
+    "keys trust --rotation": "同一办公室换了新密钥：允许一个签发机构代码对应几把密钥。",
     "ledger list --colour": "只列这个颜色的卡。",
     "ledger list --from": "签发日期不早于 YYYY-MM-DD。",
     "ledger list --to": "签发日期不晚于 YYYY-MM-DD。",

@@ -15,7 +15,7 @@ import json
 import os
 import stat
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -338,32 +338,6 @@ def trust_json(entries: Iterable[TrustEntry]) -> str:
     return json.dumps({"format": TRUST_FORMAT, "keys": keys}, indent=2, ensure_ascii=False) + "\n"
 
 
-def entries_from(paths: Sequence[Path]) -> list[TrustEntry]:
-    """Trust entries from key files (their ``.pub.json``), ``.pub.json`` files or trust lists."""
-    out: list[TrustEntry] = []
-    for path in paths:
-        if path.suffix == ".json":
-            obj = read_json(path, "", "")
-            if isinstance(obj, dict) and obj.get("format") == TRUST_FORMAT:
-                out.extend(read_trust(path).entries)
-            else:
-                out.append(TrustEntry.from_json(obj, str(path)))
-        elif pub_path(path).exists():
-            out.append(read_entry(pub_path(path)))
-        else:
-            raise KeyFileError(f"{path}: 找不到对应的公钥文件 {pub_path(path).name}",
-                               f"{path}: its public half {pub_path(path).name} is missing")
-    return out
-
-
-def describe(paths: Sequence[Path]) -> list[str]:
-    """One line per key in key files, KEY.pub.json files or trust lists: kid, issuer and
-    window.  Only public halves are read, so nothing secret is ever shown."""
-    return [f"kid {e.kid.hex()}  issuer {e.issuer}  valid {e.not_before} .. {e.not_after}  "
-            f"public key {base64.b64encode(e.public_key).decode()}"
-            for e in entries_from(paths)]
-
-
 def write_trust(entries: Iterable[TrustEntry], path: Path, force: bool = True) -> None:
     _write_new(path, trust_json(entries).encode(), 0o644, force)
 
@@ -380,24 +354,6 @@ def demo_public_key() -> bytes:
 def demo_entries(entries: Iterable[TrustEntry]) -> list[TrustEntry]:
     """The entries holding the public demo key (refused unless a demo is meant)."""
     return [e for e in entries if e.public_key == demo_public_key()]
-
-
-def build_trust(sources: Sequence[Path], path: Path, allow_demo: bool = False
-                ) -> list[TrustEntry]:
-    """A trust list at ``path`` from key files, ``KEY.pub.json`` files or other trust
-    lists; returns its entries (one per key).  The public demo key is refused unless
-    ``allow_demo``: a checkpoint that trusts it accepts cards anyone can make."""
-    entries = list({e.kid: e for e in entries_from(sources)}.values())
-    demo = demo_entries(entries)
-    if demo and not allow_demo:
-        raise KeyFileError(
-            f"密钥 {demo[0].kid.hex()}（{demo[0].issuer}）是公开的演示密钥，任何人都能用它制作"
-            "“有效”的卡片，不能放进真实的信任列表（仅供演示时可加 --allow-demo）",
-            f"key {demo[0].kid.hex()} ({demo[0].issuer}) is the public demo key: anyone can "
-            "make 'valid' cards with it, so it must not be in a real trust list (for a demo "
-            "only, add --allow-demo)")
-    write_trust(entries, path)
-    return entries
 
 
 def load_office_key(path: Path, passphrase: Callable[[], bytes],

@@ -11,7 +11,7 @@ from helpers import AS_OF, fixed_key
 
 from passgen.cli import cli, exit_status
 from passgen.errors import ExitStatus, KeyFileError, PassgenError, RosterError
-from passgen.passes import keys
+from passgen.passes import keys, trust
 
 
 @pytest.mark.parametrize("exc, status, words", [
@@ -66,7 +66,7 @@ def test_internal_errors_show_no_traceback_unless_asked(
     def broken(*args: object) -> list[str]:
         raise ValueError("boom")
 
-    monkeypatch.setattr(keys, "describe", broken)
+    monkeypatch.setattr(trust, "describe", broken)
     pub = tmp_path / "k.pub.json"
     pub.write_text("{}")
     quiet = CliRunner().invoke(cli, ["keys", "show", str(pub)])

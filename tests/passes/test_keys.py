@@ -10,7 +10,7 @@ from helpers import fixed_key
 
 from passgen.dates import day_start
 from passgen.errors import KeyFileError
-from passgen.passes import keys, pkcs8
+from passgen.passes import keys, pkcs8, trust
 
 
 def test_save_and_load_round_trip(tmp_path: Path) -> None:
@@ -62,8 +62,8 @@ def test_trust_list_merges_and_deduplicates(tmp_path: Path) -> None:
     keys.save(a, tmp_path / "a.pem", b"x")
     keys.save(b, tmp_path / "b.pem", b"x")
     first = tmp_path / "t1.json"
-    keys.write_trust(keys.entries_from([tmp_path / "a.pem"]), first)
-    merged = keys.entries_from([first, tmp_path / "a.pem", tmp_path / "b.pem.pub.json"])
+    keys.write_trust(trust.entries_from([tmp_path / "a.pem"]), first)
+    merged = trust.entries_from([first, tmp_path / "a.pem", tmp_path / "b.pem.pub.json"])
     out = tmp_path / "t2.json"
     keys.write_trust(merged, out)
     doc = json.loads(out.read_text())
@@ -103,9 +103,9 @@ def test_describe_shows_public_facts_only(tmp_path: Path) -> None:
     path = tmp_path / "office.pem"
     keys.save(key, path, b"secret")
     keys.write_trust([key.entry, fixed_key("b").entry], tmp_path / "t.json")
-    [line] = keys.describe([path])
+    [line] = trust.describe([path])
     assert key.entry.kid.hex() in line and "NC-TEST-01" in line and "2020-12-31" in line
-    assert len(keys.describe([tmp_path / "t.json"])) == 2
+    assert len(trust.describe([tmp_path / "t.json"])) == 2
     seed = key.private_key.private_bytes_raw()
     assert seed.hex() not in line and "PRIVATE" not in line
 
@@ -200,13 +200,13 @@ def test_the_public_demo_key_is_kept_out_of_trust_lists(tmp_path: Path) -> None:
     assert demo.entry.public_key == keys.demo_public_key()
     keys.save(demo, tmp_path / "demo.pem", b"demo")
     with pytest.raises(KeyFileError) as info:
-        keys.build_trust([tmp_path / "demo.pem"], tmp_path / "t.json")
+        trust.build_trust([tmp_path / "demo.pem"], tmp_path / "t.json")
     assert "演示密钥" in info.value.zh and "--allow-demo" in info.value.en
     assert not (tmp_path / "t.json").exists()
     keys.write_trust([demo.entry], tmp_path / "other.json")  # hidden inside another list
     with pytest.raises(KeyFileError):
-        keys.build_trust([tmp_path / "other.json"], tmp_path / "t.json")
-    assert keys.build_trust([tmp_path / "demo.pem"], tmp_path / "t.json", allow_demo=True)
+        trust.build_trust([tmp_path / "other.json"], tmp_path / "t.json")
+    assert trust.build_trust([tmp_path / "demo.pem"], tmp_path / "t.json", allow_demo=True)
 
 
 def test_a_trust_list_too_big_to_read_says_why(tmp_path: Path) -> None:
@@ -257,3 +257,34 @@ def test_page_data_escapes_markup_as_json_escapes() -> None:
     data = {"name": "<!--</script>&<b>x</b>", "n": 1}
     text = _json_in_html(data)
     assert not set(text) & set("<>&") and json_module.loads(text) == data
+
+
+def test_keys_trust_refuses_conflicting_entries_naming_both_files(tmp_path: Path) -> None:
+    """Issue #37 finding 5: keys trust merged conflicting entries silently, the last one
+    winning: another office's file could widen a retired key's window, and two offices
+    sharing an issuer code let one revoke the other's cards."""
+    import dataclasses
+
+    from passgen.errors import KeyFileError
+
+    mine = fixed_key().entry
+    (tmp_path / "mine.pub.json").write_text(json.dumps(mine.to_json()), encoding="utf-8")
+    wider = dataclasses.replace(mine, not_after=mine.not_after + dt.timedelta(days=365))
+    (tmp_path / "wider.pub.json").write_text(json.dumps(wider.to_json()), encoding="utf-8")
+    with pytest.raises(KeyFileError) as info:
+        trust.build_trust([tmp_path / "mine.pub.json", tmp_path / "wider.pub.json"],
+                          tmp_path / "t.json")
+    assert "mine.pub.json" in info.value.zh and "wider.pub.json" in info.value.zh
+    theirs = fixed_key("office-b", issuer=mine.issuer).entry  # another office, the same code
+    (tmp_path / "theirs.pub.json").write_text(json.dumps(theirs.to_json()), encoding="utf-8")
+    with pytest.raises(KeyFileError) as info:
+        trust.build_trust([tmp_path / "mine.pub.json", tmp_path / "theirs.pub.json"],
+                          tmp_path / "t.json")
+    assert mine.issuer in info.value.zh and "--rotation" in info.value.zh
+    assert not (tmp_path / "t.json").exists()
+    rotated = trust.build_trust([tmp_path / "mine.pub.json", tmp_path / "theirs.pub.json"],
+                                tmp_path / "t.json", rotation=True)
+    assert len(rotated) == 2
+    same = trust.build_trust([tmp_path / "mine.pub.json", tmp_path / "t.json"],
+                             tmp_path / "again.json", rotation=True)
+    assert len(same) == 2  # the same entry twice is no conflict
