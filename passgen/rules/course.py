@@ -172,17 +172,6 @@ def replay(openings: list[Opening], spans: tuple[Span, ...], runs: tuple[Days, .
     return Course(colour, episode, counting, holding)
 
 
-def history(resident: Resident, as_of: dt.date, rules: Rules, record: Record,
-            day: dt.date | None = None) -> Course | RowError:
-    """``record`` (a card's facts) replayed up to ``day`` (the as-of date if None)."""
-    day = as_of if day is None else day
-    quiet = evolve(resident, **QUIET)
-    openings = openings_until(event_views(quiet, record), record, day, rules)
-    if isinstance(openings, RowError):
-        return openings
-    return replay(openings, record.states, record.reported, day, rules)
-
-
 def windows_on(views: list[Resident], day: dt.date, rules: Rules) -> list[Clause] | RowError:
     """The dated event clauses whose window (14天内, 未满14天) is not over on ``day``."""
     out = []

@@ -41,13 +41,12 @@ __all__ = ["HELD", "Explanation", "evaluate", "explain", "facts_of", "valid_thro
 @dataclass(frozen=True)
 class Explanation:
     """Everything behind one colour: today's facts and clauses (fired and cancelled), the
-    colour they alone give, the history replayed (episodes and steps) and the assessment."""
+    history replayed (episodes and steps) and the assessment."""
 
     facts: Facts
     as_of: dt.date
     fired: tuple[Clause, ...]
     cancelled: tuple[Clause, ...]
-    before_conversion: Colour
     assessment: Assessment
     course: Course
 
@@ -86,8 +85,7 @@ def _run(resident: Resident, as_of: dt.date, rules: Rules,
         previous = Previous(resident.previous_colour, PreviousSource.ROSTER)
     assessment = Assessment(colour, reasons, rules.version, conversions, previous,
                             evolve(record, colour=colour))
-    current = max([c.colour for c in fired], default=Colour.GREEN)
-    return Explanation(facts, as_of, tuple(fired), cancelled, current, assessment, course)
+    return Explanation(facts, as_of, tuple(fired), cancelled, assessment, course)
 
 
 def _quiet_life(resident: Resident, as_of: dt.date, rules: Rules) -> Explanation | RowError | None:
@@ -103,7 +101,7 @@ def _quiet_life(resident: Resident, as_of: dt.date, rules: Rules) -> Explanation
     record = Record(as_of, Colour.GREEN, streak, reported=(
         (as_of - dt.timedelta(days=streak - 1), as_of),) if streak > 0 else ())
     reasons = tuple(c.match for c in fired) or tuple(c.match for c in rules.fallbacks)
-    return Explanation(facts, as_of, tuple(fired), cancelled, Colour.GREEN,
+    return Explanation(facts, as_of, tuple(fired), cancelled,
                        Assessment(Colour.GREEN, reasons, rules.version, (), None, record),
                        NOTHING)
 
