@@ -32,7 +32,7 @@ def _moved(resident: Resident, field: str, shown: str, kept: str, last: Record) 
         "was wrong, correct that card first with passgen ledger correct")
 
 
-def _streakrow_problem(resident: Resident, as_of: dt.date, last: Record) -> RowError | None:
+def _streak_problem(resident: Resident, as_of: dt.date, last: Record) -> RowError | None:
     """A streak the last card's cannot lead to: longer than the days allow, or a break on
     a day the last card counted as reported."""
     s, gap = resident.report_days, (as_of - last.day).days
@@ -62,6 +62,11 @@ def _event(r: Resident, field: str, day: dt.date | None, places: tuple[str, ...]
     if day != kept:
         return _moved(r, field, str(day), str(kept), last)
     return day, tuple(dict.fromkeys(kept_places + places))
+
+
+def report_window(as_of: dt.date, streak: int) -> Days | None:
+    """The compliant report days a streak of ``streak`` ending on ``as_of`` covers."""
+    return (as_of - dt.timedelta(days=streak - 1), as_of) if streak > 0 else None
 
 
 def carry(resident: Resident, as_of: dt.date, rules: Rules,
@@ -104,10 +109,10 @@ def carry(resident: Resident, as_of: dt.date, rules: Rules,
                     "only a green resident's health certificate may be updated: keep the "
                     f"one recorded ({last.certificate or 'none'}) until the resident is green")
     streak = r.report_days
-    window = (as_of - dt.timedelta(days=streak - 1), as_of) if streak > 0 else None
+    window = report_window(as_of, streak)
     reported: tuple[Days, ...] = ()
     if last is not None and not last.legacy:
-        problem = _streakrow_problem(r, as_of, last)
+        problem = _streak_problem(r, as_of, last)
         if problem is not None and keep:
             return problem
         reported = last.reported if problem is None else ()

@@ -20,7 +20,7 @@ from passgen.models import (
     RowError,
     evolve,
 )
-from passgen.rules.carry import carry, state_spans
+from passgen.rules.carry import carry, report_window, state_spans
 from passgen.rules.conditions import Facts
 from passgen.rules.course import (
     HELD,
@@ -98,8 +98,8 @@ def _quiet_life(resident: Resident, as_of: dt.date, rules: Rules) -> Explanation
     if any(c.colour > Colour.GREEN for c in fired):
         return None
     streak = resident.report_days
-    record = Record(as_of, Colour.GREEN, streak, reported=(
-        (as_of - dt.timedelta(days=streak - 1), as_of),) if streak > 0 else ())
+    window = report_window(as_of, streak)
+    record = Record(as_of, Colour.GREEN, streak, reported=(window,) if window else ())
     reasons = tuple(c.match for c in fired) or tuple(c.match for c in rules.fallbacks)
     return Explanation(facts, as_of, tuple(fired), cancelled,
                        Assessment(Colour.GREEN, reasons, rules.version, (), None, record),
