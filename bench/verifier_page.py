@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/verifier_page.py [--runs 5] [--throttle 1,4]
 
-Makes the demo batch and a verifier page (with --test-hooks, so it checks as of the demo's
+Makes the demo batch and a verifier page (the test build, so it checks as of the demo's
 day), shows one green demo card (rendered by pypdfium2) to headless Chromium's fake camera,
 and reads the time the verdict appeared, in ms since the page started loading (the page
 stamps it on the verdict as data-shown-at).  Each run is a new browser with an empty profile;
@@ -30,7 +30,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 
-from browser import chromium, demo_cards, frame_of, missing, wait_for, write_y4m  # noqa: E402
+from browser import (  # noqa: E402
+    chromium,
+    demo_cards,
+    frame_of,
+    missing,
+    page_test_build,
+    wait_for,
+    write_y4m,
+)
 
 from passgen.check.page import PAGE_LIMIT  # noqa: E402
 from passgen.cli import cli  # noqa: E402
@@ -101,11 +109,12 @@ def main() -> int:
 def make_page(folder: Path, name: str, trust: Path, lists: list[Path]) -> Path:
     page = folder / name
     args = ["verifier-page", "--trust", str(trust), "--out", str(page), "--at", "2020-03-26",
-            "--test-hooks", "--allow-demo"]
+            "--allow-demo"]
     for listed in lists:
         args += ["--revoked", str(listed)]
     try:
-        cli(args, standalone_mode=False)
+        with page_test_build():  # it checks as of #at= in its address
+            cli(args, standalone_mode=False)
     except SystemExit:
         pass
     return page

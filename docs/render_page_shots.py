@@ -3,7 +3,7 @@ clerk's guide: a green, a yellow and a red card, and a refused (revoked) one.
 
     .venv/bin/python docs/render_page_shots.py
 
-Makes the demo batch, revokes one of its cards, builds the page (with --test-hooks so it
+Makes the demo batch, revokes one of its cards, builds the page (the test build, so it
 checks as of the demo's day), shows each card to headless Chromium's fake camera and saves
 what the page shows as docs/page-green.png, page-yellow.png, page-red.png, page-refused.png, and
 page-scan.jpg: the page as it opens, with the camera's picture and the lists' dates.
@@ -19,7 +19,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 
-from browser import chromium, demo_cards, frame_of, missing, wait_for, write_y4m  # noqa: E402
+from browser import (  # noqa: E402
+    chromium,
+    demo_cards,
+    frame_of,
+    missing,
+    test_build_assets,
+    wait_for,
+    write_y4m,
+)
 from PIL import Image  # noqa: E402
 
 from passgen.check.page import write_page  # noqa: E402
@@ -46,7 +54,8 @@ def main() -> int:
         listed.write_text(revocation.build(demo_key(), [revoked.serial],
                                            day_start(AT.date())), encoding="utf-8")
         page = folder / "核验.html"
-        write_page(page, folder / "demo" / "trust.json", [listed], AT, 48.0, test_hooks=True, allow_demo=True,
+        write_page(page, folder / "demo" / "trust.json", [listed], AT, 48.0, test_build_assets(),
+                   allow_demo=True,
                    seen=folder / "seen.json")
         for shot, card in (("green", "green"), ("yellow", "yellow"), ("red", "red"),
                            ("refused", "other-green")):

@@ -28,6 +28,31 @@ PHONE = (412, 915)  # CSS pixels of a common Android phone
 FRAME = (1280, 720)  # the fake camera's frames
 
 
+TEST_BUILD = Path(__file__).parent / "page_test_build" / "verifier.js"  # by web/build.mjs
+
+
+def test_build_assets() -> Any:
+    """The page's parts with the test build of its script, which reads #at= (the checking
+    day) and #engine= from the address and offers window.passgenTest; ``passgen
+    verifier-page`` cannot make such a page (issue #37)."""
+    import dataclasses
+
+    from passgen.check.page import Assets
+
+    return dataclasses.replace(Assets.load(), script=TEST_BUILD.read_text(encoding="utf-8"))
+
+
+@contextlib.contextmanager
+def page_test_build() -> Iterator[None]:
+    """Inside this block, ``verifier-page`` (called in this process) writes the test build."""
+    from unittest import mock
+
+    from passgen.check.page import Assets
+
+    with mock.patch.object(Assets, "load", return_value=test_build_assets()):
+        yield
+
+
 @functools.cache
 def missing() -> str | None:
     """Why the browser tests cannot run here, or None."""

@@ -20,16 +20,25 @@ const out = join(here, "..", "passgen", "check", "page_assets");
 const require = createRequire(import.meta.url);
 mkdirSync(out, { recursive: true });
 
-await build({
-  entryPoints: [join(here, "src", "page.js")],
-  bundle: true,
-  format: "iife",
-  minify: true,
-  target: "es2020", // BigInt: Chrome 67+, Safari 14+, Firefox 68+
-  legalComments: "none", // the licences are in THIRD-PARTY.txt beside the bundle
-  outfile: join(out, "verifier.js"),
-  logLevel: "warning",
-});
+// Two builds of the script: the page's (in the package), and a test build with the test
+// hooks (#at=, window.passgenTest) that only the tests use: it is written under tests/, so
+// `passgen verifier-page` cannot make a page with hooks (issue #37).
+const testOut = join(here, "..", "tests", "page_test_build");
+mkdirSync(testOut, { recursive: true });
+for (const [testBuild, outfile] of [[false, join(out, "verifier.js")],
+  [true, join(testOut, "verifier.js")]]) {
+  await build({
+    entryPoints: [join(here, "src", "page.js")],
+    bundle: true,
+    format: "iife",
+    minify: true,
+    target: "es2020", // BigInt: Chrome 67+, Safari 14+, Firefox 68+
+    legalComments: "none", // the licences are in THIRD-PARTY.txt beside the bundle
+    define: { __PASSGEN_TEST_BUILD__: String(testBuild) },
+    outfile,
+    logLevel: "warning",
+  });
+}
 
 for (const name of ["page.html", "page.css"]) copyFileSync(join(here, "src", name), join(out, name));
 

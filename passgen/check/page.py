@@ -71,6 +71,7 @@ class PageFiles:
     worker: str
     manifest_name: str
     manifest: str
+    parts_digest: str  # SHA-256 (hex) of every part that decides a verdict: ``parts_digest``
 
 
 def _sha256(text: str) -> str:
@@ -121,7 +122,7 @@ def serials_of(entry: Mapping[str, Any]) -> list[str]:
     return [s.upper() for s in entry["serials"]]
 
 
-def page_data(lists: Lists, made: dt.datetime, max_age_hours: float, test_hooks: bool,
+def page_data(lists: Lists, made: dt.datetime, max_age_hours: float,
               names: Mapping[str, str]) -> dict[str, Any]:
     """What the page's script reads: the lists, the words it shows, its own file names."""
     return {
@@ -132,7 +133,6 @@ def page_data(lists: Lists, made: dt.datetime, max_age_hours: float, test_hooks:
                          "count": len(r.serials), "packed": pack_serials(r.serials)}
                         for r in lists.revoked.lists],
         "maxAgeHours": max_age_hours,
-        "testHooks": test_hooks,
         "colours": [{"word": c.word, "english": c.english, "meaning": c.meaning}
                     for c in Colour],
         "reasons": {str(v): list(words) for v, words in REASONS.items()},
@@ -145,6 +145,15 @@ def file_names(html_name: str) -> dict[str, str]:
     ``核验.webmanifest``."""
     stem = html_name[:-len(".html")]
     return {"page": html_name, "sw": f"{stem}.sw.js", "manifest": f"{stem}.webmanifest"}
+
+
+def parts_digest(csp: str, style: str, data: str, script: str, decoder: str) -> str:
+    """SHA-256 (hex) of the page's parts that decide a verdict, as they stand in the file: the
+    policy, the style, the data (lists, colour words, options), the script and the decoder,
+    one after another with a newline between.  The page computes the same from its own
+    elements (web/src/page.js ``partsDigest``): an edited part shows another fingerprint."""
+    text = "\n".join((csp, style, data, script, decoder))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def render(assets: Assets, data: Mapping[str, Any]) -> PageFiles:
@@ -162,7 +171,9 @@ def render(assets: Assets, data: Mapping[str, Any]) -> PageFiles:
     html = _SLOT.sub(lambda m: slots[m.group(1)], assets.html)
     digest = hashlib.sha256(html.encode()).hexdigest()[:16]
     return PageFiles(names["page"], html, names["sw"], _service_worker(digest),
-                     names["manifest"], _manifest(names["page"]))
+                     names["manifest"], _manifest(names["page"]),
+                     parts_digest(*(slots[k] for k in ("csp", "style", "data", "script",
+                                                       "decoder"))))
 
 
 NETWORK_WAIT_MS = 4000  # how long the offline copy waits for the network before it answers
@@ -255,17 +266,43 @@ def fingerprint_text(data: Mapping[str, Any]) -> str:
     return "".join(f"{line}\n" for line in sorted(keys) + sorted(lists))
 
 
-def fingerprint(data: Mapping[str, Any]) -> str:
-    """A short fingerprint of a page's lists (XXXX-XXXX-XXXX): an office publishes it beside
-    the page, and a supervisor compares it with the one the page shows, which the page
-    computes from the lists it actually uses: edited lists show another."""
-    digest = hashlib.sha256(fingerprint_text(data).encode()).hexdigest()[:12].upper()
-    return "-".join(digest[i:i + 4] for i in range(0, 12, 4))
+def fingerprint(data: Mapping[str, Any], digest: str) -> str:
+    """A short fingerprint of a whole page (XXXX-XXXX-XXXX): its lists, line by line, and the
+    ``parts_digest`` of everything else that decides a verdict.  An office publishes it beside
+    the page; a supervisor compares it with the one the page shows, which the page computes
+    from the lists and parts it actually uses: an edited page shows another (#37)."""
+    text = fingerprint_text(data) + f"page {digest}\n"
+    short = hashlib.sha256(text.encode()).hexdigest()[:12].upper()
+    return "-".join(short[i:i + 4] for i in range(0, 12, 4))
+
+
+_PARTS = re.compile(
+    r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">.*?<style>(.*?)</style>'
+    r'.*?<script type="application/json" id="passgen-data">(.*?)</script>\s*'
+    r'<script>(.*?)</script>\s*<script type="application/octet-stream" '
+    r'id="passgen-decoder">(.*?)</script>', re.DOTALL)
+
+
+def fingerprint_of_file(path: Path) -> str:
+    """The fingerprint of a page file as it is, computed here rather than by the page's own
+    script (which an edited page could rewrite): what ``verifier-page --check`` prints."""
+    try:
+        html = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PassgenError(f"无法读取核验页面 {path}：{exc}",
+                           f"cannot read the verifier page {path}: {exc}") from None
+    found = _PARTS.search(html)
+    if found:
+        try:
+            return fingerprint(json.loads(found.group(3)), parts_digest(*found.groups()))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            pass
+    raise PassgenError(f"{path} 不是 passgen 生成的核验页面，或已被改坏",
+                       f"{path} is not a verifier page passgen made, or it has been damaged")
 
 
 def write_page(out: Path, trust_path: Path, revoked_paths: Sequence[Path], at: dt.datetime,
-               max_age_hours: float, test_hooks: bool = False,
-               assets: Assets | None = None, seen: Path | None = None,
+               max_age_hours: float, assets: Assets | None = None, seen: Path | None = None,
                allow_demo: bool = False) -> PageReport:
     """Check the lists as ``passgen verify`` does (``seen``: where the newest list per office
     is remembered, by default the user's state folder), then write the page and its two
@@ -277,7 +314,7 @@ def write_page(out: Path, trust_path: Path, revoked_paths: Sequence[Path], at: d
         raise PassgenError(f"输出文件夹 {out.parent} 不存在",
                            f"the output folder {out.parent} does not exist")
     lists = load_lists(trust_path, revoked_paths, at, max_age_hours, seen, allow_demo)
-    data = page_data(lists, at, max_age_hours, test_hooks, file_names(out.name))
+    data = page_data(lists, at, max_age_hours, file_names(out.name))
     page = render(assets or Assets.load(), data)
     written = []
     for name, text in ((page.worker_name, page.worker), (page.manifest_name, page.manifest),
@@ -287,4 +324,4 @@ def write_page(out: Path, trust_path: Path, revoked_paths: Sequence[Path], at: d
         written.append(path)
     return PageReport(tuple(written), len(page.html.encode()), len(lists.trust.entries),
                       sum(len(r.serials) for r in lists.revoked.lists), lists.warnings,
-                      fingerprint(data))
+                      fingerprint(data, page.parts_digest))

@@ -19,18 +19,14 @@ from passgen.errors import ExitStatus
                    "beside it (used only where the folder is served over HTTPS).")
 @click.option("--at", "at", callback=parse_moment,
               help="The time the page is made (YYYY-MM-DD or YYYY-MM-DDTHH:MM); default now.")
-@click.option("--test-hooks", is_flag=True,
-              help="For tests only: the page accepts #at=YYYY-MM-DD to check as of that day. "
-                   "Never give a page built this way to a checkpoint.")
 def verifier_page(trust_path: Path, revoked_paths: tuple[Path, ...], revoked_max_age: float,
-                  allow_demo: bool, out: Path, at: dt.datetime | None,
-                  test_hooks: bool) -> ExitStatus:
+                  allow_demo: bool, out: Path, at: dt.datetime | None) -> ExitStatus:
     """Write one HTML page that verifies cards on a phone, offline: open it from the file
     or from any HTTPS site, point the camera at a card, read the verdict.  The trust list
     and the revocation lists go inside it; make a new page when the lists change."""
     from passgen.check.page import PAGE_LIMIT, write_page
     report = write_page(out, trust_path, revoked_paths, at or now(), revoked_max_age,
-                        test_hooks, allow_demo=allow_demo)
+                        allow_demo=allow_demo)
     for warning in report.warnings:
         click.echo(warning, err=True)
     if not revoked_paths:
@@ -44,11 +40,22 @@ def verifier_page(trust_path: Path, revoked_paths: tuple[Path, ...], revoked_max
     if report.size > PAGE_LIMIT:
         click.echo(f"注意：页面大于 {PAGE_LIMIT // 1024} KB，在手机上打开会慢 / warning: the page is "
                    f"larger than {PAGE_LIMIT // 1024} KB and opens slowly on a phone", err=True)
-    click.echo(f"名单指纹 lists' fingerprint: {report.fingerprint}（请和页面一起公布；核对时页面上显示的应与此相同 / "
-               "publish it with the page: the page shows the same unless its lists were edited)")
+    click.echo(f"页面指纹 page fingerprint: {report.fingerprint}（请和页面一起公布；核对时页面上显示的应与此相同 / "
+               "publish it with the page: the page shows the same unless it was edited)")
     click.echo("用手机打开这个文件（或放到 https 网站上），允许使用摄像头即可扫码核验 / open it on a "
                "phone (from the file or an https site) and allow the camera")
     return ExitStatus.OK
 
 
-COMMANDS = (verifier_page,)
+@click.command("page-fingerprint")
+@click.argument("page", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def page_fingerprint(page: Path) -> ExitStatus:
+    """Print the fingerprint of a verifier page file as it is, computed here and not by the
+    page's own script (which an edited page could rewrite): compare it with the one the
+    office published."""
+    from passgen.check.page import fingerprint_of_file
+    click.echo(f"页面指纹 page fingerprint: {fingerprint_of_file(page)}（{page}）")
+    return ExitStatus.OK
+
+
+COMMANDS = (verifier_page, page_fingerprint)

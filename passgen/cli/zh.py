@@ -33,6 +33,7 @@ COMMANDS = {
     "rules explain": "解释一位居民的颜色：事实、适用的每一条款及其原文、转码和结果。",
     "rules show": "列出每一条款及其原文、地区名单和规则版本。",
     "verifier-page": "写出一个在手机上离线核验卡片的网页（HTML 文件）：用手机打开，允许使用摄像头，对准卡上的二维码即可。",
+    "page-fingerprint": "在电脑上算出一个核验页面文件的指纹（不靠页面自己的脚本，改过的页面骗不了它），和办公室公布的指纹核对。",
     "verify": "核验文件中的卡片：PDF、照片或扫描件、每行一个二维码内容的文本文件，或 - 表示标准输入。",
 }
 
@@ -96,7 +97,7 @@ OVERRIDES = {  # where a shared option means something of its own
     "rules explain --sheet": "只看这个工作表（几个工作表有相同行号时）。",
     "verifier-page --out": "要写出的网页，如 核验.html；旁边另写 名称.sw.js 和 名称.webmanifest（只在放到 https 网站上时用到）。",
     "verifier-page --at": "页面的生成时间（YYYY-MM-DD 或 YYYY-MM-DDTHH:MM），默认现在。",
-    "verifier-page --test-hooks": "仅供测试：页面接受 #at=YYYY-MM-DD，按那一天核验。这样生成的页面不要交给检查点使用。",
+    "page-fingerprint PAGE": "核验页面文件（如 核验.html）。",
     "verify --at": "按这个时间核验：YYYY-MM-DD（当天中午）或 YYYY-MM-DDTHH:MM（上海时间）。默认现在。",
     "verify --dpi": "把PDF页面转成图像时的分辨率。",
     "verify --max-pages": "每个PDF最多检查的页数；没有检查的页会列出，退出码为1。",

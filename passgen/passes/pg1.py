@@ -203,10 +203,17 @@ def sign_cose(payload: bytes, key: Ed25519PrivateKey, kid: bytes) -> bytes:
     """COSE_Sign1 of ``payload`` by ``key``, whose key id ``kid`` goes in the header (the
     key's trust entry holds it: ``SigningKey.entry.kid``)."""
     protected = _protected(kid)
-    signature = key.sign(sig_structure(protected, payload))
-    # tag 18 [protected, {}, payload, signature] in deterministic CBOR (tests compare dumps)
+    return envelope(protected, payload, key.sign(sig_structure(protected, payload)))
+
+
+NOT_THE_ONE_ENCODING = "COSE_Sign1 is not written in its one encoding (DESIGN.md §5)"
+
+
+def envelope(protected: bytes, payload: bytes, signature: bytes) -> bytes:
+    """tag 18 [protected, {}, payload, signature] in deterministic CBOR: the one encoding of a
+    COSE_Sign1 both verifiers accept (tests compare it with cbor2's ``dumps``)."""
     return (b"\xd2\x84" + head(2, len(protected)) + protected + b"\xa0"
-            + head(2, len(payload)) + payload + b"\x58\x40" + signature)
+            + head(2, len(payload)) + payload + head(2, len(signature)) + signature)
 
 
 def sign(claims: Claims, key: Ed25519PrivateKey, kid: bytes) -> str:
@@ -295,6 +302,10 @@ def _unpack_general(cose: bytes) -> Unpacked:
         kid = protected[5:]  # exactly {1: -8, 4: 8-byte kid}: the only form PG1 allows
         if unprotected:
             raise FormatProblem("cose", "unprotected header is not empty")
+        if envelope(protected, payload, signature) != cose:
+            # the same four members written another way (indefinite or long lengths, tag 18
+            # written long, another tag around it…): one card has one text (#37 finding 2)
+            raise FormatProblem("cose", NOT_THE_ONE_ENCODING)
         return Unpacked(cose, protected, kid, payload, signature)
     header = loads_exact(protected, "cose")
     if not isinstance(header, Mapping):

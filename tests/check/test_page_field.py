@@ -237,9 +237,9 @@ def test_a_newer_page_at_the_same_address_wins_at_the_first_open(
     (tmp_path / "old").mkdir()
     (tmp_path / "new").mkdir()
     old = make_page(tmp_path / "old" / "核验.html", trust, "--revoked", str(lists[0]), "--at",
-                    "2020-03-25T10:00", "--test-hooks")
+                    "2020-03-25T10:00")
     new = make_page(tmp_path / "new" / "核验.html", trust, "--revoked", str(lists[1]), "--at",
-                    "2020-03-26T10:00", "--test-hooks")
+                    "2020-03-26T10:00")
     for f in old.parent.iterdir():
         shutil.copy(f, folder / f.name)
     url = base + "%E6%A0%B8%E9%AA%8C.html#at=" + CHECK_DAY

@@ -4,6 +4,7 @@ every test vector; the page's size, its CSP, its log and its offline copy."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
@@ -32,6 +33,7 @@ from browser import (
     demo_cards,
     frame_of,
     missing,
+    page_test_build,
     requests_made,
     wait_for,
     write_y4m,
@@ -128,8 +130,11 @@ def invoke(args: list[str]) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def make_page(out: Path, trust: Path, *extra: str) -> Path:
-    status, output = invoke(["verifier-page", "--trust", str(trust), "--out", str(out), *extra])
+def make_page(out: Path, trust: Path, *extra: str, hooks: bool = True) -> Path:
+    """A page, by default the test build (``hooks``: it checks as of #at= in its address)."""
+    with page_test_build() if hooks else contextlib.nullcontext():
+        status, output = invoke(["verifier-page", "--trust", str(trust), "--out", str(out),
+                                 *extra])
     assert status == 0, output
     return out
 
@@ -153,18 +158,17 @@ def pages(own_folders: None, demo: Path, cards: dict[str, tuple[Image.Image, str
     older.write_text(revocation.build(key, [], day_start(dt.date(2020, 3, 24))),
                      encoding="utf-8")
     older_page = make_page(folder / "older.html", trust, "--revoked", str(older), "--at",
-                           "2020-03-24T08:00", "--test-hooks")  # made first: passgen
+                           "2020-03-24T08:00")  # made first: passgen
     # refuses a list older than one it has loaded, as a checkpoint does
     return {
         "older": older_page,
         "main": make_page(folder / "核验.html", trust, "--revoked", str(listed), "--at",
-                          f"{CHECK_DAY}T08:00", "--test-hooks"),
-        "other-key": make_page(folder / "other.html", other_trust, "--at", CHECK_DAY,
-                               "--test-hooks"),
+                          f"{CHECK_DAY}T08:00"),
+        "other-key": make_page(folder / "other.html", other_trust, "--at", CHECK_DAY),
         "no-hooks": make_page(folder / "plain.html", trust, "--revoked", str(listed),
-                              "--at", CHECK_DAY),
+                              "--at", CHECK_DAY, hooks=False),
         "stale": make_page(folder / "stale.html", trust, "--revoked", str(listed), "--at",
-                           "2020-03-30", "--test-hooks"),
+                           "2020-03-30"),
     }
 
 
@@ -185,6 +189,7 @@ def scan(page: Path, frame: Image.Image, tmp_path: Path, fragment: str = f"at={C
                     hidden: v.hidden, text: v.innerText, cls: v.className,
                     warnings: document.getElementById('warnings').innerText,
                     lists: document.getElementById('lists').innerText,
+                    top: document.getElementById('top').innerText,
                     frames: Number(document.getElementById('scan').dataset.frames || 0)};""")
         if then is not None:
             seen["then"] = then(driver)
@@ -225,9 +230,20 @@ def test_page_carries_the_checked_lists(pages: dict[str, Path], demo: Path) -> N
     revoked = json.loads((pages["main"].parent / "revoked.json").read_text(encoding="utf-8"))
     assert listed["count"] == 1 and serials_of(listed) == revoked["serials"]
     assert "serials" not in listed  # packed: 8 bytes a serial, not a JSON string each
-    assert data["testHooks"] is True
+    assert "testHooks" not in data
+
+
+def test_verifier_page_cannot_make_a_page_with_test_hooks(pages: dict[str, Path],
+                                                          tmp_path: Path, demo: Path) -> None:
+    """The hooks (#at=, window.passgenTest) are only in the test build under tests/: the
+    page ``verifier-page`` writes has none of their code, and the option is gone (#37)."""
     plain = pages["no-hooks"].read_text(encoding="utf-8")
-    assert '"testHooks":false' in plain
+    test_page = pages["main"].read_text(encoding="utf-8")
+    for marker in ("passgenTest", "TEST BUILD", "location.hash"):
+        assert marker not in plain and marker in test_page, marker
+    status, output = invoke(["verifier-page", "--trust", str(demo / "trust.json"), "--out",
+                             str(tmp_path / "x.html"), "--test-hooks"])
+    assert status == 2 and "--test-hooks" in output and not (tmp_path / "x.html").exists()
 
 
 def test_cli_refuses_bad_requests_in_plain_words(tmp_path: Path, demo: Path) -> None:
@@ -326,9 +342,12 @@ def test_a_blank_frame_gives_no_verdict(pages: dict[str, Path], tmp_path: Path) 
 def test_the_checking_date_is_fixed_only_in_a_test_page(
         cards: dict[str, tuple[Image.Image, str]], pages: dict[str, Path],
         tmp_path: Path) -> None:
-    """Without --test-hooks #at= is ignored: today a 2020 card has long expired."""
+    """In the page verifier-page writes #at= is ignored (today a 2020 card has long
+    expired); the test build says on screen that it is one."""
     seen = scan(pages["no-hooks"], frame_of(cards["green"][0]), tmp_path)
-    assert seen["status"] == "expired"
+    assert seen["status"] == "expired" and "测试版页面" not in seen["top"]
+    tested = scan(pages["main"], frame_of(cards["green"][0]), tmp_path)
+    assert tested["status"] == "valid" and "测试版页面" in tested["top"]
 
 
 def test_an_old_revocation_list_is_flagged_on_the_page(
@@ -779,31 +798,66 @@ def test_the_csv_export_neutralises_formulas_and_skips_damaged_rows(
     assert len(rows) == 4 and rows[3][1:3] == ["ABCD", "expired"]
 
 
+def _edits(html: str, listed: Path) -> dict[str, str]:
+    """The three edits of #37 finding 1, each keeping the page working: a revoked serial
+    dropped from its list, the colour words swapped (a red card shows 绿码), and a line of
+    script changed with the policy's hash of the script updated to match."""
+    from passgen.check.page import _sha256
+
+    serial = json.loads(listed.read_text(encoding="utf-8"))["serials"][0]
+    packed = pack_serials([bytes.fromhex(serial)])
+    assert packed in html and "红码" in html and "compare with the one" in html
+    script = re.search(r"<script>(.*?)</script>", html, re.S).group(1)
+    bent = script.replace("compare with the one", "compare with that")
+    return {
+        "list": html.replace(packed, pack_serials([bytes(8)])),
+        "colours": html.replace("红码", "绿码"),
+        "script": html.replace(script, bent).replace(_sha256(script), _sha256(bent)),
+    }
+
+
 def test_the_page_shows_the_fingerprint_the_cli_printed_and_another_when_edited(
         pages: dict[str, Path], demo: Path, tmp_path: Path) -> None:
+    """The fingerprint covers the whole page: lists, colour words, options, script, style,
+    policy and decoder.  Each edit shows another on the page, the same one that
+    ``page-fingerprint`` computes from the edited file; the true page shows the printed one."""
     needs_browser()
     listed = pages["main"].parent / "revoked.json"
     status, output = invoke(["verifier-page", "--trust", str(demo / "trust.json"), "--revoked",
                              str(listed), "--out", str(tmp_path / "f.html"), "--at",
-                             f"{CHECK_DAY}T09:00", "--test-hooks"])
+                             f"{CHECK_DAY}T09:00"])
     printed = re.search(r"fingerprint: ([0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4})", output)
     assert status == 0 and printed, output
     page = tmp_path / "f.html"
-    html = page.read_text(encoding="utf-8")
-    serial = json.loads(listed.read_text(encoding="utf-8"))["serials"][0]
-    edited = tmp_path / "edited.html"
-    packed = pack_serials([bytes.fromhex(serial)])
-    assert packed in html
-    edited.write_text(html.replace(packed, pack_serials([bytes(8)])), encoding="utf-8")
+    files = {"true": page}
+    for name, html in _edits(page.read_text(encoding="utf-8"), listed).items():
+        files[name] = tmp_path / f"{name}.html"
+        files[name].write_text(html, encoding="utf-8")
+    computed = {}
+    for name, path in files.items():
+        status, output = invoke(["page-fingerprint", str(path)])
+        assert status == 0, output
+        computed[name] = re.search(r"fingerprint: (\S{14})", output).group(1)
+    shown = {}
     with chromium(blank_camera(tmp_path)) as driver:
-        shown_lists = []
-        for each in (page, edited):
-            driver.get(each.as_uri() + f"#at={CHECK_DAY}")
-            shown_lists.append(wait_for(  # computed after the decoder is ready
-                driver, "/名单指纹 [0-9A-F]{4}-/.test(document.getElementById('lists').innerText)"
-                        " && document.getElementById('lists').innerText"))
-    assert f"名单指纹 {printed.group(1)}" in shown_lists[0]
-    assert printed.group(1) not in shown_lists[1] and "名单指纹" in shown_lists[1]
+        for name, path in files.items():
+            driver.get(path.as_uri())
+            shown[name] = wait_for(  # computed after the decoder is ready
+                driver, "/页面指纹 [0-9A-F]{4}-/.test(document.getElementById('lists').innerText)"
+                        " && document.getElementById('lists').innerText")
+            assert not console_errors(driver), name  # the edited pages still run
+    assert computed["true"] == printed.group(1)
+    for name in files:
+        assert f"页面指纹 {computed[name]}" in shown[name], (name, shown[name])
+        if name != "true":
+            assert computed[name] != printed.group(1), name
+
+
+def test_page_fingerprint_refuses_a_file_that_is_no_page(tmp_path: Path) -> None:
+    other = tmp_path / "other.html"
+    other.write_text("<html><body>你好</body></html>", encoding="utf-8")
+    status, output = invoke(["page-fingerprint", str(other)])
+    assert status != 0 and "不是 passgen 生成的核验页面" in output and "Traceback" not in output
 
 
 def test_a_phone_keeps_a_card_revoked_when_a_newer_page_drops_it(
@@ -817,7 +871,7 @@ def test_a_phone_keeps_a_card_revoked_when_a_newer_page_drops_it(
     emptied.write_text(revocation.build(demo_key(), [], day_start(dt.date(2020, 3, 26)) + 3600),
                        encoding="utf-8")
     newer = make_page(tmp_path / "newer.html", demo / "trust.json", "--revoked", str(emptied),
-                      "--at", f"{CHECK_DAY}T09:00", "--test-hooks")
+                      "--at", f"{CHECK_DAY}T09:00")
     revoked_card = cards["other-green"][1]
     with chromium(blank_camera(tmp_path)) as driver:
         driver.get(newer.as_uri() + f"#at={CHECK_DAY}")  # a phone that never saw the old list

@@ -242,7 +242,67 @@ def build() -> list[dict[str, Any]]:
     bad("bool-claim-key", "Correctly signed, but the issuer claim's key is `true`, not 1 "
         "(cbor2 takes true for 1): claim keys are integers or text.",
         text_of(cose_of(pg1.dumps(bool_key), KEY_A)), "malformed", 6)
+    for name, (how, variant) in envelope_variants(cose).items():
+        bad(f"envelope-{name}", f"The valid green pass's own signed members, written another "
+            f"way: {how}. One card has one text: malformed.", text_of(variant), passed=3)
     return v
+
+
+def envelope_variants(cose: bytes) -> dict[str, tuple[str, bytes]]:
+    """A signed COSE_Sign1 (in its one encoding) re-encoded without the key, each way CBOR
+    allows (#37 finding 2): name → (what changed, bytes).  Every one is malformed."""
+    parts = cbor2.loads(cose).value
+    protected, payload, signature = parts[0], parts[2], parts[3]
+    h = pg1.head
+
+    def bstr(data: bytes) -> bytes:
+        return h(2, len(data)) + data
+
+    def long_bstr(data: bytes) -> bytes:  # a 2-byte length where a shorter one fits
+        return b"\x59" + len(data).to_bytes(2, "big") + data
+
+    def chunked(data: bytes) -> bytes:  # an indefinite-length byte string of two chunks
+        return b"\x5f" + bstr(data[:5]) + bstr(data[5:]) + b"\xff"
+
+    body = bstr(protected) + b"\xa0" + bstr(payload) + bstr(signature)
+    inner = b"\x84" + body
+    usual = b"\xd2" + inner
+    return {
+        "indefinite-array": ("the array of four has an indefinite length",
+                             b"\xd2\x9f" + body + b"\xff"),
+        "long-array-head": ("the array's length in a 1-byte argument", b"\xd2\x98\x04" + body),
+        "long-tag": ("tag 18 written with a 1-byte argument (d8 12)", b"\xd8\x12" + inner),
+        "longer-tag": ("tag 18 written with a 2-byte argument", b"\xd9\x00\x12" + inner),
+        "self-described": ("tag 55799 (self-described CBOR) around it", b"\xd9\xd9\xf7" + usual),
+        "stringref-namespace": ("tag 256 (a string reference namespace) around it",
+                                b"\xd9\x01\x00" + usual),
+        "shareable": ("tag 28 (a shareable value) around the array", b"\xd2\xd8\x1c" + inner),
+        "shareable-outside": ("tag 28 around the whole", b"\xd8\x1c" + usual),
+        "chunked-protected": ("the protected header as an indefinite byte string",
+                              b"\xd2\x84" + chunked(protected) + b"\xa0" + bstr(payload)
+                              + bstr(signature)),
+        "chunked-payload": ("the payload as an indefinite byte string",
+                            b"\xd2\x84" + bstr(protected) + b"\xa0" + chunked(payload)
+                            + bstr(signature)),
+        "chunked-signature": ("the signature as an indefinite byte string",
+                              b"\xd2\x84" + bstr(protected) + b"\xa0" + bstr(payload)
+                              + chunked(signature)),
+        "long-protected-length": ("the protected header's length in a 1-byte argument",
+                                  b"\xd2\x84\x58\x0d" + protected + b"\xa0" + bstr(payload)
+                                  + bstr(signature)),
+        "long-payload-length": ("the payload's length in a 2-byte argument",
+                                b"\xd2\x84" + bstr(protected) + b"\xa0" + long_bstr(payload)
+                                + bstr(signature)),
+        "long-signature-length": ("the signature's length in a 2-byte argument",
+                                  b"\xd2\x84" + bstr(protected) + b"\xa0" + bstr(payload)
+                                  + long_bstr(signature)),
+        "indefinite-unprotected": ("the empty unprotected map with an indefinite length",
+                                   b"\xd2\x84" + bstr(protected) + b"\xbf\xff" + bstr(payload)
+                                   + bstr(signature)),
+        "long-unprotected": ("the empty unprotected map's length in a 1-byte argument",
+                             b"\xd2\x84" + bstr(protected) + b"\xb8\x00" + bstr(payload)
+                             + bstr(signature)),
+    }
 
 
 def write(vectors: list[dict[str, Any]]) -> None:

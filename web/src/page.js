@@ -29,7 +29,12 @@ const READ = { formats: ["QRCode"], tryHarder: true, maxNumberOfSymbols: 2, retu
 
 // ---- time ------------------------------------------------------------------------------
 
-const hooks = DATA.testHooks ? new URLSearchParams(location.hash.slice(1)) : new URLSearchParams();
+// A test build (web/build.mjs writes it into tests/, never into the package, so `passgen
+// verifier-page` cannot make one) reads #at= and #engine= from its address and says so on
+// screen; in the page a checkpoint gets, this is false and the code below is not there.
+/* global __PASSGEN_TEST_BUILD__ (true or false: web/build.mjs puts it in, and the minifier
+   drops the code it switches off) */
+const hooks = __PASSGEN_TEST_BUILD__ ? new URLSearchParams(location.hash.slice(1)) : new URLSearchParams();
 
 /** The checking time in unix seconds: now, or noon Asia/Shanghai of #at= in a test page. */
 function checkingTime() {
@@ -53,21 +58,36 @@ const shortSerial = (hex) => hex.toUpperCase().match(/.{4}/g).join("-");
 /** The phone's clock is wrong when it says it is earlier than the page was made. */
 const clockWrong = (now) => now < DATA.made - CLOCK_SKEW;
 
-/** The lists' fingerprint, computed from the lists this page uses (not stored in it): an
- * office publishes the one `passgen verifier-page` printed; a supervisor compares. */
+/** The page's fingerprint, computed from the lists and the parts this page uses (not stored
+ * in it): the policy, style, data, this script and the decoder, as passgen.check.page
+ * ``parts_digest`` reads them from the file.  An office publishes the one `passgen
+ * verifier-page` printed; a supervisor compares.  An edited page shows another, unless the
+ * editor rewrote this code too: `passgen verifier-page --check FILE` is the check no edit
+ * of the page can bend (docs/security.md). */
+const OWN_SCRIPT = document.currentScript?.textContent ?? "";
 function fingerprintOf(digest) {
   return pg1.hex(digest.slice(0, 6)).toUpperCase().match(/.{4}/g).join("-");
 }
-const fingerprintText = () => new TextEncoder().encode(pg1.fingerprintText(DATA.trust, DATA.revocations));
-const fingerprint = () => fingerprintOf(sha256(fingerprintText()));
+function partsText() {
+  const csp = document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.content ?? "";
+  const style = document.querySelector("style")?.textContent ?? "";
+  return [csp, style, $("passgen-data").textContent, OWN_SCRIPT,
+    $("passgen-decoder")?.textContent ?? ""].join("\n");
+}
+const encoded = (text) => new TextEncoder().encode(text);
+const fingerprintText = (parts) => encoded(`${pg1.fingerprintText(DATA.trust, DATA.revocations)}page ${pg1.hex(parts)}\n`);
+const fingerprint = () => fingerprintOf(sha256(fingerprintText(sha256(encoded(partsText())))));
 let FINGERPRINT = ""; // computed once the first frames are decoded: a city's lists take a while
 
 async function computeFingerprint() {
-  const text = fingerprintText();
+  if (document.readyState === "loading") {
+    await new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, { once: true }));
+  }
+  const digest = async (bytes) => new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   try {
-    FINGERPRINT = fingerprintOf(new Uint8Array(await crypto.subtle.digest("SHA-256", text)));
+    FINGERPRINT = fingerprintOf(await digest(fingerprintText(await digest(encoded(partsText())))));
   } catch { // no WebCrypto (an old browser, an insecure origin)
-    FINGERPRINT = fingerprintOf(sha256(text));
+    FINGERPRINT = fingerprint();
   }
   showLists();
 }
@@ -144,7 +164,7 @@ function showLists() {
   const until = DATA.trust.keys.map((k) => k.not_after).sort().pop() || "";
   const lines = [`页面生成于 ${shanghaiMinute(DATA.made)} · 信任列表 ${keys} 个密钥（有效至 ${until}）`
     + ` (${keys} trusted keys, valid until ${until})`,
-  `名单指纹 ${FINGERPRINT || "计算中… computing"}（和办公室公布的核对 · compare with the one the office published）`];
+  `页面指纹 ${FINGERPRINT || "计算中… computing"}（和办公室公布的核对 · compare with the one the office published）`];
   const warnings = [...memoryWarnings];
   if (clockWrong(now)) {
     warnings.push(`注意：手机时间（${shanghaiMinute(now)}）早于本页的生成时间（${shanghaiMinute(DATA.made)}），`
@@ -652,8 +672,10 @@ decoder.then(() => setTimeout(computeFingerprint, 300), () => computeFingerprint
 setInterval(showLists, 10 * 60 * 1000); // a page left open overnight still warns
 offlineWhenServed();
 
-if (DATA.testHooks) {
-  // only in a page built with --test-hooks: the tests run tests/vectors through this page
+if (__PASSGEN_TEST_BUILD__) {
+  // only in the test build: the tests run tests/vectors through this page
+  $("top").prepend(Object.assign(document.createElement("p"), { id: "test-build", className: "alert",
+    textContent: "测试版页面：日期可由地址改写，不得用于检查点 · TEST BUILD: its date can be set from the address; never use it at a checkpoint" }));
   window.passgenTest = {
     async verify(text, trustDoc, atIso) {
       const [engine, ed] = await verifyWith;

@@ -362,8 +362,25 @@ export function unpackCose(cose) {
     throw new FormatProblem("cose", "protected header is not exactly {1: -8, 4: kid}");
   }
   if (unprotected.size) throw new FormatProblem("cose", "unprotected header is not empty");
+  if (!sameBytes(envelope(prot, payload, signature), cose)) {
+    // the same members written another way (indefinite or long lengths, tag 18 written
+    // long, another tag around it…): one card has one text (passgen.passes.pg1.envelope)
+    throw new FormatProblem("cose", "COSE_Sign1 is not written in its one encoding (DESIGN.md §5)");
+  }
   return { protected: prot, kid: prot.slice(5), payload, signature };
 }
+
+/** tag 18 [protected, {}, payload, signature] in deterministic CBOR: the one encoding. */
+function envelope(prot, payload, signature) {
+  const parts = [[0xd2, 0x84, ...bstrHead(prot.length)], prot, [0xa0, ...bstrHead(payload.length)],
+    payload, bstrHead(signature.length), signature];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+const sameBytes = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 // ---- claims --------------------------------------------------------------------------
 
