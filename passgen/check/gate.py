@@ -26,7 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from passgen.check.inputs import DEFAULT_REVOCATION_MAX_AGE_HOURS, load_lists, seen_beside
+from passgen.check.inputs import (
+    DEFAULT_REVOCATION_MAX_AGE_HOURS,
+    default_seen,
+    fold_seen,
+    load_lists,
+    seen_beside,
+)
 from passgen.check.scan import MAX_LINE, byte_lines, mangled, typed
 from passgen.check.verify import Verdict, VerifyResult, verify
 from passgen.dates import SHANGHAI
@@ -253,8 +259,10 @@ def serve(lines: Iterable[str], out: TextIO, err: TextIO, trust_path: Path,
         raise PassgenError(f"日志所在的文件夹 {log.parent} 不存在", f"the folder of the log, "
                            f"{log.parent}, does not exist")
 
-    lists = load_lists(trust_path, revoked_paths, clock(), max_age_hours,
-                       seen_beside(log) if log is not None else None, allow_demo)
+    if log is not None:  # what a gate before #37 remembered beside its log is kept
+        fold_seen(seen_beside(log), default_seen())
+    # one memory per user, whatever the log: a new log is no way back to an old list (#37)
+    lists = load_lists(trust_path, revoked_paths, clock(), max_age_hours, None, allow_demo)
     if threading.current_thread() is threading.main_thread():
         # Ctrl-C stops the gate even when it was started with SIGINT ignored (as a shell
         # starts a background job): the guard has no other way to end it

@@ -168,8 +168,35 @@ def default_seen() -> Path:
 
 
 def seen_beside(log: Path) -> Path:
-    """The gate keeps it beside its log."""
+    """Where a gate before #37 kept its memory: beside its log.  A new log then began with
+    none, and yesterday's list passed again; the memory is now the user's (``default_seen``),
+    and ``fold_seen`` takes in such a file."""
     return log.with_name(f"{log.name}.{SEEN_NAME}")
+
+
+def fold_seen(old: Path, into: Path) -> None:
+    """Add the memory in ``old`` (a gate's, beside its log) to the memory in ``into``: the
+    newest list per office and each revoked serial's date, whichever is later.  Only ever
+    adds: folding again, or folding a file an attacker left, can refuse more, never less."""
+    if not old.is_file():
+        return
+    found, known = _read_seen(old), _read_seen(into)
+    merged = {k: {"generated": v["generated"], "revoked": dict(v["revoked"])}
+              for k, v in known.items()}
+    for issuer, item in found.items():
+        entry = merged.setdefault(issuer, {"generated": item["generated"], "revoked": {}})
+        entry["generated"] = max(entry["generated"], item["generated"])
+        for serial, until in item["revoked"].items():
+            entry["revoked"][serial] = max(until, entry["revoked"].get(serial, 0))
+    if merged != known:
+        _write_seen(into, merged)
+
+
+def _write_seen(seen: Path, memory: dict[str, dict[str, Any]]) -> None:
+    seen.parent.mkdir(parents=True, exist_ok=True)
+    doc = {"format": SEEN_FORMAT, "issuers": memory}
+    text = json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    atomic_write(seen, lambda tmp: tmp.write_text(text, encoding="utf-8"), 0o600)
 
 
 def _read_seen(seen: Path) -> dict[str, dict[str, Any]]:
@@ -235,10 +262,7 @@ def remember(revoked: Revocations, seen: Path, trust: TrustList,
     for entry in memory.values():  # a card that must have expired by now is forgotten
         entry["revoked"] = {k: v for k, v in entry["revoked"].items() if v > now}
     if memory != known and revoked.lists:
-        seen.parent.mkdir(parents=True, exist_ok=True)
-        doc = {"format": SEEN_FORMAT, "issuers": memory}
-        text = json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-        atomic_write(seen, lambda tmp: tmp.write_text(text, encoding="utf-8"), 0o600)
+        _write_seen(seen, memory)
     warnings: list[str] = []
     lists = []
     given = {r.issuer for r in revoked.lists}

@@ -43,11 +43,44 @@ def test_an_older_revocation_list_than_one_seen_is_refused(tmp_path: Path) -> No
     assert remembered["format"] == "passgen-seen/2"  # with what each list revoked (#27)
     assert remembered["issuers"]["NC-TEST-01"]["generated"] == day_start(AS_OF) + 86_400
     assert oct(default_seen().stat().st_mode & 0o777) == "0o600"
-    # a gate with a log keeps its own record beside the log
-    log = tmp_path / "gate" / "log.csv"
-    log.parent.mkdir()
-    load_lists(trust, [older], AT, seen=seen_beside(log))
-    assert seen_beside(log).exists()
+
+
+
+def gate_with(trust: Path, listed: Path, log: Path) -> tuple[bool, str]:
+    """A checkpoint session with ``log``: whether it opened, and what it said."""
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        gate.serve(iter([]), out, err, trust, (listed,), AT, log)
+    except PassgenError as refused:
+        return False, refused.zh
+    return True, out.getvalue() + err.getvalue()
+
+
+def test_a_new_log_is_no_way_back_to_an_old_list(tmp_path: Path) -> None:
+    """The gate's memory is the user's, not its log's: yesterday's list is refused with a new
+    log as with the old one (#37 finding 6), and verify remembers the same."""
+    trust, older, newer = lists_of(tmp_path)
+    assert gate_with(trust, newer, tmp_path / "monday.csv")[0]
+    opened, said = gate_with(trust, older, tmp_path / "tuesday.csv")
+    assert not opened and "比已经加载过的" in said
+    with pytest.raises(KeyFileError):
+        load_lists(trust, [older], AT)  # verify and verifier-page share it
+    assert not seen_beside(tmp_path / "monday.csv").exists()
+
+
+def test_a_memory_kept_beside_an_old_log_is_taken_in(tmp_path: Path) -> None:
+    """A gate before #37 kept its memory beside its log: the next session with that log adds
+    it to the user's, so the list it had seen still bars the older one, with any log."""
+    trust, older, newer = lists_of(tmp_path)
+    log = tmp_path / "gate.csv"
+    load_lists(trust, [newer], AT, seen=seen_beside(log))  # what the old gate wrote
+    assert not default_seen().exists()
+    assert gate_with(trust, newer, log)[0]
+    assert not gate_with(trust, older, tmp_path / "another.csv")[0]
+    remembered = json.loads(default_seen().read_text(encoding="utf-8"))["issuers"]
+    assert set(remembered["NC-TEST-01"]["revoked"]) == {"01" * 8, "02" * 8}
 
 
 def test_a_damaged_record_is_said_not_ignored(tmp_path: Path) -> None:
