@@ -26,13 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from passgen.check.inputs import (
-    DEFAULT_REVOCATION_MAX_AGE_HOURS,
-    default_seen,
-    fold_seen,
-    load_lists,
-    seen_beside,
-)
+from passgen.check.inputs import DEFAULT_REVOCATION_MAX_AGE_HOURS, load_lists
+from passgen.check.memory import default_seen, fold_seen, seen_beside
 from passgen.check.scan import MAX_LINE, byte_lines, mangled, typed
 from passgen.check.verify import Verdict, VerifyResult, verify
 from passgen.dates import SHANGHAI

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -14,16 +13,13 @@ from passgen.check import (
     DEFAULT_REVOCATION_MAX_AGE_HOURS,  # noqa: E402 (re-exported)
     scan,
 )
+from passgen.check.memory import default_seen, remember, when
 from passgen.check.verify import Verdict, VerifyResult, verify
 from passgen.dates import SHANGHAI
 from passgen.errors import KeyFileError
-from passgen.files import atomic_write
-from passgen.folders import state_dir
 from passgen.passes import pg1, revocation
 from passgen.passes.keys import TrustList, demo_entries, read_trust
-from passgen.passes.revocation import NO_REVOCATIONS, RevocationList, Revocations
-
-SEEN_NAME = "revocations-seen.json"
+from passgen.passes.revocation import NO_REVOCATIONS, Revocations
 
 
 @dataclass(frozen=True)
@@ -130,7 +126,7 @@ def refuse_future(revoked: Revocations, at: dt.datetime) -> None:
     now = int(at.timestamp())
     for r in revoked.lists:
         if r.generated > now + CLOCK_SKEW:
-            made = _when(r.generated)
+            made = when(r.generated)
             raise KeyFileError(
                 f"{r.issuer} 的吊销名单生成于 {made}，晚于现在（{at:%Y-%m-%d %H:%M}）：请检查本机的"
                 "日期和时间；若时间无误，这份名单的日期有错，请向发名单的办公室核实",
@@ -138,12 +134,6 @@ def refuse_future(revoked: Revocations, at: dt.datetime) -> None:
                 f"({at:%Y-%m-%d %H:%M}): check this computer's date and time; if it is right, "
                 "the list's date is wrong: ask the office that sent it")
 
-
-def _when(unix: int) -> str:
-    try:
-        return f"{dt.datetime.fromtimestamp(unix, SHANGHAI):%Y-%m-%d %H:%M}"
-    except (OverflowError, ValueError, OSError):
-        return str(unix)
 
 
 def refuse_demo(trust: TrustList, allow_demo: bool, origin: str) -> None:
@@ -156,131 +146,6 @@ def refuse_demo(trust: TrustList, allow_demo: bool, origin: str) -> None:
             f"trust list {origin} holds the public demo key {demo[0].kid.hex()}: anyone can "
             "make 'valid' cards with it, so a checkpoint must not trust it (for a demo only, "
             "add --allow-demo)")
-
-
-SEEN_FORMAT = "passgen-seen/2"
-
-
-def default_seen() -> Path:
-    """Where the newest revocation list per office is remembered when no log says where:
-    the user's state folder (``passgen.folders``; ~/.local/state/passgen on Linux)."""
-    return state_dir() / SEEN_NAME
-
-
-def seen_beside(log: Path) -> Path:
-    """Where a gate before #37 kept its memory: beside its log.  A new log then began with
-    none, and yesterday's list passed again; the memory is now the user's (``default_seen``),
-    and ``fold_seen`` takes in such a file."""
-    return log.with_name(f"{log.name}.{SEEN_NAME}")
-
-
-def fold_seen(old: Path, into: Path) -> None:
-    """Add the memory in ``old`` (a gate's, beside its log) to the memory in ``into``: the
-    newest list per office and each revoked serial's date, whichever is later.  Only ever
-    adds: folding again, or folding a file an attacker left, can refuse more, never less."""
-    if not old.is_file():
-        return
-    found, known = _read_seen(old), _read_seen(into)
-    merged = {k: {"generated": v["generated"], "revoked": dict(v["revoked"])}
-              for k, v in known.items()}
-    for issuer, item in found.items():
-        entry = merged.setdefault(issuer, {"generated": item["generated"], "revoked": {}})
-        entry["generated"] = max(entry["generated"], item["generated"])
-        for serial, until in item["revoked"].items():
-            entry["revoked"][serial] = max(until, entry["revoked"].get(serial, 0))
-    if merged != known:
-        _write_seen(into, merged)
-
-
-def _write_seen(seen: Path, memory: dict[str, dict[str, Any]]) -> None:
-    seen.parent.mkdir(parents=True, exist_ok=True)
-    doc = {"format": SEEN_FORMAT, "issuers": memory}
-    text = json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    atomic_write(seen, lambda tmp: tmp.write_text(text, encoding="utf-8"), 0o600)
-
-
-def _read_seen(seen: Path) -> dict[str, dict[str, Any]]:
-    """{issuer: {"generated": newest list's time, "revoked": {serial hex: keep until}}};
-    the first form, {issuer: newest list's time}, is read too."""
-    try:
-        known = json.loads(seen.read_text(encoding="utf-8")) if seen.exists() else {}
-        if not isinstance(known, dict):
-            raise ValueError
-        if known.get("format") == SEEN_FORMAT:
-            issuers = known.get("issuers")
-            if not isinstance(issuers, dict):
-                raise ValueError
-            out = {}
-            for issuer, item in issuers.items():
-                generated, serials = item["generated"], item["revoked"]
-                if type(generated) is not int or not isinstance(serials, dict) or not all(
-                        type(v) is int for v in serials.values()):
-                    raise ValueError
-                out[str(issuer)] = {"generated": generated, "revoked": dict(serials)}
-            return out
-        return {str(k): {"generated": v, "revoked": {}} for k, v in known.items()
-                if type(v) is int}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
-        raise KeyFileError(f"无法读取已加载吊销名单的记录 {seen}（可删除后重试）",
-                           f"cannot read the record of revocation lists loaded, {seen} "
-                           "(delete it and try again)") from None
-
-
-def keep_until(trust: TrustList, issuer: str, generated: int) -> int:
-    """Until when a serial revoked by ``issuer``'s list of ``generated`` must stay revoked:
-    its card was issued before the list, and no card of that issuer's keys is valid longer
-    than their ``max_validity_days``."""
-    days = max((e.max_validity_days for e in trust.entries if e.issuer == issuer),
-               default=60)
-    return generated + (days + 1) * 86_400
-
-
-def remember(revoked: Revocations, seen: Path, trust: TrustList,
-             now: int) -> tuple[Revocations, list[str]]:
-    """Refuse a list older than the newest seen for its office; remember what each list
-    revoked; return the lists with every remembered, unexpired serial of their office added
-    back (with a warning when a newer list dropped some), and a list for an office whose
-    revocations are remembered though none was given this time."""
-    known = _read_seen(seen)
-    memory = {k: {"generated": v["generated"], "revoked": dict(v["revoked"])}
-              for k, v in known.items()}
-    for r in revoked.lists:
-        before = known.get(r.issuer, {}).get("generated")
-        if isinstance(before, int) and r.generated < before:
-            raise KeyFileError(
-                f"{r.issuer} 的吊销名单生成于 {_when(r.generated)}，比已经加载过的 "
-                f"{_when(before)} 的名单旧：可能被换成了旧名单，请使用最新的名单",
-                f"the revocation list of {r.issuer} is from {_when(r.generated)}, older than "
-                f"the one from {_when(before)} loaded before: it may have been swapped "
-                "for an old list; use the newest")
-        entry = memory.setdefault(r.issuer, {"generated": r.generated, "revoked": {}})
-        entry["generated"] = max(r.generated, entry["generated"])
-        until = keep_until(trust, r.issuer, r.generated)
-        for serial in r.serials:
-            key = serial.hex().upper()
-            entry["revoked"][key] = max(until, entry["revoked"].get(key, 0))
-    for entry in memory.values():  # a card that must have expired by now is forgotten
-        entry["revoked"] = {k: v for k, v in entry["revoked"].items() if v > now}
-    if memory != known and revoked.lists:
-        _write_seen(seen, memory)
-    warnings: list[str] = []
-    lists = []
-    given = {r.issuer for r in revoked.lists}
-    for r in revoked.lists:
-        kept = {bytes.fromhex(k) for k in memory[r.issuer]["revoked"]} - r.serials
-        if kept:
-            warnings.append(
-                f"注意：{r.issuer} 的新吊销名单去掉了 {len(kept)} 张以前吊销、尚未过期的卡，它们仍按"
-                f"已吊销处理（吊销在卡片过期前一直有效） / warning: the new revocation list of "
-                f"{r.issuer} drops {len(kept)} unexpired cards an earlier list revoked; they "
-                "stay revoked (a revocation lasts until the card expires)")
-        lists.append(RevocationList(r.issuer, r.generated, r.serials | kept))
-    trusted = {e.issuer for e in trust.entries}
-    for issuer, entry in memory.items():  # remembered, though no list was given this time
-        if issuer not in given and issuer in trusted and entry["revoked"]:
-            lists.append(RevocationList(issuer, entry["generated"], frozenset(
-                bytes.fromhex(k) for k in entry["revoked"])))
-    return Revocations(tuple(lists)), warnings
 
 
 def stale_warnings(trust: TrustList, revoked: Revocations, at: dt.datetime,

@@ -130,7 +130,9 @@ def page_data(lists: Lists, made: dt.datetime, max_age_hours: float,
         "trust": {"format": TRUST_FORMAT,
                   "keys": [e.to_json() for e in lists.trust.entries]},
         "revocations": [{"issuer": r.issuer, "generated": r.generated,
-                         "count": len(r.serials), "packed": pack_serials(r.serials)}
+                         "count": len(r.serials), "packed": pack_serials(r.serials),
+                         **({"withdrawn": sorted(k.hex() for k in r.withdrawn)}
+                            if r.withdrawn else {})}
                         for r in lists.revoked.lists],
         "maxAgeHours": max_age_hours,
         "colours": [{"word": c.word, "english": c.english, "meaning": c.meaning}
@@ -262,6 +264,7 @@ def fingerprint_text(data: Mapping[str, Any]) -> str:
             for k in data["trust"]["keys"]]
     lists = [f"revoked {r['issuer']} {r['generated']} "
              f"{','.join(sorted(serials_of(r)))}"
+             + (f" withdrawn {','.join(sorted(r['withdrawn']))}" if r.get("withdrawn") else "")
              for r in data["revocations"]]
     return "".join(f"{line}\n" for line in sorted(keys) + sorted(lists))
 

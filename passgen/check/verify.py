@@ -85,6 +85,8 @@ def verify(text: str, trust: TrustList, at: dt.datetime,
     problem = entry.validity_problem(claims.issued_at, claims.expires)
     if problem is not None:  # more than the key may sign: minted with a stolen or old key
         return signed(Verdict.UNKNOWN_KEY, problem, claims)
+    if kid in revoked.withdrawn:  # every card of a withdrawn key, whatever its dates
+        return signed(Verdict.UNKNOWN_KEY, f"key {kid.hex()} was withdrawn by its office", claims)
     if revoked.covers(claims):
         return signed(Verdict.REVOKED, "card serial is on the revocation list", claims, window=True,
                       revoked=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from passgen.cli.common import parse_day, passphrase_source
+from passgen.cli.common import ledger_option, parse_day, passphrase_source
 from passgen.dates import today
 from passgen.errors import ExitStatus
 
@@ -74,6 +74,23 @@ def keys_show(sources: tuple[Path, ...]) -> ExitStatus:
     Private material is never read or shown."""
     from passgen.passes import trust
     click.echo("\n".join(trust.describe(list(sources))))
+    return ExitStatus.OK
+
+
+@keys_group.command("withdraw")
+@click.argument("kid")
+@click.option("--reason", required=True, help="Why the key is withdrawn (kept in the ledger).")
+@ledger_option
+def keys_withdraw(kid: str, reason: str, ledger_path: Path) -> ExitStatus:
+    """Withdraw one of this office's keys (lost, stolen, retired early) by its KID: every
+    revocation list exported from now on names it, and a checkpoint that loads one refuses
+    every card the key signed.  Re-issue those cards with the new key first."""
+    import time
+
+    from passgen.jobs.revocations import withdraw_key
+    issuer = withdraw_key(ledger_path, kid, reason, int(time.time()))
+    click.echo(f"已撤回 {issuer} 的密钥 {kid} / withdrew key {kid} of {issuer}.  下一步 next: "
+               "passgen revocations export --key 新密钥 new key")
     return ExitStatus.OK
 
 

@@ -52,7 +52,11 @@ def revocations_export(key_path: Path, out_path: Path, at: dt.datetime | None,
     from passgen.jobs.revocations import export_revocations
     exported = export_revocations(key_path, passphrase_source(), ledger_path, out_path,
                                   at or now(), allow_new_ledger, allow_drop)
-    click.echo(f"吊销名单 revocation list: {exported.path} ({exported.cards} cards)")
+    kb = exported.size / 1024
+    withdrawn = (f"，撤回密钥 {exported.withdrawn} 把" if exported.withdrawn else "")
+    click.echo(f"吊销名单 {exported.path}：{exported.cards} 张卡{withdrawn}，{kb:.1f} KB / revocation "
+               f"list {exported.path}: {exported.cards} cards, {exported.withdrawn} keys "
+               f"withdrawn, {kb:.1f} KB")
     return ExitStatus.OK
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from passgen.errors import LedgerError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Each entry upgrades the schema by one version; a ledger made by an older passgen is
 # migrated when it is opened.  Version 1 was the first release: cards without their source
@@ -46,6 +46,10 @@ MIGRATIONS: dict[int, Sequence[str]] = {
         "ALTER TABLE cards ADD COLUMN seq INTEGER",  # the issuance number in its serial
         "ALTER TABLE cards ADD COLUMN corrected TEXT",  # why a wrong red or yellow was undone
         "CREATE UNIQUE INDEX cards_seq ON cards(seq)",
+    ),
+    5: (  # keys the office withdrew: every export names them (#37)
+        """CREATE TABLE withdrawn (kid BLOB PRIMARY KEY, issuer TEXT NOT NULL,
+           withdrawn_at INTEGER NOT NULL, reason TEXT NOT NULL)""",
     ),
 }
 

@@ -21,6 +21,8 @@ from passgen.passes.keys import load_office_key
 class Exported:
     path: Path
     cards: int
+    size: int = 0  # bytes of the list written
+    withdrawn: int = 0  # keys it withdraws
 
 
 def export_revocations(key_path: Path, passphrase: Callable[[], bytes], ledger_path: Path,
@@ -60,10 +62,47 @@ def export_revocations(key_path: Path, passphrase: Callable[[], bytes], ledger_p
                 f"({', '.join(short_serial(s) for s in sorted(dropped)[:3])}): checkpoints keep "
                 "them revoked, but this usually means the wrong ledger (another computer, an "
                 "old backup). Use the office's ledger, or add --allow-drop if it is meant")
-        text = revocation.build(key, serials, moment)
+        withdrawn = withdrawn_keys(ledger, e.issuer)
+        if e.kid in withdrawn:
+            raise KeyFileError(
+                f"这把密钥（{e.kid.hex()}）已经撤回，检查点不再相信它签的名单：请用新密钥导出",
+                f"this key ({e.kid.hex()}) was withdrawn: checkpoints no longer trust lists "
+                "it signs. Export with the new key")
+        text = revocation.build(key, serials, moment, withdrawn)
         atomic_write(out_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
         ledger.record_export(e.issuer, serials, moment)
-    return Exported(out_path, len(serials))
+    return Exported(out_path, len(serials), len(text.encode()), len(withdrawn))
+
+
+def withdrawn_keys(ledger: Ledger, issuer: str) -> list[bytes]:
+    """The key ids ``issuer`` withdrew, in the ledger."""
+    return [bytes(k) for (k,) in ledger.db.execute(
+        "SELECT kid FROM withdrawn WHERE issuer = ? ORDER BY kid", (issuer,))]
+
+
+def withdraw_key(path: Path, kid_text: str, reason: str, now: int) -> str:
+    """``passgen keys withdraw``: record that the office withdraws one of its keys (lost,
+    stolen, or retired early); every later export names it, and every checkpoint that loads
+    such a list refuses every card the key signed.  Returns the key's issuer."""
+    try:
+        kid = bytes.fromhex(kid_text.replace("-", "").strip())
+        if len(kid) != 8:
+            raise ValueError
+    except ValueError:
+        raise LedgerError(f"密钥编号 {kid_text!r} 不对：应是 16 位十六进制（passgen keys show 显示的 kid）",
+                          f"key id {kid_text!r} is not 16 hexadecimal digits (the kid "
+                          "passgen keys show prints)") from None
+    with Ledger(path) as ledger:
+        found = ledger.db.execute("SELECT issuer FROM cards WHERE kid = ? LIMIT 1",
+                                  (kid,)).fetchone()
+        if found is None:
+            raise LedgerError(f"登记册 {path} 里没有密钥 {kid.hex()} 签发的卡：只能撤回本办公室用过的密钥",
+                              f"ledger {path} holds no card signed by key {kid.hex()}: an "
+                              "office can withdraw only a key it used")
+        with ledger.db:
+            ledger.db.execute("INSERT OR IGNORE INTO withdrawn VALUES (?, ?, ?, ?)",
+                              (kid, found[0], now, reason))
+    return str(found[0])
 
 
 def _not_this_office(ledger: Path, issuer: str) -> tuple[str, str]:

@@ -32,7 +32,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from passgen.check import gate
-from passgen.check.inputs import check_inputs, default_seen, load_lists
+from passgen.check.inputs import check_inputs, load_lists
+from passgen.check.memory import default_seen
 from passgen.check.verify import Verdict, verify
 from passgen.dates import SHANGHAI, day_start
 from passgen.errors import KeyFileError, LedgerError

@@ -13,7 +13,8 @@ import pytest
 from helpers import AS_OF, fixed_key
 
 from passgen.check import gate
-from passgen.check.inputs import default_seen, load_lists, seen_beside
+from passgen.check.inputs import load_lists
+from passgen.check.memory import default_seen, seen_beside
 from passgen.dates import SHANGHAI, day_start
 from passgen.errors import KeyFileError, PassgenError
 from passgen.passes import keys, revocation

@@ -909,7 +909,8 @@ def test_the_page_shows_text_and_fingerprints_lists_as_python_does() -> None:
          "not_after": "2020-12-31", "max_validity_days": 30},
         {"kid": "01" * 8, "public_key": "y" * 44, "issuer": "NC-\U0001f600", "not_before":
          "2020-01-01", "not_after": "2020-12-31"}]}
-    revocations = [{"issuer": "NC-乙-02", "generated": 1585152000, "serials": ["0102", "ABCD"]},
+    revocations = [{"issuer": "NC-乙-02", "generated": 1585152000, "serials": ["0102", "ABCD"],
+                    "withdrawn": ["ffff000000000000", "ab" * 8]},
                    {"issuer": "NC-\U0001f600", "generated": 1, "serials": []}]
     done = subprocess.run(["node", str(TESTS.parent / "web" / "scripts" / "shown.mjs")],
                           input=json.dumps({"texts": texts, "trust": trust,
@@ -919,3 +920,36 @@ def test_the_page_shows_text_and_fingerprints_lists_as_python_does() -> None:
     assert page["visible"] == [visible(t) for t in texts]
     assert page["shown"] == [shown(t) for t in texts]
     assert page["fingerprint"] == fingerprint_text({"trust": trust, "revocations": revocations})
+
+
+def test_a_withdrawn_key_is_refused_on_the_page_and_remembered_by_the_phone(
+        pages: dict[str, Path], cards: dict[str, tuple[Image.Image, str]], demo: Path,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The office withdraws the demo key with its new key: the new page refuses the demo
+    key's cards; a phone that saw it refuses them on an older page too (#37 finding 4)."""
+    needs_browser()
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "office"))
+    successor = keys.generate("DEMO-XIMEN", dt.date(2020, 3, 1), dt.date(2020, 12, 31),
+                              bytes(range(1, 33)))
+    trust = tmp_path / "trust.json"
+    keys.write_trust([demo_key().entry, successor.entry], trust)
+    withdrawal = tmp_path / "withdrawal.json"
+    withdrawal.write_text(revocation.build(successor, [], day_start(dt.date(2020, 3, 26)),
+                                           [demo_key().entry.kid]), encoding="utf-8")
+    old = make_page(tmp_path / "old.html", trust, "--at", f"{CHECK_DAY}T08:00")
+    new = make_page(tmp_path / "new.html", trust, "--revoked", str(withdrawal), "--at",
+                    f"{CHECK_DAY}T09:00")
+    card = cards["green"][1]
+    with chromium(blank_camera(tmp_path)) as driver:
+        driver.get(old.as_uri() + f"#at={CHECK_DAY}")  # before the withdrawal: valid
+        wait_for(driver, "document.getElementById('lists').innerText")
+        assert handled(driver, card)["status"] == "valid"
+        driver.get(new.as_uri() + f"#at={CHECK_DAY}")
+        wait_for(driver, "document.getElementById('lists').innerText")
+        seen = handled(driver, card)
+        assert seen["status"] == "unknown-key" and "已撤回密钥" in seen["warnings"]
+        driver.get(old.as_uri() + f"#at={CHECK_DAY}&again")  # the older page, afterwards
+        driver.refresh()
+        wait_for(driver, "document.getElementById('lists').innerText")
+        seen = handled(driver, card)
+    assert seen["status"] == "unknown-key" and "不得通行" in seen["text"]

@@ -211,7 +211,10 @@ def test_quick_cose_layout_agrees_with_the_general_decoder(text: str) -> None:
         assert quick == _general_or_none(cose)
 
 
-def test_payload_lengths_in_long_forms_take_the_general_path(signing_key: keys.SigningKey) -> None:
+def test_payload_lengths_in_long_forms_are_not_the_one_encoding(
+        signing_key: keys.SigningKey) -> None:
+    """A payload length written longer than it needs is another text for the same card: the
+    general path reads it, and refuses it (#37 finding 2)."""
     cose = pg1.unbase45(payload(signing_key))
     usual = pg1.unpack_cose(cose)
     body = usual.payload
@@ -219,7 +222,9 @@ def test_payload_lengths_in_long_forms_take_the_general_path(signing_key: keys.S
     for size_head in (b"\x59" + len(body).to_bytes(2, "big"), b"\x5a" + len(body).to_bytes(4, "big")):
         longer = head + size_head + body + b"\x58\x40" + usual.signature
         assert pg1._unpack_usual(longer) is None
-        assert pg1.unpack_cose(longer).payload == body  # cbor2 reads it; the signature decides
+        with pytest.raises(pg1.FormatProblem) as refused:
+            pg1.unpack_cose(longer)
+        assert refused.value.stage == "cose" and "one encoding" in str(refused.value)
 
 
 def test_signed_bytes_are_the_sig_structure() -> None:

@@ -123,10 +123,30 @@ function rememberRevocations(now) {
       for (const s of set.without(known)) m.dropped[s] = Math.max(until, Number(m.dropped[s]) || 0);
     }
     if (!known || r.generated > m.generated) Object.assign(m, { generated: r.generated, packed: r.packed, until });
+    m.withdrawn = m.withdrawn && typeof m.withdrawn === "object" ? m.withdrawn : {};
+    for (const kid of r.withdrawn || []) { // kept while any card of the key can last
+      const key = DATA.trust.keys.find((k) => k.kid.toLowerCase() === kid);
+      const keep = key ? Number(pg1.epochDay(key.not_after)) * 86400 + ((key.max_validity_days ?? 60) + 2) * 86400
+        : r.generated + 366 * 86400;
+      m.withdrawn[kid] = Math.max(keep, Number(m.withdrawn[kid]) || 0);
+    }
     memory[r.issuer] = m;
   }
+  // a key withdrawn in any list this phone has seen stays withdrawn, on this page and any
+  // older one (passgen.check.memory does the same at a gate)
+  for (const entry of TRUST.values()) entry.withdrawn = false;
+  const withdrawn = [];
+  for (const m of Object.values(memory)) {
+    if (!m || typeof m !== "object" || !m.withdrawn || typeof m.withdrawn !== "object") continue;
+    for (const [kid, until] of Object.entries(m.withdrawn)) {
+      if (!(Number(until) > now)) { delete m.withdrawn[kid]; continue; }
+      const entry = TRUST.get(kid);
+      if (entry) { entry.withdrawn = true; withdrawn.push(`${entry.issuer} ${kid}`); }
+    }
+  }
   const trusted = new Set(DATA.trust.keys.map((k) => k.issuer));
-  const warnings = [];
+  const warnings = withdrawn.map((w) => `注意：${w.split(" ")[0]} 已撤回密钥 ${w.split(" ")[1]}，用它签发的卡一律不得通行 `
+    + `/ ${w.split(" ")[0]} withdrew key ${w.split(" ")[1]}: every card it signed is refused`);
   for (const [issuer, m] of Object.entries(memory)) {
     if (!m || typeof m !== "object" || !trusted.has(issuer)) continue;
     const dropped = m.dropped && typeof m.dropped === "object" ? m.dropped : {};

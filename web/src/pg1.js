@@ -596,7 +596,8 @@ export function fingerprintText(trustDoc, revocations) {
     + `${k.not_before} ${k.not_after} ${k.max_validity_days ?? DEFAULT_MAX_VALIDITY_DAYS}`);
   const lists = revocations.map((r) => `revoked ${r.issuer} ${r.generated} `
     + `${(typeof r.packed === "string" ? [...SerialSet.fromPacked(r.packed).hex()]
-      : r.serials.map((s) => s.toUpperCase()).sort()).join(",")}`);
+      : r.serials.map((s) => s.toUpperCase()).sort()).join(",")}`
+    + (r.withdrawn?.length ? ` withdrawn ${[...r.withdrawn].sort().join(",")}` : ""));
   return [...keys.sort(byCodePoints), ...lists.sort(byCodePoints)].map((line) => `${line}\n`).join("");
 }
 
@@ -656,6 +657,7 @@ export async function verify(text, trust, at, revocations, ed25519) {
   }
   const problem = validityProblem(entry, claims.issuedAt, claims.expires);
   if (problem) return result("unknown-key", problem);
+  if (entry.withdrawn) return result("unknown-key", `key ${facts.kid} was withdrawn by its office`);
   facts.withinKeyWindow = true;
   if (revocations.get(claims.issuer)?.has(hex(claims.serial))) {
     return result("revoked", "card serial is on the revocation list", { revoked: true });
