@@ -1,4 +1,4 @@
-"""Replay every attack of issues #20, #29 and #36 against passgen as it is now, as an attacker or a careless
+"""Replay every attack of issues #20, #29, #36 and #37 against passgen as it is now, as an attacker or a careless
 operator would: mostly through the command line, each in a process of its own.
 
     .venv/bin/python bench/attacks.py [NAME ...]
@@ -575,6 +575,9 @@ import attacks_29  # noqa: E402, F401  (registers its attacks in ATTACKS)
 
 # --- issue #36: the office machine, third round (bench/attacks_36.py) ----------------------
 import attacks_36  # noqa: E402, F401  (registers its attacks in ATTACKS)
+
+# --- issue #37: pages and trust lists, third round (bench/attacks_37.py) -------------------
+import attacks_37  # noqa: E402, F401  (registers its attacks in ATTACKS)
 
 # --- the run ------------------------------------------------------------------------------
 
