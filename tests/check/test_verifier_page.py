@@ -953,3 +953,20 @@ def test_a_withdrawn_key_is_refused_on_the_page_and_remembered_by_the_phone(
         wait_for(driver, "document.getElementById('lists').innerText")
         seen = handled(driver, card)
     assert seen["status"] == "unknown-key" and "不得通行" in seen["text"]
+
+
+def test_markup_in_page_data_leaves_the_page_working(demo: Path, tmp_path: Path,
+                                                     cards: dict[str, tuple[Image.Image, str]]
+                                                     ) -> None:
+    """``<!--``, ``>`` and ``&`` in the one piece of page data a user names freely, the
+    page's file name, are data: the page opens and checks cards (#37 finding 3)."""
+    needs_browser()
+    page = make_page(tmp_path / "a<!--b>c&d.html", demo / "trust.json", "--at",
+                     f"{CHECK_DAY}T08:00")
+    html = page.read_text(encoding="utf-8")
+    assert "<!--b" not in html.split('id="passgen-data">', 1)[1].split("</script>", 1)[0]
+    with chromium(blank_camera(tmp_path)) as driver:
+        driver.get(page.as_uri() + f"#at={CHECK_DAY}")
+        wait_for(driver, "document.getElementById('lists').innerText")
+        assert handled(driver, cards["green"][1])["status"] == "valid"
+        assert not console_errors(driver)
