@@ -98,9 +98,14 @@ def write_y4m_frames(shots: list[tuple[Image.Image, int]], path: Path,
 
 @contextlib.contextmanager
 def chromium(camera: Path | None = None, size: tuple[int, int] = PHONE,
-             cpu_throttle: float = 1.0, downloads: Path | None = None) -> Iterator[Any]:
+             cpu_throttle: float = 1.0, downloads: Path | None = None,
+             extra: tuple[str, ...] | list[str] = (), font_size: int | None = None,
+             zoom: float = 1.0) -> Iterator[Any]:
     """A headless Chromium with its own empty profile; ``camera`` is a Y4M file it uses as
-    the camera (permission granted without asking); files it downloads go to ``downloads``."""
+    the camera (permission granted without asking); files it downloads go to ``downloads``;
+    ``extra``: more command-line switches; ``font_size``: the default font size a person set
+    (px); ``zoom``: the page zoom, as a person sets it (the layout sees a viewport that much
+    smaller, drawn that much larger)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -113,6 +118,10 @@ def chromium(camera: Path | None = None, size: tuple[int, int] = PHONE,
                  "--use-fake-ui-for-media-stream", "--autoplay-policy=no-user-gesture-required",
                  f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}"):
         options.add_argument(flag)
+    for flag in extra:
+        options.add_argument(flag)
+    if font_size is not None:
+        options.add_experimental_option("prefs", {"webkit.webprefs.default_font_size": font_size})
     if camera is not None:
         options.add_argument("--use-fake-device-for-media-stream")
         options.add_argument(f"--use-file-for-fake-video-capture={camera}")
@@ -120,7 +129,8 @@ def chromium(camera: Path | None = None, size: tuple[int, int] = PHONE,
     driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
     try:
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": True})
+            "width": round(size[0] / zoom), "height": round(size[1] / zoom),
+            "deviceScaleFactor": zoom, "mobile": True})
         if downloads is not None:
             driver.execute_cdp_cmd("Browser.setDownloadBehavior", {
                 "behavior": "allow", "downloadPath": str(downloads)})

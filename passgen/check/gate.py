@@ -142,7 +142,8 @@ def run(lines: Iterable[str], out: TextIO, trust: TrustList, clock: Callable[[],
         new = not log.exists() or log.stat().st_size == 0
         log_file = log.open("a", encoding="utf-8", newline="")
         writer = csv.writer(log_file)
-        if new:
+        if new:  # a byte order mark first: Excel and WPS then read the file as UTF-8
+            log_file.write("\ufeff")
             writer.writerow(LOG_HEADER)
             log_file.flush()
     try:
@@ -161,8 +162,10 @@ def run(lines: Iterable[str], out: TextIO, trust: TrustList, clock: Callable[[],
             counts[result.status] += 1
             if writer is not None and log_file is not None:  # logged before it is shown
                 c = result.claims
+                # the serial as printed on the card, in groups of 4: a spreadsheet keeps it
+                # as text (0123… kept its 0, 31415926535E0100 is no number in E-notation)
                 writer.writerow((now.isoformat(timespec="seconds"),
-                                 c.serial.hex().upper() if c else "", result.status,
+                                 short_serial(c.serial) if c else "", result.status,
                                  c.colour.english if c else ""))
                 log_file.flush()
             show(out, result, colour, width)

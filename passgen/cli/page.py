@@ -19,14 +19,19 @@ from passgen.errors import ExitStatus
                    "beside it (used only where the folder is served over HTTPS).")
 @click.option("--at", "at", callback=parse_moment,
               help="The time the page is made (YYYY-MM-DD or YYYY-MM-DDTHH:MM); default now.")
+@click.option("--publish-every", "publish_every", type=click.FloatRange(1, 24 * 14),
+              default=24.0, show_default=True,
+              help="How often the office publishes a new page, in hours: lists older than "
+                   "this put a full-width warning on every verdict.")
 def verifier_page(trust_path: Path, revoked_paths: tuple[Path, ...], revoked_max_age: float,
-                  allow_demo: bool, out: Path, at: dt.datetime | None) -> ExitStatus:
+                  allow_demo: bool, out: Path, at: dt.datetime | None,
+                  publish_every: float) -> ExitStatus:
     """Write one HTML page that verifies cards on a phone, offline: open it from the file
     or from any HTTPS site, point the camera at a card, read the verdict.  The trust list
     and the revocation lists go inside it; make a new page when the lists change."""
     from passgen.check.page import PAGE_LIMIT, write_page
     report = write_page(out, trust_path, revoked_paths, at or now(), revoked_max_age,
-                        allow_demo=allow_demo)
+                        allow_demo=allow_demo, publish_hours=publish_every)
     for warning in report.warnings:
         click.echo(warning, err=True)
     if not revoked_paths:
@@ -42,6 +47,9 @@ def verifier_page(trust_path: Path, revoked_paths: tuple[Path, ...], revoked_max
                    f"larger than {PAGE_LIMIT // 1024} KB and opens slowly on a phone", err=True)
     click.echo(f"页面指纹 page fingerprint: {report.fingerprint}（请和页面一起公布；核对时页面上显示的应与此相同 / "
                "publish it with the page: the page shows the same unless it was edited)")
+    click.echo(f"请每 {publish_every:g} 小时发一次新网页：名单超过这个时间，每个结论上都会提醒“名单已过期” / "
+               f"publish a new page every {publish_every:g} hours: older lists put a warning "
+               "on every verdict")
     click.echo("用手机打开这个文件（或放到 https 网站上），允许使用摄像头即可扫码核验 / open it on a "
                "phone (from the file or an https site) and allow the camera")
     return ExitStatus.OK

@@ -100,6 +100,7 @@ OVERRIDES = {  # where a shared option means something of its own
     "rules explain --sheet": "只看这个工作表（几个工作表有相同行号时）。",
     "verifier-page --out": "要写出的网页，如 核验.html；旁边另写 名称.sw.js 和 名称.webmanifest（只在放到 https 网站上时用到）。",
     "verifier-page --at": "页面的生成时间（YYYY-MM-DD 或 YYYY-MM-DDTHH:MM），默认现在。",
+    "verifier-page --publish-every": "办公室多久发一次新网页（小时）：名单比这更旧时，每个结论上都有醒目的“名单已过期”提醒。",
     "page-fingerprint PAGE": "核验页面文件（如 核验.html）。",
     "verify --at": "按这个时间核验：YYYY-MM-DD（当天中午）或 YYYY-MM-DDTHH:MM（上海时间）。默认现在。",
     "verify --dpi": "把PDF页面转成图像时的分辨率。",

@@ -117,7 +117,7 @@ def test_checkpoint_in_a_terminal(tmp_path: Path, gate: dict[str, object],
     assert len(tall) >= 5 * (2 if no_colour else 4)  # (the last one is cut by the expect)
     assert "张三" in text and "511302********" in text and "valid until: 2020-04-01" in text
     assert ("\x1b[" in text) is (not no_colour)
-    with log.open(encoding="utf-8") as fh:
+    with log.open(encoding="utf-8-sig") as fh:  # a byte order mark: Excel reads it as UTF-8
         rows = list(csv.reader(fh))
     assert rows[0] == ["time", "serial", "verdict", "colour"]
     assert [r[2] for r in rows[1:]] == ["valid", "valid", "bad-signature", "expired", "revoked",
@@ -278,3 +278,34 @@ def test_a_windows_console_reads_scans_without_echo(gate: dict[str, object],
     assert green not in out.getvalue()  # the verdicts only, never the scanned text
     with pytest.raises(KeyboardInterrupt):
         list(gate_module.console_lines(iter("ab\x03").__next__))
+
+
+def test_the_gate_log_keeps_serials_as_text_in_a_spreadsheet(tmp_path: Path) -> None:
+    """``checkpoint --log`` writes serials as printed on the card (groups of 4), so a
+    spreadsheet keeps 0123… and 31415926535E0100 as text, after a byte order mark."""
+    import io
+
+    from helpers import fixed_key
+    from spreadsheet import open_as_spreadsheet
+
+    from passgen.check import gate as gate_module
+    from passgen.models import short_serial
+    from passgen.passes import pg1
+
+    key = fixed_key()
+    texts = []
+    for serial in ("0123456789012345", "31415926535E0100"):
+        card = issue(RESIDENT, Assessment(Colour.GREEN, (), b"1234"), key, AS_OF)
+        texts.append(pg1.sign(dataclasses.replace(card.claims, serial=bytes.fromhex(serial)),
+                              key.private_key, key.entry.kid))
+    log = tmp_path / "log.csv"
+    for _ in range(2):  # a second session appends, with no second mark or header
+        gate_module.run(texts, io.StringIO(), keys.TrustList((key.entry,)),
+                 lambda: dt.datetime(2020, 3, 26, 12, tzinfo=SHANGHAI), log=log)
+    data = log.read_bytes()
+    rows = open_as_spreadsheet(data)
+    assert data.startswith(b"\xef\xbb\xbf") and data.count(b"\xef\xbb\xbf") == 1
+    assert rows[0] == ["time", "serial", "verdict", "colour"] and len(rows) == 5
+    assert [r[1] for r in rows[1:3]] == ["0123-4567-8901-2345", "3141-5926-535E-0100"]
+    assert [r[1] for r in rows[1:3]] == [short_serial(bytes.fromhex(s)) for s in
+                                         ("0123456789012345", "31415926535E0100")]

@@ -202,12 +202,26 @@ def test_the_verdict_word_stays_on_screen(view: str, pages: dict[str, Path],
         assert (light + 0.05) / (dark + 0.05) >= 7, (light, dark)
 
 
+class _Slow(_Quiet):
+    """A server whose network can be held: while ``open`` is clear, pages wait for it (a
+    slow morning network), set it to let them through."""
+
+    open = threading.Event()
+
+    def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+        if self.path.split("#")[0].endswith(".html"):
+            type(self).open.wait(120)
+        super().do_GET()
+
+
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A local web server (127.0.0.1 is a secure context, as HTTPS is) over a folder."""
+    """A local web server (127.0.0.1 is a secure context, as HTTPS is) over a folder; its
+    network held by ``_Slow.open``."""
     folder = tmp_path / "site"
     folder.mkdir()
-    handler = functools.partial(_Quiet, directory=str(folder))
+    _Slow.open.set()
+    handler = functools.partial(_Slow, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -217,7 +231,7 @@ def site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         server.server_close()
 
 
-def test_a_newer_page_at_the_same_address_wins_at_the_first_open(
+def test_a_newer_page_at_the_same_address_replaces_the_saved_copy(
         site: tuple[str, Path], demo: Path, cards: dict[str, tuple[Image.Image, str]],
         tmp_path: Path) -> None:
     """The office publishes a new page revoking a card at the same address: the phone's
@@ -257,10 +271,17 @@ def test_a_newer_page_at_the_same_address_wins_at_the_first_open(
         for f in new.parent.iterdir():  # the office publishes the new page
             shutil.copy(f, folder / f.name)
         driver.get("about:blank")
+        _Slow.open.clear()  # next morning, on a slow network
         driver.get(url)
-        wait_for(driver, "window.passgenTest")
+        lists = "document.getElementById('lists').innerText"
+        # the saved copy answers at once, with the network still held (#35 found 4 s of
+        # blank screen, then yesterday's copy), then the newer page replaces it by itself
+        first = wait_for(driver, f"window.passgenTest && {lists}")
+        _Slow.open.set()
+        wait_for(driver, f"window.passgenTest && {lists}.includes('页面生成于 2020-03-26 10:00')")
         after = driver.execute_script(verdict, text)
         age = driver.execute_script("return document.getElementById('v-lists').innerText")
+    assert "页面生成于 2020-03-25 10:00" in first
     assert (before, after) == ("valid", "revoked")
     assert "吊销名单" in age and "天前" in age
 
@@ -316,31 +337,36 @@ def side_by_side(*images: Image.Image) -> Image.Image:
 def test_hints_for_two_cards_and_a_code_that_cannot_be_read(
         cards: dict[str, tuple[Image.Image, str]], pages: dict[str, Path],
         tmp_path: Path) -> None:
-    """Two cards in view: one is verified and the worker is told about the other.  A code
-    seen but not read for a few seconds: the hint says what to do.  Nothing in view for a
-    while: the page decodes fewer frames."""
+    """Two cards in view: no verdict, both checked and logged, and the worker is told to
+    show one at a time (#35: one card filled the screen and the other was never checked).
+    A code seen but not read: the hint says what to do.  Nothing in view for a while: the
+    page decodes fewer frames."""
     needs_browser()
     two = write_y4m(side_by_side(qr_image(cards["green"][1]), qr_image(cards["red"][1])),
                     tmp_path / "two.y4m")
     with chromium(two) as driver:
         driver.get(pages["main"].as_uri() + f"#at={CHECK_DAY}")
-        wait_for(driver, f"{VERDICT}.dataset.status === 'valid'")
-        both = driver.execute_script("return [document.getElementById('v-other').innerText,"
-                                     "document.getElementById('hint').dataset.kind]")
-    assert "另一张卡" in both[0] and both[1] == "two"
+        wait_for(driver, "document.getElementById('count').textContent === '2'")
+        frames = state(driver)["frames"]
+        wait_for(driver, f"Number(document.getElementById('scan').dataset.frames) > {frames + 10}")
+        both = state(driver)
+    assert both["kind"] == "two" and "一次只扫一张卡" in both["hint"]
+    assert both["status"] is None and both["count"] == "2"  # no verdict, two scans
     damaged = write_y4m(side_by_side(damaged_code(cards["green"][1])), tmp_path / "bad.y4m")
     with chromium(damaged) as driver:
         driver.get(pages["main"].as_uri() + f"#at={CHECK_DAY}")
-        wait_for(driver, "document.getElementById('hint').dataset.kind === 'unreadable'")
+        wait_for(driver, "!['waiting', undefined].includes("
+                         "document.getElementById('hint').dataset.kind)")
         seen = state(driver)
-    assert "读不出" in seen["hint"] and seen["status"] is None
+    assert seen["kind"] in ("blurred", "far", "tilted", "glare") and seen["status"] is None
     with chromium(blank_camera(tmp_path)) as driver:
         driver.get(pages["main"].as_uri() + f"#at={CHECK_DAY}")
         wait_for(driver, "document.getElementById('scan').dataset.idle === '1'")
         start = state(driver)["frames"]
-        wait_for(driver, "document.getElementById('camera').currentTime > 12.5")
+        began = driver.execute_script("return document.getElementById('camera').currentTime")
+        wait_for(driver, f"document.getElementById('camera').currentTime > {began} + 3")
         slow = state(driver)["frames"] - start
-    assert slow <= 15, slow  # 4 a second, not one per camera frame (10 a second here)
+    assert slow <= 0.9 * 30, slow  # fewer than one per camera frame (10 a second here)
 
 
 def test_the_test_camera_shows_white_as_white(pages: dict[str, Path], tmp_path: Path) -> None:

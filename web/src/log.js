@@ -125,6 +125,9 @@ export class Log {
   /** Every row has been written out (the CSV export was made). */
   markExported() {
     this.exported = this.dropped + this.length;
+    // rows over the limit were kept only because they were not exported: they go now, and
+    // the warning to export with them (it used to stay until new scans pushed them out)
+    while (this.length > LIMIT && this.dropExportedChunk()) { /* exported rows only */ }
     this.saveMeta();
   }
 

@@ -19,9 +19,10 @@ const MEMORY_KEY = "passgen-revoked-memory/2";
 const OLD_MEMORY_KEY = "passgen-revoked-memory";
 const CLOCK_SKEW = 600; // seconds: a page made "in the future" by more means a wrong clock
 const SAME_CARD_MS = 5000; // the same card seen again within this time is the same scan
-const CLEAR_AFTER_MS = 1200; // a verdict leaves once its card has been out of view this long
-const UNREADABLE_MS = 2500; // a code seen but not read this long: the worker gets a hint
-const IDLE_AFTER_MS = 10000; // nothing in view this long: decode 4 frames a second, not 25
+const CLEAR_AFTER_MS = 450; // nothing in view this long: the verdict's card has gone
+const UNREADABLE_MS = 900; // a code seen but not read this long: the worker gets a hint
+const IDLE_AFTER_MS = 10000; // nothing in view this long: decode 8 frames a second, not 25
+const IDLE_POLL_MS = 120;
 const STALLED_MS = 2000; // no new camera frame this long on a visible page: restart the camera
 const NEWEST_KEY = "passgen-newest-lists";
 // two symbols, so that a second card in view is noticed; undecodable ones too, for the hint
@@ -224,7 +225,7 @@ const log = new Log(STORE);
 
 function record(at, result) {
   const c = result.claims;
-  log.append([shanghaiIso(at), c ? pg1.hex(c.serial).toUpperCase() : "", result.status,
+  log.append([shanghaiIso(at), c ? shortSerial(pg1.hex(c.serial)) : "", result.status,
     c ? DATA.colours[c.colour].english : ""]);
   $("count").textContent = String(log.length);
   showLogWarning();
@@ -253,8 +254,11 @@ function logRows() {
 }
 
 /** The log as `passgen checkpoint --log` writes it. */
+/** The log as `passgen checkpoint --log` writes it: a byte order mark (Excel and WPS then
+ * read UTF-8), serials in groups of 4 as on the card (kept as text by a spreadsheet). */
 function logCsv() {
-  return [["time", "serial", "verdict", "colour"], ...logRows().rows]
+  return "\ufeff" + [["time", "serial", "verdict", "colour"], ...logRows().rows]
+    .map(([time, serial, ...rest]) => [time, /^[0-9A-F]{16}$/.test(serial) ? shortSerial(serial) : serial, ...rest])
     .map((row) => row.map(csvField).join(",") + "\r\n").join("");
 }
 
@@ -330,6 +334,7 @@ function show(result) {
   // wrong, not the card, and the worker is told so rather than turning the person away
   const clock = result.status === "not-yet-valid" && clockWrong(checkingTime());
   v.dataset.clock = clock ? "wrong" : "";
+  $("v-mark").replaceChildren(markOf(valid ? colour.english : "refused"));
   $("v-word").textContent = valid ? colour.word : clock ? "请检查手机日期和时间" : "不得通行";
   $("v-action").textContent = valid ? colour.meaning : clock ? "手机时间不对，无法核验" : "✕ 无效 INVALID";
   const [zh, en] = DATA.reasons[result.status] || ["", ""];
@@ -357,9 +362,44 @@ function show(result) {
   v.dataset.shownAt = String(Math.round(performance.now())); // ms since the page opened
 }
 
+const SVG = "http://www.w3.org/2000/svg";
+/** The card's colour symbol, large: ● green, ▲ yellow, ☒ red (passgen.printing.pdf
+ * ``draw_mark``); a refused card gets a plain ✕.  Shape, not hue, tells them apart. */
+function markOf(kind) {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 100 100");
+  svg.dataset.mark = kind;
+  const add = (name, attrs) => {
+    const el = document.createElementNS(SVG, name);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+    svg.append(el);
+  };
+  const edge = { stroke: "currentColor", "stroke-width": 8, "stroke-linejoin": "round" };
+  if (kind === "green") add("circle", { cx: 50, cy: 50, r: 42, fill: "none", ...edge });
+  else if (kind === "yellow") add("path", { d: "M50 8 L94 90 L6 90 Z", fill: "none", ...edge });
+  else if (kind === "red") {
+    add("rect", { x: 8, y: 8, width: 84, height: 84, fill: "none", ...edge });
+    add("path", { d: "M26 26 L74 74 M74 26 L26 74", fill: "none", ...edge, "stroke-width": 12 });
+  } else add("path", { d: "M18 18 L82 82 M82 18 L18 82", fill: "none", ...edge, "stroke-width": 16 });
+  return svg;
+}
+
+/** Whether the lists are older than the office publishes them (``--publish-every``): then
+ * a card revoked since may still show valid, and every verdict says so. */
+function listsStale(now) {
+  const oldest = DATA.revocations.reduce((m, r) => Math.min(m, r.generated), DATA.made);
+  return now - oldest > (DATA.publishHours ?? 24) * 3600 ? (now - oldest) / 3600 : 0;
+}
+
 /** The lists' age on the verdict too: a page opened from the phone's copy may be old. */
 function showListAge() {
   const now = checkingTime();
+  const hours = listsStale(now);
+  $("v-stale").textContent = hours
+    ? `名单已过期：本页的名单是 ${Math.floor(hours)} 小时前的（办公室每 ${DATA.publishHours ?? 24} 小时发一次新网页）。`
+      + "挂失的卡可能仍显示有效：请核对证件，并马上向办公室要新网页"
+      + ` · LISTS OUT OF DATE (${Math.floor(hours)} h old): a lost card may still show valid; check ID and get a new page now`
+    : "";
   const oldest = DATA.revocations.reduce((m, r) => Math.min(m, r.generated), Infinity);
   const el = $("v-lists");
   if (!DATA.revocations.length) {
@@ -375,34 +415,54 @@ function showListAge() {
 }
 
 let verifyWith = null; // the Ed25519 engine, chosen once
-let current = null; // the card whose verdict is up: { text, result, seen (ms) }
+const checked = new Map(); // text → { result, seen (ms) }: each card checked and logged once
+let current = null; // the card whose verdict is (or was last) up: { text, result, seen, box, dismissed }
 
-/** A card in view: verified, logged and shown when it is a new one; the same card still in
- * view (or back within SAME_CARD_MS) keeps, or gets back, its verdict without a new scan. */
-async function handle(text, another = false) {
-  const seen = performance.now();
-  $("v-other").textContent = another
-    ? "画面里还有另一张卡：请拿开，一次只核验一张 · another card is in view: check one card at a time" : "";
-  if (current && text === current.text && seen - current.seen < SAME_CARD_MS) {
-    current.seen = seen;
-    if ($("verdict").hidden && !current.dismissed && current.result) show(current.result);
-    return;
+/** Check a card read from the camera or a photo, and log it, unless it was checked in the
+ * last SAME_CARD_MS (the same card held up is one scan).  Its entry, with the result. */
+async function check(text) {
+  const now = performance.now();
+  const known = checked.get(text);
+  if (known && now - known.seen < SAME_CARD_MS) {
+    known.seen = now;
+    return known.pending;
   }
-  current = { text, result: null, seen };
-  const at = checkingTime();
-  const [, ed] = await verifyWith;
-  const result = await pg1.verify(text, TRUST, at, REVOKED, ed);
-  if (current?.text !== text) return; // another card came meanwhile
-  current.result = result;
-  record(at, result);
-  show(result);
-  signal(result.status === "valid");
+  for (const [t, e] of checked) if (now - e.seen >= SAME_CARD_MS) checked.delete(t);
+  const entry = { seen: now, pending: null };
+  checked.set(text, entry);
+  entry.pending = (async () => {
+    const at = checkingTime();
+    const [, ed] = await verifyWith;
+    const result = await pg1.verify(text, TRUST, at, REVOKED, ed);
+    record(at, result);
+    return result;
+  })();
+  return entry.pending;
 }
 
-/** Back to scanning: the verdict's card has left (or the worker tapped). */
-function clearVerdict() {
+/** The verdict of ``text`` on screen (``box``: where its code is in the frame, or null),
+ * unless the worker tapped it away while that card stayed in view. */
+async function handle(text, box = null) {
+  const fresh = !current || current.text !== text;
+  const result = await check(text);
+  if (fresh) current = { text, result, seen: performance.now(), box, dismissed: false };
+  else Object.assign(current, { seen: performance.now(), box: box || current.box });
+  if (current.text !== text || current.dismissed) return;
+  if (fresh || $("verdict").hidden || $("verdict").dataset.text !== text) {
+    show(result);
+    $("verdict").dataset.text = text;
+    if (fresh) signal(result.status === "valid");
+  }
+}
+
+/** Back to scanning: the verdict's card has left, another code came, or the worker tapped.
+ * ``why`` is kept on the page for the tests (and a curious supervisor). */
+function clearVerdict(why = "gone") {
+  if ($("verdict").hidden) return;
   $("verdict").hidden = true;
+  $("verdict").dataset.text = "";
   $("scan").dataset.cleared = String(Number($("scan").dataset.cleared || 0) + 1);
+  $("scan").dataset.clearedWhy = why;
 }
 
 // ---- the decoder and the camera ----------------------------------------------------------
@@ -467,39 +527,165 @@ async function decodeFrame(video, now) {
   canvas.height = Math.round(video.videoHeight * scale);
   context.drawImage(video, 0, 0, canvas.width, canvas.height);
   let found = [];
+  const frame = context.getImageData(0, 0, canvas.width, canvas.height);
   try {
-    found = await readBarcodes(context.getImageData(0, 0, canvas.width, canvas.height), READ);
+    found = await readBarcodes(frame, READ);
   } catch (exc) {
     console.error(exc);
   }
-  const texts = [...new Set(found.filter((f) => f.isValid && f.text).map((f) => f.text))];
-  if (found.length) lastDetected = now;
-  twoCards = texts.length > 1;
-  unreadableSince = texts.length || !found.length ? 0 : unreadableSince || now;
-  if (texts.length) {
-    // the card whose verdict is up keeps it while it stays in view
-    await handle(current && texts.includes(current.text) ? current.text : texts[0], twoCards);
+  const symbols = distinctSymbols(found);
+  const readable = symbols.filter((f) => f.isValid && f.text);
+  if (symbols.length) lastDetected = now;
+  twoCards = symbols.length > 1;
+  unreadableSince = readable.length || !symbols.length ? 0 : unreadableSince || now;
+  quality = symbols.length && !readable.length ? judgeSymbol(symbols[0], frame)
+    : !symbols.length && meanLuma(frame) < DIM_LUMA ? "dim" : "";
+  if (symbols.length > 1) {
+    // two codes in view: no verdict at all, but each readable card is checked and logged
+    clearVerdict("two");
+    for (const f of readable) await check(f.text);
+  } else if (readable.length) {
+    await handle(readable[0].text, boxOf(readable[0]));
+  } else if (symbols.length) {
+    // a code that cannot be read may be the next person's, held where the last card was:
+    // the verdict is not theirs.  (The same card blurred for a frame gets it back, unlogged,
+    // on its next clear frame.)
+    clearVerdict("unreadable");
+  } else if (current && performance.now() - current.seen > CLEAR_AFTER_MS) {
+    clearVerdict("gone");
+    current = null; // the card has gone: shown again, it is shown again
   }
-  if (current && !$("verdict").hidden && performance.now() - current.seen > CLEAR_AFTER_MS) clearVerdict();
+  if (__PASSGEN_TEST_BUILD__) testSeen(frame);
+}
+
+/** Symbols the decoder found, one per code: results over one place are one code (a damaged
+ * code can also be "found" as a Micro QR inside one of its corners), the readable first. */
+function distinctSymbols(found) {
+  const out = [];
+  const ranked = found.filter((f) => f.format !== "MicroQRCode")
+    .sort((a, b) => Number(b.isValid && !!b.text) - Number(a.isValid && !!a.text));
+  for (const f of ranked) {
+    if (!out.some((g) => overlap(boxOf(g), boxOf(f)))) out.push(f);
+  }
+  return out;
+}
+
+/** Whether either place's centre lies within the other: one code, not two cards. */
+function overlap(a, b) {
+  if (!a || !b) return false;
+  const within = (p, q) => Math.abs(p.x - q.x) < q.size / 2 && Math.abs(p.y - q.y) < q.size / 2;
+  return within(a, b) || within(b, a);
+}
+
+/** A symbol's place in the frame: its centre and its size (the longest side), in pixels. */
+function boxOf(f) {
+  const p = f.position;
+  if (!p?.topLeft) return null;
+  const corners = [p.topLeft, p.topRight, p.bottomRight, p.bottomLeft];
+  const side = (a, b) => Math.hypot(a.x - b.x, a.y - b.y);
+  const sides = corners.map((c, i) => side(c, corners[(i + 1) % 4]));
+  return { x: corners.reduce((s, c) => s + c.x, 0) / 4, y: corners.reduce((s, c) => s + c.y, 0) / 4,
+    size: Math.max(...sides), sides };
+}
+
+// ---- the test build's record of what was on screen at each frame ----------------------
+// A test video marks each frame with whose turn it is: 8 squares along the top left, white
+// for 1 (tests/check/test_page_gate.py ``mark_turn``).  After each frame is handled the test build notes
+// the turn and the verdict then on screen, so a test can tell whether a verdict was ever shown
+// during another person's turn, and for how long.
+const testHistory = [];
+function testSeen(frame) {
+  let turn = 0;
+  for (let bit = 0; bit < 8; bit++) {
+    const i = ((20) * frame.width + 20 + bit * 28) * 4;
+    if (frame.data[i] > 128) turn |= 1 << bit;
+  }
+  const v = $("verdict");
+  testHistory.push({ t: performance.now(), turn, shown: v.hidden ? "" : v.dataset.text,
+    why: $("scan").dataset.clearedWhy || "" });
+  if (testHistory.length > 5000) testHistory.shift();
+}
+
+// ---- what is wrong with a card held up that cannot be read ------------------------------
+
+const DIM_LUMA = 55; // mean luma (0–255) below this: too dark to read
+const GLARE_LUMA = 235;
+const HINTS = {
+  dim: "太暗：请打开手电筒，或到亮一点的地方 · too dark: turn on the torch or move to the light",
+  glare: "反光：请把卡稍微斜一点，避开灯光 · glare: tilt the card a little, away from the light",
+  far: "太远：请把卡靠近摄像头 · too far: bring the card closer",
+  tilted: "卡片歪了：请把卡放平，正对摄像头 · tilted: hold the card flat, facing the camera",
+  blurred: "看不清：请拿稳卡片，稍远一点让摄像头对焦 · blurred: hold the card still, a little farther, to focus",
+};
+let quality = ""; // the trouble with the code in view, or ""
+
+function meanLuma(frame, box = null) {
+  if (!frame) return 255;
+  const { width, height, data } = frame;
+  const half = box ? box.size / 2 : Infinity;
+  const x0 = Math.max(0, Math.floor((box?.x ?? width / 2) - Math.min(half, width / 2)));
+  const y0 = Math.max(0, Math.floor((box?.y ?? height / 2) - Math.min(half, height / 2)));
+  const x1 = Math.min(width, Math.ceil(x0 + Math.min(2 * half, width)));
+  const y1 = Math.min(height, Math.ceil(y0 + Math.min(2 * half, height)));
+  let sum = 0;
+  let n = 0;
+  for (let y = y0; y < y1; y += 8) {
+    for (let x = x0; x < x1; x += 8) {
+      const i = (y * width + x) * 4;
+      sum += 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2];
+      n += 1;
+    }
+  }
+  return n ? sum / n : 255;
+}
+
+/** Why a code in view cannot be read, as far as the frame shows it. */
+function judgeSymbol(f, frame) {
+  const box = boxOf(f);
+  if (!box || !frame) return "blurred";
+  const luma = meanLuma(frame, box);
+  if (luma < DIM_LUMA) return "dim";
+  if (luma > GLARE_LUMA) return "glare";
+  if (box.size < 0.16 * Math.min(frame.width, frame.height)) return "far";
+  const [top, right, bottom, left] = box.sides;
+  if (Math.min(top, bottom) < 0.8 * Math.max(top, bottom)
+      || Math.min(left, right) < 0.8 * Math.max(left, right)
+      || Math.min(top, left) < 0.6 * Math.max(top, left)) return "tilted";
+  return "blurred";
 }
 
 /** What the hint under the aiming box says: the camera's trouble, two cards, a code that
  * cannot be read, or what the page is waiting for. */
 function hint(now) {
   if (cameraTrouble || now < photoSaidUntil) return;
-  if (twoCards) say("画面里有两张卡：请一次只出示一张 · two cards in view: show one at a time", "two");
-  else if (unreadableSince && now - unreadableSince > UNREADABLE_MS) {
-    say("看到二维码但读不出：请把卡放平，避开反光，靠近或拿远一些 · a code is in view but cannot be read:"
-      + " hold the card flat, away from glare, nearer or farther", "unreadable");
-  } else say(WAITING, "waiting");
+  if (twoCards) say("一次只扫一张卡：画面里有两个二维码，请拿开一张 · one card at a time: two codes are in view", "two");
+  else if (quality === "dim") say(HINTS.dim, "dim");
+  else if (unreadableSince && now - unreadableSince > UNREADABLE_MS) say(HINTS[quality] || HINTS.blurred, quality || "blurred");
+  else say(WAITING, "waiting");
 }
+
+// New frames are counted by the browser's own frame callback where it has one: a camera that
+// hangs without an event keeps advancing the video's currentTime, but presents no frame.
+let presented = 0;
+let lastPresented = -1;
+const countsFrames = typeof HTMLVideoElement !== "undefined"
+  && "requestVideoFrameCallback" in HTMLVideoElement.prototype;
+if (countsFrames) {
+  const tick = (_, meta) => {
+    presented += 1; // per element, whatever stream it shows (meta.presentedFrames restarts)
+    $("camera").requestVideoFrameCallback(tick);
+  };
+  $("camera").requestVideoFrameCallback(tick);
+}
+const newFrame = (video) => (countsFrames ? presented !== lastPresented : video.currentTime !== lastVideoTime);
 
 async function scanFrame() {
   const video = $("camera");
   const now = performance.now();
-  if (video.readyState >= 2 && video.videoWidth && video.currentTime !== lastVideoTime) {
+  if (video.readyState >= 2 && video.videoWidth && newFrame(video)) {
     stalledSince = 0;
     lastVideoTime = video.currentTime;
+    lastPresented = presented;
     await decodeFrame(video, now);
     $("scan").dataset.frames = String(++frames);
   } else if (stream && document.visibilityState === "visible") { // no new frame to decode
@@ -512,7 +698,7 @@ async function scanFrame() {
   hint(now);
   const idle = now - lastDetected > IDLE_AFTER_MS && $("verdict").hidden;
   $("scan").dataset.idle = idle ? "1" : "";
-  setTimeout(scanFrame, idle ? 250 : 40);
+  setTimeout(scanFrame, idle ? IDLE_POLL_MS : 40);
 }
 
 function stopCamera() {
@@ -623,7 +809,7 @@ async function scanPhoto(file) {
       photoSaidUntil = 0;
       current = null;
       await handle(found.text);
-      if (current) current.seen = Infinity; // a photo's verdict stays until tapped
+      if (current) current.seen = Infinity; // a photo's verdict stays until tapped or replaced
     } else {
       sayAboutPhoto("照片里没有找到二维码，请靠近些再拍 · no QR code found in the photo: take it closer");
     }
@@ -640,6 +826,15 @@ function offlineWhenServed() {
   document.head.append(manifest);
   navigator.serviceWorker.register(DATA.files.sw, { scope: DATA.files.page }).catch((exc) => {
     console.warn("offline copy not installed:", exc);
+  });
+  // the saved copy opens at once; when the office has published a newer page the offline
+  // copy says so (passgen.check.page ``_service_worker``), and the page reloads itself as
+  // soon as no verdict is on screen
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    if (event.data?.type !== "passgen-newer-page") return;
+    say("已下载新网页（新名单），正在打开… · a newer page has arrived: opening it", "newer");
+    const reload = () => ($("verdict").hidden ? location.reload() : setTimeout(reload, 500));
+    reload();
   });
 }
 
@@ -705,6 +900,11 @@ if (__PASSGEN_TEST_BUILD__) {
     logCsv,
     fingerprint,
     handle,
+    history: () => testHistory.splice(0),
+    freezeCamera() { // a camera that hangs without an event: no new frames, the track live
+      const still = document.createElement("canvas");
+      $("camera").srcObject = still.captureStream(0);
+    },
     decode: (image) => decoder.then(() => readBarcodes(image, READ)),
   };
 }

@@ -47,6 +47,8 @@ test("past the cap only exported rows are given up, and the worker is warned fir
   assert.equal(log.length, LIMIT + 10); // nothing exported: nothing given up
   assert.match(log.warning(), /未导出/);
   log.markExported();
+  assert.equal(log.warning(), ""); // at once, not when new scans push the exported rows out
+  assert.ok(log.length <= LIMIT && log.length > LIMIT - CHUNK);
   log.append(row(1));
   assert.ok(log.length <= LIMIT && log.length > LIMIT - CHUNK);
   assert.equal(log.unexported, 1);
