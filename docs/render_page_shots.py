@@ -6,13 +6,16 @@ clerk's guide: a green, a yellow and a red card, and a refused (revoked) one.
 Makes the demo batch, revokes one of its cards, builds the page (the test build, so it
 checks as of the demo's day), shows each card to headless Chromium's fake camera and saves
 what the page shows as docs/page-green.png, page-yellow.png, page-red.png, page-refused.png, and
-page-scan.jpg: the page as it opens, with the camera's picture and the lists' dates.
+page-scan.jpg: the page as it opens, with the camera's picture and the lists' dates; and
+docs/page-shots/VIEW.png, the four verdicts side by side in colour, in greyscale, in forced
+dark and on a 360 × 640 phone at font 24 px and 200 % zoom (issue #35).
 Needs Debian's chromium and chromium-driver (tests/browser.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import sys
 import tempfile
 from pathlib import Path
@@ -68,6 +71,7 @@ def main() -> int:
             image = Image.open(target).convert("P", palette=Image.Palette.ADAPTIVE, colors=64)
             image.save(target, optimize=True)
             print(target)
+        sheets(page, cards, folder)
         camera = write_y4m(frame_of(cards["green"][0], "rotated"), folder / "scan.y4m")
         with chromium(camera) as driver:  # the page as it opens, before a card is held up
             driver.get(page.as_uri() + "#at=2020-03-27")
@@ -79,6 +83,47 @@ def main() -> int:
         target.unlink()
         print(target.with_suffix(".jpg"))
     return 0
+
+
+VIEWS = {  # issue #35: readable without colour, in forced dark, with large text and zoom
+    "colour": {},
+    "greyscale": {},
+    "forced-dark": {"extra": ["--enable-features=WebContentsForceDark"]},
+    "large-text-zoom": {"size": (360, 640), "font_size": 24, "zoom": 2.0},
+}
+
+
+def sheets(page: Path, cards: dict[str, tuple[Image.Image, str]], folder: Path) -> None:
+    """docs/page-shots/VIEW.png: the four verdicts side by side in each view.  Forced dark is
+    shown as a browser that ignores the page's own dark colour scheme renders it (Chromium
+    honours it, so the page is copied without it)."""
+    out = Path(__file__).parent / "page-shots"
+    out.mkdir(exist_ok=True)
+    ignored = page.with_name("ignored.html")
+    ignored.write_text(page.read_text(encoding="utf-8").replace(
+        '<meta name="color-scheme" content="dark">', ""), encoding="utf-8")
+    blank = write_y4m(Image.new("RGB", (1280, 720), (110, 105, 100)), folder / "blank.y4m")
+    for view, options in VIEWS.items():
+        shots = []
+        with chromium(blank, **options) as driver:
+            driver.get((ignored if view == "forced-dark" else page).as_uri() + "#at=2020-03-26")
+            wait_for(driver, "window.passgenTest")
+            for card in ("green", "yellow", "red", "other-green"):
+                driver.execute_script("return window.passgenTest.handle(arguments[0])",
+                                      cards[card][1])
+                wait_for(driver, "!document.getElementById('verdict').hidden")
+                shot = Image.open(io.BytesIO(driver.get_screenshot_as_png())).convert("RGB")
+                shots.append(shot.convert("L").convert("RGB") if view == "greyscale" else shot)
+        height = max(s.height for s in shots)
+        sheet = Image.new("RGB", (sum(s.width for s in shots) + 12 * 3, height), "white")
+        x = 0
+        for shot in shots:
+            sheet.paste(shot, (x, 0))
+            x += shot.width + 12
+        sheet.thumbnail((1400, 1400))
+        target = out / f"{view}.png"
+        sheet.convert("P", palette=Image.Palette.ADAPTIVE, colors=96).save(target, optimize=True)
+        print(target)
 
 
 if __name__ == "__main__":
