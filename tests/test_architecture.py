@@ -16,7 +16,7 @@ import passgen
 
 PACKAGE = Path(passgen.__file__).parent
 # Stages in pipeline order (DESIGN.md §2); a module may import its own stage or earlier ones.
-STAGES = ("intake", "rules", "passes", "qr", "printing", "check", "jobs", "cli")
+STAGES = ("intake", "rules", "passes", "qr", "printing", "check", "jobs", "desk", "cli")
 BASE = 0  # models, errors, dates, files, fonts, schema: shared by every stage
 
 

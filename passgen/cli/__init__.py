@@ -104,6 +104,7 @@ def _register() -> None:
         cards,
         check,
         demo,
+        desk,
         keys,
         ledger,
         page,
@@ -114,7 +115,8 @@ def _register() -> None:
         zh,
     )
 
-    for module in (demo, cards, posters, roster, ledger, revoking, rules, keys, check, page):
+    for module in (demo, cards, posters, roster, ledger, revoking, rules, keys, check, page,
+                   desk):
         for command in module.COMMANDS:
             cli.add_command(command)
     zh.chinese_first(cli)

@@ -12,6 +12,7 @@ import click
 COMMANDS = {
     "cards": "为花名册中每一行合格的居民制作签名卡片（PDF，每张A4十张卡），并写出逐行报告。",
     "checkpoint": "检查点扫码：USB扫码枪每扫一张卡，屏幕显示大字结论（查验体温亮码通行 / 检查体温、充分核验后方可通行 / 待转码后方可通行；无效的卡：不得通行）。",
+    "desk": "打开办公桌：在自己的浏览器里用 passgen，每件事一个页面，只在这台电脑上（不发到任何地方）。",
     "demo": "用演示密钥把随附的示例花名册完整走一遍（演示密钥公开，不能用于真实卡片）。",
     "keys": "签名密钥和信任列表。",
     "keys generate": "为本机构生成新的签名密钥（私钥加密保存，另写公钥文件）。",
@@ -92,6 +93,8 @@ OVERRIDES = {  # where a shared option means something of its own
     "keys withdraw KID": "要撤回的密钥编号（passgen keys show 显示的 kid，16 位十六进制）。",
     "keys withdraw --reason": "撤回原因（记入登记册）。",
     "roster check --out": "写出 report.xlsx 的文件夹。",
+    "desk --no-browser": "不自动打开浏览器：第一行打印带一次性口令的地址，一直服务到按 Ctrl-C。",
+    "desk --folder": "办公桌存放它写出的文件的文件夹（默认在用户数据文件夹的 passgen/desk）。",
     "roster check --ledger": "制卡登记册：按 passgen cards 的方法，用登记册里每位居民的上一张卡和它所依据的事实判定颜色（“上次颜色”只在登记册没有他的卡时才用）。",
     "rules explain --ledger": "制卡登记册：按 passgen cards 的方法，用登记册里每位居民的上一张卡和它所依据的事实判定颜色（“上次颜色”只在登记册没有他的卡时才用）。",
     "ledger correct --reason": "更正的原因（记入登记册，并作为吊销原因）。",

@@ -1,0 +1,137 @@
+"""The desk's pages: each a thin call of the library functions the command line uses.
+
+So far: the home page, 花名册检查 (roster check: files chosen or dropped, the per-row report
+as a table with the wording of report.xlsx, re-checked after the clerk fixes the file), the
+downloads of files the desk itself wrote, and 退出.  The other screens of DESIGN.md §10 come
+next (issue #38)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.routing import Route
+
+from passgen import __version__
+from passgen.dates import today
+from passgen.desk.guard import Guard, middleware, refused
+from passgen.errors import PassgenError
+
+MAX_FILES = 20
+STYLE = Path(__file__).parent / "static" / "desk.css"
+
+
+@dataclass
+class Desk:
+    """The session's state: its folder, the files it wrote (only those can be downloaded),
+    and how to stop."""
+
+    folder: Path
+    guard: Guard = field(default_factory=Guard)
+    files: dict[str, Path] = field(default_factory=dict)
+    stop: Callable[[], None] = lambda: None
+    checks: int = 0
+
+    def offer(self, path: Path) -> str:
+        """A download address for a file the desk wrote."""
+        key = secrets.token_urlsafe(12)
+        self.files[key] = path
+        return f"/files/{key}/{path.name}"
+
+
+_ENV = Environment(loader=PackageLoader("passgen.desk", "templates"),
+                   autoescape=select_autoescape(default=True))
+
+
+def page(desk: Desk, name: str, **values: Any) -> HTMLResponse:
+    html = _ENV.get_template(name).render(csrf=desk.guard.csrf, version=__version__, **values)
+    return HTMLResponse(html)
+
+
+def _safe_name(name: str) -> str:
+    """An uploaded file's own name, without folders or characters no system allows."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = re.sub(r'[<>:"|?*\x00-\x1f]', "_", base).strip(" .") or "roster"
+    return base[:120]
+
+
+def make_app(desk: Desk) -> Starlette:
+    async def home(request: Request) -> Response:
+        return page(desk, "home.html")
+
+    async def roster_form(request: Request) -> Response:
+        return page(desk, "roster.html", rows=None, as_of=today().isoformat())
+
+    async def roster_check(request: Request) -> Response:
+        from passgen.jobs.cards import check_rosters
+
+        form = await request.form(max_files=MAX_FILES, max_part_size=desk.guard.max_bytes)
+        uploads = [f for f in form.getlist("rosters") if isinstance(f, UploadFile) and f.filename]
+        try:
+            as_of = dt.date.fromisoformat(str(form.get("as_of") or today().isoformat()))
+        except ValueError:
+            return page(desk, "roster.html", rows=None, as_of=today().isoformat(),
+                        problem="日期不对，请写成 2020-03-25 这样 / the date should look like 2020-03-25")
+        if not uploads:
+            return page(desk, "roster.html", rows=None, as_of=as_of.isoformat(),
+                        problem="请先选择花名册文件 / choose a roster file first")
+        desk.checks += 1
+        work = desk.folder / f"check-{desk.checks:03d}"
+        (work / "rosters").mkdir(parents=True, exist_ok=True)
+        paths = []
+        for upload in uploads:
+            path = work / "rosters" / _safe_name(upload.filename or "")
+            path.write_bytes(await upload.read())
+            paths.append(path)
+        rows: list[dict[str, Any]] = []
+        try:
+            result = check_rosters(paths, work / "report", None, as_of,
+                                   on_outcome=lambda o: rows.append(_row(o)) if o.error else None)
+        except PassgenError as exc:
+            return page(desk, "roster.html", rows=None, as_of=as_of.isoformat(),
+                        problem=f"{exc.zh} / {exc.en}")
+        return page(desk, "roster.html", rows=rows, as_of=as_of.isoformat(),
+                    totals=result.totals.line(checking=True),
+                    notices=[n.message for n in result.notices],
+                    report=desk.offer(result.report), names=[p.name for p in paths])
+
+    async def download(request: Request) -> Response:
+        path = desk.files.get(request.path_params["key"])
+        if path is None or path.name != request.path_params["name"] or not path.is_file():
+            return refused(404, "没有这个文件", "no such file")
+        return FileResponse(path, filename=path.name)
+
+    async def style(request: Request) -> Response:
+        return Response(STYLE.read_text(encoding="utf-8"), media_type="text/css")
+
+    async def quit_desk(request: Request) -> Response:
+        desk.stop()
+        return page(desk, "bye.html")
+
+    return Starlette(routes=[
+        Route("/", home),
+        Route("/desk.css", style),
+        Route("/roster", roster_form),
+        Route("/roster", roster_check, methods=["POST"]),
+        Route("/files/{key}/{name}", download),
+        Route("/quit", quit_desk, methods=["POST"]),
+    ], middleware=[Middleware(BaseHTTPMiddleware, dispatch=middleware(desk.guard))])
+
+
+def _row(outcome: Any) -> dict[str, Any]:
+    """One rejected row as the report shows it."""
+    e = outcome.error
+    return {"file": e.where.file, "sheet": e.where.sheet, "row": e.where.row,
+            "column": e.where.column, "value": e.value, "zh": e.zh, "en": e.en}
