@@ -841,10 +841,10 @@ function offlineWhenServed() {
 // ---- start --------------------------------------------------------------------------------
 
 $("verdict").addEventListener("click", () => {
-  // the card still in front of the camera is not shown again until it has been away for
-  // SAME_CARD_MS: the next card is what the worker wants to see
+  // the card still in front of the camera is not shown again until it has left the view:
+  // the next card is what the worker wants to see
   if (current) current.dismissed = true;
-  clearVerdict();
+  clearVerdict("tapped");
 });
 $("retry").addEventListener("click", () => { cameraTrouble = false; restartCamera("retry"); });
 document.addEventListener("visibilitychange", cameraBack);
