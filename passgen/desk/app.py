@@ -27,6 +27,7 @@ from starlette.routing import Route
 from passgen import __version__
 from passgen.dates import today
 from passgen.desk.guard import Guard, middleware, refused
+from passgen.desk.office import Office, load_settings, routes
 from passgen.errors import PassgenError
 
 MAX_FILES = 20
@@ -43,6 +44,10 @@ class Desk:
     files: dict[str, Path] = field(default_factory=dict)
     stop: Callable[[], None] = lambda: None
     checks: int = 0
+    office: Office = field(default_factory=Office)
+
+    def __post_init__(self) -> None:
+        self.office = load_settings(self.folder)
 
     def offer(self, path: Path) -> str:
         """A download address for a file the desk wrote."""
@@ -120,8 +125,13 @@ def make_app(desk: Desk) -> Starlette:
         desk.stop()
         return page(desk, "bye.html")
 
+    office = routes(desk, page)
     return Starlette(routes=[
         Route("/", home),
+        Route("/setup", office["setup_form"]),
+        Route("/setup", office["setup_save"], methods=["POST"]),
+        Route("/publish", office["publish_form"]),
+        Route("/publish", office["publish"], methods=["POST"]),
         Route("/desk.css", style),
         Route("/roster", roster_form),
         Route("/roster", roster_check, methods=["POST"]),

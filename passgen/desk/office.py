@@ -1,0 +1,121 @@
+"""The desk's office screens: 首次设置 (the office key, its passphrase for this session only,
+the trust list and the ledger) and 吊销名单与核验页面 (publish the list, make the phone page,
+show its fingerprint), each a thin call of what ``passgen revocations export`` and
+``passgen verifier-page`` call."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from passgen.errors import PassgenError
+
+SETTINGS = "settings.json"  # what the desk remembers per office: paths only, never a secret
+
+
+@dataclass
+class Office:
+    """Where the office's files are; the passphrase is held in memory for this session."""
+
+    key: Path | None = None
+    trust: Path | None = None
+    ledger: Path | None = None
+    passphrase: bytes | None = None  # never written, never logged, never sent back
+
+    def ready(self) -> bool:
+        return bool(self.key and self.trust and self.ledger and self.passphrase)
+
+
+def load_settings(folder: Path) -> Office:
+    try:
+        saved = json.loads((folder / SETTINGS).read_text(encoding="utf-8"))
+
+        def path(name: str) -> Path | None:
+            return Path(saved[name]) if saved.get(name) else None
+        return Office(path("key"), path("trust"), path("ledger"))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return Office()
+
+
+def save_settings(folder: Path, office: Office) -> None:
+    from passgen.files import atomic_write
+
+    text = json.dumps({k: str(getattr(office, k)) if getattr(office, k) else ""
+                       for k in ("key", "trust", "ledger")}, ensure_ascii=False, indent=1)
+    atomic_write(folder / SETTINGS, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Request],
+                                                                           Awaitable[Response]]]:
+    """The handlers, by name, for ``passgen.desk.app``."""
+    from passgen.folders import data_dir
+
+    def values(problem: str = "", done: str = "") -> dict[str, Any]:
+        o = desk.office
+        return {"key": o.key or "", "trust": o.trust or "",
+                "ledger": o.ledger or data_dir() / "passgen-ledger.sqlite",
+                "unlocked": o.passphrase is not None, "problem": problem, "done": done}
+
+    async def setup_form(request: Request) -> Response:
+        return page(desk, "setup.html", **values())
+
+    async def setup_save(request: Request) -> Response:
+        from passgen.passes.keys import load_office_key, read_trust
+
+        form = await request.form()
+        key = Path(str(form.get("key", "")).strip().strip('"'))
+        trust = Path(str(form.get("trust", "")).strip().strip('"'))
+        ledger = Path(str(form.get("ledger", "")).strip().strip('"'))
+        secret = str(form.get("passphrase", "")).encode()
+        try:
+            signing = load_office_key(key, lambda: secret)
+            read_trust(trust)
+        except PassgenError as exc:
+            return page(desk, "setup.html", **values(problem=f"{exc.zh} / {exc.en}"))
+        except OSError as exc:
+            return page(desk, "setup.html", **values(
+                problem=f"无法读取文件：{exc.filename} / cannot read {exc.filename}"))
+        desk.office = Office(key, trust, ledger, secret)
+        save_settings(desk.folder, desk.office)
+        return page(desk, "setup.html", **values(
+            done=f"已设置：{signing.entry.issuer} 的密钥 {signing.entry.kid.hex()}（口令只在本次使用中记住）"
+                 f" / set: key {signing.entry.kid.hex()} of {signing.entry.issuer}"))
+
+    async def publish_form(request: Request) -> Response:
+        return page(desk, "publish.html", ready=desk.office.ready(), result=None)
+
+    async def publish(request: Request) -> Response:
+        import datetime as dt
+
+        from passgen.check.page import write_page
+        from passgen.dates import SHANGHAI
+        from passgen.jobs.revocations import export_revocations
+
+        o = desk.office
+        if not o.ready():
+            return page(desk, "publish.html", ready=False, result=None)
+        now = dt.datetime.now(SHANGHAI)
+        out = desk.folder / f"publish-{now:%Y%m%d-%H%M%S}"
+        out.mkdir(parents=True, exist_ok=True)
+        secret = o.passphrase
+        try:
+            exported = export_revocations(o.key, lambda: secret, o.ledger, out / "revoked.json",
+                                          now)
+            report = write_page(out / "核验.html", o.trust, [exported.path], now, 48.0)
+        except PassgenError as exc:
+            return page(desk, "publish.html", ready=True, result=None,
+                        problem=f"{exc.zh} / {exc.en}")
+        files = [(p.name, desk.offer(p)) for p in (exported.path, *report.files)]
+        return page(desk, "publish.html", ready=True, result={
+            "cards": exported.cards, "kb": f"{exported.size / 1024:.1f}",
+            "fingerprint": report.fingerprint, "files": files, "folder": out,
+            "warnings": report.warnings})
+
+    return {"setup_form": setup_form, "setup_save": setup_save,
+            "publish_form": publish_form, "publish": publish}

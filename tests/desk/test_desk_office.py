@@ -1,0 +1,85 @@
+"""The desk's office screens (issue #38): 首次设置 keeps the passphrase in memory only, and
+吊销名单与核验页面 publishes the list and the phone page with the fingerprint the command
+line would print."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from helpers import fixed_key, row, write_roster
+from test_desk_guard import signed_in
+
+from passgen.check.page import fingerprint_of_file
+from passgen.dates import today
+from passgen.passes import keys
+
+PASS = "correct horse battery staple"
+
+
+def current_key() -> keys.SigningKey:
+    """A key inside its window today: the desk publishes as of now."""
+    return fixed_key(not_before=today() - dt.timedelta(days=30),
+                     not_after=today() + dt.timedelta(days=300))
+
+
+def office_files(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A key (with its passphrase), its trust list, and a ledger with one card of it."""
+    from passgen.jobs.cards import PrintOptions, run_cards
+    from passgen.printing.layout import load_template
+    from passgen.rules import load_rules
+
+    key = current_key()
+    keys.save(key, tmp_path / "office.pem", PASS.encode())
+    keys.write_trust([key.entry], tmp_path / "trust.json")
+    ledger = tmp_path / "ledger.sqlite"
+    run_cards([write_roster(tmp_path / "r.xlsx", [row()])], key, tmp_path / "out",
+              load_rules(), PrintOptions(load_template()), today(), ledger=ledger)
+    return tmp_path / "office.pem", tmp_path / "trust.json", ledger
+
+
+def test_set_up_keeps_the_passphrase_in_memory_only(tmp_path: Path) -> None:
+    key, trust, ledger = office_files(tmp_path)
+    desk, client = signed_in(tmp_path)
+    form = {"csrf": desk.guard.csrf, "key": str(key), "trust": str(trust),
+            "ledger": str(ledger)}
+    wrong = client.post("/setup", data={**form, "passphrase": "not the passphrase"})
+    assert wrong.status_code == 200 and "口令" in wrong.text and desk.office.passphrase is None
+    done = client.post("/setup", data={**form, "passphrase": PASS})
+    assert "已设置" in done.text and current_key().entry.kid.hex() in done.text
+    assert PASS not in done.text and desk.office.ready()
+    for path in desk.folder.rglob("*"):  # never written
+        if path.is_file():
+            assert PASS.encode() not in path.read_bytes(), path
+    assert str(key) in (desk.folder / "settings.json").read_text(encoding="utf-8")
+
+
+def test_publish_writes_the_list_and_the_page_with_its_fingerprint(tmp_path: Path) -> None:
+    key, trust, ledger = office_files(tmp_path)
+    desk, client = signed_in(tmp_path)
+    assert "请先在" in client.get("/publish").text  # not set up yet
+    client.post("/setup", data={"csrf": desk.guard.csrf, "key": str(key), "trust": str(trust),
+                                "ledger": str(ledger), "passphrase": PASS})
+    answer = client.post("/publish", data={"csrf": desk.guard.csrf})
+    assert answer.status_code == 200, answer.text
+    shown = re.search(r"页面指纹 <strong>(\S{14})</strong>", answer.text)
+    links = dict(re.findall(r'<a href="(/files/[^"]+)">([^<]+)</a>', answer.text))
+    assert shown and set(links.values()) >= {"revoked.json", "核验.html"}
+    page = next(desk.folder.rglob("核验.html"))
+    assert shown.group(1) == fingerprint_of_file(page)  # the page's own, as the CLI prints
+    html_link = next(link for link, name in links.items() if name == "核验.html")
+    assert client.get(html_link).content == page.read_bytes()
+
+
+def test_publish_with_a_key_past_its_window_says_why_in_plain_words(tmp_path: Path) -> None:
+    old = fixed_key()  # 2020's key
+    keys.save(old, tmp_path / "old.pem", PASS.encode())
+    keys.write_trust([old.entry], tmp_path / "trust.json")
+    desk, client = signed_in(tmp_path)
+    client.post("/setup", data={"csrf": desk.guard.csrf, "key": str(tmp_path / "old.pem"),
+                                "trust": str(tmp_path / "trust.json"),
+                                "ledger": str(tmp_path / "l.sqlite"), "passphrase": PASS})
+    answer = client.post("/publish", data={"csrf": desk.guard.csrf})
+    assert answer.status_code == 200 and "不在密钥有效期" in answer.text
+    assert "Traceback" not in answer.text and not list(desk.folder.rglob("核验.html"))
