@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from passgen import __version__
 from passgen.dates import today
+from passgen.desk.cards import routes as card_routes
 from passgen.desk.guard import Guard, middleware, refused
 from passgen.desk.office import Office, load_settings, routes
 from passgen.errors import PassgenError
@@ -65,7 +66,7 @@ def page(desk: Desk, name: str, **values: Any) -> HTMLResponse:
     return HTMLResponse(html)
 
 
-def _safe_name(name: str) -> str:
+def safe_name(name: str) -> str:
     """An uploaded file's own name, without folders or characters no system allows."""
     base = re.split(r"[\\/]", name or "")[-1]
     base = re.sub(r'[<>:"|?*\x00-\x1f]', "_", base).strip(" .") or "roster"
@@ -97,7 +98,7 @@ def make_app(desk: Desk) -> Starlette:
         (work / "rosters").mkdir(parents=True, exist_ok=True)
         paths = []
         for upload in uploads:
-            path = work / "rosters" / _safe_name(upload.filename or "")
+            path = work / "rosters" / safe_name(upload.filename or "")
             path.write_bytes(await upload.read())
             paths.append(path)
         rows: list[dict[str, Any]] = []
@@ -126,7 +127,12 @@ def make_app(desk: Desk) -> Starlette:
         return page(desk, "bye.html")
 
     office = routes(desk, page)
+    cards = card_routes(desk, page)
     return Starlette(routes=[
+        Route("/cards", cards["cards_form"]),
+        Route("/cards", cards["cards_start"], methods=["POST"]),
+        Route("/cards/test-sheet", cards["test_sheet"]),
+        Route("/cards/{key}", cards["cards_status"]),
         Route("/", home),
         Route("/setup", office["setup_form"]),
         Route("/setup", office["setup_save"], methods=["POST"]),

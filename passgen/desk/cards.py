@@ -1,0 +1,134 @@
+"""The desk's 印卡 screen: rosters in, the batch run as ``passgen cards`` runs it (in a
+thread of the desk, with a progress bar the page shows), then the PDFs, the report and how
+to print them; and the printer test sheet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from passgen.dates import today
+from passgen.errors import PassgenError
+
+
+@dataclass
+class Job:
+    """One batch run by the desk: what the page shows while it runs and when it is done
+    (it is also the batch's ``Progress``)."""
+
+    label: str = "准备中 preparing"
+    total: int | None = None
+    done: int = 0
+    state: str = "running"  # running, done, failed
+    problem: str = ""
+    result: dict[str, Any] = field(default_factory=dict)
+
+    def start(self, label: str, total: int | None) -> None:
+        self.label, self.total, self.done = label, total, 0
+
+    def advance(self, n: int) -> None:
+        self.done += n
+
+    def finish(self) -> None:
+        pass
+
+
+def save_uploads(uploads: list[UploadFile], folder: Path, contents: list[bytes]) -> list[Path]:
+    from passgen.desk.app import safe_name
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for upload, data in zip(uploads, contents, strict=True):
+        path = folder / safe_name(upload.filename or "")
+        path.write_bytes(data)
+        paths.append(path)
+    return paths
+
+
+def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Request],
+                                                                           Awaitable[Response]]]:
+    jobs: dict[str, Job] = {}
+
+    async def form(request: Request) -> Response:
+        return page(desk, "cards.html", ready=desk.office.ready(), as_of=today().isoformat(),
+                    job=None)
+
+    async def start(request: Request) -> Response:
+        from passgen.desk.app import MAX_FILES
+
+        values = await request.form(max_files=MAX_FILES, max_part_size=desk.guard.max_bytes)
+        uploads = [f for f in values.getlist("rosters") if isinstance(f, UploadFile) and f.filename]
+        try:
+            as_of = dt.date.fromisoformat(str(values.get("as_of") or today().isoformat()))
+        except ValueError:
+            as_of = None
+        problem = ("请先在首次设置里选好密钥、输入口令 / set up the key first" if not desk.office.ready()
+                   else "请先选择花名册文件 / choose a roster file first" if not uploads
+                   else "日期不对，请写成 2020-03-25 这样 / the date should look like 2020-03-25"
+                   if as_of is None else "")
+        if problem or as_of is None:
+            return page(desk, "cards.html", ready=desk.office.ready(),
+                        as_of=today().isoformat(), job=None, problem=problem)
+        stamp = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+        work = desk.folder / f"cards-{stamp}"
+        paths = save_uploads(uploads, work / "rosters", [await u.read() for u in uploads])
+        job = Job()
+        key = secrets.token_urlsafe(8)
+        jobs[key] = job
+        threading.Thread(target=_run, args=(desk, job, paths, work / "out", as_of),
+                         daemon=True).start()
+        return RedirectResponse(f"/cards/{key}", status_code=303)
+
+    async def status(request: Request) -> Response:
+        job = jobs.get(request.path_params["key"])
+        if job is None:
+            return RedirectResponse("/cards", status_code=303)
+        return page(desk, "cards.html", ready=True, as_of=today().isoformat(), job=job)
+
+    async def test_sheet(request: Request) -> Response:
+        from passgen.printing.test_sheet import write_test_sheet
+
+        path = write_test_sheet(desk.folder / "打印测试页.pdf")
+        return RedirectResponse(desk.offer(path), status_code=303)
+
+    return {"cards_form": form, "cards_start": start, "cards_status": status,
+            "test_sheet": test_sheet}
+
+
+def _run(desk: Any, job: Job, paths: list[Path], out: Path, as_of: dt.date) -> None:
+    """The batch, as ``passgen cards`` runs it, with the office's key and ledger."""
+    from passgen.jobs.cards import run_cards
+    from passgen.jobs.volumes import PrintOptions
+    from passgen.passes.keys import load_office_key
+    from passgen.printing.layout import load_template
+    from passgen.rules import load_rules
+
+    office = desk.office
+    secret = office.passphrase
+    try:
+        key = load_office_key(office.key, lambda: secret)
+        result = run_cards(paths, key, out, load_rules(), PrintOptions(load_template()), as_of,
+                           progress=job, ledger=office.ledger)
+    except PassgenError as exc:
+        job.problem, job.state = f"{exc.zh} / {exc.en}", "failed"
+        return
+    except Exception as exc:  # noqa: BLE001 (said on the page, never a blank one)
+        job.problem, job.state = f"制卡中断：{type(exc).__name__} / the batch stopped", "failed"
+        return
+    job.result = {
+        "totals": result.totals.line(),
+        "pdfs": [(p.name, desk.offer(p)) for p in result.pdfs],
+        "report": desk.offer(result.report),
+        "rejected": len(result.rejected),
+        "folder": out,
+    }
+    job.state = "done"

@@ -1,0 +1,81 @@
+"""The desk's 印卡 screen (issue #38): a roster in, the batch run as ``passgen cards`` runs it
+with a progress bar, the PDFs (whose cards verify), the report, the printing steps and the
+printer test sheet."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from helpers import row, write_roster
+from test_desk_guard import signed_in
+from test_desk_office import PASS, current_key, office_files
+
+from passgen.check import scan
+from passgen.check.verify import Verdict, verify
+from passgen.passes import keys
+
+
+def until_done(client: object, address: str) -> str:
+    """The job's page once it is no longer running (the page says so: no refresh)."""
+    end = time.monotonic() + 120
+    while time.monotonic() < end:
+        text = client.get(address).text  # type: ignore[attr-defined]
+        if 'http-equiv="refresh"' not in text:
+            return text
+        time.sleep(0.2)
+    raise AssertionError("the batch never finished")
+
+
+def test_cards_are_made_shown_and_verify(tmp_path: Path) -> None:
+    key, trust, ledger = office_files(tmp_path)
+    desk, client = signed_in(tmp_path)
+    assert "请先在" in client.get("/cards").text
+    client.post("/setup", data={"csrf": desk.guard.csrf, "key": str(key), "trust": str(trust),
+                                "ledger": str(ledger), "passphrase": PASS})
+    roster = write_roster(tmp_path / "花名册.xlsx", [row(姓名="李四"), row(身份证号="123")])
+    started = client.post("/cards", data={"csrf": desk.guard.csrf},
+                          files={"rosters": ("花名册.xlsx", roster.read_bytes(), "x/y")})
+    assert started.status_code == 303 and started.headers["location"].startswith("/cards/")
+    done = until_done(client, started.headers["location"])
+    assert 'id="totals"' in done and "实际大小" in done and "长边翻转" in done, done
+    pdfs = re.findall(r'<li><a href="(/files/[^"]+)">(cards-[^<]+\.pdf)</a>', done)
+    assert pdfs
+    pdf = tmp_path / pdfs[0][1]
+    pdf.write_bytes(client.get(pdfs[0][0]).content)
+    texts = [f.text for f in scan.from_path(pdf)]
+    trusted = keys.TrustList((current_key().entry,))
+    import datetime as dt
+
+    from passgen.dates import SHANGHAI, today
+    at = dt.datetime.combine(today(), dt.time(12), SHANGHAI)
+    assert texts and all(verify(t, trusted, at).status == Verdict.VALID for t in texts)
+    assert "有 1 行没有印卡" in done
+
+
+def test_a_batch_that_cannot_run_says_why_on_the_page(tmp_path: Path) -> None:
+    key, trust, ledger = office_files(tmp_path)
+    desk, client = signed_in(tmp_path)
+    client.post("/setup", data={"csrf": desk.guard.csrf, "key": str(key), "trust": str(trust),
+                                "ledger": str(ledger), "passphrase": PASS})
+    broken = tmp_path / "坏.xlsx"
+    broken.write_bytes(b"not a workbook")
+    started = client.post("/cards", data={"csrf": desk.guard.csrf},
+                          files={"rosters": ("坏.xlsx", broken.read_bytes(), "x/y")})
+    done = until_done(client, started.headers["location"])
+    assert 'id="failed"' in done and "坏.xlsx" in done and "Traceback" not in done
+
+
+def test_the_printer_test_sheet_is_a4_at_actual_size(tmp_path: Path) -> None:
+    import pypdfium2 as pdfium
+
+    desk, client = signed_in(tmp_path)
+    answer = client.get("/cards/test-sheet")
+    assert answer.status_code == 303
+    pdf = tmp_path / "sheet.pdf"
+    pdf.write_bytes(client.get(answer.headers["location"]).content)
+    page = pdfium.PdfDocument(str(pdf))[0]
+    width, height = page.get_size()
+    assert round(width / 72 * 25.4) == 210 and round(height / 72 * 25.4) == 297
+    assert b"/PrintScaling /None" in pdf.read_bytes()
