@@ -117,5 +117,26 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
             "fingerprint": report.fingerprint, "files": files, "folder": out,
             "warnings": report.warnings})
 
+    async def history(request: Request) -> Response:
+        import datetime as dt
+
+        from passgen.dates import SHANGHAI
+        from passgen.jobs.ledger_tasks import list_batches
+
+        ledger = desk.office.ledger
+        try:
+            batches = list_batches(ledger) if ledger else []
+        except PassgenError as exc:
+            return page(desk, "history.html", batches=[], problem=f"{exc.zh} / {exc.en}")
+        shown = []
+        for b in batches:
+            ours = b.out_dir.resolve().is_relative_to(desk.folder.resolve())
+            files = [(n, desk.offer(b.out_dir / n)) for n in (*b.files, "report.xlsx")
+                     if ours and (b.out_dir / n).is_file()]
+            shown.append({"when": f"{dt.datetime.fromtimestamp(b.started_at, SHANGHAI):%Y-%m-%d %H:%M}",
+                          "cards": b.cards, "status": b.status, "folder": b.out_dir,
+                          "files": files})
+        return page(desk, "history.html", batches=shown, ledger=ledger)
+
     return {"setup_form": setup_form, "setup_save": setup_save,
-            "publish_form": publish_form, "publish": publish}
+            "publish_form": publish_form, "publish": publish, "history": history}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from passgen.dates import day_of, day_start
@@ -173,3 +174,35 @@ def correct_card(path: Path, serial_text: str, reason: str, now: int) -> tuple[b
             pseudonyms.rollback(db)
             raise
     return serial, Colour(found[0])
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    """One batch as the ledger knows it (the desk's 历史)."""
+
+    id: str
+    started_at: int
+    issuer: str
+    cards: int
+    status: str
+    out_dir: Path
+    files: tuple[str, ...]  # the batch's PDFs, by their final names
+
+
+def list_batches(path: Path) -> list[BatchInfo]:
+    """Every batch in the ledger at ``path``, newest first (none if there is no ledger)."""
+    import json
+
+    if not path.is_file():
+        return []
+    with Ledger(path) as ledger:
+        rows = ledger.db.execute("SELECT id, started_at, issuer, card_count, status, out_dir,"
+                                 " files FROM batches ORDER BY started_at DESC, id").fetchall()
+    out = []
+    for batch_id, started, issuer, cards, status, folder, files in rows:
+        try:
+            names = tuple(str(f[1]) for f in json.loads(files))
+        except (ValueError, TypeError, IndexError):
+            names = ()
+        out.append(BatchInfo(batch_id, started, issuer, cards, status, Path(folder), names))
+    return out

@@ -79,3 +79,19 @@ def test_the_printer_test_sheet_is_a4_at_actual_size(tmp_path: Path) -> None:
     width, height = page.get_size()
     assert round(width / 72 * 25.4) == 210 and round(height / 72 * 25.4) == 297
     assert b"/PrintScaling /None" in pdf.read_bytes()
+
+
+def test_history_lists_the_ledger_s_batches_with_the_desk_s_files(tmp_path: Path) -> None:
+    key, trust, ledger = office_files(tmp_path)  # one batch made at the command line
+    desk, client = signed_in(tmp_path)
+    assert "还没有制卡批次" in client.get("/history").text
+    client.post("/setup", data={"csrf": desk.guard.csrf, "key": str(key), "trust": str(trust),
+                                "ledger": str(ledger), "passphrase": PASS})
+    roster = write_roster(tmp_path / "花名册.xlsx", [row(姓名="王五")])
+    started = client.post("/cards", data={"csrf": desk.guard.csrf},
+                          files={"rosters": ("花名册.xlsx", roster.read_bytes(), "x/y")})
+    until_done(client, started.headers["location"])
+    text = client.get("/history").text
+    assert text.count("<tr><td>") == 2 and "完成" in text
+    assert "report.xlsx" in text and ".pdf" in text  # the desk's own batch
+    assert str(tmp_path / "out") in text  # the other one: its folder, not its files
