@@ -29,6 +29,7 @@ from passgen.dates import today
 from passgen.desk.cards import routes as card_routes
 from passgen.desk.guard import Guard, middleware, refused
 from passgen.desk.office import Office, load_settings, routes
+from passgen.desk.posters import routes as poster_routes
 from passgen.errors import PassgenError
 
 MAX_FILES = 20
@@ -128,7 +129,10 @@ def make_app(desk: Desk) -> Starlette:
 
     office = routes(desk, page)
     cards = card_routes(desk, page)
+    posters = poster_routes(desk, page)
     return Starlette(routes=[
+        Route("/posters", posters["posters_form"]),
+        Route("/posters", posters["posters_make"], methods=["POST"]),
         Route("/cards", cards["cards_form"]),
         Route("/cards", cards["cards_start"], methods=["POST"]),
         Route("/cards/test-sheet", cards["test_sheet"]),

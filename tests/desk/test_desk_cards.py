@@ -95,3 +95,20 @@ def test_history_lists_the_ledger_s_batches_with_the_desk_s_files(tmp_path: Path
     assert text.count("<tr><td>") == 2 and "完成" in text
     assert "report.xlsx" in text and ".pdf" in text  # the desk's own batch
     assert str(tmp_path / "out") in text  # the other one: its folder, not its files
+
+
+def test_posters_for_one_venue_with_a_preview_and_a_refused_link(tmp_path: Path) -> None:
+    desk, client = signed_in(tmp_path)
+    made = client.post("/posters", data={"csrf": desk.guard.csrf, "venue": "骏达市场",
+                                         "community": "西门社区", "kind": "checkpoint",
+                                         "size": "A4"})
+    assert made.status_code == 200 and 'id="totals"' in made.text, made.text
+    preview = re.search(r'id="preview" src="([^"]+)"', made.text)
+    assert preview and client.get(preview.group(1)).content[:4] == b"\x89PNG"
+    assert re.search(r'href="(/files/[^"]+\.pdf)"', made.text)
+    fake = client.post("/posters", data={"csrf": desk.guard.csrf, "venue": "骏达市场",
+                                         "community": "西门社区", "kind": "campaign",
+                                         "url": "javascript:alert(1)"})
+    assert "https://" in fake.text and 'id="totals"' not in fake.text
+    nothing = client.post("/posters", data={"csrf": desk.guard.csrf})
+    assert "请选择点位表" in nothing.text
