@@ -1,0 +1,157 @@
+"""A clerk's day at the desk, in Chromium, without a terminal (issue #38): the desk started as
+a clerk's shortcut starts it, then set-up, a roster with real mistakes (an ID typed as a
+number, a title row merged over the headers, blank rows, a 备注 column), the fixed roster,
+the cards, the list and the phone page, posters, the history, and 退出.
+
+Each screen is saved as a picture in ``PASSGEN_DESK_SHOTS`` (docs/render_desk_shots.py sets
+it to docs/desk-shots for 指南), else in the test's own folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser import REQUIRED, chromium, missing
+from helpers import HEADERS as ROSTER_HEADERS
+from helpers import make_id, row
+from openpyxl import Workbook
+from test_desk_office import PASS, office_files
+
+HEADERS = [*ROSTER_HEADERS, "备注"]
+
+
+def needs_browser() -> None:
+    reason = missing()
+    if reason is not None:
+        if REQUIRED:
+            pytest.fail(f"browser tests are required here but cannot run: {reason}")
+        pytest.skip(f"browser tests skipped: {reason}")
+
+
+def clerk_roster(path: Path, fixed: bool) -> Path:
+    """A roster as clerks make them: a merged title row over the headers, an ID typed as a
+    number (Excel shows 5.11302E+17 and the last digits are lost), blank rows, a 备注 column
+    passgen does not use.  ``fixed``: the ID typed again as text."""
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = "花名册"
+    ws.append(["桂花社区老年人出行卡花名册"])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADERS))
+    ws.append(HEADERS)
+    people = [row(姓名="张三", 身份证号=make_id(dt.date(1950, 6, 15))),
+              row(姓名="李四", 身份证号=make_id(dt.date(1948, 2, 3), seq=457))]
+    for n, person in enumerate(people):
+        values = [person.get(h, "") for h in HEADERS[:-1]] + ["腿脚不便" if n else ""]
+        if n == 1 and not fixed:
+            values[1] = int(str(values[1])[:17]) * 10  # a number: the 18th digit lost
+        ws.append(values)
+        ws.append([])  # a blank row between people
+    book.save(path)
+    return path
+
+
+def start_desk(folder: Path) -> tuple[subprocess.Popen[str], str]:
+    """``passgen desk --no-browser`` as the kit's shortcut starts it; its address."""
+    proc = subprocess.Popen([sys.executable, "-m", "passgen", "desk", "--no-browser",
+                             "--folder", str(folder)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
+
+
+def shot(driver: Any, folder: Path, name: str) -> None:
+    driver.execute_script("window.scrollTo(0, 0)")
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1100, min(max(height + 40, 500), 2400))
+    driver.save_screenshot(str(folder / f"{name}.png"))
+
+
+def submit(driver: Any) -> None:
+    """Press the screen's button and wait for the page it leads to (an event, not a time)."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    before = driver.find_element("tag name", "html")
+    driver.find_element("css selector", "main form button[type=submit]").click()
+    WebDriverWait(driver, 120).until(expected_conditions.staleness_of(before))
+    WebDriverWait(driver, 120).until(
+        lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def test_a_clerk_s_day_at_the_desk(tmp_path: Path) -> None:
+    needs_browser()
+    shots = Path(os.environ.get("PASSGEN_DESK_SHOTS") or tmp_path / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    key, trust, ledger = office_files(tmp_path)  # made by the office's first set-up
+    proc, address = start_desk(tmp_path / "desk")
+    try:
+        with chromium(size=(1100, 900)) as driver:
+            driver.get(address)
+            assert "花名册检查" in driver.page_source and "退出" in driver.page_source
+            shot(driver, shots, "1-home")
+            driver.get(address.split("/?")[0] + "/setup")
+            for name, value in (("key", key), ("trust", trust), ("ledger", ledger)):
+                field = driver.find_element("name", name)
+                field.clear()
+                field.send_keys(str(value))
+            driver.find_element("name", "passphrase").send_keys(PASS)
+            submit(driver)
+            assert "已设置" in driver.find_element("id", "done").text
+            shot(driver, shots, "2-setup")
+
+            driver.get(address.split("/?")[0] + "/roster")
+            raw = clerk_roster(tmp_path / "花名册.xlsx", fixed=False)
+            driver.find_element("name", "rosters").send_keys(str(raw))
+            submit(driver)
+            table = driver.find_element("id", "rejected").text
+            assert "身份证号被Excel存成了数字" in table and "5" in table
+            shot(driver, shots, "3-roster-mistakes")
+            fixed = clerk_roster(tmp_path / "花名册（改好）.xlsx", fixed=True)
+            driver.find_element("name", "rosters").send_keys(str(fixed))
+            submit(driver)
+            assert "未通过 0" in driver.find_element("id", "totals").text
+            shot(driver, shots, "4-roster-fixed")
+
+            driver.get(address.split("/?")[0] + "/cards")
+            driver.find_element("name", "rosters").send_keys(str(fixed))
+            submit(driver)
+            from selenium.webdriver.support.ui import WebDriverWait
+
+            WebDriverWait(driver, 120, poll_frequency=0.2).until(
+                lambda d: d.find_elements("id", "pdfs") or d.find_elements("id", "failed"))
+            assert driver.find_elements("id", "pdfs"), driver.page_source[-800:]
+            assert re.search(r"cards-.*\.pdf", driver.find_element("id", "pdfs").text)
+            shot(driver, shots, "5-cards")
+
+            driver.get(address.split("/?")[0] + "/publish")
+            submit(driver)
+            assert re.search(r"页面指纹 \S{4}-\S{4}-\S{4}",
+                             driver.find_element("id", "fingerprint").text)
+            shot(driver, shots, "6-publish")
+
+            driver.get(address.split("/?")[0] + "/posters")
+            driver.find_element("name", "venue").send_keys("骏达市场")
+            driver.find_element("name", "community").send_keys("西门社区")
+            driver.find_element("css selector", "select[name=kind] option[value=checkpoint]").click()
+            submit(driver)
+            assert driver.find_element("id", "preview").get_attribute("naturalWidth") != "0"
+            shot(driver, shots, "7-posters")
+
+            driver.get(address.split("/?")[0] + "/history")
+            assert len(driver.find_elements("css selector", "#batches tbody tr")) == 2
+            shot(driver, shots, "8-history")
+
+            driver.find_element("css selector", "header form button").click()
+            assert "已关闭" in driver.page_source
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
