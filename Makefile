@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-standin install install-test js-deps page-assets clean
+.PHONY: demo test test-standin install install-test js-deps page-assets kit kit-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,5 +46,15 @@ test: install-test js-deps
 test-standin: install-test js-deps
 	PASSGEN_STANDIN=windows PYTHONPATH=tests/standin $(BIN)/pytest
 
+# The offline install kits (kit/build.py, issue #38): dist/passgen-kit-windows.zip (wheels
+# for win_amd64, Python 3.11-3.13, 安装.cmd and passgen 办公桌.cmd) and the Linux one.
+kit: $(BIN)/python
+	$(BIN)/python kit/build.py windows
+	$(BIN)/python kit/build.py linux
+
+# The Linux kit installed with no index into a fresh venv, its desk started and opened.
+kit-check: kit
+	$(BIN)/python kit/build.py try-linux
+
 clean:
-	rm -rf $(VENV) out build *.egg-info web/node_modules
+	rm -rf $(VENV) out build dist *.egg-info web/node_modules
