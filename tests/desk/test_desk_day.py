@@ -155,3 +155,42 @@ def test_a_clerk_s_day_at_the_desk(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_another_site_open_in_the_same_browser_cannot_stop_the_desk(tmp_path: Path) -> None:
+    """A page of another origin (another local server here) posts a form to the desk's 退出
+    and loads one of its pages in a frame, in the browser where the clerk's desk session
+    is open: the desk keeps running, and the frame shows nothing of it."""
+    import functools
+    import http.server
+    import threading
+
+    needs_browser()
+    proc, address = start_desk(tmp_path / "desk")
+    base = address.split("/?")[0]
+    evil = tmp_path / "evil"
+    evil.mkdir()
+    (evil / "index.html").write_text(
+        f'<form id="f" method="post" action="{base}/quit"><input name="csrf" value="x"></form>'
+        f'<iframe id="i" src="{base}/"></iframe>'
+        '<script>document.getElementById("f").submit()</script>', encoding="utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(evil))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with chromium(size=(1000, 700)) as driver:
+            driver.get(address)  # the clerk's session
+            assert "花名册检查" in driver.page_source
+            driver.get(f"http://localhost:{server.server_address[1]}/index.html")
+            from selenium.webdriver.support.ui import WebDriverWait
+
+            WebDriverWait(driver, 30).until(lambda d: d.current_url.startswith(base))
+            refused = driver.find_element("tag name", "body").text
+            driver.get(base + "/")
+            still = driver.page_source
+        assert "拒绝" in refused or "passgen desk" in refused  # 401 or 403, nothing done
+        assert proc.poll() is None and "花名册检查" in still  # the desk is still there
+    finally:
+        server.shutdown()
+        proc.terminate()
+        proc.wait(timeout=30)
