@@ -73,16 +73,15 @@ def shot(driver: Any, folder: Path, name: str) -> None:
     driver.save_screenshot(str(folder / f"{name}.png"))
 
 
-def submit(driver: Any) -> None:
+def submit(driver: Any, button: str = "main form button[type=submit]") -> None:
     """Press the screen's button and wait for the page it leads to (an event, not a time)."""
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
-    before = driver.find_element("tag name", "html")
-    driver.find_element("css selector", "main form button[type=submit]").click()
-    WebDriverWait(driver, 120).until(expected_conditions.staleness_of(before))
-    WebDriverWait(driver, 120).until(
-        lambda d: d.execute_script("return document.readyState") == "complete")
+    driver.execute_script("window.passgenOldPage = true")  # gone once the next page is up
+    driver.find_element("css selector", button).click()
+    WebDriverWait(driver, 120, ignored_exceptions=(Exception,)).until(
+        lambda d: d.execute_script("return !window.passgenOldPage"
+                                   " && document.readyState === 'complete'"))
 
 
 def test_a_clerk_s_day_at_the_desk(tmp_path: Path) -> None:
@@ -148,7 +147,7 @@ def test_a_clerk_s_day_at_the_desk(tmp_path: Path) -> None:
             assert len(driver.find_elements("css selector", "#batches tbody tr")) == 2
             shot(driver, shots, "8-history")
 
-            driver.find_element("css selector", "header form button").click()
+            submit(driver, "header form button")  # 退出
             assert "已关闭" in driver.page_source
         assert proc.wait(timeout=60) == 0
     finally:
