@@ -61,7 +61,8 @@ def start_desk(folder: Path) -> tuple[subprocess.Popen[str], str]:
     """``passgen desk --no-browser`` as the kit's shortcut starts it; its address."""
     proc = subprocess.Popen([sys.executable, "-m", "passgen", "desk", "--no-browser",
                              "--folder", str(folder)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, encoding="utf-8")
+                            stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                            errors="replace")  # later lines: the console's code page
     assert proc.stdout is not None
     return proc, proc.stdout.readline().strip()
 
