@@ -1,9 +1,9 @@
 """The desk's pages: each a thin call of the library functions the command line uses.
 
-So far: the home page, 花名册检查 (roster check: files chosen or dropped, the per-row report
-as a table with the wording of report.xlsx, re-checked after the clerk fixes the file), the
-downloads of files the desk itself wrote, and 退出.  The other screens of DESIGN.md §10 come
-next (issue #38)."""
+Here: the home page, 花名册检查 (the per-row report as a table with the wording of
+report.xlsx, re-checked after the clerk fixes the file), the downloads of files the desk
+itself wrote, and 退出.  首次设置, 吊销名单与核验页面 and 历史 are in ``office``, 印卡 in
+``cards``, 海报 in ``posters``; the rest of DESIGN.md §10 is issue #38's."""
 
 from __future__ import annotations
 
