@@ -8,7 +8,6 @@ itself wrote, and 退出.  首次设置, 吊销名单与核验页面 and 历史 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,9 +29,9 @@ from passgen.desk.cards import routes as card_routes
 from passgen.desk.guard import Guard, middleware, refused
 from passgen.desk.office import Office, load_settings, routes
 from passgen.desk.posters import routes as poster_routes
+from passgen.desk.uploads import MAX_FILES, safe_name
 from passgen.errors import PassgenError
 
-MAX_FILES = 20
 STYLE = Path(__file__).parent / "static" / "desk.css"
 
 
@@ -65,13 +64,6 @@ _ENV = Environment(loader=PackageLoader("passgen.desk", "templates"),
 def page(desk: Desk, name: str, **values: Any) -> HTMLResponse:
     html = _ENV.get_template(name).render(csrf=desk.guard.csrf, version=__version__, **values)
     return HTMLResponse(html)
-
-
-def safe_name(name: str) -> str:
-    """An uploaded file's own name, without folders or characters no system allows."""
-    base = re.split(r"[\\/]", name or "")[-1]
-    base = re.sub(r'[<>:"|?*\x00-\x1f]', "_", base).strip(" .") or "roster"
-    return base[:120]
 
 
 def make_app(desk: Desk) -> Starlette:

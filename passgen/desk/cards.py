@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from passgen.dates import today
+from passgen.desk.uploads import MAX_FILES, save_uploads
 from passgen.errors import PassgenError
 
 
@@ -42,18 +43,6 @@ class Job:
         pass
 
 
-def save_uploads(uploads: list[UploadFile], folder: Path, contents: list[bytes]) -> list[Path]:
-    from passgen.desk.app import safe_name
-
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for upload, data in zip(uploads, contents, strict=True):
-        path = folder / safe_name(upload.filename or "")
-        path.write_bytes(data)
-        paths.append(path)
-    return paths
-
-
 def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Request],
                                                                            Awaitable[Response]]]:
     jobs: dict[str, Job] = {}
@@ -63,8 +52,6 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
                     job=None)
 
     async def start(request: Request) -> Response:
-        from passgen.desk.app import MAX_FILES
-
         values = await request.form(max_files=MAX_FILES, max_part_size=desk.guard.max_bytes)
         uploads = [f for f in values.getlist("rosters") if isinstance(f, UploadFile) and f.filename]
         try:

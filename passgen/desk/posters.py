@@ -21,8 +21,7 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
         return page(desk, "posters.html", result=None, values={})
 
     async def make(request: Request) -> Response:
-        from passgen.desk.app import MAX_FILES
-        from passgen.desk.cards import save_uploads
+        from passgen.desk.uploads import MAX_FILES, save_uploads
         from passgen.intake.venues import OneVenue
         from passgen.jobs.posters import print_posters
 

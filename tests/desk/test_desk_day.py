@@ -60,9 +60,10 @@ def clerk_roster(path: Path, fixed: bool) -> Path:
 def start_desk(folder: Path) -> tuple[subprocess.Popen[str], str]:
     """``passgen desk --no-browser`` as the kit's shortcut starts it; its address."""
     proc = subprocess.Popen([sys.executable, "-m", "passgen", "desk", "--no-browser",
-                             "--folder", str(folder)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                            errors="replace")  # later lines: the console's code page
+                             "--folder", str(folder)],
+                            cwd=folder.parent,  # as a clerk starts it: not in the source tree
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            encoding="utf-8", errors="replace")  # later lines: code page 936
     assert proc.stdout is not None
     return proc, proc.stdout.readline().strip()
 
@@ -184,8 +185,9 @@ def test_another_site_open_in_the_same_browser_cannot_stop_the_desk(tmp_path: Pa
             driver.get(f"http://localhost:{server.server_address[1]}/index.html")
             from selenium.webdriver.support.ui import WebDriverWait
 
-            WebDriverWait(driver, 30).until(lambda d: d.current_url.startswith(base))
-            refused = driver.find_element("tag name", "body").text
+            refused = WebDriverWait(driver, 30, ignored_exceptions=(Exception,)).until(
+                lambda d: d.current_url.startswith(base) and d.execute_script(
+                    "return document.readyState === 'complete' && document.body.innerText"))
             driver.get(base + "/")
             still = driver.page_source
         assert "拒绝" in refused or "passgen desk" in refused  # 401 or 403, nothing done

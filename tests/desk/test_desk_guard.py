@@ -147,9 +147,10 @@ def test_passgen_desk_prints_its_address_first_and_serves_until_told_to_stop(
 
     proc = subprocess.Popen([sys.executable, "-m", "passgen", "desk", "--no-browser",
                              "--folder", str(tmp_path / "desk")],
+                            cwd=tmp_path,  # as a clerk starts it: not in passgen's source tree
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            encoding="utf-8", errors="replace")  # later lines: code page 936
-                                                                 # under the Windows stand-in
+                            # the lines after the address: code page 936 under the stand-in
+                            encoding="utf-8", errors="replace")
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline().strip()
