@@ -63,7 +63,7 @@ const clockWrong = (now) => now < DATA.made - CLOCK_SKEW;
  * in it): the policy, style, data, this script and the decoder, as passgen.check.page
  * ``parts_digest`` reads them from the file.  An office publishes the one `passgen
  * verifier-page` printed; a supervisor compares.  An edited page shows another, unless the
- * editor rewrote this code too: `passgen verifier-page --check FILE` is the check no edit
+ * editor rewrote this code too: `passgen page-fingerprint FILE` is the check no edit
  * of the page can bend (docs/security.md). */
 const OWN_SCRIPT = document.currentScript?.textContent ?? "";
 function fingerprintOf(digest) {
