@@ -7,7 +7,6 @@ itself wrote, and 退出.  首次设置, 吊销名单与核验页面 and 历史 
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +15,6 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
-from starlette.datastructures import UploadFile
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
@@ -29,7 +27,7 @@ from passgen.desk.cards import routes as card_routes
 from passgen.desk.guard import Guard, middleware, refused
 from passgen.desk.office import Office, load_settings, routes
 from passgen.desk.posters import routes as poster_routes
-from passgen.desk.uploads import MAX_FILES, safe_name
+from passgen.desk.uploads import BAD_DATE, form_date, read_form, save_uploads
 from passgen.errors import PassgenError
 
 STYLE = Path(__file__).parent / "static" / "desk.css"
@@ -76,24 +74,17 @@ def make_app(desk: Desk) -> Starlette:
     async def roster_check(request: Request) -> Response:
         from passgen.jobs.cards import check_rosters
 
-        form = await request.form(max_files=MAX_FILES, max_part_size=desk.guard.max_bytes)
-        uploads = [f for f in form.getlist("rosters") if isinstance(f, UploadFile) and f.filename]
-        try:
-            as_of = dt.date.fromisoformat(str(form.get("as_of") or today().isoformat()))
-        except ValueError:
+        form, uploads = await read_form(request, "rosters", desk.guard.max_bytes)
+        as_of = form_date(form, "as_of", today())
+        if as_of is None:
             return page(desk, "roster.html", rows=None, as_of=today().isoformat(),
-                        problem="日期不对，请写成 2020-03-25 这样 / the date should look like 2020-03-25")
+                        problem=BAD_DATE)
         if not uploads:
             return page(desk, "roster.html", rows=None, as_of=as_of.isoformat(),
                         problem="请先选择花名册文件 / choose a roster file first")
         desk.checks += 1
         work = desk.folder / f"check-{desk.checks:03d}"
-        (work / "rosters").mkdir(parents=True, exist_ok=True)
-        paths = []
-        for upload in uploads:
-            path = work / "rosters" / safe_name(upload.filename or "")
-            path.write_bytes(await upload.read())
-            paths.append(path)
+        paths = await save_uploads(uploads, work / "rosters")
         rows: list[dict[str, Any]] = []
         try:
             result = check_rosters(paths, work / "report", None, as_of,

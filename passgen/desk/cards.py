@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from passgen.dates import today
-from passgen.desk.uploads import MAX_FILES, save_uploads
+from passgen.desk.uploads import BAD_DATE, form_date, read_form, save_uploads, work_folder
 from passgen.errors import PassgenError
 
 
@@ -52,22 +51,16 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
                     job=None)
 
     async def start(request: Request) -> Response:
-        values = await request.form(max_files=MAX_FILES, max_part_size=desk.guard.max_bytes)
-        uploads = [f for f in values.getlist("rosters") if isinstance(f, UploadFile) and f.filename]
-        try:
-            as_of = dt.date.fromisoformat(str(values.get("as_of") or today().isoformat()))
-        except ValueError:
-            as_of = None
+        values, uploads = await read_form(request, "rosters", desk.guard.max_bytes)
+        as_of = form_date(values, "as_of", today())
         problem = ("请先在首次设置里选好密钥、输入口令 / set up the key first" if not desk.office.ready()
                    else "请先选择花名册文件 / choose a roster file first" if not uploads
-                   else "日期不对，请写成 2020-03-25 这样 / the date should look like 2020-03-25"
-                   if as_of is None else "")
+                   else BAD_DATE if as_of is None else "")
         if problem or as_of is None:
             return page(desk, "cards.html", ready=desk.office.ready(),
                         as_of=today().isoformat(), job=None, problem=problem)
-        stamp = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
-        work = desk.folder / f"cards-{stamp}"
-        paths = save_uploads(uploads, work / "rosters", [await u.read() for u in uploads])
+        work = work_folder(desk.folder, "cards")
+        paths = await save_uploads(uploads, work / "rosters")
         job = Job()
         key = secrets.token_urlsafe(8)
         jobs[key] = job

@@ -3,12 +3,9 @@ posters`` makes them (``print_posters``), with a preview of the first one."""
 
 from __future__ import annotations
 
-import datetime as dt
-import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -21,22 +18,20 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
         return page(desk, "posters.html", result=None, values={})
 
     async def make(request: Request) -> Response:
-        from passgen.desk.uploads import MAX_FILES, save_uploads
+        from passgen.desk.uploads import read_form, save_uploads, work_folder
         from passgen.intake.venues import OneVenue
         from passgen.jobs.posters import print_posters
 
-        values = await request.form(max_files=MAX_FILES, max_part_size=desk.guard.max_bytes)
+        values, uploads = await read_form(request, "venues", desk.guard.max_bytes)
         text = {k: str(values.get(k, "")).strip() for k in ("venue", "community", "url",
                                                              "kind", "size", "hotline")}
-        uploads = [f for f in values.getlist("venues") if isinstance(f, UploadFile) and f.filename]
-        stamp = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
-        work = desk.folder / f"posters-{stamp}"
+        work = work_folder(desk.folder, "posters")
         one = OneVenue(text["venue"], text["community"]) if text["venue"] else None
         if not uploads and one is None:
             return page(desk, "posters.html", result=None, values=text,
                         problem="请选择点位表，或填写一个点位的名称和社区 / choose a venue list or "
                                 "name one venue")
-        paths = save_uploads(uploads, work / "venues", [await u.read() for u in uploads])
+        paths = await save_uploads(uploads, work / "venues")
         try:
             result = print_posters(paths, work / "out", text["kind"] or "campaign",
                                    text["size"] or "A4", one=one if not paths else None,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import secrets
 from pathlib import Path
 
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
 
 MAX_FILES = 20
 
@@ -17,12 +20,36 @@ def safe_name(name: str) -> str:
     return base[:120]
 
 
-def save_uploads(uploads: list[UploadFile], folder: Path, contents: list[bytes]) -> list[Path]:
-    """Write each upload's ``contents`` into ``folder`` under its own safe name."""
+async def read_form(request: Request, field: str,
+                    max_bytes: int) -> tuple[FormData, list[UploadFile]]:
+    """A screen's form, bounded as the guard bounds the request, and the files chosen in
+    ``field`` (an empty file input sends one nameless part: it is not a file)."""
+    form = await request.form(max_files=MAX_FILES, max_part_size=max_bytes)
+    return form, [f for f in form.getlist(field) if isinstance(f, UploadFile) and f.filename]
+
+
+def form_date(form: FormData, field: str, default: dt.date) -> dt.date | None:
+    """The form's date in ``field`` (``default`` when blank), or None when it is no date."""
+    try:
+        return dt.date.fromisoformat(str(form.get(field) or default.isoformat()))
+    except ValueError:
+        return None
+
+
+def work_folder(base: Path, kind: str) -> Path:
+    """A new folder of the desk's for one piece of work: ``cards-20200325-101500-1a2b``."""
+    return base / f"{kind}-{dt.datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+async def save_uploads(uploads: list[UploadFile], folder: Path) -> list[Path]:
+    """Write each upload into ``folder`` under its own safe name."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for upload, data in zip(uploads, contents, strict=True):
+    for upload in uploads:
         path = folder / safe_name(upload.filename or "")
-        path.write_bytes(data)
+        path.write_bytes(await upload.read())
         paths.append(path)
     return paths
+
+
+BAD_DATE = "日期不对，请写成 2020-03-25 这样 / the date should look like 2020-03-25"
