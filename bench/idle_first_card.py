@@ -26,15 +26,14 @@ from browser import (  # noqa: E402
     chromium,
     demo_cards,
     missing,
-    page_test_build,
     wait_for,
     write_y4m_frames,
 )
 from PIL import Image  # noqa: E402
 from test_page_gate import centred, mark_turn  # noqa: E402
 from test_verifier_page import qr_image  # noqa: E402
+from verifier_page import make_page  # noqa: E402
 
-from passgen.cli import cli  # noqa: E402
 from passgen.jobs.demo import run_demo  # noqa: E402
 
 
@@ -48,10 +47,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         run_demo(folder / "demo")
-        page = folder / "核验.html"
-        with page_test_build():
-            cli(["verifier-page", "--trust", str(folder / "demo" / "trust.json"), "--out",
-                 str(page), "--at", "2020-03-26", "--allow-demo"], standalone_mode=False)
+        page = make_page(folder, "核验.html", folder / "demo" / "trust.json", [])
         text = demo_cards(folder / "demo")["green"][1]
         blank = Image.new("RGB", FRAME, (110, 105, 100))
         camera = write_y4m_frames([(mark_turn(blank, 1), 120),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
@@ -53,10 +54,7 @@ def mark_turn(frame: Image.Image, turn: int) -> Image.Image:
 def centred(code: Image.Image, corner: Image.Image | None = None) -> Image.Image:
     """A person's card's code held up in the middle; ``corner``: the last person's still
     in view at the top right (lowered, not yet put away)."""
-    frame = BLANK.copy()
-    code = code.copy()
-    code.thumbnail((440, 440))
-    frame.paste(code, ((FRAME[0] - code.width) // 2, (FRAME[1] - code.height) // 2))
+    frame = placed(code, 440)
     if corner is not None:
         small = corner.copy()
         small.thumbnail((230, 230))
@@ -109,19 +107,11 @@ def one_pass(driver: Any, size: int) -> list[dict[str, Any]]:
     def more() -> bool:
         seen.extend(driver.execute_script("return window.passgenTest.history()"))
         return len(passes()) >= 2
-    wait_for_python(more, 180)
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 180, poll_frequency=0.2).until(lambda _: more())
     start, end = passes()[:2]
     return seen[start:end]
-
-
-def wait_for_python(condition: Any, timeout: float) -> None:
-    import time
-
-    end = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > end:
-            raise AssertionError("the page never got there")
-        time.sleep(0.2)
 
 
 def owners(people: list[Person]) -> dict[str, int]:
@@ -160,7 +150,7 @@ def test_a_queue_of_30_never_sees_another_person_s_verdict(
               and e["t"] - first[e["turn"]] > LATE_MS]
     assert not paired, paired
     trust = keys.read_trust(demo / "trust.json")
-    at = __import__("datetime").datetime(2020, 3, 26, 12, tzinfo=SHANGHAI)
+    at = dt.datetime(2020, 3, 26, 12, tzinfo=SHANGHAI)
     logged = {row["serial"] for row in csv.DictReader(io.StringIO(log.lstrip("\ufeff")))}
     for p in people:
         for text in p.texts:
