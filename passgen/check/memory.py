@@ -41,17 +41,31 @@ def fold_seen(old: Path, into: Path) -> None:
     if not old.is_file():
         return
     found, known = _read_seen(old), _read_seen(into)
-    merged = {k: {"generated": v["generated"], "revoked": dict(v["revoked"]),
-                  "withdrawn": dict(v["withdrawn"])} for k, v in known.items()}
+    merged = _copied(known)
     for issuer, item in found.items():
-        entry = merged.setdefault(issuer, {"generated": item["generated"], "revoked": {},
-                                           "withdrawn": {}})
-        entry["generated"] = max(entry["generated"], item["generated"])
+        entry = _entry(merged, issuer, item["generated"])
         for part in ("revoked", "withdrawn"):
             for key, until in item[part].items():
-                entry[part][key] = max(until, entry[part].get(key, 0))
+                _keep(entry[part], key, until)
     if merged != known:
         _write_seen(into, merged)
+
+
+def _copied(memory: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {k: {"generated": v["generated"], "revoked": dict(v["revoked"]),
+                "withdrawn": dict(v["withdrawn"])} for k, v in memory.items()}
+
+
+def _entry(memory: dict[str, dict[str, Any]], issuer: str, generated: int) -> dict[str, Any]:
+    """``issuer``'s memory, its newest list now at least ``generated``."""
+    entry = memory.setdefault(issuer, {"generated": generated, "revoked": {}, "withdrawn": {}})
+    entry["generated"] = max(entry["generated"], generated)
+    return entry
+
+
+def _keep(kept: dict[str, int], key: str, until: int) -> None:
+    """Remember ``key`` until ``until``, or longer if it was already kept longer."""
+    kept[key] = max(until, kept.get(key, 0))
 
 
 def _write_seen(seen: Path, memory: dict[str, dict[str, Any]]) -> None:
@@ -107,8 +121,7 @@ def remember(revoked: Revocations, seen: Path, trust: TrustList,
     back (with a warning when a newer list dropped some), and a list for an office whose
     revocations are remembered though none was given this time."""
     known = _read_seen(seen)
-    memory = {k: {"generated": v["generated"], "revoked": dict(v["revoked"]),
-                  "withdrawn": dict(v["withdrawn"])} for k, v in known.items()}
+    memory = _copied(known)
     _refuse_withdrawn_signers(revoked, known)
     for r in revoked.lists:
         before = known.get(r.issuer, {}).get("generated")
@@ -119,16 +132,12 @@ def remember(revoked: Revocations, seen: Path, trust: TrustList,
                 f"the revocation list of {r.issuer} is from {when(r.generated)}, older than "
                 f"the one from {when(before)} loaded before: it may have been swapped "
                 "for an old list; use the newest")
-        entry = memory.setdefault(r.issuer, {"generated": r.generated, "revoked": {},
-                                             "withdrawn": {}})
-        entry["generated"] = max(r.generated, entry["generated"])
+        entry = _entry(memory, r.issuer, r.generated)
         until = keep_until(trust, r.issuer, r.generated)
         for serial in r.serials:
-            key = serial.hex().upper()
-            entry["revoked"][key] = max(until, entry["revoked"].get(key, 0))
+            _keep(entry["revoked"], serial.hex().upper(), until)
         for kid in r.withdrawn:  # a withdrawal is kept as long as any card of the key lasts
-            entry["withdrawn"][kid.hex()] = max(withdrawn_until(trust, kid, r.generated),
-                                                entry["withdrawn"].get(kid.hex(), 0))
+            _keep(entry["withdrawn"], kid.hex(), withdrawn_until(trust, kid, r.generated))
     for entry in memory.values():  # a card that must have expired by now is forgotten
         entry["revoked"] = {k: v for k, v in entry["revoked"].items() if v > now}
         entry["withdrawn"] = {k: v for k, v in entry["withdrawn"].items() if v > now}
