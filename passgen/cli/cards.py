@@ -10,6 +10,7 @@ import click
 
 from passgen.cli.common import (
     PASSPHRASE_ENV,
+    columns_option,
     echo_outcomes,
     limit_options,
     parse_day,
@@ -20,6 +21,7 @@ from passgen.cli.progress import ProgressBar
 from passgen.dates import today
 from passgen.errors import ExitStatus
 from passgen.folders import DEFAULT_LEDGER_SHOWN, LEDGER_ENV, default_ledger
+from passgen.intake.mapping import ColumnMap
 from passgen.intake.sheets import Limits
 
 
@@ -68,11 +70,12 @@ from passgen.intake.sheets import Limits
               help="输出文件夹里若有上一批次的输出，先删除其清单（passgen-batch.json）所列的文件；"
                    "不加时拒绝，以免新旧卡片混在一起打印。/ Remove the files the folder's last "
                    "batch listed in its manifest first (without it such a folder is refused).")
+@columns_option
 @limit_options
 def cards(rosters: tuple[Path, ...], key_path: Path, out_dir: Path, as_of: dt.date | None,
           issuer: str | None, valid_days: int, community: str, template: str | None,
           rules_path: Path | None, hotline: str | None, simplex: bool, sheets_per_volume: int,
-          ledger_path: Path, jobs: int, replace: bool, max_rows: int,
+          ledger_path: Path, jobs: int, replace: bool, columns: ColumnMap, max_rows: int,
           max_mb: float) -> ExitStatus:
     """Print signed cards for every good row of ROSTER files (.xlsx, .xls, .ods, .csv in
     UTF-8 or GB18030) and write a report with one line per row."""
@@ -86,7 +89,7 @@ def cards(rosters: tuple[Path, ...], key_path: Path, out_dir: Path, as_of: dt.da
                          hotline=hotline, duplex=not simplex,
                          sheets_per_volume=sheets_per_volume, ledger=ledger_path, jobs=jobs,
                          limits=Limits(max_mb, max_rows), progress=ProgressBar(),
-                         replace=replace)
+                         replace=replace, columns=columns)
     echo_outcomes(result, "未制卡 rejected")
     if result.superseded:
         click.echo(f"已吊销旧卡 superseded: {len(result.superseded)} earlier cards of these "

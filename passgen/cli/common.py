@@ -91,6 +91,17 @@ def limit_options(command: F) -> F:
                         help="Refuse roster files with more rows than this.")(command)
 
 
+def columns_option(command: F) -> F:
+    """--columns: an office's own headers and the columns they mean (DESIGN.md §3)."""
+    def load(ctx: click.Context, param: click.Parameter, value: Path | None) -> tuple[Any, ...]:
+        from passgen.intake.mapping import load_column_map
+        return () if value is None else load_column_map(value)
+    return click.option("--columns", "columns", callback=load,
+                        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                        help="The office's column mapping (JSON: its header → passgen's "
+                             "header, or 不使用), as the desk saves it in 列对应.json.")(command)
+
+
 def ledger_option(command: F) -> F:
     """--ledger for the commands that read an existing ledger."""
     from passgen.folders import DEFAULT_LEDGER_SHOWN, LEDGER_ENV, default_ledger

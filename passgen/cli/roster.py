@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from passgen.cli.common import (
+    columns_option,
     echo_outcomes,
     history_key,
     history_option,
@@ -17,6 +18,7 @@ from passgen.cli.common import (
 )
 from passgen.dates import today
 from passgen.errors import ExitStatus
+from passgen.intake.mapping import ColumnMap
 from passgen.intake.sheets import Limits
 
 
@@ -35,16 +37,18 @@ def roster() -> None:
 @click.option("--community", default="", help="Community name for rows whose 社区 cell is blank.")
 @rules_option
 @history_option
+@columns_option
 @limit_options
 def roster_check(rosters: tuple[Path, ...], out_dir: Path, as_of: dt.date | None,
                  community: str, rules_path: Path | None, ledger_path: Path,
-                 key_path: Path | None, max_rows: int, max_mb: float) -> ExitStatus:
+                 key_path: Path | None, columns: ColumnMap, max_rows: int,
+                 max_mb: float) -> ExitStatus:
     """Validate ROSTER files and write the report; no cards are made.  Exit status 0 when
     every row passes, 3 when some rows need fixing (as cards)."""
     from passgen.jobs.cards import check_rosters
     result = check_rosters(list(rosters), out_dir, rules_path, as_of or today(), community,
                            Limits(max_mb, max_rows), ledger=ledger_path,
-                           key=history_key(key_path))
+                           key=history_key(key_path), columns=columns)
     echo_outcomes(result, "未通过 rejected", checking=True)
     click.echo(f"报告 report: {result.report}")
     click.echo(f"登记册 ledger: {ledger_path}" + ("" if ledger_path.exists() else

@@ -43,6 +43,7 @@ OPTIONS = {  # options several commands share
     "--key": "机构签名私钥（旁边须有 KEY.pub.json），口令取自 PASSGEN_KEY_PASSPHRASE 或提示输入。",
     "--as-of": "评定/签发日期 YYYY-MM-DD（默认今天，上海时间）。",
     "--community": "“社区”一栏为空的行使用的社区名称。",
+    "--columns": "本办公室的列对应文件（JSON，如 {\"身体状况\": \"症状\", \"序号2\": \"不使用\"}），办公桌里选好的就存在这里。",
     "--rules": "规则文件（默认：随 passgen 发布的共用规则）。",
     "--ledger": "制卡登记册（SQLite 文件）。",
     "--max-rows": "行数超过此数的文件拒绝读取。",

@@ -43,10 +43,15 @@ def clean_name(text: str) -> str:
 
 @dataclass(frozen=True)
 class RowContext:
-    """What a row is read against: the as-of date and the default community."""
+    """What a row is read against: the as-of date, the default community, the office's own
+    headers (``columns``: a header as the office writes it → the canonical field it means,
+    or "" for 不使用, DESIGN.md §3) and, when only some rows are wanted (a re-issue), those
+    rows as (file, sheet, row)."""
 
     as_of: dt.date
     community: str = ""
+    columns: tuple[tuple[str, str], ...] = ()
+    rows: frozenset[tuple[str, str, int]] | None = None
 
 
 @dataclass(frozen=True)

@@ -33,11 +33,15 @@ HEADER_CHARS = 64
 
 
 class HeaderIndex:
-    """Canonical fields and the header texts that name them."""
+    """Canonical fields and the header texts that name them; ``mapped``, an office's own
+    headers and the field each means ("" for a column not to use), come before the aliases."""
 
-    def __init__(self, aliases: Mapping[str, Sequence[str]]) -> None:
+    def __init__(self, aliases: Mapping[str, Sequence[str]],
+                 mapped: Sequence[tuple[str, str]] = ()) -> None:
         self.fields = {header_key(text): field for field, texts in aliases.items()
                        for text in texts}
+        self.mapped = {header_key(text): field for text, field in mapped}
+        self.fields.update(self.mapped)
 
     def map(self, cells: Sequence[Any]) -> dict[str, int]:
         """Canonical field → column index for a header row (unknown headers are ignored;

@@ -8,7 +8,6 @@ date, real dates, coded values).  A missing required or health column refuses th
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -45,15 +44,15 @@ from passgen.intake.cells import (
     shows_as_number,
     visible,
 )
-from passgen.intake.columns import COLUMNS, DATED_STATUSES, FIELDS, HEADER_OF, INSTRUCTIONS_MARK
+from passgen.intake.columns import DATED_STATUSES, FIELDS, HEADER_OF, INSTRUCTIONS_MARK
 from passgen.intake.headers import (
-    HeaderIndex,
     cell_text,
+    header_key,
     is_blank,
     locate_header,
     only_prefilled,
-    two_row_header,
 )
+from passgen.intake.mapping import mapping_used, names_a_roster, resolve_header, roster_headers
 from passgen.intake.sheets import DEFAULT_LIMITS, Limits, read_sheets
 from passgen.models import Category, Location, Resident, RowError, assemble, mask_id
 
@@ -246,34 +245,27 @@ class SheetNotice:
         return f"{where}: {self.zh} / {self.en}"
 
 
-ROSTER_HEADERS = HeaderIndex({c.field: c.headers for c in COLUMNS})
-
-
-def _names_a_roster(index: dict[str, int]) -> bool:
-    """A header row names at least the name and ID columns and one more known column."""
-    return "name" in index and "id_number" in index and len(index) >= 3
+ROSTER_HEADERS = roster_headers()
 
 
 def find_header(cells: Sequence[Any]) -> Header | None:
     """The roster header in ``cells``, if they are one."""
     index = ROSTER_HEADERS.map(cells)
-    if not _names_a_roster(index):
+    if not names_a_roster(index):
         return None
     return Header(index, {f: cell_text(cells[i]) for f, i in index.items()})
-
-
-def _missing(index: dict[str, int]) -> list[str]:
-    return [c.headers[0] for c in COLUMNS if c.required and c.field not in index]
 
 
 def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[Any]]],
                     ctx: RowContext, notices: list[SheetNotice] | None = None,
                     seen: Seen | None = None) -> Iterator[Resident | RowError]:
     """The header is the first row (among the first 30 non-blank ones) naming 姓名, 身份证号
-    and another known column; rows above it are titles.  Every non-blank row below it is one
-    outcome.  A sheet without such a row is reported in ``notices`` with its row count."""
+    and another known column (an office's own headers in ``ctx.columns`` included); rows
+    above it are titles.  Every non-blank row below it is one outcome.  A sheet without such
+    a row is reported in ``notices`` with its row count."""
     it = iter(rows)
-    search = locate_header(it, ROSTER_HEADERS, _names_a_roster)
+    headers = roster_headers(ctx.columns)
+    search = locate_header(it, headers, names_a_roster)
     if search.index is None:
         searched, first = search.searched, search.first
         if searched and notices is not None:
@@ -284,29 +276,23 @@ def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[An
                     f"没有找到表头（需要“姓名”“身份证号”等列名），本表 {searched + rest} 行未读取",
                     f"no roster header found (姓名, 身份证号, ...): {searched + rest} rows not read"))
         return
-    header_row, cells = search.row, search.cells
-    index = search.index
-    missing = _missing(index)
-    body: Iterator[tuple[int, Sequence[Any]]] = it
-    merged = False
-    if missing:  # a merged two-row header: the row below completes the upper one
-        below = next(it, None)
-        if below is not None:
-            combined = two_row_header(cells, below[1], ROSTER_HEADERS)
-            both = ROSTER_HEADERS.map(combined)
-            if _names_a_roster(both) and not _missing(both):
-                cells, index, missing, merged = combined, both, [], True
-            else:
-                body = itertools.chain([below], it)
-                merged = len(_missing(both)) < len(missing)
+    found, body = resolve_header(search, it, headers)
+    header_row, cells, index, missing = found.row, found.cells, found.index, found.missing
+    mapped = mapping_used(cells, headers)
+    if mapped and notices is not None:
+        shown = "；".join(mapped)
+        notices.append(SheetNotice(
+            file, sheet, 0, f"第{header_row}行的这些列按本办公室的列对应读取：{shown}",
+            f"columns in row {header_row} read through this office's column mapping: {shown}"))
     if missing:  # this sheet's rows are rejected, each; the other sheets are read on
-        found = "、".join(visible(cell_text(c)) for c in cells if cell_text(c)) or "（无）"
-        two = f"（第{header_row}、{header_row + 1}行是合并的两行表头，下一行也没有补全）" if merged else ""
+        found_text = "、".join(visible(cell_text(c)) for c in cells if cell_text(c)) or "（无）"
+        two = f"（第{header_row}、{header_row + 1}行是合并的两行表头，下一行也没有补全）" \
+            if found.merged else ""
         zh = (f"第{header_row}行的表头缺少必需的列：{'、'.join(missing)}{two}，本表的行没有读取。请把列名"
-              f"改成模板里的写法（找到的列：{found[:200]}）")
+              f"改成模板里的写法，或在办公桌的列对应里选好（找到的列：{found_text[:200]}）")
         en = (f"the header in row {header_row} lacks required columns {', '.join(missing)}"
               + (f" (rows {header_row} and {header_row + 1} look like a merged two-row header, "
-                 "and the lower one does not complete it)" if merged else "")
+                 "and the lower one does not complete it)" if found.merged else "")
               + ": this sheet's rows were not read")
         rejected = 0
         for number, row_cells in body:
@@ -317,9 +303,10 @@ def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[An
             notices.append(SheetNotice(file, sheet, rejected, zh, en))
         return
     header = Header(index, {f: cell_text(cells[i]) for f, i in index.items()})
-    it = body  # type: ignore[assignment]
+    it = body
     known = set(index.values())
-    unknown = [t for i, c in enumerate(cells) if i not in known and (t := cell_text(c))]
+    unknown = [t for i, c in enumerate(cells) if i not in known and (t := cell_text(c))
+               and header_key(t) not in headers.mapped]
     if unknown and notices is not None:
         shown = "、".join(visible(t) for t in unknown[:12]) + ("…" if len(unknown) > 12 else "")
         notices.append(SheetNotice(
@@ -327,9 +314,10 @@ def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[An
             f"columns in row {header_row} that passgen does not use were ignored: {shown}"))
     reader = SheetReader(file, sheet, header, ctx, seen)
     person = [header.index[f] for f in ("name", "id_number")]
+    wanted = ctx.rows
     prefilled = 0
     for number, cells in it:
-        if is_blank(cells):
+        if is_blank(cells) or (wanted is not None and (file, sheet, number) not in wanted):
             continue
         if is_blank([cells[i] if i < len(cells) else None for i in person]) and \
                 only_prefilled(cells, header.index):

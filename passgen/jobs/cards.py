@@ -21,6 +21,7 @@ from pathlib import Path
 from passgen.errors import Interrupted, OutputBusy, OutputExists, PassgenError
 from passgen.files import TEMPORARY_PREFIX, FileHeldOpen, exclusive, fsync_dir, replace
 from passgen.intake.estimate import estimate_rows
+from passgen.intake.mapping import ColumnMap
 from passgen.intake.roster import RowContext, SheetNotice
 from passgen.intake.sheets import DEFAULT_LIMITS, Limits
 from passgen.jobs import manifest
@@ -77,14 +78,16 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
               limits: Limits = DEFAULT_LIMITS, ledger: Path | None = None,
               now: int | None = None,
               on_outcome: Callable[[RowOutcome], None] | None = None,
-              replace: bool = False) -> BatchResult:
+              replace: bool = False, columns: ColumnMap = (),
+              rows: frozenset[tuple[str, str, int]] | None = None) -> BatchResult:
     """Read, assess, sign and print: ``out_dir/cards-<community>-NNN.pdf`` volumes and
     ``out_dir/report.xlsx``, listed in ``out_dir/passgen-batch.json``.  A folder holding
     another batch's outputs is refused, or with ``replace`` cleared of exactly those.
     With a ``ledger`` every card is recorded, and a resident's earlier unexpired card is
     revoked (superseded) by the new one.  Ctrl-C or SIGTERM ends it as ``Interrupted``.
 
-    Rows stream through: each is decided, reported and, if it is a card, queued for its
+    ``columns`` is the office's column mapping (DESIGN.md §3); ``rows``, if given, the only
+    rows read, as (file, sheet, row) (a re-issue).  Rows stream through: each is decided, reported and, if it is a card, queued for its
     community's volume, which is written when full.  With a ledger, volumes are written
     under temporary names and the batch is journalled so PDFs and ledger always agree."""
     if isinstance(printing, CardTemplate):
@@ -96,8 +99,9 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
         ledger.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         with batch_lock(out_dir, ledger, progress):
-            return _run_locked(paths, key, out_dir, rules, printing, as_of, community,
-                               valid_days, progress, limits, ledger, now, on_outcome, replace)
+            return _run_locked(paths, key, out_dir, rules, printing,
+                               RowContext(as_of, community, columns, rows), valid_days,
+                               progress, limits, ledger, now, on_outcome, replace)
     except KeyboardInterrupt:  # before the batch began (its own are said in _run_locked)
         raise interrupted(False) from None
     finally:
@@ -148,10 +152,11 @@ def scratch_folder(out_dir: Path) -> Iterator[Path]:
 
 
 def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rules,
-                printing: PrintOptions, as_of: dt.date, community: str, valid_days: int,
+                printing: PrintOptions, ctx: RowContext, valid_days: int,
                 progress: Progress | None, limits: Limits, ledger: Path | None,
                 now: int | None, on_outcome: Callable[[RowOutcome], None] | None,
                 replace: bool = False) -> BatchResult:
+    as_of = ctx.as_of
     notices: list[SheetNotice] = []
     rejected: list[RowOutcome] = []
     records: list[CardRecord] = []
@@ -194,7 +199,7 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
                 progress.start("读取、签发、印制 reading, signing, printing rows", total or None)
                 volumes.on_saved = getattr(progress, "note", None)
             # spool: a batch reads for minutes; a big workbook's parsed sheet stays out of it
-            for outcome in assess_rows(paths, RowContext(as_of, community), rules, key,
+            for outcome in assess_rows(paths, ctx, rules, key,
                                        valid_days, limits, notices, spool=True,
                                        history=history, numbering=numbering):
                 report.add(outcome)
@@ -283,7 +288,8 @@ def print_cards(paths: Sequence[Path], key_path: Path, passphrase: Callable[[], 
                 template: str | Path | None = None, rules: Rules | Path | None = None,
                 hotline: str | None = None, duplex: bool = True, sheets_per_volume: int = 500,
                 ledger: Path | None = None, jobs: int = 1, limits: Limits = DEFAULT_LIMITS,
-                progress: Progress | None = None, replace: bool = False) -> BatchResult:
+                progress: Progress | None = None, replace: bool = False,
+                columns: ColumnMap = ()) -> BatchResult:
     """``passgen cards``: load the rules, the layout and the office key (refused if it is
     not ``issuer``'s), then ``run_cards``.  Rules and layout are checked before the
     passphrase is asked for."""
@@ -292,13 +298,15 @@ def print_cards(paths: Sequence[Path], key_path: Path, passphrase: Callable[[], 
     key = load_office_key(key_path, passphrase, issuer)
     printing = PrintOptions(layout, duplex, hotline, sheets_per_volume, jobs)
     return run_cards(paths, key, out_dir, chosen_rules, printing, as_of, community, valid_days,
-                     progress=progress, limits=limits, ledger=ledger, replace=replace)
+                     progress=progress, limits=limits, ledger=ledger, replace=replace,
+                     columns=columns)
 
 
 def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules | Path | None,
                   as_of: dt.date, community: str = "", limits: Limits = DEFAULT_LIMITS,
                   on_outcome: Callable[[RowOutcome], None] | None = None,
-                  ledger: Path | None = None, key: SigningKey | None = None) -> BatchResult:
+                  ledger: Path | None = None, key: SigningKey | None = None,
+                  columns: ColumnMap = ()) -> BatchResult:
     """Validate only: the report, no cards (``rules``: the rules, a rules file, or None
     for the shared default).  With ``ledger``, a blank 上次颜色 is looked up there as
     ``cards`` would."""
@@ -317,7 +325,7 @@ def check_rosters(paths: Sequence[Path], out_dir: Path, rules: Rules | Path | No
                 "another folder with --out")
         report = ReportWriter(checking=True)  # temporary files in the batch's scratch folder
         try:
-            for outcome in assess_rows(paths, RowContext(as_of, community), rules, None,
+            for outcome in assess_rows(paths, RowContext(as_of, community, columns), rules, None,
                                        DEFAULT_VALID_DAYS, limits, notices,
                                        history=open_history(stack, ledger, key, notices,
                                                             as_of)):
