@@ -1,9 +1,8 @@
 """The desk's pages: each a thin call of the library functions the command line uses.
 
-Here: the home page, 花名册检查 (the per-row report as a table with the wording of
-report.xlsx, re-checked after the clerk fixes the file), the downloads of files the desk
-itself wrote, and 退出.  首次设置, 吊销名单与核验页面 and 历史 are in ``office``, 印卡 in
-``cards``, 海报 in ``posters``; the rest of DESIGN.md §10 is issue #38's."""
+Here: the home page, the downloads of files the desk itself wrote, and 退出.  花名册检查
+and 列对应 are in ``roster``, 首次设置, 吊销名单与核验页面 and 历史 in ``office``, 印卡 in
+``cards``, 补办挂失 in ``lost``, 海报 in ``posters`` (DESIGN.md §10)."""
 
 from __future__ import annotations
 
@@ -22,13 +21,13 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Route
 
 from passgen import __version__
-from passgen.dates import today
 from passgen.desk.cards import routes as card_routes
 from passgen.desk.guard import Guard, middleware, refused
 from passgen.desk.office import Office, load_settings, routes
 from passgen.desk.posters import routes as poster_routes
-from passgen.desk.uploads import BAD_DATE, form_date, read_form, save_uploads
-from passgen.errors import PassgenError
+from passgen.desk.roster import load_mapping
+from passgen.desk.roster import routes as roster_routes
+from passgen.intake.mapping import ColumnMap
 
 STYLE = Path(__file__).parent / "static" / "desk.css"
 
@@ -42,11 +41,12 @@ class Desk:
     guard: Guard = field(default_factory=Guard)
     files: dict[str, Path] = field(default_factory=dict)
     stop: Callable[[], None] = lambda: None
-    checks: int = 0
     office: Office = field(default_factory=Office)
+    columns: ColumnMap = ()  # the office's 列对应, remembered in its folder
 
     def __post_init__(self) -> None:
         self.office = load_settings(self.folder)
+        self.columns = load_mapping(self.folder)
 
     def offer(self, path: Path) -> str:
         """A download address for a file the desk wrote."""
@@ -68,35 +68,6 @@ def make_app(desk: Desk) -> Starlette:
     async def home(request: Request) -> Response:
         return page(desk, "home.html")
 
-    async def roster_form(request: Request) -> Response:
-        return page(desk, "roster.html", rows=None, as_of=today().isoformat())
-
-    async def roster_check(request: Request) -> Response:
-        from passgen.jobs.cards import check_rosters
-
-        form, uploads = await read_form(request, "rosters", desk.guard.max_bytes)
-        as_of = form_date(form, "as_of", today())
-        if as_of is None:
-            return page(desk, "roster.html", rows=None, as_of=today().isoformat(),
-                        problem=BAD_DATE)
-        if not uploads:
-            return page(desk, "roster.html", rows=None, as_of=as_of.isoformat(),
-                        problem="请先选择花名册文件 / choose a roster file first")
-        desk.checks += 1
-        work = desk.folder / f"check-{desk.checks:03d}"
-        paths = await save_uploads(uploads, work / "rosters")
-        rows: list[dict[str, Any]] = []
-        try:
-            result = check_rosters(paths, work / "report", None, as_of,
-                                   on_outcome=lambda o: rows.append(_row(o)) if o.error else None)
-        except PassgenError as exc:
-            return page(desk, "roster.html", rows=None, as_of=as_of.isoformat(),
-                        problem=f"{exc.zh} / {exc.en}")
-        return page(desk, "roster.html", rows=rows, as_of=as_of.isoformat(),
-                    totals=result.totals.line(checking=True),
-                    notices=[n.message for n in result.notices],
-                    report=desk.offer(result.report), names=[p.name for p in paths])
-
     async def download(request: Request) -> Response:
         path = desk.files.get(request.path_params["key"])
         if path is None or path.name != request.path_params["name"] or not path.is_file():
@@ -113,6 +84,7 @@ def make_app(desk: Desk) -> Starlette:
     office = routes(desk, page)
     cards = card_routes(desk, page)
     posters = poster_routes(desk, page)
+    roster = roster_routes(desk, page)
     return Starlette(routes=[
         Route("/posters", posters["posters_form"]),
         Route("/posters", posters["posters_make"], methods=["POST"]),
@@ -127,15 +99,11 @@ def make_app(desk: Desk) -> Starlette:
         Route("/publish", office["publish_form"]),
         Route("/publish", office["publish"], methods=["POST"]),
         Route("/desk.css", style),
-        Route("/roster", roster_form),
-        Route("/roster", roster_check, methods=["POST"]),
+        Route("/roster", roster["roster_form"]),
+        Route("/roster", roster["roster_check"], methods=["POST"]),
+        Route("/columns", roster["columns_form"]),
+        Route("/columns", roster["columns_save"], methods=["POST"]),
         Route("/files/{key}/{name}", download),
         Route("/quit", quit_desk, methods=["POST"]),
     ], middleware=[Middleware(BaseHTTPMiddleware, dispatch=middleware(desk.guard))])
 
-
-def _row(outcome: Any) -> dict[str, Any]:
-    """One rejected row as the report shows it."""
-    e = outcome.error
-    return {"file": e.where.file, "sheet": e.where.sheet, "row": e.where.row,
-            "column": e.where.column, "value": e.value, "zh": e.zh, "en": e.en}

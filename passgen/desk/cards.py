@@ -97,7 +97,7 @@ def _run(desk: Any, job: Job, paths: list[Path], out: Path, as_of: dt.date) -> N
     try:
         key = load_office_key(office.key, lambda: secret)
         result = run_cards(paths, key, out, load_rules(), PrintOptions(load_template()), as_of,
-                           progress=job, ledger=office.ledger)
+                           progress=job, ledger=office.ledger, columns=desk.columns)
     except PassgenError as exc:
         job.problem, job.state = f"{exc.zh} / {exc.en}", "failed"
         return

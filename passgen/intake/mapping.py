@@ -155,7 +155,7 @@ def mapping_used(cells: Sequence[Any], headers: HeaderIndex) -> list[str]:
 @dataclass(frozen=True)
 class SheetHeader:
     """A sheet's header as the desk's 列对应 step shows it: each header text with the field
-    it is read as (None: not read), and the required columns still missing."""
+    it is read as ("": mapped to 不使用, None: unknown), and the required columns missing."""
 
     file: str
     sheet: str
@@ -186,8 +186,8 @@ def survey_headers(paths: Sequence[Path], columns: ColumnMap = (),
             else:
                 found, _ = resolve_header(search, rows, headers)
             field_of = {i: f for f, i in found.index.items()}
-            shown = tuple((text, field_of.get(i)) for i, c in enumerate(found.cells)
-                          if (text := cell_text(c)))
+            shown = tuple((text, field_of.get(i, headers.mapped.get(header_key(text))))
+                          for i, c in enumerate(found.cells) if (text := cell_text(c)))
             out.append(SheetHeader(path.name, sheet.name, found.row, shown,
                                    tuple(found.missing)))
     return out

@@ -24,7 +24,7 @@ PORT = 50123
 
 def desk_client(tmp_path: Path) -> tuple[Desk, TestClient]:
     desk = Desk(tmp_path / "desk", Guard(port=PORT))
-    desk.folder.mkdir(parents=True)
+    desk.folder.mkdir(parents=True, exist_ok=True)
     client = TestClient(make_app(desk), base_url=f"http://127.0.0.1:{PORT}",
                         follow_redirects=False)
     return desk, client

@@ -10,10 +10,10 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import AS_OF, HEADERS, make_id, row, write_roster
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import AS_OF, HEADERS, make_id, row, write_roster
 from passgen.errors import RosterError
 from passgen.intake.columns import COLUMNS
 from passgen.intake.mapping import (
