@@ -23,6 +23,7 @@ from starlette.routing import Route
 from passgen import __version__
 from passgen.desk.cards import routes as card_routes
 from passgen.desk.guard import Guard, middleware, refused
+from passgen.desk.lost import routes as lost_routes
 from passgen.desk.office import Office, load_settings, routes
 from passgen.desk.posters import routes as poster_routes
 from passgen.desk.roster import load_mapping
@@ -85,6 +86,7 @@ def make_app(desk: Desk) -> Starlette:
     cards = card_routes(desk, page)
     posters = poster_routes(desk, page)
     roster = roster_routes(desk, page)
+    lost = lost_routes(desk, page)
     return Starlette(routes=[
         Route("/posters", posters["posters_form"]),
         Route("/posters", posters["posters_make"], methods=["POST"]),
@@ -103,6 +105,9 @@ def make_app(desk: Desk) -> Starlette:
         Route("/roster", roster["roster_check"], methods=["POST"]),
         Route("/columns", roster["columns_form"]),
         Route("/columns", roster["columns_save"], methods=["POST"]),
+        Route("/lost", lost["lost_form"]),
+        Route("/lost", lost["lost_find"], methods=["POST"]),
+        Route("/lost/reissue", lost["lost_reissue"], methods=["POST"]),
         Route("/files/{key}/{name}", download),
         Route("/quit", quit_desk, methods=["POST"]),
     ], middleware=[Middleware(BaseHTTPMiddleware, dispatch=middleware(desk.guard))])
