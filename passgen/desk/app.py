@@ -97,6 +97,7 @@ def make_app(desk: Desk) -> Starlette:
         Route("/", home),
         Route("/setup", office["setup_form"]),
         Route("/setup", office["setup_save"], methods=["POST"]),
+        Route("/setup/generate", office["setup_generate"], methods=["POST"]),
         Route("/history", office["history"]),
         Route("/publish", office["publish_form"]),
         Route("/publish", office["publish"], methods=["POST"]),

@@ -87,6 +87,36 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
             done=f"已设置：{signing.entry.issuer} 的密钥 {signing.entry.kid.hex()}（口令只在本次使用中记住）"
                  f" / set: key {signing.entry.kid.hex()} of {signing.entry.issuer}"))
 
+    async def setup_generate(request: Request) -> Response:
+        """A new office key, its trust list beside it, and the office set up with them."""
+        from passgen.dates import today
+        from passgen.passes.keys import create
+        from passgen.passes.trust import build_trust
+
+        form = await request.form()
+        issuer = str(form.get("issuer", "")).strip()
+        secret = str(form.get("new_passphrase", "")).encode()
+        if secret != str(form.get("confirm", "")).encode():
+            return page(desk, "setup.html", **values(
+                problem="两次输入的口令不一样 / the two passphrases differ"))
+        folder = desk.folder.parent / "keys"
+        key_path = folder / f"{issuer or 'office'}.pem"
+        trust = folder / "trust.json"
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            signing, _ = create(key_path, issuer, today(), None, lambda: secret)
+            build_trust([key_path], trust)
+        except PassgenError as exc:
+            return page(desk, "setup.html", **values(problem=f"{exc.zh} / {exc.en}"))
+        ledger = desk.office.ledger or data_dir() / "passgen-ledger.sqlite"
+        desk.office = Office(key_path, trust, ledger, secret)
+        save_settings(desk.folder, desk.office)
+        e = signing.entry
+        return page(desk, "setup.html", **values(
+            done=f"已生成 {e.issuer} 的新密钥 {e.kid.hex()}，{e.not_before} 至 {e.not_after} 可用；"
+                 f"私钥在 {key_path}，信任列表在 {trust}。请把私钥文件备份到 U 盘并锁好，口令另外记好："
+                 f"丢了口令，密钥就不能用了 / made key {e.kid.hex()} of {e.issuer}: back it up"))
+
     async def publish_form(request: Request) -> Response:
         return page(desk, "publish.html", ready=desk.office.ready(), result=None)
 
@@ -138,5 +168,5 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
                           "files": files})
         return page(desk, "history.html", batches=shown, ledger=ledger)
 
-    return {"setup_form": setup_form, "setup_save": setup_save,
+    return {"setup_form": setup_form, "setup_save": setup_save, "setup_generate": setup_generate,
             "publish_form": publish_form, "publish": publish, "history": history}

@@ -83,3 +83,26 @@ def test_publish_with_a_key_past_its_window_says_why_in_plain_words(tmp_path: Pa
     answer = client.post("/publish", data={"csrf": desk.guard.csrf})
     assert answer.status_code == 200 and "不在密钥有效期" in answer.text
     assert "Traceback" not in answer.text and not list(desk.folder.rglob("核验.html"))
+
+
+def test_set_up_can_make_the_offices_key_and_its_trust_list(tmp_path: Path) -> None:
+    desk, client = signed_in(tmp_path)
+    assert 'id="generate"' in client.get("/setup").text  # offered while there is no key
+    form = {"csrf": desk.guard.csrf, "issuer": "NC-XIMEN-01", "new_passphrase": PASS}
+    differ = client.post("/setup/generate", data={**form, "confirm": PASS + "x"})
+    assert "两次输入的口令不一样" in differ.text and not desk.office.ready()
+    short = client.post("/setup/generate", data={**form, "new_passphrase": "short",
+                                                  "confirm": "short"})
+    assert "口令太短" in short.text and not desk.office.ready()
+    made = client.post("/setup/generate", data={**form, "confirm": PASS})
+    assert "已生成 NC-XIMEN-01 的新密钥" in made.text and desk.office.ready(), made.text
+    assert PASS not in made.text
+    key = keys.load_office_key(desk.office.key, lambda: PASS.encode())
+    trust = keys.read_trust(desk.office.trust)
+    assert trust.find(key.entry.kid) is not None and key.entry.issuer == "NC-XIMEN-01"
+    for path in tmp_path.rglob("*"):  # the passphrase is never written in clear
+        if path.is_file():
+            assert PASS.encode() not in path.read_bytes(), path
+    again = client.post("/setup/generate", data={**form, "confirm": PASS})
+    assert "已存在" in again.text or "exists" in again.text  # a key is never overwritten
+    assert 'id="generate"' not in client.get("/setup").text
