@@ -55,12 +55,14 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
                                                                            Awaitable[Response]]]:
     """The handlers, by name, for ``passgen.desk.app``."""
     from passgen.folders import data_dir
+    from passgen.passes.keys import MIN_PASSPHRASE
 
     def values(problem: str = "", done: str = "") -> dict[str, Any]:
         o = desk.office
         return {"key": o.key or "", "trust": o.trust or "",
                 "ledger": o.ledger or data_dir() / "passgen-ledger.sqlite",
-                "unlocked": o.passphrase is not None, "problem": problem, "done": done}
+                "unlocked": o.passphrase is not None, "problem": problem, "done": done,
+                "min_passphrase": MIN_PASSPHRASE}
 
     async def setup_form(request: Request) -> Response:
         return page(desk, "setup.html", **values())
