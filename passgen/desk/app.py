@@ -90,6 +90,7 @@ def make_app(desk: Desk) -> Starlette:
     return Starlette(routes=[
         Route("/posters", posters["posters_form"]),
         Route("/posters", posters["posters_make"], methods=["POST"]),
+        Route("/posters/{key}", posters["posters_status"]),
         Route("/cards", cards["cards_form"]),
         Route("/cards", cards["cards_start"], methods=["POST"]),
         Route("/cards/test-sheet", cards["test_sheet"]),

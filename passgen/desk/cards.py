@@ -5,10 +5,7 @@ to print them; and the printer test sheet."""
 from __future__ import annotations
 
 import datetime as dt
-import secrets
-import threading
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,34 +14,12 @@ from starlette.responses import RedirectResponse, Response
 
 from passgen.dates import today
 from passgen.desk.uploads import BAD_DATE, form_date, read_form, save_uploads, work_folder
-from passgen.errors import PassgenError
-
-
-@dataclass
-class Job:
-    """One batch run by the desk: what the page shows while it runs and when it is done
-    (it is also the batch's ``Progress``)."""
-
-    label: str = "准备中 preparing"
-    total: int | None = None
-    done: int = 0
-    state: str = "running"  # running, done, failed
-    problem: str = ""
-    result: dict[str, Any] = field(default_factory=dict)
-
-    def start(self, label: str, total: int | None) -> None:
-        self.label, self.total, self.done = label, total, 0
-
-    def advance(self, n: int) -> None:
-        self.done += n
-
-    def finish(self) -> None:
-        pass
+from passgen.desk.work import Job, Jobs
 
 
 def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Request],
                                                                            Awaitable[Response]]]:
-    jobs: dict[str, Job] = {}
+    jobs = Jobs()
 
     async def form(request: Request) -> Response:
         return page(desk, "cards.html", ready=desk.office.ready(), as_of=today().isoformat(),
@@ -61,11 +36,7 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
                         as_of=today().isoformat(), job=None, problem=problem)
         work = work_folder(desk.folder, "cards")
         paths = await save_uploads(uploads, work / "rosters")
-        job = Job()
-        key = secrets.token_urlsafe(8)
-        jobs[key] = job
-        threading.Thread(target=_run, args=(desk, job, paths, work / "out", as_of),
-                         daemon=True).start()
+        key = jobs.start(lambda job: _run(desk, job, paths, work / "out", as_of), "制卡中断")
         return RedirectResponse(f"/cards/{key}", status_code=303)
 
     async def status(request: Request) -> Response:
@@ -84,7 +55,7 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
             "test_sheet": test_sheet}
 
 
-def _run(desk: Any, job: Job, paths: list[Path], out: Path, as_of: dt.date) -> None:
+def _run(desk: Any, job: Job, paths: list[Path], out: Path, as_of: dt.date) -> dict[str, Any]:
     """The batch, as ``passgen cards`` runs it, with the office's key and ledger."""
     from passgen.jobs.cards import run_cards
     from passgen.jobs.volumes import PrintOptions
@@ -94,21 +65,13 @@ def _run(desk: Any, job: Job, paths: list[Path], out: Path, as_of: dt.date) -> N
 
     office = desk.office
     secret = office.passphrase
-    try:
-        key = load_office_key(office.key, lambda: secret)
-        result = run_cards(paths, key, out, load_rules(), PrintOptions(load_template()), as_of,
-                           progress=job, ledger=office.ledger, columns=desk.columns)
-    except PassgenError as exc:
-        job.problem, job.state = f"{exc.zh} / {exc.en}", "failed"
-        return
-    except Exception as exc:  # noqa: BLE001 (said on the page, never a blank one)
-        job.problem, job.state = f"制卡中断：{type(exc).__name__} / the batch stopped", "failed"
-        return
-    job.result = {
+    key = load_office_key(office.key, lambda: secret)
+    result = run_cards(paths, key, out, load_rules(), PrintOptions(load_template()), as_of,
+                       progress=job, ledger=office.ledger, columns=desk.columns)
+    return {
         "totals": result.totals.line(),
         "pdfs": [(p.name, desk.offer(p)) for p in result.pdfs],
         "report": desk.offer(result.report),
         "rejected": len(result.rejected),
         "folder": out,
     }
-    job.state = "done"

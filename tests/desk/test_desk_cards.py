@@ -99,16 +99,38 @@ def test_history_lists_the_ledger_s_batches_with_the_desk_s_files(tmp_path: Path
 
 def test_posters_for_one_venue_with_a_preview_and_a_refused_link(tmp_path: Path) -> None:
     desk, client = signed_in(tmp_path)
-    made = client.post("/posters", data={"csrf": desk.guard.csrf, "venue": "骏达市场",
-                                         "community": "西门社区", "kind": "checkpoint",
-                                         "size": "A4"})
-    assert made.status_code == 200 and 'id="totals"' in made.text, made.text
-    preview = re.search(r'id="preview" src="([^"]+)"', made.text)
+    started = client.post("/posters", data={"csrf": desk.guard.csrf, "venue": "骏达市场",
+                                            "community": "西门社区", "kind": "checkpoint",
+                                            "size": "A4"})
+    assert started.status_code == 303 and started.headers["location"].startswith("/posters/")
+    made = until_done(client, started.headers["location"])
+    assert 'id="totals"' in made, made
+    preview = re.search(r'id="preview" src="([^"]+)"', made)
     assert preview and client.get(preview.group(1)).content[:4] == b"\x89PNG"
-    assert re.search(r'href="(/files/[^"]+\.pdf)"', made.text)
+    assert re.search(r'href="(/files/[^"]+\.pdf)"', made)
     fake = client.post("/posters", data={"csrf": desk.guard.csrf, "venue": "骏达市场",
                                          "community": "西门社区", "kind": "campaign",
                                          "url": "javascript:alert(1)"})
-    assert "https://" in fake.text and 'id="totals"' not in fake.text
+    failed = until_done(client, fake.headers["location"])
+    assert 'id="failed"' in failed and "https://" in failed and 'id="totals"' not in failed
     nothing = client.post("/posters", data={"csrf": desk.guard.csrf})
     assert "请选择点位表" in nothing.text
+    assert client.get("/posters/not-a-job").headers["location"] == "/posters"
+
+
+def test_a_venue_list_is_made_in_the_background_with_its_count(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    desk, client = signed_in(tmp_path)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["名称", "社区", "类型"])
+    for i in range(12):
+        sheet.append([f"第{i + 1}号楼门岗", "西门社区", "检查点"])
+    book.save(tmp_path / "点位.xlsx")
+    started = client.post("/posters", data={"csrf": desk.guard.csrf, "kind": "checkpoint"},
+                          files={"venues": ("点位.xlsx", (tmp_path / "点位.xlsx").read_bytes(),
+                                            "x/y")})
+    made = until_done(client, started.headers["location"])
+    assert "12" in re.search(r'id="totals">([^<]+)<', made).group(1)  # type: ignore[union-attr]
