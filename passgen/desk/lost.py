@@ -82,7 +82,7 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
         reason = str(values.get("other") or values.get("reason") or "").strip()
         chosen = found[int(pick)]
         secret = desk.office.passphrase
-        out = work / f"new-{time.time_ns()}"  # each re-issue its own folder
+        out = work_folder(work, "new")  # each re-issue its own folder
         try:
             key = load_office_key(desk.office.key, lambda: secret)
             done = reissue(paths, chosen.row, reason, key, desk.office.ledger, out, load_rules(),

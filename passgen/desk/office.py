@@ -110,7 +110,8 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
             build_trust([key_path], trust)
         except PassgenError as exc:
             return page(desk, "setup.html", **values(problem=f"{exc.zh} / {exc.en}"))
-        ledger = desk.office.ledger or data_dir() / "passgen-ledger.sqlite"
+        ledger = Path(str(form.get("ledger", "")).strip().strip('"')) if form.get("ledger") \
+            else desk.office.ledger or data_dir() / "passgen-ledger.sqlite"
         desk.office = Office(key_path, trust, ledger, secret)
         save_settings(desk.folder, desk.office)
         e = signing.entry
