@@ -51,6 +51,25 @@ def save_settings(folder: Path, office: Office) -> None:
     atomic_write(folder / SETTINGS, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
+def _in_desk_words(exc: PassgenError) -> str:
+    """An export's refusal as the desk's screens put it (the command line's names its
+    options, which the desk has not)."""
+    from passgen.jobs.revocations import DroppedRevocations, NewLedger, OutsideKeyWindow
+
+    if isinstance(exc, NewLedger):
+        return ("登记册里还没有这把密钥印的卡。如果这是新办公室、还没有印过卡，请勾选下面的“这是新办公室”再发布；"
+                "否则请在首次设置里选印卡时用的登记册 / the ledger holds no card of this key: tick "
+                "“new office” if it is one, else choose the office's ledger in set-up")
+    if isinstance(exc, DroppedRevocations):
+        return ("新名单会去掉以前吊销过、还没过期的卡，这通常说明登记册不对（换了电脑、恢复了旧备份）。请在首次设置里"
+                "选原来的登记册 / the list would drop cards an earlier list revoked: choose the "
+                "office's ledger in set-up")
+    if isinstance(exc, OutsideKeyWindow):
+        return ("这把密钥今天不能用（已过期或还没到启用日期），检查点会拒绝它签的名单。请在首次设置里换用当前有效的"
+                "密钥 / the key cannot sign today: set up the current key")
+    return f"{exc.zh} / {exc.en}"
+
+
 def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Request],
                                                                            Awaitable[Response]]]:
     """The handlers, by name, for ``passgen.desk.app``."""
@@ -128,7 +147,7 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
 
         from passgen.check.page import write_page
         from passgen.dates import SHANGHAI
-        from passgen.jobs.revocations import export_revocations
+        from passgen.jobs.revocations import NewLedger, export_revocations
 
         o = desk.office
         if not o.ready():
@@ -137,13 +156,14 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
         out = desk.folder / f"publish-{now:%Y%m%d-%H%M%S}"
         out.mkdir(parents=True, exist_ok=True)
         secret = o.passphrase
+        new_office = (await request.form()).get("new_office") == "yes"
         try:
             exported = export_revocations(o.key, lambda: secret, o.ledger, out / "revoked.json",
-                                          now)
+                                          now, allow_new_ledger=new_office)
             report = write_page(out / "核验.html", o.trust, [exported.path], now, 48.0)
         except PassgenError as exc:
-            return page(desk, "publish.html", ready=True, result=None,
-                        problem=f"{exc.zh} / {exc.en}")
+            return page(desk, "publish.html", ready=True, result=None, problem=_in_desk_words(exc),
+                        ask_new_office=isinstance(exc, NewLedger))
         files = [(p.name, desk.offer(p)) for p in (exported.path, *report.files)]
         return page(desk, "publish.html", ready=True, result={
             "cards": exported.cards, "kb": f"{exported.size / 1024:.1f}",

@@ -25,6 +25,19 @@ class Exported:
     withdrawn: int = 0  # keys it withdraws
 
 
+class NewLedger(LedgerError):
+    """A ledger in which this key signed no card: exported only when the office says it is
+    new (``allow_new_ledger``)."""
+
+
+class DroppedRevocations(LedgerError):
+    """A list that would drop unexpired cards an earlier list revoked (``allow_drop``)."""
+
+
+class OutsideKeyWindow(KeyFileError):
+    """A list made at a time outside the key's window: every checkpoint would refuse it."""
+
+
 def export_revocations(key_path: Path, passphrase: Callable[[], bytes], ledger_path: Path,
                        out_path: Path, at: dt.datetime, allow_new_ledger: bool = False,
                        allow_drop: bool = False) -> Exported:
@@ -37,7 +50,7 @@ def export_revocations(key_path: Path, passphrase: Callable[[], bytes], ledger_p
     key = load_office_key(key_path, passphrase)
     e = key.entry
     if not e.not_before <= at.astimezone(SHANGHAI).date() <= e.not_after:
-        raise KeyFileError(
+        raise OutsideKeyWindow(
             f"生成时间 {at:%Y-%m-%d} 不在密钥有效期 {e.not_before} 至 {e.not_after} 内，检查点会拒绝"
             "这份名单：请用当前有效的密钥，或用 --at 指定有效期内的时间",
             f"{at:%Y-%m-%d} is outside the key's window {e.not_before}..{e.not_after}, so "
@@ -45,16 +58,16 @@ def export_revocations(key_path: Path, passphrase: Callable[[], bytes], ledger_p
             "inside its window")
     moment = int(at.timestamp())
     if not ledger_path.is_file() and not allow_new_ledger:
-        raise LedgerError(*_not_this_office(ledger_path, e.issuer))
+        raise NewLedger(*_not_this_office(ledger_path, e.issuer))
     with Ledger(ledger_path) as ledger:
         if not ledger.signed_by(e.kid) and not allow_new_ledger:
-            raise LedgerError(*_not_this_office(ledger_path, e.issuer))
+            raise NewLedger(*_not_this_office(ledger_path, e.issuer))
         serials = ledger.revoked_serials(e.issuer, moment)
         dropped = ledger.exported_unexpired(e.issuer, moment) - set(serials)
         if dropped and not allow_drop:
             shown = "、".join(short_serial(s) for s in sorted(dropped)[:3]) + \
                 ("…" if len(dropped) > 3 else "")
-            raise LedgerError(
+            raise DroppedRevocations(
                 f"新名单会去掉 {len(dropped)} 张以前的名单吊销过、尚未过期的卡（{shown}）：检查点仍会"
                 "把它们当作已吊销，但这通常说明登记册不对（换了电脑、恢复了旧备份）。请用原来的登记册；"
                 "确需如此时加 --allow-drop",

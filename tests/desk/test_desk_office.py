@@ -81,7 +81,8 @@ def test_publish_with_a_key_past_its_window_says_why_in_plain_words(tmp_path: Pa
                                 "trust": str(tmp_path / "trust.json"),
                                 "ledger": str(tmp_path / "l.sqlite"), "passphrase": PASS})
     answer = client.post("/publish", data={"csrf": desk.guard.csrf})
-    assert answer.status_code == 200 and "不在密钥有效期" in answer.text
+    assert answer.status_code == 200 and "这把密钥今天不能用" in answer.text
+    assert "--at" not in answer.text  # the desk's words, not the command line's options
     assert "Traceback" not in answer.text and not list(desk.folder.rglob("核验.html"))
 
 
@@ -106,3 +107,15 @@ def test_set_up_can_make_the_offices_key_and_its_trust_list(tmp_path: Path) -> N
     again = client.post("/setup/generate", data={**form, "confirm": PASS})
     assert "已存在" in again.text or "exists" in again.text  # a key is never overwritten
     assert 'id="generate"' not in client.get("/setup").text
+
+
+def test_a_new_office_publishes_its_first_page_once_it_says_it_is_new(tmp_path: Path) -> None:
+    desk, client = signed_in(tmp_path)
+    client.post("/setup/generate", data={"csrf": desk.guard.csrf, "issuer": "NC-NEW-01",
+                                         "new_passphrase": PASS, "confirm": PASS,
+                                         "ledger": str(tmp_path / "new.sqlite")})
+    asked = client.post("/publish", data={"csrf": desk.guard.csrf})
+    assert "这是新办公室" in asked.text and 'id="new-office"' in asked.text
+    assert "--allow-new-ledger" not in asked.text and 'id="fingerprint"' not in asked.text
+    done = client.post("/publish", data={"csrf": desk.guard.csrf, "new_office": "yes"})
+    assert 'id="fingerprint"' in done.text and "吊销名单：0 张卡" in done.text, done.text
