@@ -42,6 +42,8 @@ class Desk:
     guard: Guard = field(default_factory=Guard)
     files: dict[str, Path] = field(default_factory=dict)
     stop: Callable[[], None] = lambda: None
+    launch: Callable[[str], Any] = field(default=lambda path: _launch(path))
+    folders: dict[str, Path] = field(default_factory=dict)
     office: Office = field(default_factory=Office)
     columns: ColumnMap = ()  # the office's 列对应, remembered in its folder
 
@@ -54,6 +56,12 @@ class Desk:
         key = secrets.token_urlsafe(12)
         self.files[key] = path
         return f"/files/{key}/{path.name}"
+
+    def offer_folder(self, path: Path) -> str:
+        """The address of a button that shows a folder the desk wrote in the file manager."""
+        key = secrets.token_urlsafe(12)
+        self.folders[key] = path
+        return f"/folders/{key}"
 
 
 _ENV = Environment(loader=PackageLoader("passgen.desk", "templates"),
@@ -73,7 +81,17 @@ def make_app(desk: Desk) -> Starlette:
         path = desk.files.get(request.path_params["key"])
         if path is None or path.name != request.path_params["name"] or not path.is_file():
             return refused(404, "没有这个文件", "no such file")
-        return FileResponse(path, filename=path.name)
+        inline = path.suffix.lower() in (".pdf", ".png")  # opened in the browser, to print
+        return FileResponse(path, filename=path.name,
+                            content_disposition_type="inline" if inline else "attachment")
+
+    async def show_folder(request: Request) -> Response:
+        """Open a folder the desk wrote in the system's file manager (Explorer on Windows)."""
+        path = desk.folders.get(request.path_params["key"])
+        if path is None or not path.is_dir():
+            return refused(404, "没有这个文件夹", "no such folder")
+        desk.launch(str(path))
+        return Response(status_code=204)  # the page stays as it is
 
     async def style(request: Request) -> Response:
         return Response(STYLE.read_text(encoding="utf-8"), media_type="text/css")
@@ -111,6 +129,13 @@ def make_app(desk: Desk) -> Starlette:
         Route("/lost", lost["lost_find"], methods=["POST"]),
         Route("/lost/reissue", lost["lost_reissue"], methods=["POST"]),
         Route("/files/{key}/{name}", download),
+        Route("/folders/{key}", show_folder, methods=["POST"]),
         Route("/quit", quit_desk, methods=["POST"]),
     ], middleware=[Middleware(BaseHTTPMiddleware, dispatch=middleware(desk.guard))])
 
+
+
+def _launch(path: str) -> None:
+    import click
+
+    click.launch(path)

@@ -74,4 +74,5 @@ def _run(desk: Any, job: Job, paths: list[Path], out: Path, as_of: dt.date) -> d
         "report": desk.offer(result.report),
         "rejected": len(result.rejected),
         "folder": out,
+        "open": desk.offer_folder(out),
     }

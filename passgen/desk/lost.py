@@ -95,7 +95,8 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
                            "revoked": [short_serial(s) for s in done.revoked],
                            "pdfs": [(p.name, desk.offer(p)) for p in done.batch.pdfs],
                            "report": desk.offer(done.batch.report),
-                           "totals": done.batch.totals.line(), "folder": out})
+                           "totals": done.batch.totals.line(), "folder": out,
+                           "open": desk.offer_folder(out)})
 
     return {"lost_form": form, "lost_find": find, "lost_reissue": reissue_card}
 

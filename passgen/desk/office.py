@@ -168,6 +168,7 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
         return page(desk, "publish.html", ready=True, result={
             "cards": exported.cards, "kb": f"{exported.size / 1024:.1f}",
             "fingerprint": report.fingerprint, "files": files, "folder": out,
+            "open": desk.offer_folder(out),
             "warnings": report.warnings})
 
     async def history(request: Request) -> Response:

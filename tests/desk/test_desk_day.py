@@ -176,6 +176,7 @@ def test_a_clerk_s_day_at_the_desk(tmp_path: Path) -> None:
 
             submit(driver, "header form button")  # 退出
             assert "已关闭" in driver.page_source
+            shot(driver, shots, "15-quit")
         assert proc.wait(timeout=60) == 0
     finally:
         if proc.poll() is None:

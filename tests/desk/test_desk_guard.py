@@ -171,3 +171,21 @@ def test_passgen_desk_prints_its_address_first_and_serves_until_told_to_stop(
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_a_folder_the_desk_wrote_opens_in_the_file_manager_and_no_other(tmp_path: Path) -> None:
+    desk, client = signed_in(tmp_path)
+    opened: list[str] = []
+    desk.launch = opened.append
+    made = desk.folder / "cards-1" / "out"
+    made.mkdir(parents=True)
+    button = desk.offer_folder(made)
+    assert client.post(button, data={"csrf": "wrong"}).status_code == 403 and not opened
+    assert client.post(button, data={"csrf": desk.guard.csrf}).status_code == 204
+    assert opened == [str(made)]
+    assert client.post("/folders/guess", data={"csrf": desk.guard.csrf}).status_code == 404
+    assert client.get(button).status_code == 405 and opened == [str(made)]
+    pdf = made / "cards.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    shown = client.get(desk.offer(pdf))
+    assert shown.headers["content-disposition"].startswith("inline")  # opens, to print
