@@ -67,7 +67,8 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
         except PassgenError as exc:
             return shown(f"{exc.zh} / {exc.en}", as_of)
         to_map = [{"file": h.file, "sheet": h.sheet, "row": h.row, "missing": h.missing,
-                   "unread": [t for t, field in h.columns if field is None]}
+                   "unread": [t for t, field in h.columns if field is None],
+                   "named": {HEADER_OF[f] for _, f in h.columns if f}}  # not offered twice
                   for h in headers if h.missing or any(f is None for _, f in h.columns)]
         return page(desk, "roster.html", rows=rows, as_of=as_of.isoformat(),
                     totals=result.totals.line(checking=True),

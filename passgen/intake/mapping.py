@@ -19,6 +19,8 @@ from typing import Any
 from passgen.errors import RosterError
 from passgen.intake.columns import COLUMNS, FIELDS, HEADER_OF
 from passgen.intake.headers import (
+    HEADER_CHARS,
+    HEADER_COLUMNS,
     HEADER_SEARCH_ROWS,
     HeaderIndex,
     HeaderSearch,
@@ -150,6 +152,21 @@ def mapping_used(cells: Sequence[Any], headers: HeaderIndex) -> list[str]:
             field = headers.mapped[key]
             used.append(f"{visible(text)} → {HEADER_OF[field] if field else NOT_USED_WORD}")
     return used
+
+
+def mapped_twice(cells: Sequence[Any], headers: HeaderIndex) -> list[tuple[str, str]]:
+    """Fields that two columns of ``cells`` name, one of them through the office's mapping
+    (“身体状况” → 症状 beside a 症状 column): (passgen's header, the columns' texts)."""
+    named: dict[str, list[tuple[str, bool]]] = {}
+    for cell in cells[:HEADER_COLUMNS]:
+        text = cell_text(cell)
+        key = header_key(text) if text and len(text) <= HEADER_CHARS else ""
+        field = headers.fields.get(key) if key else None
+        if field:
+            named.setdefault(field, []).append((visible(text), key in headers.mapped))
+    return [(HEADER_OF[field], "”和“".join(t for t, _ in columns))
+            for field, columns in named.items()
+            if len(columns) > 1 and any(mapped for _, mapped in columns)]
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,13 @@ from passgen.intake.headers import (
     locate_header,
     only_prefilled,
 )
-from passgen.intake.mapping import mapping_used, names_a_roster, resolve_header, roster_headers
+from passgen.intake.mapping import (
+    mapped_twice,
+    mapping_used,
+    names_a_roster,
+    resolve_header,
+    roster_headers,
+)
 from passgen.intake.sheets import DEFAULT_LIMITS, Limits, read_sheets
 from passgen.models import Category, Location, Resident, RowError, assemble, mask_id
 
@@ -284,6 +290,7 @@ def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[An
         notices.append(SheetNotice(
             file, sheet, 0, f"第{header_row}行的这些列按本办公室的列对应读取：{shown}",
             f"columns in row {header_row} read through this office's column mapping: {shown}"))
+    doubled = mapped_twice(cells, headers)
     if missing:  # this sheet's rows are rejected, each; the other sheets are read on
         found_text = "、".join(visible(cell_text(c)) for c in cells if cell_text(c)) or "（无）"
         two = f"（第{header_row}、{header_row + 1}行是合并的两行表头，下一行也没有补全）" \
@@ -294,13 +301,15 @@ def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[An
               + (f" (rows {header_row} and {header_row + 1} look like a merged two-row header, "
                  "and the lower one does not complete it)" if found.merged else "")
               + ": this sheet's rows were not read")
-        rejected = 0
-        for number, row_cells in body:
-            if not is_blank(row_cells):
-                rejected += 1
-                yield RowError(Location(file, sheet, number, missing[0]), "", zh, en)
-        if notices is not None:
-            notices.append(SheetNotice(file, sheet, rejected, zh, en))
+        yield from _refused(file, sheet, body, missing[0], zh, en, notices)
+        return
+    if doubled:  # two columns would mean one field: which one is never guessed
+        shown = "；".join(f"“{texts}”都是“{field}”" for field, texts in doubled)
+        zh = (f"第{header_row}行有两列是同一列：{shown}，本表的行没有读取。请在办公桌的列对应里把多出的一列改成"
+              "“不使用”")
+        en = (f"two columns of row {header_row} mean the same field through the office's "
+              f"column mapping ({shown}): this sheet's rows were not read")
+        yield from _refused(file, sheet, body, doubled[0][0], zh, en, notices)
         return
     header = Header(index, {f: cell_text(cells[i]) for f, i in index.items()})
     it = body
@@ -330,6 +339,18 @@ def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[An
             "（如“正常”“否”），按空行处理",
             f"{prefilled} rows with no name and no ID number, only a 序号 or pre-filled values "
             "(正常, 否), were taken as blank"))
+
+
+def _refused(file: str, sheet: str, body: Iterable[tuple[int, Sequence[Any]]], column: str,
+             zh: str, en: str, notices: list[SheetNotice] | None) -> Iterator[RowError]:
+    """Every non-blank row of a sheet whose header cannot be read, rejected with why."""
+    rejected = 0
+    for number, row_cells in body:
+        if not is_blank(row_cells):
+            rejected += 1
+            yield RowError(Location(file, sheet, number, column), "", zh, en)
+    if notices is not None:
+        notices.append(SheetNotice(file, sheet, rejected, zh, en))
 
 
 def read_roster(path: Path, ctx: RowContext, limits: Limits = DEFAULT_LIMITS,

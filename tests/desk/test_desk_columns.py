@@ -32,6 +32,8 @@ def test_a_header_in_the_offices_words_is_mapped_once_and_remembered(tmp_path: P
     assert 'id="mapping"' in first.text and "还缺：姓名、症状" in first.text
     offered = dict(re.findall(r'name="(header-\d+)" value="([^"]+)"', first.text))
     assert sorted(offered.values()) == ["名字", "楼栋", "身体状况"]
+    offered_columns = re.findall(r"<option(?: selected)?>([^<]+)</option>", first.text)
+    assert "症状" in offered_columns and "身份证号" not in offered_columns  # already named
     check = re.search(r'name="check" value="([^"]+)"', first.text)
     assert check
     choice = {"名字": "姓名", "身体状况": "症状", "楼栋": "不使用"}

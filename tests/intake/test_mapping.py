@@ -162,3 +162,20 @@ def test_roster_check_and_cards_take_the_office_mapping_file(tmp_path: Path) -> 
     bad = CliRunner().invoke(cli, [*base, "--out", str(tmp_path / "c"), "--columns",
                                    str(mapping)])
     assert bad.exit_code != 0 and "未知的列" in bad.output and "Traceback" not in bad.output
+
+
+@pytest.mark.parametrize("mapped_first", [True, False])
+def test_a_column_mapped_to_a_field_another_column_names_refuses_the_sheet(
+        tmp_path: Path, mapped_first: bool) -> None:
+    """身体状况 mapped to 症状 beside a 症状 column: which of the two is never guessed."""
+    headers = [h for h in HEADERS if h != "症状"]
+    headers = ["身体状况", *headers, "症状"] if mapped_first else [*headers, "症状", "身体状况"]
+    path = write_roster(tmp_path / "r.xlsx", [row(症状="发热") | {"身体状况": "无"}], headers)
+    rows, notices = read([path], column_map({"身体状况": "症状"}))
+    assert not any(isinstance(r, Resident) for r in rows)
+    [refused] = [r for r in rows if isinstance(r, RowError)]
+    assert refused.where.column == "症状" and "两列是同一列" in refused.zh
+    assert "身体状况" in refused.zh and "不使用" in refused.zh
+    rows, _ = read([path], column_map({"身体状况": "不使用"}))
+    [person] = rows
+    assert isinstance(person, Resident) and person.symptoms  # 发热, from 症状
