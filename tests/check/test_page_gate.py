@@ -94,24 +94,30 @@ def queue(size: int = 30, turn_ms: int = TURN_MS
     return people, shots
 
 
+LEAD_IN = 3  # seconds of an empty table before the first person: the page gets ready
+
+
 def one_pass(driver: Any, size: int) -> list[dict[str, Any]]:
-    """The test build's frame notes for one whole pass of the queue: from its first turn to
-    the frame where it starts again (the fake camera plays it in a loop)."""
+    """The test build's frame notes for one whole pass of the queue: from the first frame of
+    turn 1 that follows the empty lead-in (or the page's first frame) to the frame where the
+    queue ends (the fake camera plays it in a loop).  The first pass is taken when the page
+    was ready in time for it, else the next."""
     wait_for(driver, "window.passgenTest", 30)
     seen: list[dict[str, Any]] = []
 
-    def passes() -> list[int]:  # where the turn number drops: the queue starts again
-        return [i for i in range(1, len(seen))
-                if seen[i]["turn"] and seen[i]["turn"] < seen[i - 1]["turn"] - size // 2]
-
-    def more() -> bool:
+    def whole() -> list[dict[str, Any]] | None:
         seen.extend(driver.execute_script("return window.passgenTest.history()"))
-        return len(passes()) >= 2
+        turns = [e["turn"] for e in seen]
+        starts = [i for i, t in enumerate(turns) if t == 1 and (i == 0 or turns[i - 1] == 0)]
+        for start in starts:
+            end = next((i for i in range(start + 1, len(turns))
+                        if turns[i] < turns[i - 1] - size // 2), None)
+            if end is not None and set(turns[start:end]) >= set(range(1, size + 1)):
+                return seen[start:end]
+        return None
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(driver, 180, poll_frequency=0.2).until(lambda _: more())
-    start, end = passes()[:2]
-    return seen[start:end]
+    return WebDriverWait(driver, 180, poll_frequency=0.2).until(lambda _: whole())
 
 
 def owners(people: list[Person]) -> dict[str, int]:
@@ -128,7 +134,7 @@ def test_a_queue_of_30_never_sees_another_person_s_verdict(
     readable card is logged."""
     needs_browser()
     people, shots = queue(turn_ms=turn_ms)
-    camera = write_y4m_frames(shots, tmp_path / "queue.y4m", fps=FPS)
+    camera = write_y4m_frames([(BLANK, LEAD_IN * FPS), *shots], tmp_path / "queue.y4m", fps=FPS)
     with chromium(camera, cpu_throttle=slowdown) as driver:
         driver.get(pages["main"].as_uri() + f"#at={CHECK_DAY}")
         seen = one_pass(driver, len(people))
