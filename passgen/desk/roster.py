@@ -63,7 +63,8 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
         try:
             result = check_rosters(paths, out, None, as_of, columns=desk.columns,
                                    on_outcome=lambda o: rows.append(_row(o)) if o.error else None)
-            headers = survey_headers(paths, desk.columns)
+            mappable = {n.file for n in result.notices if n.header}  # the others read well
+            headers = survey_headers([p for p in paths if p.name in mappable], desk.columns)
         except PassgenError as exc:
             return shown(f"{exc.zh} / {exc.en}", as_of)
         to_map = [{"file": h.file, "sheet": h.sheet, "row": h.row, "missing": h.missing,

@@ -244,6 +244,7 @@ class SheetNotice:
     rows: int
     zh: str
     en: str
+    header: bool = False  # about the header's columns: one the office may map (列对应)
 
     @property
     def message(self) -> str:
@@ -280,7 +281,8 @@ def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[An
                 notices.append(SheetNotice(
                     file, sheet, searched + rest,
                     f"没有找到表头（需要“姓名”“身份证号”等列名），本表 {searched + rest} 行未读取",
-                    f"no roster header found (姓名, 身份证号, ...): {searched + rest} rows not read"))
+                    f"no roster header found (姓名, 身份证号, ...): {searched + rest} rows not read",
+                    header=True))
         return
     found, body = resolve_header(search, it, headers)
     header_row, cells, index, missing = found.row, found.cells, found.index, found.missing
@@ -320,7 +322,8 @@ def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[An
         shown = "、".join(visible(t) for t in unknown[:12]) + ("…" if len(unknown) > 12 else "")
         notices.append(SheetNotice(
             file, sheet, 0, f"第{header_row}行中这些列不是 passgen 使用的列，已忽略，不影响颜色：{shown}",
-            f"columns in row {header_row} that passgen does not use were ignored: {shown}"))
+            f"columns in row {header_row} that passgen does not use were ignored: {shown}",
+            header=True))
     reader = SheetReader(file, sheet, header, ctx, seen)
     person = [header.index[f] for f in ("name", "id_number")]
     wanted = ctx.rows
@@ -350,7 +353,7 @@ def _refused(file: str, sheet: str, body: Iterable[tuple[int, Sequence[Any]]], c
             rejected += 1
             yield RowError(Location(file, sheet, number, column), "", zh, en)
     if notices is not None:
-        notices.append(SheetNotice(file, sheet, rejected, zh, en))
+        notices.append(SheetNotice(file, sheet, rejected, zh, en, header=True))
 
 
 def read_roster(path: Path, ctx: RowContext, limits: Limits = DEFAULT_LIMITS,
