@@ -14,6 +14,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
@@ -100,6 +101,16 @@ def make_app(desk: Desk) -> Starlette:
         desk.stop()
         return page(desk, "bye.html")
 
+    async def no_such_page(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 404
+        return refused(status, "没有这个页面：请从办公桌首页进入", "no such page: start from the desk's home")
+
+    async def unforeseen(request: Request, exc: Exception) -> Response:
+        """Said in the desk's words, never a traceback (which goes to the desk's console)."""
+        return HTMLResponse(_ENV.get_template("problem.html").render(
+            csrf=desk.guard.csrf, version=__version__, kind=type(exc).__name__),
+            status_code=500)
+
     office = routes(desk, page)
     cards = card_routes(desk, page)
     posters = poster_routes(desk, page)
@@ -131,7 +142,8 @@ def make_app(desk: Desk) -> Starlette:
         Route("/files/{key}/{name}", download),
         Route("/folders/{key}", show_folder, methods=["POST"]),
         Route("/quit", quit_desk, methods=["POST"]),
-    ], middleware=[Middleware(BaseHTTPMiddleware, dispatch=middleware(desk.guard))])
+    ], middleware=[Middleware(BaseHTTPMiddleware, dispatch=middleware(desk.guard))],
+        exception_handlers={HTTPException: no_such_page, Exception: unforeseen})
 
 
 

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -55,7 +56,8 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
         secret = desk.office.passphrase
         try:
             key = load_office_key(desk.office.key, lambda: secret)
-            found = find_residents(paths, query, today(), desk.office.ledger, key, desk.columns)
+            found = await run_in_threadpool(find_residents, paths, query, today(),
+                                            desk.office.ledger, key, desk.columns)
         except PassgenError as exc:
             return shown(problem=f"{exc.zh} / {exc.en}", query=query)
         searches[work.name] = (work, paths, found)
@@ -85,9 +87,9 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
         out = work_folder(work, "new")  # each re-issue its own folder
         try:
             key = load_office_key(desk.office.key, lambda: secret)
-            done = reissue(paths, chosen.row, reason, key, desk.office.ledger, out, load_rules(),
-                           PrintOptions(load_template()), today(), int(time.time()),
-                           desk.columns)
+            done = await run_in_threadpool(  # the desk keeps answering meanwhile
+                reissue, paths, chosen.row, reason, key, desk.office.ledger, out, load_rules(),
+                PrintOptions(load_template()), today(), int(time.time()), desk.columns)
         except PassgenError as exc:
             return shown(problem=f"{exc.zh} / {exc.en}", search=str(values["search"]),
                          found=[_listed(f) for f in found])
@@ -115,5 +117,3 @@ def _listed(found: Any) -> dict[str, Any]:
               "已过期" if c.expires <= now else "有效"} for c in found.cards]
     return {"where": f"{found.row[0]} · {found.row[1]} · 第{found.row[2]}行", "name": found.name,
             "masked_id": found.masked_id, "community": found.community, "cards": cards}
-
-

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -54,17 +55,13 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
         return page(desk, "roster.html", rows=None, as_of=(as_of or today()).isoformat(),
                     problem=problem)
 
-    def check(paths: list[Path], as_of: dt.date, key: str) -> Response:
-        from passgen.jobs.cards import check_rosters
-
+    async def check(paths: list[Path], as_of: dt.date, key: str) -> Response:
         rows: list[dict[str, Any]] = []
         work = paths[0].parent.parent
         out = work / f"report-{sum(1 for _ in work.glob('report-*')) + 1}"  # one per check
-        try:
-            result = check_rosters(paths, out, None, as_of, columns=desk.columns,
-                                   on_outcome=lambda o: rows.append(_row(o)) if o.error else None)
-            mappable = {n.file for n in result.notices if n.header}  # the others read well
-            headers = survey_headers([p for p in paths if p.name in mappable], desk.columns)
+        try:  # in a worker thread: a long roster never holds the desk (退出 still answers)
+            result, headers = await run_in_threadpool(_checked, paths, out, as_of, desk.columns,
+                                                      rows)
         except PassgenError as exc:
             return shown(f"{exc.zh} / {exc.en}", as_of)
         to_map = [{"file": h.file, "sheet": h.sheet, "row": h.row, "missing": h.missing,
@@ -90,7 +87,7 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
         work = work_folder(desk.folder, "check")
         paths = await save_uploads(uploads, work / "rosters")
         checked[work.name] = (paths, as_of)
-        return check(paths, as_of, work.name)
+        return await check(paths, as_of, work.name)
 
     async def columns_form(request: Request) -> Response:
         return page(desk, "columns.html", mapping=_listed(desk.columns), choices=CHOICES,
@@ -117,12 +114,24 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
         save_mapping(desk.folder, columns)
         again = checked.get(str(values.get("check", "")))
         if again is not None:  # from a check: the same files, read through the new mapping
-            return check(*again, str(values["check"]))
+            return await check(*again, str(values["check"]))
         return page(desk, "columns.html", mapping=_listed(columns), choices=CHOICES,
                     forget=FORGET, done=f"已保存 {len(columns)} 条列对应 / saved")
 
     return {"roster_form": form, "roster_check": start, "columns_form": columns_form,
             "columns_save": columns_save}
+
+
+def _checked(paths: list[Path], out: Path, as_of: dt.date, columns: ColumnMap,
+             rows: list[dict[str, Any]]) -> tuple[Any, list[Any]]:
+    """``check_rosters``, the rejected rows into ``rows``; then the headers of the files
+    whose header the check named, for 列对应."""
+    from passgen.jobs.cards import check_rosters
+
+    result = check_rosters(paths, out, None, as_of, columns=columns,
+                           on_outcome=lambda o: rows.append(_row(o)) if o.error else None)
+    mappable = {n.file for n in result.notices if n.header}  # the others read well
+    return result, survey_headers([p for p in paths if p.name in mappable], columns)
 
 
 def _listed(columns: ColumnMap) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
 from helpers import row, write_roster
 from starlette.testclient import TestClient
 
@@ -189,3 +190,25 @@ def test_a_folder_the_desk_wrote_opens_in_the_file_manager_and_no_other(tmp_path
     pdf.write_bytes(b"%PDF-1.4")
     shown = client.get(desk.offer(pdf))
     assert shown.headers["content-disposition"].startswith("inline")  # opens, to print
+
+
+def test_an_unforeseen_failure_and_a_wrong_address_are_said_in_chinese(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import passgen.jobs.cards
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+    monkeypatch.setattr(passgen.jobs.cards, "check_rosters", broken)
+    desk = Desk(tmp_path / "desk", Guard(port=PORT))
+    desk.folder.mkdir(parents=True)
+    client = TestClient(make_app(desk), base_url=f"http://127.0.0.1:{PORT}",
+                        follow_redirects=False, raise_server_exceptions=False)
+    client.get(f"/?token={desk.guard.token}")
+    roster = write_roster(tmp_path / "r.xlsx", [row()])
+    answer = client.post("/roster", data={"csrf": desk.guard.csrf},
+                         files={"rosters": ("r.xlsx", roster.read_bytes(), "x/y")})
+    assert answer.status_code == 500 and "出了意外（RuntimeError）" in answer.text
+    assert "a bug" not in answer.text and "Traceback" not in answer.text
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and "没有这个页面" in missing.text
+    assert client.get("/quit").status_code == 405 and "没有这个页面" in client.get("/quit").text
