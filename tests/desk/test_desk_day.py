@@ -111,9 +111,10 @@ def test_a_clerk_s_day_at_the_desk(tmp_path: Path) -> None:
                 field = driver.find_element("css selector", f"#generate [name={name}]")
                 field.clear()
                 field.send_keys(str(value))
+            shot(driver, shots, "02-setup")
             submit(driver, "#generate button[type=submit]")
             assert "已生成 NC-GUIHUA-01 的新密钥" in driver.find_element("id", "done").text
-            shot(driver, shots, "02-setup")
+            shot(driver, shots, "02b-setup-done")
 
             driver.get(base + "/roster")  # the office's words: mapped once
             raw = clerk_roster(tmp_path / "花名册.xlsx", fixed=False)
