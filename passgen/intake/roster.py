@@ -303,7 +303,7 @@ def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[An
               + (f" (rows {header_row} and {header_row + 1} look like a merged two-row header, "
                  "and the lower one does not complete it)" if found.merged else "")
               + ": this sheet's rows were not read")
-        yield from _refused(file, sheet, body, missing[0], zh, en, notices)
+        yield from _refused(file, sheet, body, missing[0], zh, en, notices, ctx.rows)
         return
     if doubled:  # two columns would mean one field: which one is never guessed
         shown = "；".join(f"“{texts}”都是“{field}”" for field, texts in doubled)
@@ -311,7 +311,7 @@ def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[An
               "“不使用”")
         en = (f"two columns of row {header_row} mean the same field through the office's "
               f"column mapping ({shown}): this sheet's rows were not read")
-        yield from _refused(file, sheet, body, doubled[0][0], zh, en, notices)
+        yield from _refused(file, sheet, body, doubled[0][0], zh, en, notices, ctx.rows)
         return
     header = Header(index, {f: cell_text(cells[i]) for f, i in index.items()})
     it = body
@@ -345,11 +345,13 @@ def read_sheet_rows(file: str, sheet: str, rows: Iterable[tuple[int, Sequence[An
 
 
 def _refused(file: str, sheet: str, body: Iterable[tuple[int, Sequence[Any]]], column: str,
-             zh: str, en: str, notices: list[SheetNotice] | None) -> Iterator[RowError]:
-    """Every non-blank row of a sheet whose header cannot be read, rejected with why."""
+             zh: str, en: str, notices: list[SheetNotice] | None,
+             wanted: frozenset[tuple[str, str, int]] | None) -> Iterator[RowError]:
+    """Every non-blank row (of those ``wanted``) of a sheet whose header cannot be read,
+    rejected with why."""
     rejected = 0
     for number, row_cells in body:
-        if not is_blank(row_cells):
+        if not is_blank(row_cells) and (wanted is None or (file, sheet, number) in wanted):
             rejected += 1
             yield RowError(Location(file, sheet, number, column), "", zh, en)
     if notices is not None:

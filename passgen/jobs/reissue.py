@@ -81,8 +81,9 @@ def reissue(paths: Sequence[Path], row: Row, reason: str, key: SigningKey, ledge
     if not reason:
         raise PassgenError("请写明挂失或补办的原因（如：卡片遗失）",
                            "give the reason (for example: card lost)")
-    outcome = next(iter(read_rosters(paths, RowContext(as_of, "", columns,
-                                                       frozenset({row})))), None)
+    outcome = next((o for o in read_rosters(paths, RowContext(as_of, "", columns,
+                                                              frozenset({row})))
+                    if (o.where.file, o.where.sheet, o.where.row) == row), None)
     if outcome is None:
         raise PassgenError(f"花名册里没有第 {row[2]} 行（{row[0]} · {row[1]}）",
                            f"no row {row[2]} in {row[0]} · {row[1]}")

@@ -109,3 +109,23 @@ def test_passgen_reissue_asks_which_when_several_match(tmp_path: Path,
     assert "新卡 new card" in done.output
     assert "无需吊销" in done.output  # 2020's cards have expired by now: nothing in force
     assert list((tmp_path / "b").glob("cards-*.pdf"))
+
+
+def test_a_reissue_reads_its_row_alone_beside_a_sheet_that_cannot_be_read(
+        tmp_path: Path) -> None:
+    """A workbook whose first sheet lacks a health column: the re-issue of a resident of
+    the second sheet prints their card, and its report holds that row only."""
+    from helpers import HEADERS
+    from openpyxl import load_workbook
+    path = write_roster(tmp_path / "two.xlsx", [row(姓名="王建国", 身份证号=WANG)])
+    book = load_workbook(path)
+    broken = book.create_sheet("旧表", 0)
+    broken.append([h for h in HEADERS if h != "症状"])
+    broken.append([row().get(h) for h in HEADERS if h != "症状"])
+    book.save(path)
+    ledger = tmp_path / "ledger.sqlite"
+    done = reissue([path], ("two.xlsx", "花名册", 2), "卡片遗失", KEY, ledger, tmp_path / "new",
+                   load_rules(), PrintOptions(load_template()), AS_OF,
+                   day_start(AS_OF) + 15 * 3600)
+    assert done.batch.totals.rows == 1 and done.batch.totals.cards == 1
+    assert done.batch.totals.rejected == 0 and done.revoked == ()
