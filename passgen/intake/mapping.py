@@ -131,15 +131,9 @@ def resolve_header(search: HeaderSearch, rows: Iterator[tuple[int, Sequence[Any]
             if names_a_roster(both) and not missing_columns(both):
                 cells, index, missing, merged = combined, both, [], True
             else:
-                rows = _chain(below, rows)
+                rows = itertools.chain([below], rows)
                 merged = len(missing_columns(both)) < len(missing)
     return FoundHeader(search.row, cells, index, missing, merged), rows
-
-
-def _chain(first: tuple[int, Sequence[Any]],
-           rest: Iterator[tuple[int, Sequence[Any]]]) -> Iterator[tuple[int, Sequence[Any]]]:
-    yield first
-    yield from rest
 
 
 def mapping_used(cells: Sequence[Any], headers: HeaderIndex) -> list[str]:
@@ -198,8 +192,8 @@ def survey_headers(paths: Sequence[Path], columns: ColumnMap = (),
                 row, cells = _fullest(head)
                 if not cells:
                     continue
-                found = FoundHeader(row, cells, headers.map(cells), [], False)
-                found = FoundHeader(row, cells, found.index, missing_columns(found.index), False)
+                index = headers.map(cells)
+                found = FoundHeader(row, cells, index, missing_columns(index), False)
             else:
                 found, _ = resolve_header(search, rows, headers)
             field_of = {i: f for f, i in found.index.items()}
