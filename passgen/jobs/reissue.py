@@ -19,7 +19,7 @@ from passgen.intake.mapping import ColumnMap
 from passgen.intake.roster import RowContext, read_rosters
 from passgen.jobs.cards import BatchResult, PrintOptions, run_cards
 from passgen.jobs.ledger import Filters, Ledger, LedgerCard
-from passgen.models import Resident, RowError
+from passgen.models import Resident, RowError, short_serial
 from passgen.passes.keys import SigningKey
 from passgen.rules import Rules
 
@@ -95,7 +95,14 @@ def reissue(paths: Sequence[Path], row: Row, reason: str, key: SigningKey, ledge
         live = [c.serial for c in mine if c.revoked_at is None and c.expires > now]
         if live:
             book.revoke(live, reason, now)
-    batch = run_cards(paths, key, out_dir, rules, printing, as_of, ledger=ledger,
-                      columns=columns, rows=frozenset({row}))
+    try:
+        batch = run_cards(paths, key, out_dir, rules, printing, as_of, ledger=ledger,
+                          columns=columns, rows=frozenset({row}))
+    except PassgenError as exc:  # the lost card stays revoked: say so with why
+        done = "、".join(short_serial(s) for s in live)
+        raise PassgenError(
+            (f"旧卡 {done} 已挂失（吊销），" if live else "") + f"新卡没有印成：{exc.zh}",
+            (f"card {done} is revoked; " if live else "") + f"the new card was not made: {exc.en}"
+        ) from exc
     return Reissued(tuple(live), batch)
 

@@ -129,3 +129,13 @@ def test_a_reissue_reads_its_row_alone_beside_a_sheet_that_cannot_be_read(
                    day_start(AS_OF) + 15 * 3600)
     assert done.batch.totals.rows == 1 and done.batch.totals.cards == 1
     assert done.batch.totals.rejected == 0 and done.revoked == ()
+
+
+def test_a_new_card_that_cannot_be_made_says_the_lost_one_is_revoked(tmp_path: Path) -> None:
+    roster, ledger = office(tmp_path)
+    late = AS_OF + dt.timedelta(days=300)  # past the key's window: no card can be signed
+    with pytest.raises(PassgenError) as refused:
+        reissue([roster], ("花名册.xlsx", "花名册", 3), "卡片遗失", KEY, ledger, tmp_path / "x",
+                load_rules(), PrintOptions(load_template()), late, day_start(AS_OF) + 3600)
+    assert "已挂失（吊销）" in refused.value.zh and "新卡没有印成" in refused.value.zh
+    assert "不在密钥有效期" in refused.value.zh
