@@ -42,11 +42,17 @@ def work_folder(base: Path, kind: str) -> Path:
 
 
 async def save_uploads(uploads: list[UploadFile], folder: Path) -> list[Path]:
-    """Write each upload into ``folder`` under its own safe name."""
+    """Write each upload into ``folder`` under its own safe name; two files of one name
+    (花名册.xlsx from two folders) are both kept, the second as 花名册（2）.xlsx."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for upload in uploads:
         path = folder / safe_name(upload.filename or "")
+        n = 1
+        while path.exists():
+            n += 1
+            stem, suffix = Path(safe_name(upload.filename or "")).stem, path.suffix
+            path = folder / f"{stem}（{n}）{suffix}"
         path.write_bytes(await upload.read())
         paths.append(path)
     return paths

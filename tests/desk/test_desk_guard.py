@@ -212,3 +212,15 @@ def test_an_unforeseen_failure_and_a_wrong_address_are_said_in_chinese(
     missing = client.get("/no-such-page")
     assert missing.status_code == 404 and "没有这个页面" in missing.text
     assert client.get("/quit").status_code == 405 and "没有这个页面" in client.get("/quit").text
+
+
+def test_two_rosters_of_one_name_are_both_checked(tmp_path: Path) -> None:
+    desk, client = signed_in(tmp_path)
+    first = write_roster(tmp_path / "a.xlsx", [row(姓名="张三")])
+    second = write_roster(tmp_path / "b.xlsx", [row(姓名="李四", 身份证号="511302195006151230")])
+    answer = client.post("/roster", data={"csrf": desk.guard.csrf, "as_of": "2020-03-25"},
+                         files=[("rosters", ("花名册.xlsx", first.read_bytes(), "x/y")),
+                                ("rosters", ("花名册.xlsx", second.read_bytes(), "x/y"))])
+    totals = re.search(r'id="totals">([^<]+)<', answer.text)
+    assert totals and "读取 2 行：通过 1" in totals.group(1), answer.text  # neither was lost
+    assert "花名册（2）.xlsx" in answer.text  # the second, named apart in the table
