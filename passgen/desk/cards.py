@@ -59,14 +59,11 @@ def _run(desk: Any, job: Job, paths: list[Path], out: Path, as_of: dt.date) -> d
     """The batch, as ``passgen cards`` runs it, with the office's key and ledger."""
     from passgen.jobs.cards import run_cards
     from passgen.jobs.volumes import PrintOptions
-    from passgen.passes.keys import load_office_key
     from passgen.printing.layout import load_template
     from passgen.rules import load_rules
 
     office = desk.office
-    secret = office.passphrase
-    key = load_office_key(office.key, lambda: secret)
-    result = run_cards(paths, key, out, load_rules(), PrintOptions(load_template()), as_of,
+    result = run_cards(paths, office.signing_key(), out, load_rules(), PrintOptions(load_template()), as_of,
                        progress=job, ledger=office.ledger, columns=desk.columns)
     return {
         "totals": result.totals.line(),

@@ -36,7 +36,6 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
 
     async def find(request: Request) -> Response:
         from passgen.jobs.reissue import find_residents
-        from passgen.passes.keys import load_office_key
 
         values, uploads = await read_form(request, "rosters", desk.guard.max_bytes)
         query = str(values.get("query", "")).strip()
@@ -53,11 +52,10 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
         else:  # the rosters an earlier batch of this desk printed from
             assert earlier is not None
             paths = sorted(p for p in earlier.iterdir() if p.is_file())
-        secret = desk.office.passphrase
         try:
-            key = load_office_key(desk.office.key, lambda: secret)
             found = await run_in_threadpool(find_residents, paths, query, today(),
-                                            desk.office.ledger, key, desk.columns)
+                                            desk.office.ledger, desk.office.signing_key(),
+                                            desk.columns)
         except PassgenError as exc:
             return shown(problem=f"{exc.zh} / {exc.en}", query=query)
         searches[work.name] = (work, paths, found)
@@ -66,7 +64,6 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
     async def reissue_card(request: Request) -> Response:
         from passgen.jobs.cards import PrintOptions
         from passgen.jobs.reissue import reissue
-        from passgen.passes.keys import load_office_key
         from passgen.printing.layout import load_template
         from passgen.rules import load_rules
 
@@ -83,12 +80,10 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
                          search=str(values["search"]), found=[_listed(f) for f in found])
         reason = str(values.get("other") or values.get("reason") or "").strip()
         chosen = found[int(pick)]
-        secret = desk.office.passphrase
         out = work_folder(work, "new")  # each re-issue its own folder
         try:
-            key = load_office_key(desk.office.key, lambda: secret)
             done = await run_in_threadpool(  # the desk keeps answering meanwhile
-                reissue, paths, chosen.row, reason, key, desk.office.ledger, out, load_rules(),
+                reissue, paths, chosen.row, reason, desk.office.signing_key(), desk.office.ledger, out, load_rules(),
                 PrintOptions(load_template()), today(), int(time.time()), desk.columns)
         except PassgenError as exc:
             return shown(problem=f"{exc.zh} / {exc.en}", search=str(values["search"]),

@@ -9,12 +9,15 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from passgen.errors import PassgenError
+
+if TYPE_CHECKING:
+    from passgen.passes.keys import SigningKey
 
 SETTINGS = "settings.json"  # what the desk remembers per office: paths only, never a secret
 
@@ -30,6 +33,14 @@ class Office:
 
     def ready(self) -> bool:
         return bool(self.key and self.trust and self.ledger and self.passphrase)
+
+    def signing_key(self) -> SigningKey:
+        """The office key, opened with the session's passphrase (once ``ready``)."""
+        from passgen.passes.keys import load_office_key
+
+        assert self.key is not None and self.passphrase is not None, "not set up"
+        secret = self.passphrase
+        return load_office_key(self.key, lambda: secret)
 
 
 def load_settings(folder: Path) -> Office:
