@@ -16,6 +16,7 @@ from pathlib import Path
 
 import filelock
 
+from passgen import signals
 from passgen.errors import OutputBusy, OutputExists, PassgenError
 
 
@@ -231,18 +232,27 @@ def exclusive(path: Path, busy: OutputBusy,
     A lock file named ``.pg-…`` is removed at the end, while still held: a process that
     opened it just before finds it gone (filelock checks) and tries again."""
     lock = filelock.FileLock(str(path), mode=0o600, thread_local=False)
-    try:  # acquired inside: an interrupt at any point still releases it
-        try:
-            lock.acquire(timeout=0)
-        except filelock.Timeout:
+    try:  # an interrupt lands between the steps, never inside one (a file made, not locked)
+        if not _try_lock(lock):
             if wait is None:
                 raise busy from None
             wait()
-            lock.acquire(timeout=-1)
+            while not _try_lock(lock):
+                time.sleep(0.05)  # Ctrl-C ends the wait here
         yield
     finally:
-        if lock.is_locked:
-            if path.name.startswith(TEMPORARY_PREFIX):
-                with contextlib.suppress(OSError):  # Windows: filelock removes it on release
-                    path.unlink()
-            lock.release(force=True)
+        with signals.deferred():
+            if lock.is_locked:
+                if path.name.startswith(TEMPORARY_PREFIX):
+                    with contextlib.suppress(OSError):  # Windows: filelock removes it too
+                        path.unlink()
+                lock.release(force=True)
+
+
+def _try_lock(lock: filelock.BaseFileLock) -> bool:
+    with signals.deferred():
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            return False
+    return True

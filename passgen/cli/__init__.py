@@ -8,7 +8,6 @@ English) and an :class:`~passgen.errors.ExitStatus`; nobody sees a traceback.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import traceback
 import warnings
@@ -17,7 +16,7 @@ from typing import Any, TextIO
 
 import click
 
-from passgen import __version__
+from passgen import __version__, signals
 from passgen.cli import streams
 from passgen.cli.usage import chinese_usage
 from passgen.errors import ExitStatus, Interrupted, PassgenError, PassgenWarning
@@ -125,10 +124,6 @@ def _register() -> None:
 _register()
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # SIGTERM ends a run as Ctrl-C does: cleanly, exit status 130
-
-
 def _show_warning(message: Warning | str, category: type[Warning], filename: str,
                   lineno: int, file: TextIO | None = None, line: str | None = None) -> None:
     """A passgen warning is a plain note for the clerk; any other keeps Python's form."""
@@ -143,7 +138,7 @@ _python_show_warning = warnings.showwarning
 
 def main() -> None:
     try:
-        signal.signal(signal.SIGTERM, _terminate)
+        signals.listen()  # SIGTERM ends a run as Ctrl-C does: cleanly, exit status 130
         streams.make_readable()
         if sys.platform == "win32":  # a Windows 10 console shows ANSI colours only in VT mode
             import colorama

@@ -18,6 +18,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from passgen import signals
 from passgen.errors import Interrupted, OutputBusy, OutputExists, PassgenError
 from passgen.files import TEMPORARY_PREFIX, FileHeldOpen, exclusive, fsync_dir, replace
 from passgen.intake.estimate import estimate_rows
@@ -202,6 +203,7 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
             for outcome in assess_rows(paths, ctx, rules, key,
                                        valid_days, limits, notices, spool=True,
                                        history=history, numbering=numbering):
+                signals.checkpoint()  # a Ctrl-C cbor2 swallowed while signing ends it here
                 report.add(outcome)
                 if outcome.card is not None:
                     volumes.add(outcome.card)
@@ -214,6 +216,7 @@ def _run_locked(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Ru
                 if progress:
                     progress.advance(1)
             volumes.finish()
+            signals.checkpoint()  # never journalled once interrupted
             if progress:
                 progress.finish()
         superseded: list[bytes] = []

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from passgen import signals
 from passgen.errors import TemplateError
 from passgen.files import Stems, atomic_write
 from passgen.intake.sheets import DEFAULT_LIMITS, Limits
@@ -122,6 +123,7 @@ def _run_locked(venues: Iterable[Venue | RowError], out_dir: Path, template: Pos
             def write(tmp: Path, chunk: list[tuple[Venue, QrMatrix | None]] = chunk) -> None:
                 writer = PosterWriter(tmp, template, size)
                 for venue, matrix in chunk:
+                    signals.checkpoint()  # a Ctrl-C something swallowed ends it here
                     writer.add(venue, matrix)
                     if progress:
                         progress(1)
