@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import cbor2
+import filelock
 import pytest
 from helpers import AS_OF, fixed_key, make_id, row, write_roster
 from test_posters import ROWS, venues_file
@@ -201,24 +202,28 @@ def test_a_ctrl_c_the_shell_ignored_stays_ignored(listening: None) -> None:
 @pytest.mark.parametrize("step", ["taken", "given back"])
 def test_an_interrupt_inside_the_lock_leaves_no_lock_behind(
         tmp_path: Path, listening: None, monkeypatch: pytest.MonkeyPatch, step: str) -> None:
-    import fcntl
+    # the fcntl module filelock bound (the Windows stand-in hides ``import fcntl`` afterwards)
+    lock_module = sys.modules[filelock.FileLock.__module__]
+    real = lock_module.fcntl
+    operation = real.LOCK_EX if step == "taken" else real.LOCK_UN
 
-    real = fcntl.flock
-    operation = fcntl.LOCK_EX if step == "taken" else fcntl.LOCK_UN
+    class FlockThenCtrlC:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
 
-    def flock_then_ctrl_c(fd: int, op: int) -> None:
-        real(fd, op)
-        if op & operation:
-            signal.raise_signal(signal.SIGINT)  # after the system call, inside filelock
+        def flock(self, fd: int, op: int) -> None:
+            real.flock(fd, op)
+            if op & operation:
+                signal.raise_signal(signal.SIGINT)  # after the system call, inside filelock
 
-    monkeypatch.setattr(fcntl, "flock", flock_then_ctrl_c)
+    monkeypatch.setattr(lock_module, "fcntl", FlockThenCtrlC())
     path = tmp_path / ".pg-batch.lock"
     ran = []
     with pytest.raises(KeyboardInterrupt):
         with exclusive(path, OutputBusy("忙", "busy")):
             ran.append(True)
     assert ran == ([] if step == "taken" else [True])
-    monkeypatch.setattr(fcntl, "flock", real)
+    monkeypatch.setattr(lock_module, "fcntl", real)
     assert not path.exists()
     with exclusive(path, OutputBusy("忙", "busy")):  # free for the next batch
         assert path.exists()
