@@ -8,8 +8,8 @@ still end as ``Interrupted`` with nothing kept and nothing printed about it.
 
 And a Ctrl-C landing inside the taking of a batch's lock (the file made and locked, not yet
 recorded as held) left the lock file behind (found looping the interrupt tests: one
-failure in about twelve runs): such a step now finishes
-first and the interrupt is raised after it."""
+failure in about twelve runs): such a step now finishes first and the interrupt is raised
+after it."""
 
 from __future__ import annotations
 
