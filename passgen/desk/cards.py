@@ -63,8 +63,9 @@ def _run(desk: Any, job: Job, paths: list[Path], out: Path, as_of: dt.date) -> d
     from passgen.rules import load_rules
 
     office = desk.office
-    result = run_cards(paths, office.signing_key(), out, load_rules(), PrintOptions(load_template()), as_of,
-                       progress=job, ledger=office.ledger, columns=desk.columns)
+    result = run_cards(paths, office.signing_key(), out, load_rules(),
+                       PrintOptions(load_template()), as_of, progress=job, ledger=office.ledger,
+                       columns=desk.columns)
     return {
         "totals": result.totals.line(),
         "pdfs": [(p.name, desk.offer(p)) for p in result.pdfs],

@@ -83,8 +83,9 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
         out = work_folder(work, "new")  # each re-issue its own folder
         try:
             done = await run_in_threadpool(  # the desk keeps answering meanwhile
-                reissue, paths, chosen.row, reason, desk.office.signing_key(), desk.office.ledger, out, load_rules(),
-                PrintOptions(load_template()), today(), int(time.time()), desk.columns)
+                reissue, paths, chosen.row, reason, desk.office.signing_key(),
+                desk.office.ledger, out, load_rules(), PrintOptions(load_template()), today(),
+                int(time.time()), desk.columns)
         except PassgenError as exc:
             return shown(problem=f"{exc.zh} / {exc.en}", search=str(values["search"]),
                          found=[_listed(f) for f in found])

@@ -1,5 +1,6 @@
 """The desk's 海报 screen: a venue list or one venue, the posters made as ``passgen
-posters`` makes them (``print_posters``), with a preview of the first one; in a thread of the desk, with a progress bar."""
+posters`` makes them (``print_posters``), with a preview of the first one; in a thread of
+the desk, with a progress bar."""
 
 from __future__ import annotations
 

@@ -88,9 +88,10 @@ def run_cards(paths: Sequence[Path], key: SigningKey, out_dir: Path, rules: Rule
     revoked (superseded) by the new one.  Ctrl-C or SIGTERM ends it as ``Interrupted``.
 
     ``columns`` is the office's column mapping (DESIGN.md §3); ``rows``, if given, the only
-    rows read, as (file, sheet, row) (a re-issue).  Rows stream through: each is decided, reported and, if it is a card, queued for its
-    community's volume, which is written when full.  With a ledger, volumes are written
-    under temporary names and the batch is journalled so PDFs and ledger always agree."""
+    rows read, as (file, sheet, row) (a re-issue).  Rows stream through: each is decided,
+    reported and, if it is a card, queued for its community's volume, which is written when
+    full.  With a ledger, volumes are written under temporary names and the batch is
+    journalled so PDFs and ledger always agree."""
     if isinstance(printing, CardTemplate):
         printing = PrintOptions(printing)
     check_key_window(key, as_of, valid_days)
