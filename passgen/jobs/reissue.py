@@ -45,7 +45,7 @@ def _matches(person: Resident, query: str) -> bool:
     if re.fullmatch(r"[0-9X*]{4,18}", q):  # an ID: whole, masked as on the card, or its end
         return q in (person.id_number, person.masked_id) or (
             len(q) < 18 and "*" not in q and person.id_number.endswith(q))
-    return q == person.name.upper() or q in person.name.upper()
+    return q in person.name.upper()
 
 
 def find_residents(paths: Sequence[Path], query: str, as_of: dt.date, ledger: Path | None,
@@ -81,9 +81,8 @@ def reissue(paths: Sequence[Path], row: Row, reason: str, key: SigningKey, ledge
     if not reason:
         raise PassgenError("请写明挂失或补办的原因（如：卡片遗失）",
                            "give the reason (for example: card lost)")
-    outcome = next((o for o in read_rosters(paths, RowContext(as_of, "", columns,
-                                                              frozenset({row})))
-                    if (o.where.file, o.where.sheet, o.where.row) == row), None)
+    only = RowContext(as_of, "", columns, frozenset({row}))  # the reader skips every other row
+    outcome = next(iter(read_rosters(paths, only)), None)
     if outcome is None:
         raise PassgenError(f"花名册里没有第 {row[2]} 行（{row[0]} · {row[1]}）",
                            f"no row {row[2]} in {row[0]} · {row[1]}")
