@@ -13,7 +13,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from passgen.dates import today
-from passgen.desk.uploads import BAD_DATE, form_date, read_form, save_uploads, work_folder
+from passgen.desk.uploads import (
+    BAD_DATE,
+    NO_ROSTER,
+    NOT_READY,
+    form_date,
+    read_form,
+    save_uploads,
+    work_folder,
+)
 from passgen.desk.work import Job, Jobs
 
 
@@ -28,8 +36,7 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
     async def start(request: Request) -> Response:
         values, uploads = await read_form(request, "rosters", desk.guard.max_bytes)
         as_of = form_date(values, "as_of", today())
-        problem = ("请先在首次设置里选好密钥、输入口令 / set up the key first" if not desk.office.ready()
-                   else "请先选择花名册文件 / choose a roster file first" if not uploads
+        problem = (NOT_READY if not desk.office.ready() else NO_ROSTER if not uploads
                    else BAD_DATE if as_of is None else "")
         if problem or as_of is None:
             return page(desk, "cards.html", ready=desk.office.ready(),

@@ -15,12 +15,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from passgen.dates import day_of, today
-from passgen.desk.uploads import read_form, save_uploads, work_folder
+from passgen.desk.uploads import NOT_READY, read_form, save_uploads, work_folder
 from passgen.errors import PassgenError
 from passgen.models import Colour, short_serial
 
 REASONS = ("卡片遗失", "卡片损坏", "信息有误")
-NOT_READY = "请先在首次设置里选好密钥、输入口令 / set up the key first"
 
 
 def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Request],

@@ -16,7 +16,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from passgen.dates import today
-from passgen.desk.uploads import BAD_DATE, form_date, read_form, save_uploads, work_folder
+from passgen.desk.uploads import (
+    BAD_DATE,
+    NO_ROSTER,
+    form_date,
+    read_form,
+    save_uploads,
+    work_folder,
+)
 from passgen.errors import PassgenError
 from passgen.intake.columns import COLUMNS, HEADER_OF
 from passgen.intake.mapping import (
@@ -83,7 +90,7 @@ def routes(desk: Any, page: Callable[..., Response]) -> dict[str, Callable[[Requ
         if as_of is None:
             return shown(BAD_DATE)
         if not uploads:
-            return shown("请先选择花名册文件 / choose a roster file first", as_of)
+            return shown(NO_ROSTER, as_of)
         work = work_folder(desk.folder, "check")
         paths = await save_uploads(uploads, work / "rosters")
         checked[work.name] = (paths, as_of)

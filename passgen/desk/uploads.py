@@ -59,3 +59,5 @@ async def save_uploads(uploads: list[UploadFile], folder: Path) -> list[Path]:
 
 
 BAD_DATE = "日期不对，请写成 2020-03-25 这样 / the date should look like 2020-03-25"
+NO_ROSTER = "请先选择花名册文件 / choose a roster file first"
+NOT_READY = "请先在首次设置里选好密钥、输入口令 / set up the key first"
